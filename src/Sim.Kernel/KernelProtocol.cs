@@ -1,0 +1,87 @@
+using Akka.Actor;
+
+namespace AmiSim.Kernel;
+
+/// <summary>
+/// Messages between the window coordinator and the kernel partitions. The barrier runs only on
+/// these messages (no shared memory), so partitions may live on other nodes.
+/// </summary>
+/// <remarks>
+/// One window, as the coordinator sees it:
+/// <list type="number">
+/// <item><see cref="StartWindow"/> to every partition;</item>
+/// <item>each partition releases its events due before the window's end, waits for its LPs, sends
+///   events for other partitions as <see cref="RemoteEvents"/> and answers <see cref="WindowExecuted"/>
+///   with how many it sent to each partition and received so far;</item>
+/// <item>when every partition has received all that was sent to it, the earliest pending event
+///   anywhere starts the next window; otherwise <see cref="SyncWindow"/> asks the partitions still
+///   waiting to answer <see cref="WindowSynced"/> once their events arrived.</item>
+/// </list>
+/// </remarks>
+public static class KernelProtocol
+{
+    /// <summary>Coordinator -> partition, once: who the peers are and whom to answer.</summary>
+    public sealed record PartitionTopology(IReadOnlyList<IActorRef> Partitions, IActorRef Coordinator);
+
+    /// <summary>Simulation -> partition: events from outside the model (scenario set-up, scripts). Answered with <see cref="EventsInjected"/>.</summary>
+    public sealed record InjectEvents(IReadOnlyList<SimEvent> Events);
+
+    public sealed record EventsInjected(int Count);
+
+    public sealed record StartWindow(long Window, SimTime Start, SimTime End);
+
+    public sealed record RemoteEvents(long Window, int FromPartition, IReadOnlyList<SimEvent> Events);
+
+    /// <param name="SentTo">events sent to each partition during the window (index = partition).</param>
+    /// <param name="Received">events received from other partitions for this window so far.</param>
+    /// <param name="Next">the earliest event this partition holds now.</param>
+    public sealed record WindowExecuted(long Window, int Partition, IReadOnlyList<int> SentTo, int Received, SimTime Next, long Handled, bool StopRequested);
+
+    public sealed record SyncWindow(long Window, int Expected);
+
+    public sealed record WindowSynced(long Window, int Partition, SimTime Next);
+
+    /// <summary>Coordinator -> partition during a stall: which LPs have not finished?</summary>
+    public sealed record GetBusyLps(long Window);
+
+    public sealed record BusyLps(long Window, int Partition, IReadOnlyList<LpId> Lps);
+
+    /// <summary>An LP's handler threw: the run fails with the LP named.</summary>
+    public sealed record LpFailed(LpId Lp, string Reason);
+
+    /// <summary>Partition -> coordinator: the run cannot go on.</summary>
+    public sealed record PartitionFailed(int Partition, string Reason);
+
+    /// <summary>Simulation -> coordinator: run windows until nothing is pending, a stop is requested, or <paramref name="Until"/>.</summary>
+    public sealed record RunUntil(SimTime Until);
+
+    /// <summary>Anyone -> partition: the actor of an LP, made if needed (answered with the IActorRef).</summary>
+    public sealed record GetLpActor(LpId Lp);
+
+    /// <summary>Partition, to itself: all LPs released in the window have finished.</summary>
+    internal sealed class WindowWorkDone
+    {
+        public static readonly WindowWorkDone Instance = new();
+
+        private WindowWorkDone() { }
+    }
+}
+
+/// <summary>The answer to <see cref="KernelProtocol.RunUntil"/> when the run ended normally.</summary>
+/// <param name="Time">virtual time when the run stopped (the end of the last window, or the requested limit).</param>
+/// <param name="Reason">why it stopped: "idle", "stop requested" or "time limit".</param>
+public sealed record RunCompleted(SimTime Time, long EventsHandled, long Windows, TimeSpan Wall, string Reason);
+
+/// <summary>The answer to <see cref="KernelProtocol.RunUntil"/> when the run cannot go on.</summary>
+public sealed record RunFailed(string Reason);
+
+/// <summary>Published on the event stream every progress interval (wall time) while a run goes on.</summary>
+public sealed record KernelProgress(SimTime Time, long EventsHandled, long Windows, double EventsPerSecond, TimeSpan Wall);
+
+/// <summary>Published on the event stream when a window has not closed within the stall timeout.</summary>
+public sealed record WindowStalled(long Window, SimTime Start, TimeSpan OpenFor, IReadOnlyList<LpId> BusyLps)
+{
+    public override string ToString() =>
+        $"window {Window} at {Start} open for {OpenFor.TotalSeconds:0.#}s; LPs still busy: " +
+        (BusyLps.Count == 0 ? "none (waiting for events between partitions)" : string.Join(", ", BusyLps.Take(20)) + (BusyLps.Count > 20 ? $" and {BusyLps.Count - 20} more" : ""));
+}

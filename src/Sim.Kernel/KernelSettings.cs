@@ -1,0 +1,60 @@
+using Akka.Configuration;
+
+namespace AmiSim.Kernel;
+
+/// <summary>How a simulation's kernel runs. Read from the <c>amisim.kernel</c> HOCON section.</summary>
+public sealed record KernelSettings
+{
+    /// <summary>The smallest delay of any event between two LPs; the width of a window.</summary>
+    public TimeSpan Lookahead { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The UTC instant that virtual time zero stands for.</summary>
+    public DateTime EpochUtc { get; init; } = new(2026, 1, 5, 0, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>The run's seed; every random stream derives from it.</summary>
+    public long Seed { get; init; } = 1;
+
+    /// <summary>Kernel partitions in this process (each an actor with its own event queue).</summary>
+    public int Partitions { get; init; } = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>Wall time after which a window that has not closed is reported with its busy LPs.</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Wall time after which a stalled window fails the run; zero waits for ever (and keeps reporting).</summary>
+    public TimeSpan StallAbortAfter { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Wall-time interval of <see cref="KernelProgress"/> reports on the event stream.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public long LookaheadMicros => SimTime.ToMicros(Lookahead);
+
+    /// <summary>Reads the settings from a config holding (or falling back to) hocon/kernel.conf's keys.</summary>
+    public static KernelSettings FromConfig(Config kernel)
+    {
+        var settings = new KernelSettings
+        {
+            Lookahead = kernel.GetTimeSpan("lookahead", TimeSpan.FromMilliseconds(20)),
+            Seed = kernel.GetLong("seed", 1),
+            Partitions = kernel.GetInt("partitions", 0) is var p and > 0 ? p : Math.Max(1, Environment.ProcessorCount),
+            StallTimeout = kernel.GetTimeSpan("stall-timeout", TimeSpan.FromSeconds(10)),
+            StallAbortAfter = kernel.GetTimeSpan("stall-abort-after", TimeSpan.Zero),
+            ProgressInterval = kernel.GetTimeSpan("progress-interval", TimeSpan.FromSeconds(1)),
+        };
+        var epoch = kernel.GetString("epoch", null);
+        if (!string.IsNullOrEmpty(epoch))
+        {
+            if (!DateTime.TryParse(epoch, System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
+                throw new ConfigurationException($"amisim.kernel.epoch: '{epoch}' is not a UTC date (example: 2026-01-05T00:00:00Z)");
+            settings = settings with { EpochUtc = parsed };
+        }
+        return settings.Validated();
+    }
+
+    public KernelSettings Validated()
+    {
+        if (LookaheadMicros <= 0) throw new ConfigurationException($"amisim.kernel.lookahead must be at least 1 microsecond, was {Lookahead}");
+        if (Partitions < 1) throw new ConfigurationException($"amisim.kernel.partitions must be at least 1, was {Partitions}");
+        return this;
+    }
+}

@@ -1,0 +1,267 @@
+using Akka.Actor;
+
+namespace AmiSim.Kernel;
+
+/// <summary>
+/// The primary actor of a logical process. The kernel hands it the events due in a window, in
+/// (time, source, sequence) order; for each one <see cref="Now"/> is the event's time and
+/// <see cref="OnEvent"/> runs. Handlers send events to other LPs (<see cref="Send"/>, delay at
+/// least the lookahead), start and cancel virtual timers, and may exchange one direct message at a
+/// time with the LP's other actors (<see cref="SendDirect"/>): the next event waits until that
+/// exchange has settled, so results never depend on thread timing.
+/// </summary>
+public abstract class SimActor : UntypedActor
+{
+    private LpSlot? _lp;
+
+    /// <summary>This LP's id.</summary>
+    protected LpId Id => Lp.Id;
+
+    /// <summary>The virtual time of the event being handled.</summary>
+    protected SimTime Now => Lp.Now;
+
+    /// <summary>The LP that sent the event being handled (<see cref="LpId.Kernel"/> for injected events).</summary>
+    protected LpId EventSource { get; private set; }
+
+    protected DateTime EpochUtc => Lp.Runtime.Settings.EpochUtc;
+
+    protected long Seed => Lp.Runtime.Settings.Seed;
+
+    protected TimeSpan Lookahead => Lp.Runtime.Settings.Lookahead;
+
+    private LpSlot Lp => _lp ?? throw new InvalidOperationException($"{GetType().Name} used outside a simulation window");
+
+    /// <summary>Handles one event (or fired timer) at <see cref="Now"/>.</summary>
+    protected abstract void OnEvent(object payload);
+
+    /// <summary>Handles a direct message from another actor of this LP.</summary>
+    protected virtual void OnDirect(object message) =>
+        throw new InvalidOperationException($"LP {Id}: {GetType().Name} got a direct message it does not handle: {message}");
+
+    /// <summary>Runs once, before the LP's first event (create the LP's other actors here).</summary>
+    protected virtual void OnStart() { }
+
+    /// <summary>Messages that do not come through the kernel (queries from tests, reports).</summary>
+    protected virtual void OnOtherMessage(object message) => Unhandled(message);
+
+    /// <summary>Sends <paramref name="payload"/> to <paramref name="target"/>, arriving after <paramref name="delay"/>.</summary>
+    /// <exception cref="LookaheadViolationException">the target is another LP and the delay is shorter than the lookahead.</exception>
+    protected void Send(LpId target, TimeSpan delay, object payload) => Post(Lp, target, delay, payload);
+
+    /// <summary>Starts (or restarts) the timer <paramref name="key"/>: <paramref name="payload"/> comes back to this LP after <paramref name="delay"/> unless cancelled.</summary>
+    protected void StartTimer(object key, TimeSpan delay, object payload) => StartTimer(Lp, key, delay, payload);
+
+    /// <summary>Cancels the timer <paramref name="key"/>; true if it was running.</summary>
+    protected bool CancelTimer(object key) => Lp.Timers?.Remove(key) == true;
+
+    protected bool IsTimerActive(object key) => Lp.Timers?.ContainsKey(key) == true;
+
+    /// <summary>This LP's random stream for <paramref name="purpose"/> (make it once and keep it).</summary>
+    protected RandomStream RandomStreamFor(string purpose) => RandomStream.For(Seed, Id, purpose);
+
+    /// <summary>Sends a direct message to another actor of this LP, once the running handler returns.</summary>
+    protected void SendDirect(IActorRef member, object message) => RequestDirect(Lp, member, message);
+
+    /// <summary>Ends the run after the current window.</summary>
+    protected void RequestStop() => Lp.Runtime.RequestStop();
+
+    /// <summary>What this LP's member actors take in their Props (see <see cref="LpMemberActor"/>).</summary>
+    protected LpMembership Membership => new(Lp);
+
+    protected sealed override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case LpSlot slot:
+                if (_lp is null)
+                {
+                    _lp = slot;
+                    Guard(OnStart);
+                }
+                Resume();
+                break;
+            case DirectMessage direct:
+                Lp.DirectInFlight = false;
+                Guard(() => OnDirect(direct.Message));
+                if (!FlushDirect(Lp)) Resume();
+                break;
+            case LpSettled:
+                Resume();
+                break;
+            default:
+                OnOtherMessage(message);
+                break;
+        }
+    }
+
+    private void Resume()
+    {
+        var lp = Lp;
+        while (!lp.DirectInFlight && lp.Cursor < lp.Inbox.Count)
+        {
+            var evt = lp.Inbox[lp.Cursor++];
+            lp.Now = evt.Time;
+            lp.Handled++;
+            EventSource = evt.Source;
+            if (evt.Payload is TimerFired fired)
+            {
+                if (lp.Timers is null || !lp.Timers.TryGetValue(fired.Key, out var generation) || generation != fired.Generation)
+                    continue; // cancelled or restarted
+                lp.Timers.Remove(fired.Key);
+                if (!Guard(() => OnEvent(fired.Payload))) return;
+            }
+            else if (!Guard(() => OnEvent(evt.Payload)))
+            {
+                return;
+            }
+            FlushDirect(lp);
+        }
+        if (lp.DirectInFlight) return;
+        lp.Inbox.Clear();
+        lp.Cursor = 0;
+        lp.Runtime.LpFinished(lp);
+    }
+
+    private bool Guard(Action handler)
+    {
+        try
+        {
+            handler();
+            return true;
+        }
+        catch (Exception error)
+        {
+            Lp.Runtime.LpFailed(Lp, error);
+            return false;
+        }
+    }
+
+    internal static void Post(LpSlot lp, LpId target, TimeSpan delay, object payload)
+    {
+        var micros = SimTime.ToMicros(delay);
+        if (micros < 0)
+            throw new ArgumentOutOfRangeException(nameof(delay), delay, $"LP {lp.Id}: a send to {target} cannot go back in time");
+        if (target != lp.Id && micros < lp.Runtime.LookaheadMicros)
+            throw new LookaheadViolationException(lp.Id, target, delay, lp.Runtime.Settings.Lookahead);
+        lp.Enqueue(new SimEvent(new SimTime(lp.Now.Micros + micros), lp.Id, lp.NextSequence++, target, payload));
+    }
+
+    internal static void StartTimer(LpSlot lp, object key, TimeSpan delay, object payload)
+    {
+        lp.Timers ??= new Dictionary<object, long>();
+        var generation = ++lp.TimerGeneration;
+        lp.Timers[key] = generation;
+        Post(lp, lp.Id, delay, new TimerFired(key, generation, payload));
+    }
+
+    internal static void RequestDirect(LpSlot lp, IActorRef member, object message)
+    {
+        if (lp.PendingDirect is not null)
+            throw new InvalidOperationException(
+                $"LP {lp.Id}: a second direct message from one handler; actors of one LP talk in strict request/response");
+        lp.PendingDirect = (member, message);
+    }
+
+    /// <summary>Sends the direct message the handler asked for, if any; true if one is now in flight.</summary>
+    internal static bool FlushDirect(LpSlot lp)
+    {
+        if (lp.PendingDirect is not { } pending) return lp.DirectInFlight;
+        lp.PendingDirect = null;
+        lp.DirectInFlight = true;
+        pending.To.Tell(new DirectMessage(pending.Message), ActorRefs.NoSender);
+        return true;
+    }
+}
+
+/// <summary>
+/// Another actor of an LP (a meter's metrology board beside its NIC): it answers direct messages
+/// from the LP's primary actor and shares the LP's clock, sends and timers.
+/// </summary>
+public abstract class LpMemberActor : UntypedActor
+{
+    private readonly LpSlot _lp;
+
+    internal LpMemberActor(LpSlot lp) => _lp = lp;
+
+    /// <summary>Made by a <see cref="SimActor"/> from its own context.</summary>
+    protected LpMemberActor(LpMembership membership) : this(membership.Slot) { }
+
+    protected LpId Id => _lp.Id;
+
+    protected SimTime Now => _lp.Now;
+
+    protected DateTime EpochUtc => _lp.Runtime.Settings.EpochUtc;
+
+    protected long Seed => _lp.Runtime.Settings.Seed;
+
+    /// <summary>The LP's primary actor.</summary>
+    protected IActorRef Primary => _lp.Actor;
+
+    protected abstract void OnDirect(object message);
+
+    protected virtual void OnOtherMessage(object message) => Unhandled(message);
+
+    protected void Send(LpId target, TimeSpan delay, object payload) => SimActor.Post(_lp, target, delay, payload);
+
+    protected void StartTimer(object key, TimeSpan delay, object payload) => SimActor.StartTimer(_lp, key, delay, payload);
+
+    protected bool CancelTimer(object key) => _lp.Timers?.Remove(key) == true;
+
+    protected RandomStream RandomStreamFor(string purpose) => RandomStream.For(Seed, Id, purpose);
+
+    /// <summary>Answers the primary (or another member) once this handler returns.</summary>
+    protected void SendDirect(IActorRef to, object message) => SimActor.RequestDirect(_lp, to, message);
+
+    protected sealed override void OnReceive(object message)
+    {
+        if (message is not DirectMessage direct)
+        {
+            OnOtherMessage(message);
+            return;
+        }
+        _lp.DirectInFlight = false;
+        try
+        {
+            OnDirect(direct.Message);
+        }
+        catch (Exception error)
+        {
+            _lp.PendingDirect = null;
+            _lp.Runtime.LpFailed(_lp, error);
+            return;
+        }
+        if (!SimActor.FlushDirect(_lp))
+            _lp.Actor.Tell(LpSettled.Instance, ActorRefs.NoSender);
+    }
+}
+
+/// <summary>What a <see cref="SimActor"/> passes to the Props of its member actors; opaque to model code.</summary>
+public sealed class LpMembership
+{
+    internal LpMembership(LpSlot slot) => Slot = slot;
+
+    internal LpSlot Slot { get; }
+}
+
+/// <summary>Thrown when an LP sends to another LP sooner than the lookahead allows.</summary>
+public sealed class LookaheadViolationException(LpId source, LpId target, TimeSpan delay, TimeSpan lookahead)
+    : InvalidOperationException($"LP {source} sent to LP {target} with delay {delay.TotalMilliseconds} ms, shorter than the lookahead {lookahead.TotalMilliseconds} ms")
+{
+    public LpId SourceLp { get; } = source;
+
+    public LpId TargetLp { get; } = target;
+}
+
+internal sealed record TimerFired(object Key, long Generation, object Payload);
+
+internal sealed class DirectMessage(object message)
+{
+    public object Message { get; } = message;
+}
+
+internal sealed class LpSettled
+{
+    public static readonly LpSettled Instance = new();
+
+    private LpSettled() { }
+}

@@ -1,0 +1,96 @@
+using Akka.Actor;
+using static AmiSim.Kernel.KernelProtocol;
+
+namespace AmiSim.Kernel;
+
+/// <summary>
+/// A simulation in this process: its kernel partitions, their window coordinator, and the way in
+/// from outside (scheduling set-up events, running until a virtual time, finding an LP's actor).
+/// </summary>
+/// <remarks>
+/// <para><b>The time model.</b> Virtual time is whole microseconds from the scenario epoch
+/// (<see cref="SimTime"/>). A logical process (LP, <see cref="LpId"/>) is one <see cref="SimActor"/>,
+/// with any member actors it owns. LPs only affect each other through events sent with a delay of at
+/// least the lookahead L. So when the earliest pending event anywhere is at t, every event in
+/// [t, t + L) is already known: the kernel releases them all at once (a window), each LP handles its
+/// own in (time, source, sequence) order, and whatever they send lands at t + L or later. The next
+/// window starts at the earliest pending event, so a month with nothing to do costs one step.</para>
+/// <para><b>Determinism.</b> An LP sees the same events in the same order whatever the threads do:
+/// ties are broken by the sender's id and its own send counter, randomness comes from
+/// <see cref="RandomStream"/>s derived from (seed, entity, purpose), and actors of one LP talk in strict
+/// request/response, which the kernel waits for before the next event.</para>
+/// </remarks>
+public sealed class Simulation
+{
+    private readonly IActorRef _coordinator;
+    private readonly IReadOnlyList<IActorRef> _partitions;
+    private readonly IPlacement _placement;
+    private readonly List<SimEvent>[] _toInject;
+    private long _injectSequence;
+
+    private Simulation(KernelSettings settings, IActorRef coordinator, IReadOnlyList<IActorRef> partitions, IPlacement placement)
+    {
+        Settings = settings;
+        _coordinator = coordinator;
+        _partitions = partitions;
+        _placement = placement;
+        _toInject = partitions.Select(_ => new List<SimEvent>()).ToArray();
+    }
+
+    public KernelSettings Settings { get; }
+
+    /// <summary>Virtual time reached by the last run.</summary>
+    public SimTime Now { get; private set; } = SimTime.Zero;
+
+    /// <summary>Starts the kernel's actors under <paramref name="system"/>'s user guardian, named after <paramref name="name"/>.</summary>
+    public static Simulation Create(ActorSystem system, KernelSettings settings, ILpFactory factory, IPlacement? placement = null, string name = "sim")
+    {
+        settings = settings.Validated();
+        placement ??= ModuloPlacement.Instance;
+        var partitions = Enumerable.Range(0, settings.Partitions)
+            .Select(i => system.ActorOf(KernelPartition.Props(i, settings.Partitions, settings, factory, placement), $"{name}-partition-{i}"))
+            .ToList();
+        var coordinator = system.ActorOf(WindowCoordinator.Props(partitions, settings), $"{name}-coordinator");
+        return new Simulation(settings, coordinator, partitions, placement);
+    }
+
+    /// <summary>Schedules <paramref name="payload"/> for <paramref name="target"/> at <paramref name="at"/>, from outside the model.</summary>
+    public void Schedule(LpId target, SimTime at, object payload)
+    {
+        if (at < Now)
+            throw new ArgumentOutOfRangeException(nameof(at), at, $"cannot schedule for {target} at {at}: the simulation is already at {Now}");
+        var evt = new SimEvent(at, LpId.Kernel, _injectSequence++, target, payload);
+        _toInject[_placement.PartitionOf(target, _partitions.Count)].Add(evt);
+    }
+
+    /// <summary>Runs windows until nothing is pending, an LP requests a stop, or virtual time reaches <paramref name="until"/>.</summary>
+    /// <exception cref="SimulationFailedException">an LP failed, or the run stalled past the abort limit.</exception>
+    public async Task<RunCompleted> RunAsync(SimTime? until = null, CancellationToken cancellation = default)
+    {
+        for (var p = 0; p < _partitions.Count; p++)
+        {
+            if (_toInject[p].Count == 0) continue;
+            var events = _toInject[p].ToArray();
+            _toInject[p].Clear();
+            await _partitions[p].Ask<EventsInjected>(new InjectEvents(events), cancellation);
+        }
+        var answer = await _coordinator.Ask<object>(new RunUntil(until ?? SimTime.Never), cancellation);
+        switch (answer)
+        {
+            case RunCompleted completed:
+                Now = completed.Time;
+                return completed;
+            case RunFailed failed:
+                throw new SimulationFailedException(failed.Reason);
+            default:
+                throw new SimulationFailedException($"unexpected answer from the coordinator: {answer}");
+        }
+    }
+
+    /// <summary>The primary actor of <paramref name="lp"/> (made if no event has reached it yet), for queries outside the model.</summary>
+    public Task<IActorRef> LpActorAsync(LpId lp, TimeSpan? timeout = null) =>
+        _partitions[_placement.PartitionOf(lp, _partitions.Count)].Ask<IActorRef>(new GetLpActor(lp), timeout ?? TimeSpan.FromSeconds(10));
+}
+
+/// <summary>A run could not go on; the message names the LP or partition and why.</summary>
+public sealed class SimulationFailedException(string message) : Exception(message);
