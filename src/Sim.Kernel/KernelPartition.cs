@@ -12,6 +12,9 @@ namespace AmiSim.Kernel;
 /// </summary>
 public sealed class KernelPartition : UntypedActor
 {
+    /// <summary>Events per <see cref="RemoteEvents"/> message: 2,000 x 40 bytes stays below the large-object heap.</summary>
+    private const int RemoteChunk = 2000;
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly int _index;
     private readonly int _partitionCount;
@@ -19,13 +22,15 @@ public sealed class KernelPartition : UntypedActor
     private readonly ILpFactory _factory;
     private readonly IPlacement _placement;
     private readonly PartitionRuntime _runtime;
-    private readonly PriorityQueue<SimEvent, EventOrder> _queue = new();
-    private readonly Dictionary<LpId, LpSlot> _slots = new();
+    private readonly EventCalendar _calendar;
+    private readonly LpDirectory _slots = new();
     private readonly List<LpSlot> _released = new();
     private readonly List<SimEvent>[] _outgoing;
     private IReadOnlyList<IActorRef> _peers = Array.Empty<IActorRef>();
     private IActorRef _coordinator = ActorRefs.Nobody;
     private long _window = -1;
+    private SimEvent[] _windowEvents = new SimEvent[1024];
+    private int _windowCount;
     private bool _executing;
     private long _receivedWindow = -1;
     private int _received;
@@ -40,6 +45,7 @@ public sealed class KernelPartition : UntypedActor
         _factory = factory;
         _placement = placement;
         _runtime = new PartitionRuntime(settings, Self);
+        _calendar = new EventCalendar(settings.LookaheadMicros);
         _outgoing = Enumerable.Range(0, partitionCount).Select(_ => new List<SimEvent>()).ToArray();
     }
 
@@ -75,7 +81,7 @@ public sealed class KernelPartition : UntypedActor
                 Sender.Tell(new BusyLps(busy.Window, _index, _released.Where(s => s.Busy).Select(s => s.Id).OrderBy(id => id).ToList()));
                 break;
             case LpFailed failed:
-                Fail($"LP {failed.Lp} failed at {_slots.GetValueOrDefault(failed.Lp)?.Now}: {failed.Reason}");
+                Fail($"LP {failed.Lp} failed at {_slots.Find(failed.Lp)?.Now}: {failed.Reason}");
                 break;
             case PartitionTopology topology:
                 _peers = topology.Partitions;
@@ -95,18 +101,7 @@ public sealed class KernelPartition : UntypedActor
         _runtime.ClearStop();
         try
         {
-            while (_queue.TryPeek(out var evt, out var order) && order.Micros < start.End.Micros)
-            {
-                _queue.Dequeue();
-                var slot = SlotOf(evt.Target);
-                if (slot.Inbox.Count == 0)
-                {
-                    _released.Add(slot);
-                    slot.WindowEnd = start.End;
-                    slot.Busy = true;
-                }
-                slot.Inbox.Add(evt);
-            }
+            Release(start.End);
         }
         catch (Exception error)
         {
@@ -123,18 +118,46 @@ public sealed class KernelPartition : UntypedActor
         foreach (var slot in _released) slot.Actor.Tell(slot, ActorRefs.NoSender);
     }
 
+    /// <summary>Takes the events due before <paramref name="end"/>, sorts them by LP and order, and gives each LP its run of them.</summary>
+    private void Release(SimTime end)
+    {
+        // The previous window's LPs have all finished, so its array can be reused.
+        _windowCount = 0;
+        _calendar.TakeBefore(end, this, static (self, evt) => self.Append(evt));
+        if (_windowCount == 0) return;
+        Array.Sort(_windowEvents, 0, _windowCount, ByTargetThenOrder.Instance);
+        var from = 0;
+        while (from < _windowCount)
+        {
+            var target = _windowEvents[from].Target;
+            var to = from + 1;
+            while (to < _windowCount && _windowEvents[to].Target == target) to++;
+            var slot = SlotOf(target);
+            slot.Release(_windowEvents, from, to, end);
+            _released.Add(slot);
+            from = to;
+        }
+    }
+
+    private void Append(in SimEvent evt)
+    {
+        if (_windowCount == _windowEvents.Length) Array.Resize(ref _windowEvents, _windowEvents.Length * 2);
+        _windowEvents[_windowCount++] = evt;
+    }
+
     private void FinishWindow()
     {
         _executing = false;
-        long handled = 0;
-        foreach (var slot in _released)
-        {
-            handled += slot.Handled;
-            slot.Handled = 0;
-            foreach (var evt in slot.Outbox) Route(evt);
-            slot.Outbox.Clear();
-        }
         _released.Clear();
+        long handled = 0;
+        foreach (var output in _runtime.Outputs)
+        {
+            handled += output.Handled;
+            output.Handled = 0;
+            var events = output.Events;
+            for (var i = 0; i < events.Count; i++) Route(events[i]);
+            events.Clear();
+        }
 
         var sentTo = new int[_partitionCount];
         for (var p = 0; p < _partitionCount; p++)
@@ -142,23 +165,25 @@ public sealed class KernelPartition : UntypedActor
             var batch = _outgoing[p];
             if (batch.Count == 0) continue;
             sentTo[p] = batch.Count;
-            _peers[p].Tell(new RemoteEvents(_window, _index, batch.ToArray()));
+            // Chunks stay under the large-object threshold, so a busy window does not provoke full collections.
+            for (var from = 0; from < batch.Count; from += RemoteChunk)
+                _peers[p].Tell(new RemoteEvents(_window, _index, batch.GetRange(from, Math.Min(RemoteChunk, batch.Count - from)).ToArray()));
             batch.Clear();
         }
         var received = _receivedWindow == _window ? _received : 0;
         _coordinator.Tell(new WindowExecuted(_window, _index, sentTo, received, NextTime(), handled, _runtime.StopRequested));
     }
 
-    private void Route(SimEvent evt)
+    private void Route(in SimEvent evt)
     {
         var partition = _partitionCount == 1 ? 0 : _placement.PartitionOf(evt.Target, _partitionCount);
-        if (partition == _index) _queue.Enqueue(evt, evt.Order);
+        if (partition == _index) _calendar.Add(evt);
         else _outgoing[partition].Add(evt);
     }
 
     private void Receive(RemoteEvents remote)
     {
-        foreach (var evt in remote.Events) _queue.Enqueue(evt, evt.Order);
+        foreach (var evt in remote.Events) _calendar.Add(evt);
         if (_receivedWindow != remote.Window)
         {
             _receivedWindow = remote.Window;
@@ -182,14 +207,15 @@ public sealed class KernelPartition : UntypedActor
         var partition = _partitionCount == 1 ? 0 : _placement.PartitionOf(evt.Target, _partitionCount);
         if (partition != _index)
             throw new InvalidOperationException($"event for LP {evt.Target} sent to partition {_index}; it belongs to partition {partition}");
-        _queue.Enqueue(evt, evt.Order);
+        _calendar.Add(evt);
     }
 
-    private SimTime NextTime() => _queue.TryPeek(out _, out var order) ? new SimTime(order.Micros) : SimTime.Never;
+    private SimTime NextTime() => _calendar.Next;
 
     private LpSlot SlotOf(LpId id)
     {
-        if (_slots.TryGetValue(id, out var slot)) return slot;
+        var slot = _slots.Find(id);
+        if (slot is not null) return slot;
         slot = new LpSlot(id, _runtime);
         Props props;
         try
@@ -201,7 +227,7 @@ public sealed class KernelPartition : UntypedActor
             throw new InvalidOperationException($"no LP {id} in this model: {error.Message}", error);
         }
         slot.Actor = Context.ActorOf(props, $"{id.Kind.ToString().ToLowerInvariant()}-{id.Number}");
-        _slots.Add(id, slot);
+        _slots.Add(slot);
         return slot;
     }
 
@@ -220,4 +246,16 @@ public sealed class KernelPartition : UntypedActor
             Self.Tell(new LpFailed(LpId.Kernel, $"an LP actor crashed: {error.Message}"));
             return Directive.Stop;
         });
+}
+
+/// <summary>Orders a window's events by target LP, then by the kernel's (time, source, sequence) order.</summary>
+internal sealed class ByTargetThenOrder : IComparer<SimEvent>
+{
+    public static readonly ByTargetThenOrder Instance = new();
+
+    public int Compare(SimEvent x, SimEvent y)
+    {
+        if (x.Target.Value != y.Target.Value) return x.Target.Value < y.Target.Value ? -1 : 1;
+        return x.Precedes(y) ? -1 : y.Precedes(x) ? 1 : 0;
+    }
 }

@@ -4,13 +4,20 @@ namespace AmiSim.Kernel;
 
 /// <summary>
 /// The kernel's record of one LP, shared by the partition and the LP's actors in one process.
-/// The partition fills <see cref="Inbox"/> and tells the slot itself to the LP's primary actor;
-/// the LP handles the window's events and fills <see cref="Outbox"/>; then it tells the partition
-/// it is finished through <see cref="PartitionRuntime.LpFinished"/>. Only one side touches the slot
-/// at a time, and each hand-over is a message or an interlocked operation, so no lock is needed.
+/// For each window the partition points the slot at the LP's run of events in its sorted window
+/// array and tells the slot itself to the LP's primary actor; the LP handles them, writes what it
+/// sends to its thread's output buffer, and reports through <see cref="PartitionRuntime.LpFinished"/>.
+/// Only one side touches the slot at a time, and each hand-over is a message or an interlocked
+/// operation, so no lock is needed.
 /// </summary>
 internal sealed class LpSlot
 {
+    private SimEvent[] _batch = [];
+    private int _next;
+    private int _end;
+    private List<SimEvent>? _spill;
+    private int _spillNext;
+
     public LpSlot(LpId id, PartitionRuntime runtime)
     {
         Id = id;
@@ -23,22 +30,11 @@ internal sealed class LpSlot
 
     public IActorRef Actor { get; set; } = ActorRefs.Nobody;
 
-    /// <summary>This window's events in (time, source, sequence) order; <see cref="Cursor"/> is the next one to handle.</summary>
-    public List<SimEvent> Inbox { get; } = new(2);
-
-    public int Cursor { get; set; }
-
-    /// <summary>Events sent during this window that fall after its end.</summary>
-    public List<SimEvent> Outbox { get; } = new(2);
-
     public long NextSequence { get; set; }
 
     public SimTime Now { get; set; }
 
-    public SimTime WindowEnd { get; set; }
-
-    /// <summary>Events handled this window (read by the partition once the LP is finished).</summary>
-    public int Handled { get; set; }
+    public SimTime WindowEnd { get; private set; }
 
     /// <summary>Released this window and not yet finished: what a stall report names.</summary>
     public volatile bool Busy;
@@ -54,32 +50,67 @@ internal sealed class LpSlot
 
     public long TimerGeneration { get; set; }
 
-    /// <summary>Queues an event sent by this LP: inside the window when it is a self-event due before the end, else to the outbox.</summary>
-    public void Enqueue(SimEvent evt)
+    /// <summary>Partition: this window's events for the LP are <paramref name="batch"/>[<paramref name="from"/>..<paramref name="to"/>), in order.</summary>
+    public void Release(SimEvent[] batch, int from, int to, SimTime windowEnd)
+    {
+        _batch = batch;
+        _next = from;
+        _end = to;
+        WindowEnd = windowEnd;
+        Busy = true;
+    }
+
+    /// <summary>LP: the next event of the window, if any.</summary>
+    public bool TryTakeNext(out SimEvent evt)
+    {
+        if (_spill is not null)
+        {
+            if (_spillNext < _spill.Count)
+            {
+                evt = _spill[_spillNext++];
+                return true;
+            }
+            _spill = null;
+        }
+        else if (_next < _end)
+        {
+            evt = _batch[_next++];
+            return true;
+        }
+        evt = default;
+        _batch = [];
+        return false;
+    }
+
+    /// <summary>LP: queues an event it sends; a self-event due inside the window is handled in this window, in order.</summary>
+    public void Enqueue(in SimEvent evt)
     {
         if (evt.Target == Id && evt.Time < WindowEnd)
-        {
-            // A short timer or self-message: handle it in this window, in order.
-            var order = evt.Order;
-            var lo = Cursor;
-            var hi = Inbox.Count;
-            while (lo < hi)
-            {
-                var mid = (lo + hi) >>> 1;
-                if (Inbox[mid].Order.CompareTo(order) <= 0) lo = mid + 1; else hi = mid;
-            }
-            Inbox.Insert(lo, evt);
-        }
+            InsertInWindow(evt);
         else
+            Runtime.Output.Events.Add(evt);
+    }
+
+    private void InsertInWindow(in SimEvent evt)
+    {
+        if (_spill is null)
         {
-            Outbox.Add(evt);
+            // Rare (a timer shorter than the lookahead): move the rest of the window to a list of our own.
+            _spill = new List<SimEvent>(_end - _next + 1);
+            for (var i = _next; i < _end; i++) _spill.Add(_batch[i]);
+            _spillNext = 0;
+            _next = _end;
         }
+        var at = _spill.Count;
+        while (at > _spillNext && evt.Precedes(_spill[at - 1])) at--;
+        _spill.Insert(at, evt);
     }
 }
 
-/// <summary>What a partition shares with the LPs it hosts: run constants and the window's completion count.</summary>
+/// <summary>What a partition shares with the LPs it hosts: run constants, output buffers and the window's completion count.</summary>
 internal sealed class PartitionRuntime
 {
+    private readonly ThreadLocal<WindowOutput> _output = new(() => new WindowOutput(), trackAllValues: true);
     private int _pending;
     private volatile bool _stopRequested;
 
@@ -98,6 +129,12 @@ internal sealed class PartitionRuntime
 
     public bool StopRequested => _stopRequested;
 
+    /// <summary>The calling thread's buffer for what this partition's LPs send and handle in the window.</summary>
+    public WindowOutput Output => _output.Value!;
+
+    /// <summary>Partition, after every LP finished: every thread's buffer.</summary>
+    public IList<WindowOutput> Outputs => _output.Values;
+
     public void RequestStop() => _stopRequested = true;
 
     public void ClearStop() => _stopRequested = false;
@@ -114,4 +151,12 @@ internal sealed class PartitionRuntime
 
     public void LpFailed(LpSlot slot, Exception error) =>
         Partition.Tell(new KernelProtocol.LpFailed(slot.Id, error.GetType().Name + ": " + error.Message), ActorRefs.NoSender);
+}
+
+/// <summary>One thread's share of a window: the events its LPs sent and how many events they handled.</summary>
+internal sealed class WindowOutput
+{
+    public List<SimEvent> Events { get; } = new();
+
+    public long Handled;
 }

@@ -76,14 +76,13 @@ public abstract class SimActor : UntypedActor
                 if (_lp is null)
                 {
                     _lp = slot;
-                    Guard(OnStart);
+                    if (!Guard(OnStart)) break;
                 }
                 Resume();
                 break;
             case DirectMessage direct:
                 Lp.DirectInFlight = false;
-                Guard(() => OnDirect(direct.Message));
-                if (!FlushDirect(Lp)) Resume();
+                if (Guard(() => OnDirect(direct.Message)) && !FlushDirect(Lp)) Resume();
                 break;
             case LpSettled:
                 Resume();
@@ -97,29 +96,32 @@ public abstract class SimActor : UntypedActor
     private void Resume()
     {
         var lp = Lp;
-        while (!lp.DirectInFlight && lp.Cursor < lp.Inbox.Count)
+        var output = lp.Runtime.Output;
+        try
         {
-            var evt = lp.Inbox[lp.Cursor++];
-            lp.Now = evt.Time;
-            lp.Handled++;
-            EventSource = evt.Source;
-            if (evt.Payload is TimerFired fired)
+            while (!lp.DirectInFlight && lp.TryTakeNext(out var evt))
             {
-                if (lp.Timers is null || !lp.Timers.TryGetValue(fired.Key, out var generation) || generation != fired.Generation)
-                    continue; // cancelled or restarted
-                lp.Timers.Remove(fired.Key);
-                if (!Guard(() => OnEvent(fired.Payload))) return;
+                lp.Now = evt.Time;
+                output.Handled++;
+                EventSource = evt.Source;
+                var payload = evt.Payload;
+                if (payload is TimerFired fired)
+                {
+                    if (lp.Timers is null || !lp.Timers.TryGetValue(fired.Key, out var generation) || generation != fired.Generation)
+                        continue; // cancelled or restarted
+                    lp.Timers.Remove(fired.Key);
+                    payload = fired.Payload;
+                }
+                OnEvent(payload);
+                FlushDirect(lp);
             }
-            else if (!Guard(() => OnEvent(evt.Payload)))
-            {
-                return;
-            }
-            FlushDirect(lp);
         }
-        if (lp.DirectInFlight) return;
-        lp.Inbox.Clear();
-        lp.Cursor = 0;
-        lp.Runtime.LpFinished(lp);
+        catch (Exception error)
+        {
+            lp.Runtime.LpFailed(lp, error);
+            return;
+        }
+        if (!lp.DirectInFlight) lp.Runtime.LpFinished(lp);
     }
 
     private bool Guard(Action handler)

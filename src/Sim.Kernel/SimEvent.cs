@@ -3,42 +3,28 @@ namespace AmiSim.Kernel;
 /// <summary>
 /// One scheduled delivery: <see cref="Payload"/> reaches <see cref="Target"/> at <see cref="Time"/>.
 /// Events are totally ordered by (time, source, sequence); the sequence counts the source's sends,
-/// so ties never depend on which thread ran first.
+/// so ties never depend on which thread ran first. A struct: the kernel keeps events in arrays, so
+/// an event costs no allocation of its own.
 /// </summary>
-public sealed class SimEvent
+public readonly struct SimEvent(SimTime time, LpId source, long sequence, LpId target, object payload)
 {
-    public SimEvent(SimTime time, LpId source, long sequence, LpId target, object payload)
+    public SimTime Time { get; } = time;
+
+    public LpId Source { get; } = source;
+
+    public long Sequence { get; } = sequence;
+
+    public LpId Target { get; } = target;
+
+    public object Payload { get; } = payload;
+
+    /// <summary>True when this event comes before <paramref name="other"/> in the kernel's total order.</summary>
+    public bool Precedes(in SimEvent other)
     {
-        Time = time;
-        Source = source;
-        Sequence = sequence;
-        Target = target;
-        Payload = payload;
+        if (Time.Micros != other.Time.Micros) return Time.Micros < other.Time.Micros;
+        if (Source.Value != other.Source.Value) return Source.Value < other.Source.Value;
+        return Sequence < other.Sequence;
     }
-
-    public SimTime Time { get; }
-
-    public LpId Source { get; }
-
-    public long Sequence { get; }
-
-    public LpId Target { get; }
-
-    public object Payload { get; }
-
-    public EventOrder Order => new(Time.Micros, Source.Value, Sequence);
 
     public override string ToString() => $"{Time} {Source}#{Sequence} -> {Target}: {Payload}";
-}
-
-/// <summary>The sort key of an event: time, then source, then the source's sequence number.</summary>
-public readonly record struct EventOrder(long Micros, ulong Source, long Sequence) : IComparable<EventOrder>
-{
-    public int CompareTo(EventOrder other)
-    {
-        var c = Micros.CompareTo(other.Micros);
-        if (c != 0) return c;
-        c = Source.CompareTo(other.Source);
-        return c != 0 ? c : Sequence.CompareTo(other.Sequence);
-    }
 }

@@ -106,8 +106,10 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
         _requester = Sender;
         _until = run.Until;
         _wall.Restart();
+        _events = 0;
+        _windows = 0;
         _wallAtLastTick = TimeSpan.Zero;
-        _eventsAtLastTick = _events;
+        _eventsAtLastTick = 0;
         Timers.StartPeriodicTimer(TickTimer, Tick.Instance, Min(_settings.ProgressInterval, TimeSpan.FromSeconds(1)));
         // Window "zero" of a run is only a sync: it learns where every partition's earliest event is.
         _window++;

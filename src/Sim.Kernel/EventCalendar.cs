@@ -1,0 +1,104 @@
+namespace AmiSim.Kernel;
+
+/// <summary>
+/// A partition's pending events, in buckets one lookahead wide (a calendar queue). Adding an event
+/// is an append. A window [t, t + L) that starts at the earliest event t takes all of t's bucket and
+/// the early part of the next one, so at most two buckets are touched; events are not sorted here:
+/// each LP sorts the few it receives (see <see cref="LpSlot.Receive"/>).
+/// </summary>
+internal sealed class EventCalendar(long bucketMicros)
+{
+    private readonly Dictionary<long, Bucket> _buckets = new();
+    private readonly PriorityQueue<long, long> _order = new();
+    private readonly Stack<Bucket> _spare = new();
+
+    public int Count { get; private set; }
+
+    public void Add(in SimEvent evt)
+    {
+        var index = evt.Time.Micros / bucketMicros;
+        if (!_buckets.TryGetValue(index, out var bucket))
+        {
+            bucket = _spare.Count > 0 ? _spare.Pop() : new Bucket();
+            _buckets.Add(index, bucket);
+            _order.Enqueue(index, index);
+        }
+        bucket.Add(evt);
+        Count++;
+    }
+
+    /// <summary>The time of the earliest pending event, or <see cref="SimTime.Never"/>.</summary>
+    public SimTime Next => _order.TryPeek(out var index, out _) ? new SimTime(_buckets[index].Min) : SimTime.Never;
+
+    /// <summary>Removes every event due before <paramref name="end"/> and hands each to <paramref name="release"/>.</summary>
+    public void TakeBefore<TState>(SimTime end, TState state, Action<TState, SimEvent> release)
+    {
+        while (_order.TryPeek(out var index, out _))
+        {
+            var bucket = _buckets[index];
+            if (bucket.Min >= end.Micros) return;
+            if (bucket.Max < end.Micros)
+            {
+                for (var i = 0; i < bucket.Count; i++) release(state, bucket.Events[i]);
+                Count -= bucket.Count;
+                _order.Dequeue();
+                _buckets.Remove(index);
+                bucket.Clear();
+                _spare.Push(bucket);
+                continue;
+            }
+            Count -= bucket.TakeBefore(end.Micros, state, release);
+            return; // the rest of this bucket, and every later bucket, is due at or after the end
+        }
+    }
+
+    private sealed class Bucket
+    {
+        public SimEvent[] Events = new SimEvent[64];
+        public int Count;
+        public long Min = long.MaxValue;
+        public long Max = long.MinValue;
+
+        public void Add(in SimEvent evt)
+        {
+            if (Count == Events.Length) Array.Resize(ref Events, Count * 2);
+            Events[Count++] = evt;
+            var micros = evt.Time.Micros;
+            if (micros < Min) Min = micros;
+            if (micros > Max) Max = micros;
+        }
+
+        /// <summary>Releases the events before <paramref name="end"/> and keeps the rest; returns how many went.</summary>
+        public int TakeBefore<TState>(long end, TState state, Action<TState, SimEvent> release)
+        {
+            var kept = 0;
+            Min = long.MaxValue;
+            Max = long.MinValue;
+            for (var i = 0; i < Count; i++)
+            {
+                var evt = Events[i];
+                var micros = evt.Time.Micros;
+                if (micros < end)
+                {
+                    release(state, evt);
+                    continue;
+                }
+                Events[kept++] = evt;
+                if (micros < Min) Min = micros;
+                if (micros > Max) Max = micros;
+            }
+            Array.Clear(Events, kept, Count - kept);
+            var taken = Count - kept;
+            Count = kept;
+            return taken;
+        }
+
+        public void Clear()
+        {
+            Array.Clear(Events, 0, Count);
+            Count = 0;
+            Min = long.MaxValue;
+            Max = long.MinValue;
+        }
+    }
+}
