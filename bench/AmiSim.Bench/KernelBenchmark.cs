@@ -88,10 +88,14 @@ internal sealed class KernelBenchmark : AsyncCommand<KernelBenchmark.Settings>
             await sim.RunAsync(new SimTime(kernel.LookaheadMicros), cancellation);
             var pausedBefore = GC.GetTotalPauseDuration();
             var gen2Before = GC.CollectionCount(2);
+            var gen0Before = GC.CollectionCount(0);
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
             var clock = Stopwatch.StartNew();
             var run = await sim.RunAsync(SimTime.FromSeconds(settings.VirtualSeconds), cancellation);
             clock.Stop();
-            AnsiConsole.MarkupLine($"  GC: {(GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds:0.00} s paused, {GC.CollectionCount(2) - gen2Before} gen2 collections");
+            var allocatedPerEvent = (GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / (double)Math.Max(1, run.EventsHandled);
+            AnsiConsole.MarkupLine($"  GC: {(GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds:0.00} s paused, " +
+                                   $"{GC.CollectionCount(0) - gen0Before} collections ({GC.CollectionCount(2) - gen2Before} full), {allocatedPerEvent:0} bytes allocated per event");
             var heap = Measure.HeapAfterFullCollection() - before;
             GC.KeepAlive(sim);
             return (run.EventsHandled, run.Windows, clock.Elapsed, run.EventsHandled / clock.Elapsed.TotalSeconds, (double)heap / settings.Lps);

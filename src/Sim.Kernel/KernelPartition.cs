@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Event;
 using static AmiSim.Kernel.KernelProtocol;
@@ -167,7 +168,7 @@ public sealed class KernelPartition : UntypedActor
             sentTo[p] = batch.Count;
             // Chunks stay under the large-object threshold, so a busy window does not provoke full collections.
             for (var from = 0; from < batch.Count; from += RemoteChunk)
-                _peers[p].Tell(new RemoteEvents(_window, _index, batch.GetRange(from, Math.Min(RemoteChunk, batch.Count - from)).ToArray()));
+                _peers[p].Tell(new RemoteEvents(_window, _index, CollectionsMarshal.AsSpan(batch).Slice(from, Math.Min(RemoteChunk, batch.Count - from)).ToArray()));
             batch.Clear();
         }
         var received = _receivedWindow == _window ? _received : 0;

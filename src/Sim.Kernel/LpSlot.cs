@@ -50,6 +50,9 @@ internal sealed class LpSlot
 
     public long TimerGeneration { get; set; }
 
+    /// <summary>The output buffer of the thread running this LP's handlers now (set when a window or exchange resumes).</summary>
+    public WindowOutput Output { get; set; } = null!;
+
     /// <summary>Partition: this window's events for the LP are <paramref name="batch"/>[<paramref name="from"/>..<paramref name="to"/>), in order.</summary>
     public void Release(SimEvent[] batch, int from, int to, SimTime windowEnd)
     {
@@ -88,7 +91,7 @@ internal sealed class LpSlot
         if (evt.Target == Id && evt.Time < WindowEnd)
             InsertInWindow(evt);
         else
-            Runtime.Output.Events.Add(evt);
+            Output.Events.Add(evt);
     }
 
     private void InsertInWindow(in SimEvent evt)

@@ -82,6 +82,7 @@ public abstract class SimActor : UntypedActor
                 break;
             case DirectMessage direct:
                 Lp.DirectInFlight = false;
+                Lp.Output = Lp.Runtime.Output;
                 if (Guard(() => OnDirect(direct.Message)) && !FlushDirect(Lp)) Resume();
                 break;
             case LpSettled:
@@ -96,7 +97,7 @@ public abstract class SimActor : UntypedActor
     private void Resume()
     {
         var lp = Lp;
-        var output = lp.Runtime.Output;
+        var output = lp.Output = lp.Runtime.Output;
         try
         {
             while (!lp.DirectInFlight && lp.TryTakeNext(out var evt))
@@ -222,6 +223,7 @@ public abstract class LpMemberActor : UntypedActor
             return;
         }
         _lp.DirectInFlight = false;
+        _lp.Output = _lp.Runtime.Output;
         try
         {
             OnDirect(direct.Message);
