@@ -1,0 +1,47 @@
+using System.Reflection;
+using Akka.Configuration;
+
+namespace AmiSim.Host;
+
+/// <summary>Loads AmiSim's HOCON: the embedded defaults, then files, then <c>--set key=value</c> overrides.</summary>
+public static class HoconLoader
+{
+    /// <summary>The text of an embedded file of hocon/ (for example "amisim.conf").</summary>
+    public static string Embedded(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("hocon/" + name)
+                           ?? throw new FileNotFoundException($"hocon/{name} is not embedded in amisim");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>The embedded defaults with <paramref name="overrides"/> ("key=value", HOCON syntax for the value) on top.</summary>
+    /// <exception cref="HoconInputException">an override is not "key=value" or its value is not HOCON.</exception>
+    public static Config Load(IEnumerable<string> overrides)
+    {
+        var config = ConfigurationFactory.ParseString(Embedded("amisim.conf"));
+        foreach (var item in overrides.Reverse())
+            config = ParseOverride(item).WithFallback(config);
+        return config;
+    }
+
+    private static Config ParseOverride(string item)
+    {
+        var equals = item.IndexOf('=');
+        if (equals <= 0)
+            throw new HoconInputException($"--set {item}: expected key=value, for example --set amisim.kernel.seed=7");
+        var key = item[..equals].Trim();
+        var value = item[(equals + 1)..].Trim();
+        try
+        {
+            return ConfigurationFactory.ParseString($"{key} = {value}");
+        }
+        catch (Exception error)
+        {
+            throw new HoconInputException($"--set {item}: '{value}' is not a valid value for {key}: {error.Message}");
+        }
+    }
+}
+
+/// <summary>Configuration input (a file, a --set) that cannot be used; the message names what and why.</summary>
+public sealed class HoconInputException(string message) : Exception(message);

@@ -1,0 +1,20 @@
+using Serilog;
+using Serilog.Events;
+
+namespace AmiSim.Host;
+
+/// <summary>Serilog for a run: everything to the run's log file, warnings and errors to the console.</summary>
+public static class Logging
+{
+    public static void Start(string logFile)
+    {
+        Log.Logger = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .Enrich.FromLogContext()
+            .WriteTo.File(logFile, outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {Message:lj}{NewLine}{Exception}")
+            .WriteTo.Console(restrictedToMinimumLevel: LogEventLevel.Warning, standardErrorFromLevel: LogEventLevel.Warning)
+            .CreateLogger();
+    }
+
+    public static async Task StopAsync() => await Log.CloseAndFlushAsync();
+}
