@@ -55,4 +55,7 @@ public static class Tables
 
     /// <summary>AmiSim's image data table, written block by block with partial writes at block x block size.</summary>
     public static readonly TableId ImageTransferData = TableId.Manufacturer(102);
+
+    /// <summary>AmiSim's signed-manifest table, written before a transfer is initiated.</summary>
+    public static readonly TableId ImageManifest = TableId.Manufacturer(103);
 }

@@ -83,6 +83,74 @@ public sealed record ProgramManifest
         return buffer.ToArray();
     }
 
+    /// <summary>Reads <see cref="CanonicalBytes"/> back; malformed bytes throw <see cref="FormatException"/> naming the field.</summary>
+    public static ProgramManifest FromCanonicalBytes(ReadOnlySpan<byte> bytes)
+    {
+        var reader = new CanonicalReader(bytes);
+        reader.Magic("AMISIM-MANIFEST-1"u8);
+        var programId = reader.Text("program id");
+        var kind = reader.U8("kind");
+        if (kind is not ((byte)ProgramKind.Firmware or (byte)ProgramKind.Configuration)) throw new FormatException($"manifest kind {kind} is not 1 (firmware) or 2 (configuration)");
+        var version = new FirmwareVersion(reader.U8("version"), reader.U8("revision"));
+        var models = reader.List("target models", (ref CanonicalReader r) => r.Text("target model"));
+        var sources = reader.List("allowed source versions", (ref CanonicalReader r) => new FirmwareVersion(r.U8("source version"), r.U8("source revision")));
+        var size = (int)reader.U32("size");
+        var blockSize = (int)reader.U32("block size");
+        var digests = reader.List("block digests", (ref CanonicalReader r) => r.Blob("block digest"));
+        var imageDigest = reader.Blob("image digest");
+        var writes = reader.List("configuration writes", (ref CanonicalReader r) => new TableWrite(new TableId((ushort)r.U32("table id")), r.Blob("table data")));
+        reader.End();
+        return new ProgramManifest
+        {
+            ProgramId = programId, Kind = (ProgramKind)kind, Version = version, TargetModels = models, AllowedSourceVersions = sources,
+            Size = size, BlockSize = blockSize, BlockDigests = digests, ImageDigest = imageDigest, ConfigurationWrites = writes,
+        };
+    }
+
+    private ref struct CanonicalReader(ReadOnlySpan<byte> bytes)
+    {
+        private readonly ReadOnlySpan<byte> _bytes = bytes;
+        private int _at;
+
+        public void Magic(ReadOnlySpan<byte> magic)
+        {
+            if (!_bytes.StartsWith(magic)) throw new FormatException("not an AmiSim manifest (the magic bytes differ)");
+            _at = magic.Length;
+        }
+
+        public byte U8(string field) => Take(field, 1)[0];
+
+        public uint U32(string field) => BinaryPrimitives.ReadUInt32BigEndian(Take(field, 4));
+
+        public byte[] Blob(string field) => Take(field, checked((int)U32(field + " length"))).ToArray();
+
+        public string Text(string field) => Encoding.UTF8.GetString(Take(field, checked((int)U32(field + " length"))));
+
+        public List<T> List<T>(string field, ReadItem<T> read)
+        {
+            var count = U32(field + " count");
+            if (count > _bytes.Length) throw new FormatException($"manifest {field}: count {count} is larger than the manifest");
+            var items = new List<T>((int)count);
+            for (var i = 0; i < count; i++) items.Add(read(ref this));
+            return items;
+        }
+
+        public readonly void End()
+        {
+            if (_at != _bytes.Length) throw new FormatException($"manifest: {_bytes.Length - _at} byte(s) after the last field");
+        }
+
+        private ReadOnlySpan<byte> Take(string field, int count)
+        {
+            if (count < 0 || _at + count > _bytes.Length) throw new FormatException($"manifest {field}: needs {count} byte(s) at offset {_at}, {_bytes.Length - _at} left");
+            var span = _bytes.Slice(_at, count);
+            _at += count;
+            return span;
+        }
+    }
+
+    private delegate T ReadItem<T>(ref CanonicalReader reader);
+
     /// <summary>The manifest of a firmware image cut into blocks of <paramref name="blockSize"/> bytes.</summary>
     public static ProgramManifest ForFirmware(string programId, FirmwareVersion version, ReadOnlySpan<byte> image, int blockSize,
         IReadOnlyList<string>? targetModels = null, IReadOnlyList<FirmwareVersion>? allowedSources = null)

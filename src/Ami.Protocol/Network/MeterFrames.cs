@@ -1,0 +1,76 @@
+using AmiSim.Protocol.C1219;
+using AmiSim.Protocol.Psem;
+
+namespace AmiSim.Protocol.Network;
+
+/// <summary>A frame the head-end sends toward a meter's NIC (step 1.4/1.5).</summary>
+public interface IDownlinkFrame
+{
+    /// <summary>Bytes on the air, for airtime.</summary>
+    int WireBytes { get; }
+}
+
+/// <summary>A frame a meter's NIC sends toward the head-end (step 1.9/1.10).</summary>
+public interface IUplinkFrame
+{
+    MeterId Meter { get; }
+
+    int WireBytes { get; }
+}
+
+/// <summary>
+/// PSEM services for the NIC to run against its board, in order, like the EPSEM of a C12.22 message;
+/// the first one that is not answered ok ends the command (the rest are not run).
+/// </summary>
+public sealed record PsemCommand(long CommandId, IReadOnlyList<PsemRequest> Requests) : IDownlinkFrame
+{
+    public int WireBytes => 24 + Requests.Sum(r => r.Encode().Length);
+}
+
+/// <summary>The answers to a <see cref="PsemCommand"/>, one per service run.</summary>
+public sealed record PsemCommandResult(MeterId Meter, long CommandId, IReadOnlyList<PsemResponse> Responses) : IUplinkFrame
+{
+    public bool AllOk => Responses.All(r => r.IsOk);
+
+    public int WireBytes => 24 + Responses.Sum(r => 4 + r.Data.Length);
+}
+
+/// <summary>
+/// A train of consecutive image blocks (unicast to one meter or multicast to a collector's cell).
+/// The block data are slices of the shared package content, never copies.
+/// </summary>
+public sealed record ImageChunk(string ProgramId, int FirstBlock, int BlockSize, IReadOnlyList<ReadOnlyMemory<byte>> Blocks) : IDownlinkFrame
+{
+    public int WireBytes => 24 + Blocks.Sum(b => 12 + b.Length);
+}
+
+public enum ConfirmationOutcome : byte
+{
+    /// <summary>The new program is running (ST1 shows the new version, or the configuration is in force).</summary>
+    Activated = 1,
+
+    /// <summary>Activation failed; the board rolled back to the previous program.</summary>
+    RolledBack = 2,
+}
+
+/// <summary>
+/// The board's update confirmation (ST8 after activation), forwarded by the NIC and stored until the
+/// head-end acknowledges it. <paramref name="ConfirmationId"/> is unique per meter.
+/// </summary>
+public sealed record ProgramConfirmation(
+    MeterId Meter,
+    long ConfirmationId,
+    string ProgramId,
+    ConfirmationOutcome Outcome,
+    FirmwareVersion Firmware,
+    string Reason,
+    long ActivatedAtMicros) : IUplinkFrame
+{
+    public int WireBytes => 64 + ProgramId.Length + Reason.Length;
+}
+
+/// <summary>The head-end has durably recorded a confirmation: the NIC may forget it.</summary>
+public sealed record ConfirmationAck(MeterId Meter, long ConfirmationId) : IDownlinkFrame
+{
+    public int WireBytes => 24;
+}

@@ -1,0 +1,12 @@
+namespace AmiSim.Protocol.Network;
+
+/// <summary>A meter's number in the fleet; its C12.19 identification (ST5) and CIM mRID derive from it.</summary>
+public readonly record struct MeterId(long Value) : IComparable<MeterId>
+{
+    public int CompareTo(MeterId other) => Value.CompareTo(other.Value);
+
+    /// <summary>ST5 IDENTIFICATION and the CIM mRID of the meter: "MTR" and ten digits.</summary>
+    public string Identification => $"MTR{Value:D10}";
+
+    public override string ToString() => Identification;
+}

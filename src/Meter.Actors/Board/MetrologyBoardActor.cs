@@ -1,0 +1,63 @@
+using Akka.Actor;
+using AmiSim.Kernel;
+using static AmiSim.Meter.MeterProtocol;
+
+namespace AmiSim.Meter.Board;
+
+/// <summary>The metrology-board actor: the serial-link end of a meter, answering its NIC from a <see cref="MetrologyBoard"/>.</summary>
+public sealed class MetrologyBoardActor : LpMemberActor, IBoardClock
+{
+    private readonly MetrologyBoard _board;
+
+    public MetrologyBoardActor(LpMembership membership, MeterSetup setup, long seed) : base(membership)
+    {
+        _board = new MetrologyBoard(setup, RandomStream.For(seed, MeterSetup.LpOf(setup.Meter), "board-faults"));
+    }
+
+    public static Props Props(LpMembership membership, MeterSetup setup, long seed) =>
+        Akka.Actor.Props.Create(() => new MetrologyBoardActor(membership, setup, seed));
+
+    SimTime IBoardClock.Now => Now;
+
+    void IBoardClock.StartTimer(string key, TimeSpan delay, BoardTimer timer) => StartTimer(key, delay, timer);
+
+    protected override void OnDirect(object message)
+    {
+        if (_board.Bricked)
+        {
+            SendDirect(Primary, BoardNoAnswer.Instance);
+            return;
+        }
+        switch (message)
+        {
+            case BoardRequest request:
+                SendDirect(Primary, new BoardResponse(_board.Handle(request.Request, this)));
+                break;
+            case BoardTick tick:
+                var finished = _board.OnTimer(tick.Timer, this);
+                SendDirect(Primary, _board.Bricked ? BoardNoAnswer.Instance : new BoardTickResult(finished));
+                break;
+            default:
+                throw new InvalidOperationException($"meter {Id}: the board does not understand {message}");
+        }
+    }
+
+    protected override void OnOtherMessage(object message)
+    {
+        if (message is not GetBoardState)
+        {
+            Unhandled(message);
+            return;
+        }
+        var transfer = _board.Transfer;
+        Sender.Tell(new BoardState(
+            _board.Firmware,
+            transfer?.Status ?? default,
+            transfer?.LastFailure ?? default,
+            transfer?.MissingCount ?? 0,
+            transfer?.FirstMissingBlock ?? 0,
+            _board.LoadProfile.Interval,
+            _board.Bricked,
+            _board.Events.ToList()));
+    }
+}

@@ -1,0 +1,57 @@
+using AmiSim.Meter.Board;
+using AmiSim.Protocol.C1219;
+using AmiSim.Protocol.Psem;
+
+namespace AmiSim.Meter;
+
+/// <summary>Messages inside one meter, between its NIC and its board (the serial link), and queries from outside the simulation.</summary>
+public static class MeterProtocol
+{
+    /// <summary>NIC -> board: one PSEM request.</summary>
+    public sealed record BoardRequest(PsemRequest Request);
+
+    /// <summary>Board -> NIC: the PSEM response.</summary>
+    public sealed record BoardResponse(PsemResponse Response);
+
+    /// <summary>NIC -> board: a board timer fired (timers fire at the LP, which is the NIC).</summary>
+    public sealed record BoardTick(BoardTimer Timer);
+
+    /// <summary>Board -> NIC: what the timer completed, if anything.</summary>
+    public sealed record BoardTickResult(ActivationFinished? Finished);
+
+    /// <summary>Board -> NIC: the serial link timed out (a bricked board).</summary>
+    public sealed class BoardNoAnswer
+    {
+        public static readonly BoardNoAnswer Instance = new();
+
+        private BoardNoAnswer() { }
+    }
+
+    /// <summary>Query between runs: the board's state. Answered with <see cref="BoardState"/>.</summary>
+    public sealed class GetBoardState
+    {
+        public static readonly GetBoardState Instance = new();
+
+        private GetBoardState() { }
+    }
+
+    public sealed record BoardState(
+        FirmwareVersion Firmware,
+        ImageTransferStatus TransferStatus,
+        ImageFailure LastFailure,
+        int MissingBlocks,
+        int FirstMissingBlock,
+        TimeSpan MeteringInterval,
+        bool Bricked,
+        IReadOnlyList<LoggedEvent> Events);
+
+    /// <summary>Query between runs: the NIC's state. Answered with <see cref="NicState"/>.</summary>
+    public sealed class GetNicState
+    {
+        public static readonly GetNicState Instance = new();
+
+        private GetNicState() { }
+    }
+
+    public sealed record NicState(bool Online, int UnacknowledgedConfirmations, long FramesDropped, long ConfirmationsSent);
+}

@@ -1,0 +1,299 @@
+using Akka.Actor;
+using AmiSim.Kernel;
+using AmiSim.Meter.Board;
+using AmiSim.Protocol.C1219;
+using AmiSim.Protocol.Network;
+using AmiSim.Protocol.Psem;
+using static AmiSim.Meter.MeterProtocol;
+
+namespace AmiSim.Meter.Nic;
+
+/// <summary>
+/// The NIC of a smart meter: its network endpoint and the primary actor of the meter's LP. It turns
+/// head-end frames into PSEM requests to its board over a strict request/response serial link (one
+/// outstanding request), forwards the board's update confirmation (steps 1.8-1.9) and keeps it until
+/// the head-end acknowledges it, sending it again with backoff, across outages.
+/// </summary>
+public sealed class NicActor : SimActor
+{
+    private const string ResendTimer = "resend-confirmations";
+    private const string OutageTimer = "outage";
+
+    private readonly MeterSetup _setup;
+    private readonly Queue<SerialJob> _jobs = new();
+    private readonly SortedDictionary<long, ProgramConfirmation> _unacknowledged = new();
+    private IActorRef _board = ActorRefs.Nobody;
+    private SerialJob? _current;
+    private RandomStream? _outages;
+    private bool _online = true;
+    private long _nextConfirmation = 1;
+    private TimeSpan _resendBackoff;
+    private long _framesDropped;
+    private long _confirmationsSent;
+
+    public NicActor(MeterSetup setup) => _setup = setup;
+
+    public static Props Props(MeterSetup setup) => Akka.Actor.Props.Create(() => new NicActor(setup));
+
+    private MeterId Meter => _setup.Meter;
+
+    protected override void OnStart()
+    {
+        _board = Context.ActorOf(MetrologyBoardActor.Props(Membership, _setup, Seed), "board");
+        _resendBackoff = _setup.ConfirmationResendInitial;
+        foreach (var (start, duration) in _setup.Outages)
+        {
+            if (start + duration <= Now) continue;
+            if (start <= Now) GoOffline(start + duration - Now);
+            else StartTimer((OutageTimer, start.Micros), start - Now, new OutageStarts(duration));
+        }
+        if (_setup.Faults.NicOutagesPerDay > 0)
+        {
+            _outages = RandomStreamFor("nic-outages");
+            ScheduleRandomOutage();
+        }
+    }
+
+    protected override void OnEvent(object payload)
+    {
+        switch (payload)
+        {
+            case BoardTimer timer:
+                Enqueue(new TickJob(timer)); // the board works through a NIC outage
+                break;
+            case OutageStarts outage:
+                GoOffline(outage.Duration);
+                break;
+            case OutageEnds:
+                ComeOnline();
+                break;
+            case ResendConfirmations:
+                ResendAll(backOff: true);
+                break;
+            case IDownlinkFrame when !_online:
+                _framesDropped++;
+                break;
+            case PsemCommand command:
+                Enqueue(new CommandJob(command));
+                break;
+            case ImageChunk chunk:
+                Enqueue(new ChunkJob(chunk));
+                break;
+            case ConfirmationAck ack:
+                _unacknowledged.Remove(ack.ConfirmationId);
+                if (_unacknowledged.Count == 0)
+                {
+                    CancelTimer(ResendTimer);
+                    _resendBackoff = _setup.ConfirmationResendInitial;
+                }
+                break;
+            default:
+                throw new InvalidOperationException($"meter {Meter}: the NIC does not understand {payload}");
+        }
+        Pump();
+    }
+
+    protected override void OnDirect(object message)
+    {
+        var job = _current ?? throw new InvalidOperationException($"meter {Meter}: a board answer with no request outstanding");
+        _current = null;
+        job.OnAnswer(message, this);
+        Pump();
+    }
+
+    protected override void OnOtherMessage(object message)
+    {
+        switch (message)
+        {
+            case GetBoardState:
+                _board.Forward(message);
+                break;
+            case GetNicState:
+                Sender.Tell(new NicState(_online, _unacknowledged.Count, _framesDropped, _confirmationsSent));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Enqueue(SerialJob job) => _jobs.Enqueue(job);
+
+    /// <summary>Sends the next request of the serial link, if it is free.</summary>
+    private void Pump()
+    {
+        if (_current is not null) return;
+        while (_jobs.TryPeek(out var job))
+        {
+            var request = job.Next();
+            if (request is null)
+            {
+                _jobs.Dequeue();
+                continue;
+            }
+            _current = job;
+            SendDirect(_board, request);
+            return;
+        }
+    }
+
+    private void SendUplink(IUplinkFrame frame)
+    {
+        if (!_online)
+        {
+            _framesDropped++;
+            return;
+        }
+        Send(_setup.Uplink, _setup.UplinkDelay, frame);
+    }
+
+    private void Confirm(ActivationFinished finished, ProcedureResponseTable st8)
+    {
+        var data = st8.ResponseData;
+        var status = data.Length > 0 ? (ImageTransferStatus)data[0] : finished.Status;
+        var failure = data.Length > 1 ? (ImageFailure)data[1] : finished.Failure;
+        var firmware = data.Length > 3 ? new FirmwareVersion(data[2], data[3]) : finished.Firmware;
+        var confirmation = new ProgramConfirmation(Meter, _nextConfirmation++, finished.ProgramId,
+            status == ImageTransferStatus.ActivationSuccessful ? ConfirmationOutcome.Activated : ConfirmationOutcome.RolledBack,
+            firmware, failure == ImageFailure.None ? "" : failure.ToString(), Now.Micros);
+        _unacknowledged.Add(confirmation.ConfirmationId, confirmation);
+        Deliver(confirmation);
+        if (!IsTimerActive(ResendTimer)) StartTimer(ResendTimer, _resendBackoff, ResendConfirmations.Instance);
+    }
+
+    private void Deliver(ProgramConfirmation confirmation)
+    {
+        if (!_online) return;
+        _confirmationsSent++;
+        Send(_setup.Uplink, _setup.UplinkDelay, confirmation);
+    }
+
+    private void ResendAll(bool backOff)
+    {
+        if (_unacknowledged.Count == 0) return;
+        foreach (var confirmation in _unacknowledged.Values) Deliver(confirmation);
+        _resendBackoff = backOff
+            ? TimeSpan.FromTicks(Math.Min(_resendBackoff.Ticks * 2, _setup.ConfirmationResendMax.Ticks))
+            : _setup.ConfirmationResendInitial;
+        StartTimer(ResendTimer, _resendBackoff, ResendConfirmations.Instance);
+    }
+
+    private void GoOffline(TimeSpan duration)
+    {
+        _online = false;
+        StartTimer(OutageTimer, duration, OutageEnds.Instance);
+    }
+
+    private void ComeOnline()
+    {
+        _online = true;
+        ResendAll(backOff: false);
+        if (_outages is not null) ScheduleRandomOutage();
+    }
+
+    private void ScheduleRandomOutage()
+    {
+        var meanGap = TimeSpan.FromDays(1 / _setup.Faults.NicOutagesPerDay);
+        var gap = TimeSpan.FromSeconds(Math.Max(1, Math.Round(_outages!.NextExponential(meanGap.TotalSeconds))));
+        var duration = TimeSpan.FromSeconds(Math.Max(1, Math.Round(_outages.NextExponential(_setup.Faults.NicOutageMeanDuration.TotalSeconds))));
+        StartTimer((OutageTimer, "random"), gap, new OutageStarts(duration));
+    }
+
+    private sealed record OutageStarts(TimeSpan Duration);
+
+    private sealed class OutageEnds
+    {
+        public static readonly OutageEnds Instance = new();
+
+        private OutageEnds() { }
+    }
+
+    private sealed class ResendConfirmations
+    {
+        public static readonly ResendConfirmations Instance = new();
+
+        private ResendConfirmations() { }
+    }
+
+    /// <summary>Work for the serial link: one request at a time, the next chosen after the answer.</summary>
+    private abstract class SerialJob
+    {
+        /// <summary>The next message for the board, or null when the job is done.</summary>
+        public abstract object? Next();
+
+        public abstract void OnAnswer(object answer, NicActor nic);
+    }
+
+    /// <summary>Runs a head-end command's PSEM services in order, stopping at the first that is not ok, and answers.</summary>
+    private sealed class CommandJob(PsemCommand command) : SerialJob
+    {
+        private readonly List<PsemResponse> _responses = new(command.Requests.Count);
+        private bool _done;
+
+        public override object? Next() => _done || _responses.Count == command.Requests.Count ? null : new BoardRequest(command.Requests[_responses.Count]);
+
+        public override void OnAnswer(object answer, NicActor nic)
+        {
+            if (answer is not BoardResponse response)
+            {
+                _done = true; // the board is silent: so is the meter
+                return;
+            }
+            _responses.Add(response.Response);
+            if (response.Response.IsOk && _responses.Count < command.Requests.Count) return;
+            _done = true;
+            nic.SendUplink(new PsemCommandResult(nic.Meter, command.CommandId, _responses));
+        }
+    }
+
+    /// <summary>Writes a chunk's blocks into MT102, each at block x block size; a board not initiated refuses them.</summary>
+    private sealed class ChunkJob(ImageChunk chunk) : SerialJob
+    {
+        private int _next;
+
+        public override object? Next()
+        {
+            if (_next >= chunk.Blocks.Count) return null;
+            var block = chunk.FirstBlock + _next;
+            return new BoardRequest(new PartialWriteRequest(Tables.ImageTransferData, (uint)(block * chunk.BlockSize), chunk.Blocks[_next]));
+        }
+
+        public override void OnAnswer(object answer, NicActor nic)
+        {
+            _next++;
+            if (answer is BoardResponse { Response.Code: PsemResponseCode.InvalidServiceSequenceState } or BoardNoAnswer)
+                _next = chunk.Blocks.Count; // not initiated (or silent): discard the rest, as DLMS devices do
+        }
+    }
+
+    /// <summary>Passes a board timer to the board; if it finished an activation, reads ST8 and confirms.</summary>
+    private sealed class TickJob(BoardTimer timer) : SerialJob
+    {
+        private ActivationFinished? _finished;
+        private int _step;
+
+        public override object? Next() => _step switch
+        {
+            0 => new BoardTick(timer),
+            1 when _finished is not null => new BoardRequest(new FullReadRequest(Tables.ProcedureResponse)),
+            _ => null,
+        };
+
+        public override void OnAnswer(object answer, NicActor nic)
+        {
+            _step++;
+            switch (answer)
+            {
+                case BoardTickResult result:
+                    _finished = result.Finished;
+                    break;
+                case BoardResponse { Response.IsOk: true } st8 when _finished is not null:
+                    nic.Confirm(_finished, ProcedureResponseTable.Decode(st8.Response.Data.Span, nic._setup.GeneralConfig.DataOrder));
+                    break;
+                default:
+                    _step = 2; // silent or unreadable board: nothing to confirm
+                    break;
+            }
+        }
+    }
+}
