@@ -34,6 +34,8 @@ public sealed record GeneralConfigTable
     public byte StdRevision { get; init; }
     public byte MfgStatusBytes { get; init; } = 1;
     public byte PendingTables { get; init; } = 4;
+    /// <summary>DIM_STD_TBLS_USED, DIM_MFG_TBLS_USED, DIM_STD_PROC_USED, DIM_MFG_PROC_USED as read; 0 = as few bytes as the sets need.</summary>
+    public (byte StdTables, byte MfgTables, byte StdProcedures, byte MfgProcedures) SetDimensions { get; init; }
     public IReadOnlySet<int> StdTablesUsed { get; init; } = new SortedSet<int>();
     public IReadOnlySet<int> MfgTablesUsed { get; init; } = new SortedSet<int>();
     public IReadOnlySet<int> StdProceduresUsed { get; init; } = new SortedSet<int>();
@@ -50,10 +52,10 @@ public sealed record GeneralConfigTable
 
     public byte[] Encode()
     {
-        var stdTblBytes = SetBytes(StdTablesUsed, StdTablesWritable);
-        var mfgTblBytes = SetBytes(MfgTablesUsed, MfgTablesWritable);
-        var stdProcBytes = SetBytes(StdProceduresUsed);
-        var mfgProcBytes = SetBytes(MfgProceduresUsed);
+        var stdTblBytes = Math.Max(SetDimensions.StdTables, SetBytes(StdTablesUsed, StdTablesWritable));
+        var mfgTblBytes = Math.Max(SetDimensions.MfgTables, SetBytes(MfgTablesUsed, MfgTablesWritable));
+        var stdProcBytes = Math.Max(SetDimensions.StdProcedures, SetBytes(StdProceduresUsed));
+        var mfgProcBytes = Math.Max(SetDimensions.MfgProcedures, SetBytes(MfgProceduresUsed));
         var writer = new TableWriter(DataOrder)
             .U8((byte)((byte)DataOrder | ((byte)CharFormat << 1)))
             .U8((byte)((TimeFormat & 0x07) | ((IdForm & 1) << 5)))
@@ -61,7 +63,7 @@ public sealed record GeneralConfigTable
             .U32(DeviceClass)
             .U8(NameplateType).U8(DefaultSetUsed).U8(MaxProcParmLength).U8(MaxRespDataLength)
             .U8(StdVersion).U8(StdRevision)
-            .U8(stdTblBytes).U8(mfgTblBytes).U8(stdProcBytes).U8(mfgProcBytes)
+            .U8((byte)stdTblBytes).U8((byte)mfgTblBytes).U8((byte)stdProcBytes).U8((byte)mfgProcBytes)
             .U8(MfgStatusBytes).U8(PendingTables);
         writer.Bytes(ToSet(StdTablesUsed, stdTblBytes)).Bytes(ToSet(MfgTablesUsed, mfgTblBytes))
             .Bytes(ToSet(StdProceduresUsed, stdProcBytes)).Bytes(ToSet(MfgProceduresUsed, mfgProcBytes))
@@ -99,6 +101,7 @@ public sealed record GeneralConfigTable
         var mfgProc = reader.U8("DIM_MFG_PROC_USED");
         table = table with
         {
+            SetDimensions = (stdTbl, mfgTbl, stdProc, mfgProc),
             MfgStatusBytes = reader.U8("DIM_MFG_STATUS_USED"),
             PendingTables = reader.U8("NBR_PENDING"),
         };
