@@ -85,6 +85,12 @@ internal sealed class LpSlot
         return false;
     }
 
+    /// <summary>LP: the time of the next event of the window (the window's end when there is none).</summary>
+    public SimTime PeekNextTime() =>
+        _spill is not null && _spillNext < _spill.Count ? _spill[_spillNext].Time
+        : _spill is null && _next < _end ? _batch[_next].Time
+        : WindowEnd;
+
     /// <summary>LP: queues an event it sends; a self-event due inside the window is handled in this window, in order.</summary>
     public void Enqueue(in SimEvent evt)
     {

@@ -75,7 +75,10 @@ public abstract class SimActor : UntypedActor
             case LpSlot slot:
                 if (_lp is null)
                 {
+                    // OnStart runs at the time of the LP's first event, with the kernel's calls available.
                     _lp = slot;
+                    slot.Output = slot.Runtime.Output;
+                    slot.Now = slot.PeekNextTime();
                     if (!Guard(OnStart)) break;
                 }
                 Resume();

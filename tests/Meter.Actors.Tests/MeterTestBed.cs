@@ -1,0 +1,146 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Akka.Actor;
+using AmiSim.Kernel;
+using AmiSim.Meter.Nic;
+using AmiSim.Protocol.C1219;
+using AmiSim.Protocol.Network;
+using AmiSim.Protocol.Programs;
+using AmiSim.Protocol.Psem;
+
+namespace AmiSim.Meter.Tests;
+
+/// <summary>
+/// A few meters and a stand-in head-end LP in one simulation. The test schedules frames for the
+/// head-end to transmit at virtual times; the head-end records every uplink frame it receives and
+/// acknowledges confirmations (unless told not to).
+/// </summary>
+public sealed class MeterTestBed : ILpFactory
+{
+    public static readonly TimeSpan Lookahead = TimeSpan.FromMilliseconds(20);
+    public static readonly LpId HeadEnd = new(LpKind.HeadEnd, 0);
+    private static readonly ECDsa VendorKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    private readonly Dictionary<long, MeterSetup> _meters = new();
+    private long _commandIds;
+
+    public MeterTestBed(ActorSystem system, int meters, Func<MeterSetup, MeterSetup>? configure = null, long seed = 1)
+    {
+        Verifier = new SignatureVerifier([VendorKey.ExportSubjectPublicKeyInfo()]);
+        for (var n = 1; n <= meters; n++)
+        {
+            var setup = new MeterSetup
+            {
+                Meter = new MeterId(n),
+                Model = "AM-100",
+                Firmware = new FirmwareVersion(1, 0),
+                Credential = CredentialOf(n),
+                Verifier = Verifier,
+                Uplink = HeadEnd,
+                UplinkDelay = Lookahead,
+            };
+            _meters[n] = configure?.Invoke(setup) ?? setup;
+        }
+        Simulation = Simulation.Create(system, new KernelSettings { Lookahead = Lookahead, Seed = seed, Partitions = 2 }, this);
+    }
+
+    public Simulation Simulation { get; }
+
+    public SignatureVerifier Verifier { get; }
+
+    public ConcurrentQueue<(SimTime Time, IUplinkFrame Frame)> Uplink { get; } = new();
+
+    public bool AcknowledgeConfirmations { get; set; } = true;
+
+    public static byte[] CredentialOf(long meter)
+    {
+        var credential = new byte[20];
+        BinaryPrimitives.WriteInt64BigEndian(credential, meter * 7919);
+        return credential;
+    }
+
+    public static ProgramPackage Firmware(FirmwareVersion version, int size = 8 * 512, int blockSize = 512, string id = "FW-2026-01")
+    {
+        var image = new byte[size];
+        new Random(size).NextBytes(image);
+        return ProgramPackage.Sign(ProgramManifest.ForFirmware(id, version, image, blockSize), image, VendorKey);
+    }
+
+    public Props PropsFor(LpId id) => id.Kind switch
+    {
+        LpKind.Meter => NicActor.Props(_meters[id.Number]),
+        LpKind.HeadEnd => Props.Create(() => new HeadEndStandIn(this)),
+        _ => throw new ArgumentOutOfRangeException(nameof(id)),
+    };
+
+    /// <summary>The head-end transmits <paramref name="frame"/> to <paramref name="meter"/> at <paramref name="at"/> (it arrives one lookahead later).</summary>
+    public void Transmit(long meter, SimTime at, IDownlinkFrame frame) =>
+        Simulation.Schedule(HeadEnd, at, new Transmission(new MeterId(meter), frame));
+
+    public PsemCommand Command(params PsemRequest[] requests) => new(++_commandIds, requests);
+
+    public PsemCommand Authenticated(long meter, params PsemRequest[] requests) =>
+        Command([new LogonRequest(1, "headend"), new SecurityRequest(CredentialOf(meter)), .. requests]);
+
+    public PsemCommand Initiate(long meter, ProgramPackage package) => Authenticated(meter,
+        new FullWriteRequest(Tables.ImageManifest, ImageManifestTable.Encode(package.Manifest, package.Signature)),
+        Procedure(ProcedureId.Manufacturer(ManufacturerProcedure.InitiateImageTransfer),
+            new InitiateImageTransferParameters(package.Manifest.ProgramId, package.Manifest.Version, (uint)package.Manifest.Size, (ushort)package.Manifest.BlockSize).Encode(DataOrder.BigEndian)));
+
+    public PsemCommand VerifyAndActivate(long meter, SimTime? activateAt = null) => Authenticated(meter,
+        Procedure(ProcedureId.Manufacturer(ManufacturerProcedure.VerifyImage), []),
+        new FullReadRequest(Tables.ProcedureResponse),
+        Procedure(ProcedureId.Manufacturer(ManufacturerProcedure.ActivateImage, ResponseSelector.ImmediatelyAndOnCompletion),
+            activateAt is { } at ? BigEndian((ulong)at.Micros) : []),
+        new FullReadRequest(Tables.ProcedureResponse));
+
+    public static ImageChunk Chunk(ProgramPackage package, int first, int count) =>
+        new(package.Manifest.ProgramId, first, package.Manifest.BlockSize, Enumerable.Range(first, count).Select(package.Block).ToList());
+
+    public static FullWriteRequest Procedure(ProcedureId procedure, byte[] parameters) =>
+        new(Tables.ProcedureInitiate, new ProcedureInitiateTable(procedure, 1, parameters).Encode(DataOrder.BigEndian));
+
+    public async Task<MeterProtocol.BoardState> BoardAsync(long meter)
+    {
+        var nic = await Simulation.LpActorAsync(MeterSetup.LpOf(new MeterId(meter)));
+        return await nic.Ask<MeterProtocol.BoardState>(MeterProtocol.GetBoardState.Instance, TimeSpan.FromSeconds(5));
+    }
+
+    public async Task<MeterProtocol.NicState> NicAsync(long meter)
+    {
+        var nic = await Simulation.LpActorAsync(MeterSetup.LpOf(new MeterId(meter)));
+        return await nic.Ask<MeterProtocol.NicState>(MeterProtocol.GetNicState.Instance, TimeSpan.FromSeconds(5));
+    }
+
+    public IReadOnlyList<T> Received<T>() where T : IUplinkFrame => Uplink.Select(u => u.Frame).OfType<T>().ToList();
+
+    public PsemCommandResult ResultOf(PsemCommand command) => Received<PsemCommandResult>().Single(r => r.CommandId == command.CommandId);
+
+    private static byte[] BigEndian(ulong value)
+    {
+        var bytes = new byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
+        return bytes;
+    }
+
+    private sealed record Transmission(MeterId Meter, IDownlinkFrame Frame);
+
+    private sealed class HeadEndStandIn(MeterTestBed bed) : SimActor
+    {
+        protected override void OnEvent(object payload)
+        {
+            switch (payload)
+            {
+                case Transmission transmission:
+                    Send(MeterSetup.LpOf(transmission.Meter), Lookahead, transmission.Frame);
+                    break;
+                case IUplinkFrame frame:
+                    bed.Uplink.Enqueue((Now, frame));
+                    if (frame is ProgramConfirmation confirmation && bed.AcknowledgeConfirmations)
+                        Send(MeterSetup.LpOf(confirmation.Meter), Lookahead, new ConfirmationAck(confirmation.Meter, confirmation.ConfirmationId));
+                    break;
+            }
+        }
+    }
+}
