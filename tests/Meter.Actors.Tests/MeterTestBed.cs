@@ -25,7 +25,7 @@ public sealed class MeterTestBed : ILpFactory
     private readonly Dictionary<long, MeterSetup> _meters = new();
     private long _commandIds;
 
-    public MeterTestBed(ActorSystem system, int meters, Func<MeterSetup, MeterSetup>? configure = null, long seed = 1)
+    public MeterTestBed(ActorSystem system, int meters, Func<MeterSetup, MeterSetup>? configure = null, long seed = 1, string name = "sim")
     {
         Verifier = new SignatureVerifier([VendorKey.ExportSubjectPublicKeyInfo()]);
         for (var n = 1; n <= meters; n++)
@@ -42,7 +42,7 @@ public sealed class MeterTestBed : ILpFactory
             };
             _meters[n] = configure?.Invoke(setup) ?? setup;
         }
-        Simulation = Simulation.Create(system, new KernelSettings { Lookahead = Lookahead, Seed = seed, Partitions = 2 }, this);
+        Simulation = Simulation.Create(system, new KernelSettings { Lookahead = Lookahead, Seed = seed, Partitions = 2 }, this, name: name);
     }
 
     public Simulation Simulation { get; }
@@ -52,6 +52,9 @@ public sealed class MeterTestBed : ILpFactory
     public ConcurrentQueue<(SimTime Time, IUplinkFrame Frame)> Uplink { get; } = new();
 
     public bool AcknowledgeConfirmations { get; set; } = true;
+
+    /// <summary>Probability that the head-end's acknowledgement is lost on the way (drawn from a seeded stream).</summary>
+    public double AckLoss { get; set; }
 
     public static byte[] CredentialOf(long meter)
     {
@@ -128,6 +131,10 @@ public sealed class MeterTestBed : ILpFactory
 
     private sealed class HeadEndStandIn(MeterTestBed bed) : SimActor
     {
+        private RandomStream? _ackLoss;
+
+        protected override void OnStart() => _ackLoss = RandomStreamFor("ack-loss");
+
         protected override void OnEvent(object payload)
         {
             switch (payload)
@@ -137,7 +144,7 @@ public sealed class MeterTestBed : ILpFactory
                     break;
                 case IUplinkFrame frame:
                     bed.Uplink.Enqueue((Now, frame));
-                    if (frame is ProgramConfirmation confirmation && bed.AcknowledgeConfirmations)
+                    if (frame is ProgramConfirmation confirmation && bed.AcknowledgeConfirmations && !_ackLoss!.Chance(bed.AckLoss))
                         Send(MeterSetup.LpOf(confirmation.Meter), Lookahead, new ConfirmationAck(confirmation.Meter, confirmation.ConfirmationId));
                     break;
             }
