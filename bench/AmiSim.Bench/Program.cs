@@ -7,5 +7,7 @@ app.Configure(config =>
     config.SetApplicationName("amisim-bench");
     config.AddCommand<KernelBenchmark>("kernel")
         .WithDescription("Synthetic traffic through the kernel: events/s and bytes per LP.");
+    config.AddCommand<MeterMemoryBenchmark>("meter-memory")
+        .WithDescription("Heap bytes per meter (NIC + board), idle and mid-transfer.");
 });
 return await app.RunAsync(args);

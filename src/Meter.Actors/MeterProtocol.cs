@@ -13,6 +13,15 @@ public static class MeterProtocol
     /// <summary>Board -> NIC: the PSEM response.</summary>
     public sealed record BoardResponse(PsemResponse Response);
 
+    /// <summary>
+    /// NIC -> board: several PSEM requests the board handles one after the other, in order, exactly as
+    /// if they came one per exchange (the NIC sends a chunk's block writes this way). Answered with
+    /// <see cref="BoardResponses"/>.
+    /// </summary>
+    public sealed record BoardRequests(IReadOnlyList<PsemRequest> Requests);
+
+    public sealed record BoardResponses(IReadOnlyList<PsemResponse> Responses);
+
     /// <summary>NIC -> board: a board timer fired (timers fire at the LP, which is the NIC).</summary>
     public sealed record BoardTick(BoardTimer Timer);
 

@@ -18,7 +18,7 @@ public sealed record KernelSettings
     public int Partitions { get; init; } = Math.Max(1, Environment.ProcessorCount);
 
     /// <summary>Wall time after which a window that has not closed is reported with its busy LPs.</summary>
-    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Wall time after which a stalled window fails the run; zero waits for ever (and keeps reporting).</summary>
     public TimeSpan StallAbortAfter { get; init; } = TimeSpan.Zero;
@@ -36,7 +36,7 @@ public sealed record KernelSettings
             Lookahead = kernel.GetTimeSpan("lookahead", TimeSpan.FromMilliseconds(20)),
             Seed = kernel.GetLong("seed", 1),
             Partitions = kernel.GetInt("partitions", 0) is var p and > 0 ? p : Math.Max(1, Environment.ProcessorCount),
-            StallTimeout = kernel.GetTimeSpan("stall-timeout", TimeSpan.FromSeconds(10)),
+            StallTimeout = kernel.GetTimeSpan("stall-timeout", TimeSpan.FromSeconds(60)),
             StallAbortAfter = kernel.GetTimeSpan("stall-abort-after", TimeSpan.Zero),
             ProgressInterval = kernel.GetTimeSpan("progress-interval", TimeSpan.FromSeconds(1)),
         };

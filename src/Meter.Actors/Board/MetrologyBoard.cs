@@ -170,7 +170,7 @@ public sealed class MetrologyBoard
             }
             else if (write.Table == Tables.ImageManifest)
             {
-                _staged = ImageManifestTable.Decode(data);
+                _staged = ManifestCache.Decode(write.Data);
             }
             else if (write.Table == Tables.LoadProfileControl)
             {

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using AmiSim.Kernel;
+using AmiSim.Protocol.Psem;
 using static AmiSim.Meter.MeterProtocol;
 
 namespace AmiSim.Meter.Board;
@@ -32,6 +33,11 @@ public sealed class MetrologyBoardActor : LpMemberActor, IBoardClock
         {
             case BoardRequest request:
                 SendDirect(Primary, new BoardResponse(_board.Handle(request.Request, this)));
+                break;
+            case BoardRequests batch:
+                var responses = new PsemResponse[batch.Requests.Count];
+                for (var i = 0; i < responses.Length; i++) responses[i] = _board.Handle(batch.Requests[i], this);
+                SendDirect(Primary, new BoardResponses(responses));
                 break;
             case BoardTick tick:
                 var finished = _board.OnTimer(tick.Timer, this);

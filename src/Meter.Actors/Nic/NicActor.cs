@@ -246,24 +246,25 @@ public sealed class NicActor : SimActor
         }
     }
 
-    /// <summary>Writes a chunk's blocks into MT102, each at block x block size; a board not initiated refuses them.</summary>
+    /// <summary>
+    /// Writes a chunk's blocks into MT102, each at block x block size, in one exchange of the serial
+    /// link; a board that was not initiated refuses them (isss) and the NIC discards the chunk.
+    /// </summary>
     private sealed class ChunkJob(ImageChunk chunk) : SerialJob
     {
-        private int _next;
+        private bool _sent;
 
         public override object? Next()
         {
-            if (_next >= chunk.Blocks.Count) return null;
-            var block = chunk.FirstBlock + _next;
-            return new BoardRequest(new PartialWriteRequest(Tables.ImageTransferData, (uint)(block * chunk.BlockSize), chunk.Blocks[_next]));
+            if (_sent) return null;
+            _sent = true;
+            var writes = new PsemRequest[chunk.Blocks.Count];
+            for (var i = 0; i < writes.Length; i++)
+                writes[i] = new PartialWriteRequest(Tables.ImageTransferData, (uint)((chunk.FirstBlock + i) * chunk.BlockSize), chunk.Blocks[i]);
+            return new BoardRequests(writes);
         }
 
-        public override void OnAnswer(object answer, NicActor nic)
-        {
-            _next++;
-            if (answer is BoardResponse { Response.Code: PsemResponseCode.InvalidServiceSequenceState } or BoardNoAnswer)
-                _next = chunk.Blocks.Count; // not initiated (or silent): discard the rest, as DLMS devices do
-        }
+        public override void OnAnswer(object answer, NicActor nic) { }
     }
 
     /// <summary>Passes a board timer to the board; if it finished an activation, reads ST8 and confirms.</summary>
