@@ -282,4 +282,39 @@ public sealed class MeterPairTests : TestKit
         Assert.Equal(new[] { first, first + TimeSpan.FromMinutes(5), first + TimeSpan.FromMinutes(15), first + TimeSpan.FromMinutes(35) }, times);
         Assert.All(bed.Received<ProgramConfirmation>(), c => Assert.Equal(1, c.ConfirmationId));
     }
+
+    [Fact]
+    public async Task Silent_flash_corruption_is_caught_at_verification()
+    {
+        var bed = new MeterTestBed(Sys, 1, setup => setup with { Faults = new MeterFaultProfile { SilentCorruption = 0.5 } });
+        var package = MeterTestBed.Firmware(New);
+        bed.Transmit(1, At(0), bed.Initiate(1, package));
+        bed.Transmit(1, At(1), MeterTestBed.Chunk(package, 0, 8));
+        bed.Transmit(1, At(2), bed.VerifyAndActivate(1));
+
+        await bed.Simulation.RunAsync(At(600));
+
+        var board = await bed.BoardAsync(1);
+        Assert.Equal(0, board.MissingBlocks); // every write was answered ok
+        Assert.Equal(ImageFailure.BlockDigestMismatch, board.LastFailure);
+        Assert.Equal(Old, board.Firmware);
+    }
+
+    [Fact]
+    public async Task A_failed_flash_write_is_answered_err_and_the_block_stays_missing()
+    {
+        var bed = new MeterTestBed(Sys, 1, setup => setup with { Faults = new MeterFaultProfile { FlashWriteFailure = 1.0 } });
+        var package = MeterTestBed.Firmware(New);
+        bed.Transmit(1, At(0), bed.Initiate(1, package));
+        var write = bed.Authenticated(1, new PartialWriteRequest(Tables.ImageTransferData, 512, package.Block(1)));
+        bed.Transmit(1, At(1), write);
+        bed.Transmit(1, At(2), MeterTestBed.Chunk(package, 0, 8));
+
+        await bed.Simulation.RunAsync(At(60));
+
+        Assert.Equal(PsemResponseCode.Error, bed.ResultOf(write).Responses[^1].Code);
+        var board = await bed.BoardAsync(1);
+        Assert.Equal(8, board.MissingBlocks);
+        Assert.Equal(0, board.FirstMissingBlock);
+    }
 }
