@@ -72,7 +72,7 @@ internal sealed class MeterMemoryBenchmark : AsyncCommand<MeterMemoryBenchmark.S
 
         var manifest = ImageManifestTable.Encode(package.Manifest, package.Signature);
         var initiate = new InitiateImageTransferParameters("FW-BENCH", new FirmwareVersion(2, 0), (uint)image.Length, 512).Encode(DataOrder.BigEndian);
-        var half = new ImageChunk("FW-BENCH", 0, 512, Enumerable.Range(0, 256).Select(package.Block).ToList());
+        var half = new ImageChunk("FW-BENCH", 512, Enumerable.Range(0, 256).Select(b => new ImageBlock(b, package.Block(b))).ToList());
         for (var m = 0; m < meters; m++)
         {
             simulation.Schedule(Fleet.Lp(m), SimTime.FromSeconds(2), Command(m, new LogonRequest(1, "bench"), new SecurityRequest(Fleet.Credential(m)),

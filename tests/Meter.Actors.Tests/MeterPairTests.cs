@@ -126,8 +126,8 @@ public sealed class MeterPairTests : TestKit
         var tampered = package.Content.ToArray();
         tampered[3 * 512 + 17] ^= 0x40;
         bed.Transmit(1, At(0), bed.Initiate(1, package));
-        bed.Transmit(1, At(1), new ImageChunk(package.Manifest.ProgramId, 0, 512,
-            Enumerable.Range(0, 8).Select(b => (ReadOnlyMemory<byte>)tampered.AsMemory(b * 512, 512)).ToList()));
+        bed.Transmit(1, At(1), new ImageChunk(package.Manifest.ProgramId, 512,
+            Enumerable.Range(0, 8).Select(b => new ImageBlock(b, tampered.AsMemory(b * 512, 512))).ToList()));
         var activate = bed.VerifyAndActivate(1);
         bed.Transmit(1, At(2), activate);
 

@@ -99,7 +99,7 @@ public sealed class MeterTestBed : ILpFactory
         new FullReadRequest(Tables.ProcedureResponse));
 
     public static ImageChunk Chunk(ProgramPackage package, int first, int count) =>
-        new(package.Manifest.ProgramId, first, package.Manifest.BlockSize, Enumerable.Range(first, count).Select(package.Block).ToList());
+        new(package.Manifest.ProgramId, package.Manifest.BlockSize, Enumerable.Range(first, count).Select(b => new ImageBlock(b, package.Block(b))).ToList());
 
     public static FullWriteRequest Procedure(ProcedureId procedure, byte[] parameters) =>
         new(Tables.ProcedureInitiate, new ProcedureInitiateTable(procedure, 1, parameters).Encode(DataOrder.BigEndian));

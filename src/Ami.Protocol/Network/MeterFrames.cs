@@ -35,13 +35,21 @@ public sealed record PsemCommandResult(MeterId Meter, long CommandId, IReadOnlyL
     public int WireBytes => 24 + Responses.Sum(r => 4 + r.Data.Length);
 }
 
+/// <summary>One block of an image: its number and its bytes (a slice of the shared package content, never a copy).</summary>
+public readonly record struct ImageBlock(int Number, ReadOnlyMemory<byte> Data);
+
 /// <summary>
-/// A train of consecutive image blocks (unicast to one meter or multicast to a collector's cell).
-/// The block data are slices of the shared package content, never copies.
+/// A train of image blocks (unicast to one meter or multicast to a collector's cell), usually
+/// consecutive; after losses on the way, the blocks a meter receives may have gaps.
 /// </summary>
-public sealed record ImageChunk(string ProgramId, int FirstBlock, int BlockSize, IReadOnlyList<ReadOnlyMemory<byte>> Blocks) : IDownlinkFrame
+public sealed record ImageChunk(string ProgramId, int BlockSize, IReadOnlyList<ImageBlock> Blocks) : IDownlinkFrame
 {
-    public int WireBytes => 24 + Blocks.Sum(b => 12 + b.Length);
+    public const int HeaderBytes = 24;
+    public const int BlockOverheadBytes = 12;
+
+    public int WireBytes => BytesFor(Blocks.Sum(b => b.Data.Length), Blocks.Count);
+
+    public static int BytesFor(int dataBytes, int blocks) => HeaderBytes + blocks * BlockOverheadBytes + dataBytes;
 }
 
 public enum ConfirmationOutcome : byte
@@ -74,3 +82,9 @@ public sealed record ConfirmationAck(MeterId Meter, long ConfirmationId) : IDown
 {
     public int WireBytes => 24;
 }
+
+/// <summary>
+/// Head-end -> collector: carry <paramref name="Frame"/> to one meter, or (when <paramref name="Meter"/>
+/// is null) flood it through the collector's whole mesh once (multicast).
+/// </summary>
+public sealed record MeshDownlink(MeterId? Meter, IDownlinkFrame Frame);

@@ -260,7 +260,7 @@ public sealed class NicActor : SimActor
             _sent = true;
             var writes = new PsemRequest[chunk.Blocks.Count];
             for (var i = 0; i < writes.Length; i++)
-                writes[i] = new PartialWriteRequest(Tables.ImageTransferData, (uint)((chunk.FirstBlock + i) * chunk.BlockSize), chunk.Blocks[i]);
+                writes[i] = new PartialWriteRequest(Tables.ImageTransferData, (uint)(chunk.Blocks[i].Number * chunk.BlockSize), chunk.Blocks[i].Data);
             return new BoardRequests(writes);
         }
 

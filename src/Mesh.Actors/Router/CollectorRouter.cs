@@ -1,0 +1,292 @@
+using Akka.Actor;
+using AmiSim.Kernel;
+using AmiSim.Mesh.Radio;
+using AmiSim.Mesh.Topology;
+using AmiSim.Protocol.Network;
+
+namespace AmiSim.Mesh.Router;
+
+/// <summary>What a collector's router is made with.</summary>
+public sealed record CollectorSetup(
+    CollectorNode Collector,
+    IReadOnlyList<MeterNode> Cell,
+    RadioSettings Radio,
+    LpId HeadEnd,
+    IReadOnlyList<OutageWindow> Outages)
+{
+    public static LpId LpOf(int collector) => new(LpKind.Collector, collector);
+}
+
+/// <summary>Query between runs: the router's counters. Answered with <see cref="MeshMetrics"/>.</summary>
+public sealed class GetMeshMetrics
+{
+    public static readonly GetMeshMetrics Instance = new();
+
+    private GetMeshMetrics() { }
+}
+
+/// <summary>
+/// A collector (access point) and the RF mesh of its cell (steps 1.4-1.5, 1.9-1.10): the backhaul to
+/// the head-end, and every hop below the collector on one shared channel. Frames move hop by hop:
+/// at each hop the channel is taken when free (queueing otherwise) for the frame's airtime; each
+/// block (or control frame) is lost with the link's loss; what arrives continues after airtime plus
+/// the hop latency. Multicast chunks are transmitted once by the collector and once by every relay
+/// that received blocks, to all its children. The formulas: docs/MESH-MODEL.md.
+/// </summary>
+public sealed class CollectorRouter : SimActor
+{
+    private readonly CollectorSetup _setup;
+    private readonly CellTopology _cell;
+    private readonly LinkCounters[] _down;
+    private readonly LinkCounters[] _up;
+    private readonly Dictionary<MeterId, List<OutageWindow>> _linkOutages;
+    private readonly List<OutageWindow> _collectorOutages;
+    private RandomStream _loss = null!;
+    private SimTime _channelFree;
+    private SimTime _backhaulDownFree;
+    private SimTime _backhaulUpFree;
+    private long _backhaulFramesDown;
+    private long _backhaulFramesUp;
+    private long _droppedAtCollector;
+
+    public CollectorRouter(CollectorSetup setup)
+    {
+        _setup = setup;
+        _cell = new CellTopology(setup.Cell);
+        var depths = Math.Max(1, _cell.MaxDepth);
+        _down = Enumerable.Range(0, depths).Select(_ => new LinkCounters()).ToArray();
+        _up = Enumerable.Range(0, depths).Select(_ => new LinkCounters()).ToArray();
+        var own = setup.Outages.Where(o => o.Collector == setup.Collector.Id).ToList();
+        _collectorOutages = own.Where(o => o.Link is null).ToList();
+        _linkOutages = own.Where(o => o.Link is not null).GroupBy(o => o.Link!.Value).ToDictionary(g => g.Key, g => g.ToList());
+    }
+
+    public static Props Props(CollectorSetup setup) => Akka.Actor.Props.Create(() => new CollectorRouter(setup));
+
+    private RadioSettings Radio => _setup.Radio;
+
+    protected override void OnStart()
+    {
+        if (Radio.HopLatency < Lookahead)
+            throw new InvalidOperationException($"collector {_setup.Collector.Id}: hop latency {Radio.HopLatency.TotalMilliseconds} ms is shorter than the lookahead {Lookahead.TotalMilliseconds} ms");
+        if (_setup.Collector.BackhaulLatency < Lookahead)
+            throw new InvalidOperationException($"collector {_setup.Collector.Id}: backhaul latency {_setup.Collector.BackhaulLatency.TotalMilliseconds} ms is shorter than the lookahead {Lookahead.TotalMilliseconds} ms");
+        _loss = RandomStreamFor("mesh-loss");
+    }
+
+    protected override void OnEvent(object payload)
+    {
+        switch (payload)
+        {
+            case MeshDownlink downlink:
+                FromHeadEnd(downlink);
+                break;
+            case DownHop hop:
+                Down(hop);
+                break;
+            case FloodHop hop:
+                Flood(hop);
+                break;
+            case UpHop hop:
+                Up(hop);
+                break;
+            case AtCollector arrived:
+                ToHeadEnd(arrived.Frame);
+                break;
+            case IUplinkFrame frame:
+                Up(new UpHop(NodeOf(frame.Meter), frame));
+                break;
+            default:
+                throw new InvalidOperationException($"collector {_setup.Collector.Id}: unexpected {payload}");
+        }
+    }
+
+    protected override void OnOtherMessage(object message)
+    {
+        if (message is GetMeshMetrics)
+            Sender.Tell(new MeshMetrics(_setup.Collector.Id, _down.Select(c => c.Copy()).ToList(), _up.Select(c => c.Copy()).ToList(),
+                _backhaulFramesDown, _backhaulFramesUp, _droppedAtCollector));
+        else
+            Unhandled(message);
+    }
+
+    private int NodeOf(MeterId meter) =>
+        _cell.TryIndex(meter, out var node) ? node : throw new InvalidOperationException($"meter {meter.Value} is not in the mesh of collector {_setup.Collector.Id}");
+
+    private void FromHeadEnd(MeshDownlink downlink)
+    {
+        var arrival = Backhaul(ref _backhaulDownFree, downlink.Frame.WireBytes);
+        _backhaulFramesDown++;
+        if (_collectorOutages.Any(o => o.Contains(arrival)))
+        {
+            _droppedAtCollector++;
+            return;
+        }
+        object next = downlink switch
+        {
+            { Meter: null, Frame: ImageChunk chunk } => new FloodHop(0, chunk.ProgramId, chunk.BlockSize, chunk.Blocks),
+            { Meter: null } => throw new InvalidOperationException($"collector {_setup.Collector.Id}: only image chunks can be multicast, not {downlink.Frame.GetType().Name}"),
+            { Meter: { } meter, Frame: ImageChunk chunk } => new DownHop(_cell.PathTo(NodeOf(meter)), 0, chunk, chunk.Blocks),
+            { Meter: { } meter } => new DownHop(_cell.PathTo(NodeOf(meter)), 0, downlink.Frame, null),
+        };
+        Send(Id, arrival - Now, next);
+    }
+
+    /// <summary>Takes the backhaul when free for the frame's transmission time; returns when the frame is at the far end.</summary>
+    private SimTime Backhaul(ref SimTime free, int bytes)
+    {
+        var start = free > Now ? free : Now;
+        free = start + TimeSpan.FromTicks(Airtime.Micros(bytes, _setup.Collector.BackhaulBitsPerSecond) * 10);
+        return free + _setup.Collector.BackhaulLatency;
+    }
+
+    /// <summary>Takes the cell's channel when free for <paramref name="bytes"/> of airtime; returns the transmission's start and end.</summary>
+    private (SimTime Start, SimTime End) Transmit(int bytes, LinkCounters counters)
+    {
+        var start = _channelFree > Now ? _channelFree : Now;
+        var airtime = Radio.AirtimeMicros(bytes);
+        _channelFree = new SimTime(start.Micros + airtime);
+        counters.FramesSent++;
+        counters.AirtimeMicros += airtime;
+        counters.QueueingMicros += start.Micros - Now.Micros;
+        return (start, _channelFree);
+    }
+
+    /// <summary>Whether an outage takes the hop between <paramref name="node"/> and its parent during [start, end).</summary>
+    private bool Blocked(int node, SimTime start, SimTime end) =>
+        (_linkOutages.TryGetValue(_cell.Meters[node], out var windows) && windows.Any(o => o.Overlaps(start, end))) ||
+        (_cell.Parent[node] == 0 && _collectorOutages.Any(o => o.Overlaps(start, end)));
+
+    private List<ImageBlock> Survivors(IReadOnlyList<ImageBlock> blocks, double loss)
+    {
+        var survivors = new List<ImageBlock>(blocks.Count);
+        foreach (var block in blocks)
+            if (!_loss.Chance(loss)) survivors.Add(block);
+        return survivors;
+    }
+
+    private void Down(DownHop hop)
+    {
+        var node = hop.Path[hop.Hop];
+        var counters = _down[_cell.Depth[node] - 1];
+        var blocks = hop.Blocks;
+        var bytes = blocks is null ? hop.Frame.WireBytes : ImageChunk.BytesFor(blocks.Sum(b => b.Data.Length), blocks.Count);
+        var (start, end) = Transmit(bytes, counters);
+        counters.BlocksSent += blocks?.Count ?? 0;
+        if (Blocked(node, start, end))
+        {
+            counters.FramesLost++;
+            counters.FramesLostToOutage++;
+            counters.BlocksLost += blocks?.Count ?? 0;
+            return;
+        }
+        var loss = _cell.Loss[node];
+        IReadOnlyList<ImageBlock>? survivors = null;
+        if (blocks is not null)
+        {
+            survivors = Survivors(blocks, loss);
+            counters.BlocksLost += blocks.Count - survivors.Count;
+            if (survivors.Count == 0)
+            {
+                counters.FramesLost++;
+                return;
+            }
+        }
+        else if (_loss.Chance(loss))
+        {
+            counters.FramesLost++;
+            return;
+        }
+
+        var arrival = end + Radio.HopLatency;
+        if (hop.Hop < hop.Path.Length - 1)
+        {
+            Send(Id, arrival - Now, hop with { Hop = hop.Hop + 1, Blocks = survivors });
+            return;
+        }
+        counters.FramesDelivered++;
+        counters.BlocksDelivered += survivors?.Count ?? 0;
+        var frame = hop.Frame is ImageChunk chunk && survivors is not null && survivors.Count != chunk.Blocks.Count
+            ? chunk with { Blocks = survivors }
+            : hop.Frame;
+        Send(MeterLp(node), arrival - Now, frame);
+    }
+
+    private void Flood(FloodHop hop)
+    {
+        var children = _cell.Children[hop.Transmitter];
+        if (children.Length == 0) return;
+        var counters = _down[_cell.Depth[hop.Transmitter]]; // links one level below the transmitter
+        var (start, end) = Transmit(ImageChunk.BytesFor(hop.Blocks.Sum(b => b.Data.Length), hop.Blocks.Count), counters);
+        counters.BlocksSent += hop.Blocks.Count;
+        var arrival = end + Radio.HopLatency;
+        foreach (var child in children)
+        {
+            if (Blocked(child, start, end))
+            {
+                counters.FramesLostToOutage++;
+                counters.BlocksLost += hop.Blocks.Count;
+                continue;
+            }
+            var survivors = Survivors(hop.Blocks, _cell.Loss[child]);
+            counters.BlocksLost += hop.Blocks.Count - survivors.Count;
+            if (survivors.Count == 0) continue;
+            counters.FramesDelivered++;
+            counters.BlocksDelivered += survivors.Count;
+            Send(MeterLp(child), arrival - Now, new ImageChunk(hop.ProgramId, hop.BlockSize, survivors));
+            if (_cell.Children[child].Length > 0) Send(Id, arrival - Now, hop with { Transmitter = child, Blocks = survivors });
+        }
+    }
+
+    private void Up(UpHop hop)
+    {
+        var node = hop.Node;
+        var counters = _up[_cell.Depth[node] - 1];
+        var (start, end) = Transmit(hop.Frame.WireBytes, counters);
+        if (Blocked(node, start, end))
+        {
+            counters.FramesLost++;
+            counters.FramesLostToOutage++;
+            return;
+        }
+        if (_loss.Chance(_cell.Loss[node]))
+        {
+            counters.FramesLost++;
+            return;
+        }
+        var arrival = end + Radio.HopLatency;
+        var parent = _cell.Parent[node];
+        if (parent != 0)
+        {
+            Send(Id, arrival - Now, new UpHop(parent, hop.Frame));
+            return;
+        }
+        counters.FramesDelivered++;
+        Send(Id, arrival - Now, new AtCollector(hop.Frame));
+    }
+
+    private void ToHeadEnd(IUplinkFrame frame)
+    {
+        if (_collectorOutages.Any(o => o.Contains(Now)))
+        {
+            _droppedAtCollector++;
+            return;
+        }
+        var arrival = Backhaul(ref _backhaulUpFree, frame.WireBytes);
+        _backhaulFramesUp++;
+        Send(_setup.HeadEnd, arrival - Now, frame);
+    }
+
+    private LpId MeterLp(int node) => new(LpKind.Meter, _cell.Meters[node].Value);
+
+    /// <summary>A unicast frame at hop <paramref name="Hop"/> of its path; <paramref name="Blocks"/> the chunk's blocks still alive (null for control frames).</summary>
+    private sealed record DownHop(int[] Path, int Hop, IDownlinkFrame Frame, IReadOnlyList<ImageBlock>? Blocks);
+
+    /// <summary>A multicast transmission by <paramref name="Transmitter"/> (0 = the collector) of the blocks it holds.</summary>
+    private sealed record FloodHop(int Transmitter, string ProgramId, int BlockSize, IReadOnlyList<ImageBlock> Blocks);
+
+    /// <summary>An uplink frame about to be sent by <paramref name="Node"/> to its parent.</summary>
+    private sealed record UpHop(int Node, IUplinkFrame Frame);
+
+    private sealed record AtCollector(IUplinkFrame Frame);
+}

@@ -1,0 +1,24 @@
+namespace AmiSim.Mesh.Router;
+
+/// <summary>Counters of one direction of traffic over links of one depth (the depth of the link's lower end).</summary>
+public sealed class LinkCounters
+{
+    public long FramesSent { get; set; }
+    public long FramesLost { get; set; }
+    public long FramesDelivered { get; set; }
+    public long BlocksSent { get; set; }
+    public long BlocksLost { get; set; }
+    public long BlocksDelivered { get; set; }
+    /// <summary>Frames and blocks lost because an outage window covered the transmission (also counted as lost).</summary>
+    public long FramesLostToOutage { get; set; }
+    public long AirtimeMicros { get; set; }
+    public long QueueingMicros { get; set; }
+
+    public LinkCounters Copy() => (LinkCounters)MemberwiseClone();
+}
+
+/// <summary>A collector's traffic: per link depth (index 0 = depth 1), downlink and uplink, and its backhaul.</summary>
+public sealed record MeshMetrics(int Collector, IReadOnlyList<LinkCounters> Down, IReadOnlyList<LinkCounters> Up, long BackhaulFramesDown, long BackhaulFramesUp, long FramesDroppedAtCollector)
+{
+    public long AirtimeMicros => Down.Sum(c => c.AirtimeMicros) + Up.Sum(c => c.AirtimeMicros);
+}
