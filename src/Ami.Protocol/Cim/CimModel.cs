@@ -1,0 +1,83 @@
+namespace AmiSim.Protocol.Cim;
+
+/// <summary>The IEC 61968-100 message header (the fields AmiSim uses, in the standard's order).</summary>
+public sealed record CimHeader(
+    string Verb,
+    string Noun,
+    DateTime Timestamp,
+    string Source,
+    string MessageId,
+    string? CorrelationId = null,
+    bool? AckRequired = null,
+    string Revision = "2.0");
+
+public enum ReplyResult
+{
+    OK,
+    PARTIAL,
+    FAILED,
+}
+
+/// <summary>One error of a reply; <paramref name="Level"/> is INFORM, WARNING, FATAL or CATASTROPHIC.</summary>
+public sealed record CimError(string Code, string Level, string Reason, string? Details = null);
+
+public sealed record CimReply(ReplyResult Result, IReadOnlyList<CimError> Errors);
+
+/// <summary>The noun's root element inside a message's Payload.</summary>
+public interface ICimPayload
+{
+    string Noun { get; }
+}
+
+/// <summary>An envelope: EventMessage, RequestMessage or ResponseMessage.</summary>
+public abstract record CimMessage(CimHeader Header, ICimPayload? Payload);
+
+public sealed record EventMessage(CimHeader Header, ICimPayload? Payload) : CimMessage(Header, Payload);
+
+public sealed record RequestMessage(CimHeader Header, ICimPayload? Payload) : CimMessage(Header, Payload);
+
+public sealed record ResponseMessage(CimHeader Header, CimReply Reply, ICimPayload? Payload = null) : CimMessage(Header, Payload);
+
+/// <summary>What happened at meters (IEC 61968-9 EndDeviceEvents).</summary>
+public sealed record EndDeviceEvents(IReadOnlyList<EndDeviceEvent> Events) : ICimPayload
+{
+    public string Noun => "EndDeviceEvents";
+}
+
+/// <summary>
+/// One event at one meter. <paramref name="EventType"/> is type.domain.subDomain.eventOrAction
+/// (<see cref="EndDeviceEventTypes"/>); <paramref name="MeterMrid"/> goes to Assets/mRID.
+/// </summary>
+public sealed record EndDeviceEvent(
+    string Mrid,
+    DateTime CreatedDateTime,
+    string MeterMrid,
+    string EventType,
+    string? Reason,
+    IReadOnlyList<EventDetail> Details);
+
+public sealed record EventDetail(string Name, string? Value);
+
+/// <summary>Meters' configuration (IEC 61968-9 MeterConfig): here, each meter's program identity after a change.</summary>
+public sealed record MeterConfig(IReadOnlyList<MeterConfigEntry> Meters) : ICimPayload
+{
+    public string Noun => "MeterConfig";
+}
+
+/// <summary>A meter and its SimpleEndDeviceFunction's identities: firmware version, configuration and program.</summary>
+public sealed record MeterConfigEntry(string Mrid, string? FirmwareId, string? ConfigId, string? ProgramId);
+
+/// <summary>EndDeviceEventType codes AmiSim sends (REFERENCE.md section 5).</summary>
+public static class EndDeviceEventTypes
+{
+    public const string FirmwareUpgradeStarted = "3.11.83.54";
+    public const string FirmwareUpgradeCompleted = "3.11.83.58";
+    public const string FirmwareUpgradeFailed = "3.11.83.85";
+    public const string FirmwareActivated = "3.11.283.4";
+    /// <summary>Configuration (domain 7) program reprogrammed.</summary>
+    public const string ConfigurationChanged = "3.7.83.213";
+    public const string ConfigurationChangeFailed = "3.7.83.85";
+}
+
+/// <summary>A CIM message that is not well formed or does not validate; the message says where and why.</summary>
+public sealed class CimFormatException(string message) : Exception(message);
