@@ -80,6 +80,7 @@ public abstract class SimActor : UntypedActor
                     slot.Output = slot.Runtime.Output;
                     slot.Now = slot.PeekNextTime();
                     if (!Guard(OnStart)) break;
+                    if (FlushDirect(slot)) break; // OnStart asked a member first (a journal's recovered state)
                 }
                 Resume();
                 break;

@@ -81,3 +81,6 @@ public static class EndDeviceEventTypes
 
 /// <summary>A CIM message that is not well formed or does not validate; the message says where and why.</summary>
 public sealed class CimFormatException(string message) : Exception(message);
+
+/// <summary>A CIM message on its way between the head-end and the MDM: XML text, the boundary between them.</summary>
+public sealed record CimDelivery(string Xml);
