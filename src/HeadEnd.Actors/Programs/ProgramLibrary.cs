@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using AmiSim.Protocol.C1219;
+using AmiSim.Protocol.Programs;
+
+namespace AmiSim.HeadEnd.Programs;
+
+/// <summary>
+/// The head-end's program library (step 1.2): it loads only packages signed by a trusted vendor key
+/// whose content matches the signed manifest, and refuses downgrades.
+/// </summary>
+public sealed class ProgramLibrary
+{
+    private readonly Dictionary<string, byte[]> _trusted;
+    private readonly Dictionary<(string Id, FirmwareVersion Version), ProgramPackage> _packages = new();
+
+    /// <param name="trustedPublicKeys">SubjectPublicKeyInfo (DER) of each trusted vendor key.</param>
+    public ProgramLibrary(IEnumerable<byte[]> trustedPublicKeys) =>
+        _trusted = trustedPublicKeys.ToDictionary(PackageFile.KeyId);
+
+    public IEnumerable<ProgramPackage> Packages => _packages.Values;
+
+    /// <summary>
+    /// Checks and loads a package file's text. <paramref name="fleetVersions"/> are the firmware versions
+    /// running on meters of the package's target models (for the downgrade rule).
+    /// </summary>
+    /// <exception cref="PackageRejectedException">which rule it breaks and why.</exception>
+    public ProgramPackage Load(string packageFile, IEnumerable<FirmwareVersion> fleetVersions, bool allowDowngrade = false)
+    {
+        var (package, keyId) = PackageFile.Read(packageFile);
+        var manifest = package.Manifest;
+        if (package.Signature.Length == 0)
+            throw new PackageRejectedException(PackageRejection.Unsigned, $"{manifest.ProgramId} {manifest.Version} carries no signature");
+        if (!_trusted.TryGetValue(keyId, out var key))
+            throw new PackageRejectedException(PackageRejection.Untrusted, $"{manifest.ProgramId} {manifest.Version} is signed by key {keyId}, which the head-end does not trust");
+        using (var ecdsa = ECDsa.Create())
+        {
+            ecdsa.ImportSubjectPublicKeyInfo(key, out _);
+            if (!ecdsa.VerifyData(manifest.CanonicalBytes(), package.Signature, HashAlgorithmName.SHA256))
+                throw new PackageRejectedException(PackageRejection.Tampered, $"{manifest.ProgramId} {manifest.Version}: the signature does not match the manifest (altered after signing)");
+        }
+        CheckContent(package);
+        var newer = fleetVersions.Where(v => v > manifest.Version).ToList();
+        if (manifest.Kind == ProgramKind.Firmware && !allowDowngrade && newer.Count > 0)
+            throw new PackageRejectedException(PackageRejection.Downgrade, $"{manifest.ProgramId} installs {manifest.Version}, older than {newer.Max()} already running in the fleet");
+        _packages[(manifest.ProgramId, manifest.Version)] = package;
+        return package;
+    }
+
+    private static void CheckContent(ProgramPackage package)
+    {
+        var manifest = package.Manifest;
+        if (manifest.Kind == ProgramKind.Configuration)
+        {
+            if (manifest.ConfigurationWrites.Count == 0) throw new PackageRejectedException(PackageRejection.Malformed, $"{manifest.ProgramId}: a configuration program without table writes");
+            return;
+        }
+        if (manifest.Size != package.Content.Length || manifest.BlockSize <= 0 || manifest.BlockDigests.Count != manifest.BlockCount)
+            throw new PackageRejectedException(PackageRejection.Malformed, $"{manifest.ProgramId}: size {manifest.Size}, block size {manifest.BlockSize} and {manifest.BlockDigests.Count} block digests do not describe {package.Content.Length} bytes");
+        if (!SHA256.HashData(package.Content.Span).AsSpan().SequenceEqual(manifest.ImageDigest))
+            throw new PackageRejectedException(PackageRejection.Tampered, $"{manifest.ProgramId} {manifest.Version}: the image does not match the signed image digest");
+        for (var block = 0; block < manifest.BlockCount; block++)
+            if (!SHA256.HashData(package.Block(block).Span).AsSpan().SequenceEqual(manifest.BlockDigests[block]))
+                throw new PackageRejectedException(PackageRejection.Tampered, $"{manifest.ProgramId} {manifest.Version}: block {block} does not match its signed digest");
+    }
+}

@@ -1,0 +1,62 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using AmiSim.HeadEnd.Programs;
+using AmiSim.Protocol.C1219;
+using AmiSim.Protocol.Programs;
+using Xunit;
+
+namespace AmiSim.HeadEnd.Tests;
+
+public sealed class ProgramLibraryTests
+{
+    private static readonly ECDsa Vendor = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private static readonly ECDsa Stranger = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private static readonly FirmwareVersion[] Fleet = [new(1, 0), new(1, 1)];
+
+    private static string Package(ECDsa key, FirmwareVersion version, Func<ProgramPackage, ProgramPackage>? alter = null)
+    {
+        var image = new byte[4096];
+        new Random(3).NextBytes(image);
+        var package = ProgramPackage.Sign(ProgramManifest.ForFirmware("FW-X", version, image, 512), image, key);
+        return PackageFile.Write(alter?.Invoke(package) ?? package, PackageFile.KeyId(key.ExportSubjectPublicKeyInfo()));
+    }
+
+    private static ProgramLibrary Library() => new([Vendor.ExportSubjectPublicKeyInfo()]);
+
+    [Fact]
+    public void A_package_signed_by_a_trusted_key_loads()
+    {
+        var package = Library().Load(Package(Vendor, new(2, 0)), Fleet);
+        Assert.Equal(new FirmwareVersion(2, 0), package.Manifest.Version);
+        Assert.Equal(8, package.Manifest.BlockCount);
+    }
+
+    [Fact]
+    public void Unsigned_untrusted_tampered_malformed_and_downgrade_packages_are_rejected_with_the_reason()
+    {
+        PackageRejection Rejection(string file) => Assert.Throws<PackageRejectedException>(() => Library().Load(file, Fleet)).Reason;
+
+        Assert.Equal(PackageRejection.Unsigned, Rejection(Package(Vendor, new(2, 0), p => new ProgramPackage(p.Manifest, p.Content, []))));
+        Assert.Equal(PackageRejection.Untrusted, Rejection(Package(Stranger, new(2, 0))));
+        Assert.Equal(PackageRejection.Tampered, Rejection(Package(Vendor, new(2, 0), p =>
+        {
+            var content = p.Content.ToArray();
+            content[100] ^= 1;
+            return new ProgramPackage(p.Manifest, content, p.Signature);
+        })));
+        var alteredManifest = JsonNode.Parse(Package(Vendor, new(2, 0)))!;
+        var otherManifest = ProgramManifest.FromCanonicalBytes(Convert.FromBase64String(JsonNode.Parse(Package(Vendor, new(3, 0)))!["manifest"]!.GetValue<string>()));
+        alteredManifest["manifest"] = Convert.ToBase64String(otherManifest.CanonicalBytes());
+        Assert.Equal(PackageRejection.Tampered, Rejection(alteredManifest.ToJsonString()));
+        Assert.Equal(PackageRejection.Malformed, Rejection("{ not json"));
+        Assert.Equal(PackageRejection.Malformed, Rejection("""{"format":"amisim-package/1","signerKeyId":"x","manifest":"AAAA","signature":"","content":""}"""));
+        Assert.Equal(PackageRejection.Downgrade, Rejection(Package(Vendor, new(1, 0))));
+    }
+
+    [Fact]
+    public void A_downgrade_loads_when_allowed()
+    {
+        var package = Library().Load(Package(Vendor, new(1, 0)), Fleet, allowDowngrade: true);
+        Assert.Equal(new FirmwareVersion(1, 0), package.Manifest.Version);
+    }
+}
