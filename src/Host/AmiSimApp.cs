@@ -1,0 +1,36 @@
+using AmiSim.Host.Commands;
+using Spectre.Console.Cli;
+
+namespace AmiSim.Host;
+
+/// <summary>The <c>amisim</c> command line: its commands, options and help.</summary>
+public static class AmiSimApp
+{
+    public static CommandApp Create()
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+
+            config.SetApplicationName("amisim");
+            config.AddCommand<RunCommand>("run")
+                .WithDescription("Run a simulation and write its run folder. (Until the end-to-end campaign lands, a kernel demonstration.)")
+                .WithExample("run")
+                .WithExample("run", "--seed", "7", "--set", "amisim.kernel.lookahead=50ms");
+            config.AddBranch("keys", keys =>
+            {
+                keys.SetDescription("Vendor signing keys.");
+                keys.AddCommand<KeysNewCommand>("new").WithDescription("Make a vendor ECDSA P-256 key pair (NAME.key, NAME.pub).");
+            });
+            config.AddBranch("program", program =>
+            {
+                program.SetDescription("The vendor program tool: build and inspect signed program packages.");
+                program.AddCommand<ProgramBuildCommand>("build").WithDescription("Build and sign a firmware or configuration package.")
+                    .WithExample("program", "build", "--key", "vendor.key", "--id", "FW-2026-01", "--version", "2.1", "--image", "fw.bin", "--out", "fw.amipkg");
+                program.AddCommand<ProgramInspectCommand>("inspect").WithDescription("Show a package and verify it against trusted keys.")
+                    .WithExample("program", "inspect", "fw.amipkg", "--trust", "vendor.pub");
+            });
+        });
+        return app;
+    }
+}
