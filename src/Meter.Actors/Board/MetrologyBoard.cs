@@ -306,6 +306,8 @@ public sealed class MetrologyBoard
 
     private (ProcedureResult, byte[]) Verify()
     {
+        if (_transfer is { Status: ImageTransferStatus.VerificationSuccessful or ImageTransferStatus.ActivationInitiated or ImageTransferStatus.ActivationSuccessful } done)
+            return (ProcedureResult.Completed, [(byte)ImageTransferStatus.VerificationSuccessful, (byte)ImageFailure.None]); // asked again: the answer was lost
         if (_transfer is not { Status: ImageTransferStatus.TransferInitiated or ImageTransferStatus.VerificationFailed } transfer)
             return (ProcedureResult.ConflictsWithSetup, []);
         transfer.Status = ImageTransferStatus.VerificationInitiated;
@@ -325,6 +327,10 @@ public sealed class MetrologyBoard
 
     private (ProcedureResult, byte[]) Activate(byte[] parameters, IBoardClock clock)
     {
+        if (_transfer is { Status: ImageTransferStatus.ActivationInitiated })
+            return (ProcedureResult.AcceptedNotCompleted, []); // asked again: already under way
+        if (_transfer is { Status: ImageTransferStatus.ActivationSuccessful } activated)
+            return (ProcedureResult.Completed, [(byte)activated.Status, (byte)activated.LastFailure, _firmware.Version, _firmware.Revision]);
         if (_transfer is not { Status: ImageTransferStatus.VerificationSuccessful } transfer)
             return (ProcedureResult.ConflictsWithSetup, []);
         TimeSpan wait;

@@ -1,0 +1,771 @@
+using System.Buffers.Binary;
+using Akka.Actor;
+using AmiSim.Kernel;
+using AmiSim.Protocol.C1219;
+using AmiSim.Protocol.Cim;
+using AmiSim.Protocol.Network;
+using AmiSim.Protocol.Programs;
+using AmiSim.Protocol.Psem;
+
+namespace AmiSim.HeadEnd.Campaign;
+
+/// <summary>
+/// The head-end's campaign (steps 1.3-1.4, 1.10-1.11): a self-managing rollout of one program to its
+/// target meters, wave by wave. Per collector it initiates meters by unicast (within the collector's
+/// session limit), floods the image (or sends it per meter), reads each meter's transfer status,
+/// repairs what is missing (another multicast round when many miss, else unicast), verifies and
+/// activates, and counts a meter as succeeded only when its confirmation shows the new version.
+/// State changes are written in batches every flush interval; confirmations are acknowledged and
+/// CIM messages sent to the MDM only after the batch holding them is durable.
+/// </summary>
+public sealed class CampaignActor : SimActor
+{
+    private const string FlushTimer = "flush";
+    private const string TickTimer = "tick";
+    private const string MdmTimer = "mdm-retry";
+    private static readonly TimeSpan TickInterval = TimeSpan.FromMinutes(1);
+
+    private readonly CampaignSetup _setup;
+    private readonly CampaignSettings _settings;
+    private readonly ProgramManifest _manifest;
+    private readonly Dictionary<MeterId, MeterCampaignState> _meters = new();
+    private readonly List<MeterCampaignState> _skipped = [];
+    private readonly List<List<MeterCampaignState>> _waves = [];
+    private readonly Dictionary<int, CollectorWork> _collectors = new();
+    private readonly Dictionary<int, CollectorProfile> _profiles;
+    private readonly Dictionary<MeterId, FleetMeter> _fleet;
+    private readonly Dictionary<MeterId, byte[]> _credentials;
+    private readonly Dictionary<long, (MeterCampaignState Meter, Step Step)> _commands = new();
+    private readonly List<MeterTransition> _unflushed = [];
+    private readonly List<MeterCampaignState> _finishedUnreported = [];
+    private readonly List<ProgramConfirmation> _acksAfterFlush = [];
+    private readonly SortedDictionary<string, string> _unacknowledgedCim = new(StringComparer.Ordinal);
+    private IActorRef _journal = ActorRefs.Nobody;
+    private CampaignFlushed? _flushing;
+    private List<MeterTransition>? _flushingTransitions;
+    private int _wave = -1;
+    private string _status = "created";
+    private string _pauseReason = "";
+    private long _nextCommand = 1;
+    private long _cimSequence;
+
+    public CampaignActor(CampaignSetup setup)
+    {
+        _setup = setup;
+        _settings = setup.Settings;
+        _manifest = setup.Package.Manifest;
+        _profiles = setup.Collectors.ToDictionary(c => c.Collector);
+        _fleet = setup.Fleet.ToDictionary(m => m.Meter);
+        _credentials = setup.Fleet.ToDictionary(m => m.Meter, m => m.Credential);
+    }
+
+    public static Props Props(CampaignSetup setup) => Akka.Actor.Props.Create(() => new CampaignActor(setup));
+
+    private enum Step : byte { Initiate, Status, Verify, Configure }
+
+    protected override void OnStart()
+    {
+        _journal = Context.ActorOf(CampaignJournal.Props(Membership, _setup.CampaignId), "journal");
+        SendDirect(_journal, CampaignJournal.GetRecovered.Instance);
+    }
+
+    protected override void OnEvent(object payload)
+    {
+        switch (payload)
+        {
+            case StartCampaign when _status == "created":
+                Plan();
+                NextWave();
+                break;
+            case PsemCommandResult result:
+                OnCommandResult(result);
+                break;
+            case ProgramConfirmation confirmation:
+                OnConfirmation(confirmation);
+                break;
+            case CimDelivery reply:
+                OnMdmReply(reply);
+                break;
+            case StatusRound round:
+                OnStatusRound(round);
+                break;
+            case UnicastStatusDue due when _meters.TryGetValue(due.Meter, out var meter) && !meter.Phase.IsFinal():
+                Enqueue(meter, Step.Status);
+                Pump(meter.Collector);
+                break;
+            case UnicastStatusDue:
+                break;
+            case Tick:
+                OnTick();
+                break;
+            case Flush:
+                BeginFlush();
+                break;
+            case MdmRetry:
+                ResendCim();
+                break;
+            case OperatorCommand command:
+                OnOperator(command.Action);
+                break;
+            default:
+                throw new InvalidOperationException($"campaign {_setup.CampaignId}: unexpected {payload}");
+        }
+        EnsureFlushTimer();
+    }
+
+    protected override void OnDirect(object message)
+    {
+        switch (message)
+        {
+            case CampaignJournal.Recovered recovered:
+                if (recovered.Batches.Count > 0)
+                    throw new InvalidOperationException($"campaign {_setup.CampaignId} has a journal already ({recovered.Batches.Count} batches); resuming a campaign after a head-end restart is not supported yet");
+                break;
+            case CampaignFlushed flushed when ReferenceEquals(flushed, _flushing):
+                AfterFlush();
+                break;
+            default:
+                throw new InvalidOperationException($"campaign {_setup.CampaignId}: unexpected {message}");
+        }
+    }
+
+    protected override void OnOtherMessage(object message)
+    {
+        switch (message)
+        {
+            case GetCampaignSummary:
+                var phases = _meters.Values.Concat(_skipped).GroupBy(m => m.Phase).ToDictionary(g => g.Key, g => g.Count());
+                Sender.Tell(new CampaignSummary(_status, Math.Max(0, _wave) + 1, _waves.Count, phases, _pauseReason));
+                break;
+            case GetMeterOutcomes:
+                Sender.Tell(_meters.Values.Concat(_skipped).OrderBy(m => m.Meter)
+                    .Select(m => new MeterOutcome(m.Meter.Value, m.Collector, m.Wave, m.Phase, m.Reason, m.TotalAttempts, m.FinishedMicros, m.FirmwareAfter)).ToList());
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    // ---- planning and waves -------------------------------------------------------------
+
+    private void Plan()
+    {
+        var targets = new List<FleetMeter>();
+        foreach (var meter in _setup.Fleet.Where(_setup.Targets.Selects).OrderBy(m => m.Meter))
+        {
+            var reason =
+                _manifest.TargetModels.Count > 0 && !_manifest.TargetModels.Contains(meter.Model) ? $"incompatible: model {meter.Model} is not a target of {_manifest.ProgramId}"
+                : _manifest.Kind == ProgramKind.Firmware && meter.Firmware >= _manifest.Version ? $"already updated: runs {meter.Firmware}"
+                : _manifest.AllowedSourceVersions.Count > 0 && !_manifest.AllowedSourceVersions.Contains(meter.Firmware) ? $"incompatible: {_manifest.ProgramId} cannot be applied over {meter.Firmware}"
+                : null;
+            if (reason is null) targets.Add(meter);
+            else _skipped.Add(new MeterCampaignState(meter.Meter, meter.Collector, -1) { Phase = MeterPhase.Skipped, Reason = reason, FirmwareAfter = meter.Firmware.ToString() });
+        }
+        foreach (var skipped in _skipped) Record(skipped);
+
+        // Canary first (spread over collectors), then the configured shares of the rest.
+        var order = targets.GroupBy(t => t.Collector).SelectMany(g => g.Select((m, i) => (m, i))).OrderBy(x => x.i).ThenBy(x => x.m.Collector).Select(x => x.m).ToList();
+        var canary = order.Take(Math.Min(_settings.CanaryMeters, order.Count)).ToList();
+        var rest = order.Skip(canary.Count).OrderBy(m => m.Meter).ToList();
+        var sizes = new List<List<FleetMeter>> { canary };
+        var start = 0;
+        for (var i = 0; i < _settings.WaveShares.Count && start < rest.Count; i++)
+        {
+            var count = i == _settings.WaveShares.Count - 1 ? rest.Count - start : (int)Math.Ceiling(rest.Count * _settings.WaveShares[i]);
+            sizes.Add(rest.Skip(start).Take(count).ToList());
+            start += count;
+        }
+        if (start < rest.Count) sizes.Add(rest.Skip(start).ToList());
+        foreach (var wave in sizes.Where(w => w.Count > 0))
+        {
+            var index = _waves.Count;
+            _waves.Add(wave.Select(m =>
+            {
+                var state = new MeterCampaignState(m.Meter, m.Collector, index) { FirmwareAfter = m.Firmware.ToString() };
+                _meters.Add(m.Meter, state);
+                return state;
+            }).ToList());
+        }
+        _status = "running";
+    }
+
+    private void NextWave()
+    {
+        _wave++;
+        if (_wave >= _waves.Count)
+        {
+            _status = "completed";
+            return;
+        }
+        foreach (var byCollector in _waves[_wave].GroupBy(m => m.Collector))
+        {
+            var work = Work(byCollector.Key);
+            work.Reset(byCollector.ToList());
+            foreach (var meter in byCollector) Enqueue(meter, _manifest.Kind == ProgramKind.Configuration ? Step.Configure : Step.Initiate);
+            Pump(byCollector.Key);
+        }
+        EnsureTick();
+    }
+
+    private void OnWaveProgress()
+    {
+        if (_wave < 0 || _wave >= _waves.Count) return;
+        var wave = _waves[_wave];
+        var finished = wave.Count(m => m.Phase.IsFinal());
+        var errors = wave.Count(m => m.Phase.IsError());
+        if (_status == "running" && (_settings.ErrorThresholdCount > 0 && errors >= _settings.ErrorThresholdCount ||
+                                     finished >= 5 && (double)errors / finished >= _settings.ErrorThresholdShare))
+        {
+            _status = "paused";
+            _pauseReason = $"error threshold: {errors} of {finished} finished meters of wave {_wave + 1} failed or timed out";
+        }
+        if (finished < wave.Count || _status != "running") return;
+        var succeeded = wave.Count(m => m.Phase == MeterPhase.Succeeded);
+        if ((double)succeeded / wave.Count < _settings.SuccessThreshold)
+        {
+            _status = "paused";
+            _pauseReason = $"success threshold: only {succeeded} of {wave.Count} meters of wave {_wave + 1} succeeded";
+            return;
+        }
+        if (_wave == 0 && _settings.PauseAfterCanary && _waves.Count > 1)
+        {
+            _status = "paused";
+            _pauseReason = "inspection after the canary wave";
+            return;
+        }
+        NextWave();
+    }
+
+    private void OnOperator(OperatorAction action)
+    {
+        switch (action)
+        {
+            case OperatorAction.Pause when _status == "running":
+                _status = "paused";
+                _pauseReason = "operator";
+                break;
+            case OperatorAction.Resume when _status == "paused":
+                _status = "running";
+                _pauseReason = "";
+                foreach (var collector in _collectors.Keys.ToList()) Pump(collector);
+                if (_wave >= 0 && _wave < _waves.Count && _waves[_wave].All(m => m.Phase.IsFinal())) NextWave();
+                break;
+            case OperatorAction.Cancel when _status is "running" or "paused":
+                _status = "canceled";
+                foreach (var meter in _meters.Values.Where(m => !m.Phase.IsFinal() && m.Phase < MeterPhase.Activating))
+                    Finish(meter, MeterPhase.Canceled, "canceled by the operator");
+                break;
+            case OperatorAction.RetryFailed:
+                foreach (var meter in _meters.Values.Where(m => m.Phase.IsError()))
+                {
+                    meter.Attempts = 0;
+                    meter.Reason = "";
+                    Transition(meter, MeterPhase.Pending);
+                    _finishedUnreported.Remove(meter);
+                    Enqueue(meter, _manifest.Kind == ProgramKind.Configuration ? Step.Configure : Step.Initiate);
+                    Pump(meter.Collector);
+                }
+                if (_status is "paused" or "completed") _status = "running";
+                EnsureTick();
+                break;
+        }
+    }
+
+    // ---- per-collector sessions ---------------------------------------------------------
+
+    private CollectorWork Work(int collector)
+    {
+        if (!_collectors.TryGetValue(collector, out var work)) _collectors[collector] = work = new CollectorWork();
+        return work;
+    }
+
+    /// <summary>Runs a step now when the meter holds a session, else queues it for one.</summary>
+    private void Enqueue(MeterCampaignState meter, Step step)
+    {
+        if (meter.InSession && meter.CommandId == 0)
+        {
+            Issue(meter, step);
+            return;
+        }
+        Work(meter.Collector).Queue.Enqueue((meter, step));
+    }
+
+    /// <summary>Starts queued steps while the collector has free sessions.</summary>
+    private void Pump(int collector)
+    {
+        var work = Work(collector);
+        var deferred = new List<(MeterCampaignState, Step)>();
+        while (work.Active < _settings.SessionsPerCollector && work.Queue.TryDequeue(out var next))
+        {
+            var (meter, step) = next;
+            if (meter.Phase.IsFinal()) continue;
+            if (_status != "running" && meter.Phase == MeterPhase.Pending)
+            {
+                deferred.Add(next); // paused or canceled: no new meters are started
+                continue;
+            }
+            if (meter.CommandId != 0) continue; // already asked (a retry queued twice)
+            if (!meter.InSession)
+            {
+                meter.InSession = true;
+                work.Active++;
+            }
+            Issue(meter, step);
+        }
+        foreach (var item in deferred) work.Queue.Enqueue(item);
+    }
+
+    private void Release(MeterCampaignState meter)
+    {
+        if (!meter.InSession) return;
+        meter.InSession = false;
+        Work(meter.Collector).Active--;
+    }
+
+    /// <summary>Unicast transfers keep their session from initiation until the image is complete.</summary>
+    private bool KeepsSession(MeterCampaignState meter) =>
+        _settings.Distribution == Distribution.Unicast && meter.Phase is MeterPhase.Initiated or MeterPhase.Transferring;
+
+    private void Issue(MeterCampaignState meter, Step step)
+    {
+        var credential = _credentials[meter.Meter];
+        PsemRequest[] Authenticated(params PsemRequest[] requests) => [new LogonRequest(1, "headend"), new SecurityRequest(credential), .. requests];
+        var requests = step switch
+        {
+            Step.Initiate => Authenticated(
+                new FullWriteRequest(Tables.ImageManifest, _manifestTable ??= ImageManifestTable.Encode(_manifest, _setup.Package.Signature)),
+                Procedure(ProcedureId.Manufacturer(ManufacturerProcedure.InitiateImageTransfer),
+                    new InitiateImageTransferParameters(_manifest.ProgramId, _manifest.Version, (uint)_manifest.Size, (ushort)_manifest.BlockSize).Encode(DataOrder.BigEndian)),
+                new FullReadRequest(Tables.ProcedureResponse)),
+            Step.Status => [new FullReadRequest(Tables.ImageTransferControl), new FullReadRequest(Tables.ImageTransferBitmap)],
+            Step.Verify => Authenticated(
+                Procedure(ProcedureId.Manufacturer(ManufacturerProcedure.VerifyImage), []),
+                new FullReadRequest(Tables.ProcedureResponse),
+                Procedure(ProcedureId.Manufacturer(ManufacturerProcedure.ActivateImage, ResponseSelector.ImmediatelyAndOnCompletion), ActivationTime()),
+                new FullReadRequest(Tables.ProcedureResponse)),
+            Step.Configure => Authenticated([
+                .. _manifest.ConfigurationWrites.Select(w => (PsemRequest)new FullWriteRequest(w.Table.AsPending(), w.Data)),
+                Procedure(ProcedureId.Standard(StandardProcedure.ActivateSpecificPendingTables), PendingList()),
+                new FullReadRequest(Tables.ProcedureResponse)]),
+            _ => throw new ArgumentOutOfRangeException(nameof(step)),
+        };
+        var id = _nextCommand++;
+        _commands[id] = (meter, step);
+        meter.CommandId = id;
+        meter.Attempts++;
+        meter.TotalAttempts++;
+        meter.DeadlineMicros = (Now + _settings.StepTimeout).Micros;
+        Send(CollectorLp(meter.Collector), Lookahead, new MeshDownlink(meter.Meter, new PsemCommand(id, requests)));
+    }
+
+    private byte[]? _manifestTable;
+
+    private byte[] ActivationTime()
+    {
+        if (_settings.ActivateAt is not { } at) return [];
+        var bytes = new byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, (ulong)at.Micros);
+        return bytes;
+    }
+
+    private byte[] PendingList()
+    {
+        var writer = new TableWriter(DataOrder.BigEndian).U8((byte)_manifest.ConfigurationWrites.Count);
+        foreach (var write in _manifest.ConfigurationWrites) writer.U16(write.Table.WithoutPending().Raw);
+        return writer.ToArray();
+    }
+
+    private static FullWriteRequest Procedure(ProcedureId procedure, byte[] parameters) =>
+        new(Tables.ProcedureInitiate, new ProcedureInitiateTable(procedure, 1, parameters).Encode(DataOrder.BigEndian));
+
+    // ---- answers from meters --------------------------------------------------------------
+
+    private void OnCommandResult(PsemCommandResult result)
+    {
+        if (!_commands.Remove(result.CommandId, out var command)) return; // an answer to a command already given up
+        var (meter, step) = command;
+        if (meter.CommandId != result.CommandId || meter.Phase.IsFinal()) return;
+        meter.CommandId = 0;
+        var responses = result.Responses;
+        switch (step)
+        {
+            case Step.Initiate:
+                if (!result.AllOk || responses.Count < 5)
+                {
+                    Fail(meter, $"initiate refused: {Describe(responses)}");
+                    break;
+                }
+                var st8 = ProcedureResponseTable.Decode(responses[^1].Data.Span, DataOrder.BigEndian);
+                if (st8.Result != ProcedureResult.Completed)
+                {
+                    Fail(meter, st8.ResponseData.Length > 0 ? $"initiate: {(ImageFailure)st8.ResponseData[0]}" : $"initiate: {st8.Result}");
+                    break;
+                }
+                Transition(meter, MeterPhase.Initiated);
+                if (_settings.Distribution == Distribution.Unicast) SendUnicast(meter, Enumerable.Range(0, _manifest.BlockCount).ToArray());
+                else MaybeFlood(meter.Collector);
+                break;
+            case Step.Status:
+                OnStatus(meter, responses);
+                break;
+            case Step.Verify:
+                OnVerified(meter, responses);
+                break;
+            case Step.Configure:
+                if (result.AllOk && ProcedureResponseTable.Decode(responses[^1].Data.Span, DataOrder.BigEndian).Result == ProcedureResult.Completed)
+                {
+                    meter.FirmwareAfter = _manifest.Version.ToString();
+                    Finish(meter, MeterPhase.Succeeded, "");
+                }
+                else Fail(meter, $"configuration refused: {Describe(responses)}");
+                break;
+        }
+        if (!KeepsSession(meter) && meter.CommandId == 0) Release(meter);
+        Pump(meter.Collector);
+        OnWaveProgress();
+    }
+
+    private static string Describe(IReadOnlyList<PsemResponse> responses) => string.Join(",", responses.Select(r => r.Code));
+
+    private void OnStatus(MeterCampaignState meter, IReadOnlyList<PsemResponse> responses)
+    {
+        var work = Work(meter.Collector);
+        work.StatusOutstanding.Remove(meter.Meter);
+        if (responses.Count == 2 && responses.All(r => r.IsOk))
+        {
+            var control = ImageTransferControlTable.Decode(responses[0].Data.Span, DataOrder.BigEndian);
+            var bitmap = responses[1].Data.ToArray();
+            if (control.Status == ImageTransferStatus.TransferInitiated && control.MissingCount == 0)
+            {
+                meter.Missing = [];
+                Transition(meter, MeterPhase.Transferred);
+                Enqueue(meter, Step.Verify);
+            }
+            else if (control.Status == ImageTransferStatus.TransferInitiated)
+            {
+                var missing = BlockBitmap.Missing(bitmap, _manifest.BlockCount).ToArray();
+                if (meter.Missing is null || missing.Length < meter.Missing.Length) meter.Attempts = 0; // progress: the repair works
+                meter.Missing = missing;
+                if (meter.Phase != MeterPhase.Transferring) Transition(meter, MeterPhase.Transferring);
+            }
+            else if (control.Status == ImageTransferStatus.NotInitiated)
+            {
+                Enqueue(meter, Step.Initiate); // the meter lost its transfer: start again
+            }
+        }
+        if (work.RoundPending)
+        {
+            if (work.StatusOutstanding.Count == 0) DecideRepair(meter.Collector);
+        }
+        else if (meter.Phase == MeterPhase.Transferring && meter.Missing is { Length: > 0 } missing)
+        {
+            SendUnicast(meter, missing); // unicast distribution, or repair after the multicast rounds
+        }
+    }
+
+    private void OnVerified(MeterCampaignState meter, IReadOnlyList<PsemResponse> responses)
+    {
+        if (responses.Count < 6 || !responses[3].IsOk)
+        {
+            Fail(meter, $"verification command refused: {Describe(responses)}");
+            return;
+        }
+        var verify = ProcedureResponseTable.Decode(responses[3].Data.Span, DataOrder.BigEndian);
+        var failure = verify.ResponseData.Length > 1 ? (ImageFailure)verify.ResponseData[1] : ImageFailure.None;
+        if (verify.Result != ProcedureResult.Completed || failure != ImageFailure.None)
+        {
+            Fail(meter, $"verification failed: {failure}");
+            return;
+        }
+        Transition(meter, MeterPhase.Verified);
+        if (responses.Count < 6 || !responses[5].IsOk ||
+            ProcedureResponseTable.Decode(responses[5].Data.Span, DataOrder.BigEndian).Result is not (ProcedureResult.AcceptedNotCompleted or ProcedureResult.Completed))
+        {
+            Fail(meter, "activation refused");
+            return;
+        }
+        Transition(meter, MeterPhase.Activating);
+        meter.Attempts = 0;
+        var wait = _settings.ActivateAt is { } at && at > Now ? at - Now : TimeSpan.Zero;
+        meter.DeadlineMicros = (Now + wait + _settings.ConfirmationTimeout).Micros;
+    }
+
+    private void OnConfirmation(ProgramConfirmation confirmation)
+    {
+        _acksAfterFlush.Add(confirmation);
+        if (!_meters.TryGetValue(confirmation.Meter, out var meter) || meter.Phase.IsFinal() || confirmation.ProgramId != _manifest.ProgramId) return;
+        meter.FirmwareAfter = confirmation.Firmware.ToString();
+        if (confirmation.Outcome == ConfirmationOutcome.Activated && confirmation.Firmware == _manifest.Version) Finish(meter, MeterPhase.Succeeded, "");
+        else Fail(meter, $"activation failed, rolled back to {confirmation.Firmware}: {confirmation.Reason}");
+        OnWaveProgress();
+    }
+
+    // ---- distribution ---------------------------------------------------------------------
+
+    /// <summary>Multicast: once every wave meter of the collector has answered its initiation, flood the image.</summary>
+    private void MaybeFlood(int collector)
+    {
+        var work = Work(collector);
+        if (work.Round > 0 || work.Meters.Any(m => m.Phase == MeterPhase.Pending) || !work.Meters.Any(m => m.Phase == MeterPhase.Initiated)) return;
+        Flood(collector, Enumerable.Range(0, _manifest.BlockCount).ToArray());
+    }
+
+    private void Flood(int collector, int[] blocks)
+    {
+        var work = Work(collector);
+        work.Round++;
+        work.RoundPending = true;
+        var chunks = Chunks(blocks);
+        foreach (var chunk in chunks) Send(CollectorLp(collector), Lookahead, new MeshDownlink(null, chunk));
+        var profile = _profiles.GetValueOrDefault(collector) ?? new CollectorProfile(collector, 0, 1);
+        var airtime = chunks.Sum(c => AirtimeMicros(c.WireBytes)) * (profile.Relays + 1);
+        var settle = TimeSpan.FromTicks(airtime * 10) + _setup.HopLatency * (profile.MaxDepth + 1) + _settings.StatusDelay;
+        Send(Id, settle, new StatusRound(collector, work.Round));
+    }
+
+    private void OnStatusRound(StatusRound round)
+    {
+        var work = Work(round.Collector);
+        if (round.Round != work.Round) return;
+        foreach (var meter in work.Meters.Where(m => m.Phase is MeterPhase.Initiated or MeterPhase.Transferring))
+        {
+            work.StatusOutstanding.Add(meter.Meter);
+            Enqueue(meter, Step.Status);
+        }
+        if (work.StatusOutstanding.Count == 0) work.RoundPending = false;
+        Pump(round.Collector);
+    }
+
+    private void DecideRepair(int collector)
+    {
+        var work = Work(collector);
+        work.RoundPending = false;
+        var missing = work.Meters.Where(m => m.Phase == MeterPhase.Transferring && m.Missing is { Length: > 0 }).ToList();
+        if (missing.Count == 0) return;
+        var candidates = work.Meters.Count(m => !m.Phase.IsFinal());
+        if (work.Round < _settings.MaxMulticastRounds && missing.Count >= _settings.MulticastRepairShare * candidates)
+        {
+            Flood(collector, missing.SelectMany(m => m.Missing!).Distinct().Order().ToArray());
+            return;
+        }
+        foreach (var meter in missing) SendUnicast(meter, meter.Missing!);
+    }
+
+    /// <summary>Sends blocks to one meter on its own path, and asks for its status once they should be there.</summary>
+    private void SendUnicast(MeterCampaignState meter, int[] blocks)
+    {
+        if (meter.Phase == MeterPhase.Initiated) Transition(meter, MeterPhase.Transferring);
+        var chunks = Chunks(blocks);
+        foreach (var chunk in chunks) Send(CollectorLp(meter.Collector), Lookahead, new MeshDownlink(meter.Meter, chunk));
+        var depth = _profiles.GetValueOrDefault(meter.Collector)?.MaxDepth ?? 1;
+        var settle = TimeSpan.FromTicks(chunks.Sum(c => AirtimeMicros(c.WireBytes)) * depth * 10) + _setup.HopLatency * (depth + 1) + _settings.StatusDelay;
+        meter.DeadlineMicros = (Now + settle + _settings.StepTimeout).Micros;
+        Send(Id, settle, new UnicastStatusDue(meter.Meter));
+    }
+
+    private List<ImageChunk> Chunks(int[] blocks)
+    {
+        var chunks = new List<ImageChunk>();
+        for (var i = 0; i < blocks.Length; i += _settings.BlocksPerChunk)
+            chunks.Add(new ImageChunk(_manifest.ProgramId, _manifest.BlockSize,
+                blocks.Skip(i).Take(_settings.BlocksPerChunk).Select(b => new ImageBlock(b, _setup.Package.Block(b))).ToList()));
+        return chunks;
+    }
+
+    private long AirtimeMicros(int bytes) => (bytes * 8L * 1_000_000 + _setup.PhyBitsPerSecond - 1) / _setup.PhyBitsPerSecond;
+
+    // ---- timeouts -------------------------------------------------------------------------
+
+    private void EnsureTick()
+    {
+        if (!IsTimerActive(TickTimer) && _meters.Values.Any(m => !m.Phase.IsFinal())) StartTimer(TickTimer, TickInterval, Tick.Instance);
+    }
+
+    private void OnTick()
+    {
+        foreach (var meter in _meters.Values.Where(m => !m.Phase.IsFinal() && m.DeadlineMicros > 0 && m.DeadlineMicros <= Now.Micros).ToList())
+        {
+            if (meter.CommandId != 0)
+            {
+                _commands.Remove(meter.CommandId);
+                meter.CommandId = 0;
+                if (!KeepsSession(meter)) Release(meter);
+                Work(meter.Collector).StatusOutstanding.Remove(meter.Meter);
+            }
+            if (meter.Attempts >= _settings.MaxAttempts)
+            {
+                Finish(meter, MeterPhase.TimedOut, $"no answer in {meter.Phase} after {meter.Attempts} attempts");
+                continue;
+            }
+            meter.DeadlineMicros = 0;
+            switch (meter.Phase)
+            {
+                case MeterPhase.Pending: Enqueue(meter, _manifest.Kind == ProgramKind.Configuration ? Step.Configure : Step.Initiate); break;
+                case MeterPhase.Initiated or MeterPhase.Transferring: Enqueue(meter, Step.Status); break;
+                case MeterPhase.Transferred or MeterPhase.Verified: Enqueue(meter, Step.Verify); break;
+                case MeterPhase.Activating:
+                    meter.Attempts++;
+                    meter.DeadlineMicros = (Now + _settings.ConfirmationTimeout).Micros;
+                    break;
+            }
+        }
+        foreach (var collector in _collectors.Keys.ToList())
+        {
+            var work = Work(collector);
+            if (work.RoundPending && work.StatusOutstanding.Count == 0) DecideRepair(collector);
+            if (_settings.Distribution == Distribution.Multicast) MaybeFlood(collector);
+            Pump(collector);
+        }
+        OnWaveProgress();
+        if (_meters.Values.Any(m => !m.Phase.IsFinal())) StartTimer(TickTimer, TickInterval, Tick.Instance);
+    }
+
+    // ---- state changes, durability and the MDM -----------------------------------------------
+
+    /// <summary>Moves a meter to <paramref name="phase"/>; a new step starts with no attempts spent.</summary>
+    private void Transition(MeterCampaignState meter, MeterPhase phase)
+    {
+        if (meter.Phase != phase) meter.Attempts = 0;
+        meter.Phase = phase;
+        Record(meter);
+    }
+
+    private void Fail(MeterCampaignState meter, string reason) => Finish(meter, MeterPhase.Failed, reason);
+
+    private void Finish(MeterCampaignState meter, MeterPhase phase, string reason)
+    {
+        if (meter.CommandId != 0)
+        {
+            _commands.Remove(meter.CommandId);
+            meter.CommandId = 0;
+        }
+        Release(meter);
+        meter.Reason = reason;
+        meter.FinishedMicros = Now.Micros;
+        meter.DeadlineMicros = 0;
+        Transition(meter, phase);
+        if (phase is MeterPhase.Succeeded or MeterPhase.Failed or MeterPhase.TimedOut) _finishedUnreported.Add(meter);
+    }
+
+    private void Record(MeterCampaignState meter) =>
+        _unflushed.Add(new MeterTransition(meter.Meter.Value, meter.Phase, meter.Reason, meter.TotalAttempts, Now.Micros, meter.FirmwareAfter));
+
+    private void EnsureFlushTimer()
+    {
+        if ((_unflushed.Count > 0 || _acksAfterFlush.Count > 0) && !IsTimerActive(FlushTimer)) StartTimer(FlushTimer, _settings.FlushInterval, Flush.Instance);
+    }
+
+    private void BeginFlush()
+    {
+        if (_unflushed.Count == 0 && _acksAfterFlush.Count == 0) return;
+        _flushingTransitions = _unflushed.ToList();
+        _unflushed.Clear();
+        _flushing = new CampaignFlushed(_flushingTransitions, _wave, _status);
+        SendDirect(_journal, _flushing);
+    }
+
+    /// <summary>The batch is durable: acknowledge the confirmations it holds and report its finished meters to the MDM.</summary>
+    private void AfterFlush()
+    {
+        _flushing = null;
+        _flushingTransitions = null;
+        foreach (var confirmation in _acksAfterFlush)
+            Send(CollectorLp(_fleet[confirmation.Meter].Collector),
+                Lookahead, new MeshDownlink(confirmation.Meter, new ConfirmationAck(confirmation.Meter, confirmation.ConfirmationId)));
+        _acksAfterFlush.Clear();
+
+        if (_finishedUnreported.Count == 0) return;
+        foreach (var batch in _finishedUnreported.Chunk(_settings.MdmBatchSize))
+        {
+            SendCim(new EventMessage(Header("created", "EndDeviceEvents"), new EndDeviceEvents(batch.Select(EventOf).ToList())));
+            var succeeded = batch.Where(m => m.Phase == MeterPhase.Succeeded).ToList();
+            if (succeeded.Count > 0)
+                SendCim(new EventMessage(Header("changed", "MeterConfig"), new MeterConfig(succeeded.Select(m => _manifest.Kind == ProgramKind.Firmware
+                    ? new MeterConfigEntry(m.Meter.Identification, m.FirmwareAfter, null, _manifest.ProgramId)
+                    : new MeterConfigEntry(m.Meter.Identification, null, $"{_manifest.ProgramId} {_manifest.Version}", _manifest.ProgramId)).ToList())));
+        }
+        _finishedUnreported.Clear();
+    }
+
+    private EndDeviceEvent EventOf(MeterCampaignState meter)
+    {
+        var firmware = _manifest.Kind == ProgramKind.Firmware;
+        var type = meter.Phase == MeterPhase.Succeeded
+            ? firmware ? EndDeviceEventTypes.FirmwareUpgradeCompleted : EndDeviceEventTypes.ConfigurationChanged
+            : firmware ? EndDeviceEventTypes.FirmwareUpgradeFailed : EndDeviceEventTypes.ConfigurationChangeFailed;
+        return new EndDeviceEvent($"{_setup.CampaignId}-{meter.Meter.Value}-{meter.TotalAttempts}", new SimTime(meter.FinishedMicros).ToUtc(EpochUtc),
+            meter.Meter.Identification, type, meter.Reason.Length == 0 ? null : meter.Reason,
+            [new EventDetail("programId", _manifest.ProgramId), new EventDetail("version", meter.FirmwareAfter), new EventDetail("campaign", _setup.CampaignId)]);
+    }
+
+    private CimHeader Header(string verb, string noun) =>
+        new(verb, noun, Now.ToUtc(EpochUtc), "AmiSim-HeadEnd", $"{_setup.CampaignId}-{++_cimSequence:D6}", AckRequired: true);
+
+    private void SendCim(CimMessage message)
+    {
+        var xml = CimXml.Write(message);
+        _unacknowledgedCim[message.Header.MessageId] = xml;
+        _setup.Outbox?.Sent(message.Header.MessageId, xml, Now);
+        Send(_setup.Mdm, Lookahead, new CimDelivery(xml));
+        if (!IsTimerActive(MdmTimer)) StartTimer(MdmTimer, _settings.MdmRetry, MdmRetry.Instance);
+    }
+
+    private void OnMdmReply(CimDelivery reply)
+    {
+        if (CimXml.Parse(reply.Xml) is ResponseMessage { Header.CorrelationId: { } correlation } response && response.Reply.Result != ReplyResult.FAILED)
+            _unacknowledgedCim.Remove(correlation);
+        if (_unacknowledgedCim.Count == 0) CancelTimer(MdmTimer);
+    }
+
+    private void ResendCim()
+    {
+        foreach (var xml in _unacknowledgedCim.Values) Send(_setup.Mdm, Lookahead, new CimDelivery(xml));
+        if (_unacknowledgedCim.Count > 0) StartTimer(MdmTimer, _settings.MdmRetry, MdmRetry.Instance);
+    }
+
+    private static LpId CollectorLp(int collector) => new(LpKind.Collector, collector);
+
+    private sealed class CollectorWork
+    {
+        public Queue<(MeterCampaignState Meter, Step Step)> Queue { get; } = new();
+        public int Active { get; set; }
+        public List<MeterCampaignState> Meters { get; private set; } = [];
+        public int Round { get; set; }
+        public bool RoundPending { get; set; }
+        public HashSet<MeterId> StatusOutstanding { get; } = [];
+
+        public void Reset(List<MeterCampaignState> meters)
+        {
+            Meters = meters;
+            Round = 0;
+            RoundPending = false;
+            StatusOutstanding.Clear();
+        }
+    }
+
+    private sealed record StatusRound(int Collector, int Round);
+
+    private sealed record UnicastStatusDue(MeterId Meter);
+
+    private sealed class Tick
+    {
+        public static readonly Tick Instance = new();
+
+        private Tick() { }
+    }
+
+    private sealed class Flush
+    {
+        public static readonly Flush Instance = new();
+
+        private Flush() { }
+    }
+
+    private sealed class MdmRetry
+    {
+        public static readonly MdmRetry Instance = new();
+
+        private MdmRetry() { }
+    }
+}

@@ -1,0 +1,72 @@
+using AmiSim.Kernel;
+
+namespace AmiSim.HeadEnd.Campaign;
+
+public enum Distribution
+{
+    /// <summary>Every meter gets every chunk on its own path.</summary>
+    Unicast,
+
+    /// <summary>Each collector floods the image once through its mesh; what meters miss is repaired.</summary>
+    Multicast,
+}
+
+/// <summary>How a campaign runs: the Metering Department's policy. Every field has a default.</summary>
+public sealed record CampaignSettings
+{
+    public Distribution Distribution { get; init; } = Distribution.Multicast;
+
+    /// <summary>Blocks per chunk (a train of consecutive blocks in one frame).</summary>
+    public int BlocksPerChunk { get; init; } = 8;
+
+    /// <summary>At most this many multicast rounds per collector and wave (the first included).</summary>
+    public int MaxMulticastRounds { get; init; } = 3;
+
+    /// <summary>Another multicast round (rather than unicast repair) when at least this share of a collector's meters miss blocks.</summary>
+    public double MulticastRepairShare { get; init; } = 0.3;
+
+    /// <summary>Unicast sessions (outstanding commands or unicast transfers) per collector at once.</summary>
+    public int SessionsPerCollector { get; init; } = 8;
+
+    /// <summary>Meters in the first (canary) wave.</summary>
+    public int CanaryMeters { get; init; } = 20;
+
+    /// <summary>Shares of the remaining targets in each later wave (the last takes the rest).</summary>
+    public IReadOnlyList<double> WaveShares { get; init; } = [0.25, 0.75];
+
+    /// <summary>A wave is a success, and the next starts, when at least this share of its meters succeeded.</summary>
+    public double SuccessThreshold { get; init; } = 0.9;
+
+    /// <summary>Pause for inspection after the canary wave succeeded (an operator resumes).</summary>
+    public bool PauseAfterCanary { get; init; }
+
+    /// <summary>The campaign pauses when this many meters of a wave failed or timed out (0 = no count limit)...</summary>
+    public int ErrorThresholdCount { get; init; }
+
+    /// <summary>... or when this share of a wave's finished meters failed or timed out (judged from 5 finished meters on).</summary>
+    public double ErrorThresholdShare { get; init; } = 0.2;
+
+    /// <summary>Attempts at a meter's current step before it times out.</summary>
+    public int MaxAttempts { get; init; } = 3;
+
+    /// <summary>How long a step may stay unanswered before it is tried again.</summary>
+    public TimeSpan StepTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Wait before asking meters for their transfer status after their chunks were sent.</summary>
+    public TimeSpan StatusDelay { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long to wait for the confirmation after activation before asking the meter.</summary>
+    public TimeSpan ConfirmationTimeout { get; init; } = TimeSpan.FromHours(2);
+
+    /// <summary>Virtual time between durability flushes of campaign state.</summary>
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Meters per CIM message to the MDM.</summary>
+    public int MdmBatchSize { get; init; } = 500;
+
+    /// <summary>A CIM message without a reply after this long is sent again.</summary>
+    public TimeSpan MdmRetry { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Activate at this virtual time instead of right after verification (download now, activate in a window).</summary>
+    public SimTime? ActivateAt { get; init; }
+}

@@ -1,0 +1,68 @@
+using AmiSim.Protocol.Network;
+
+namespace AmiSim.HeadEnd.Campaign;
+
+/// <summary>A meter's place in a campaign, as the Metering Department sees it.</summary>
+public enum MeterPhase : byte
+{
+    Pending,
+    Initiated,
+    Transferring,
+    Transferred,
+    Verified,
+    Activating,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Skipped,
+    Canceled,
+}
+
+public static class MeterPhases
+{
+    public static bool IsFinal(this MeterPhase phase) => phase >= MeterPhase.Succeeded;
+
+    public static bool IsError(this MeterPhase phase) => phase is MeterPhase.Failed or MeterPhase.TimedOut;
+}
+
+/// <summary>One meter's progress in the campaign.</summary>
+public sealed class MeterCampaignState(MeterId meter, int collector, int wave)
+{
+    public MeterId Meter { get; } = meter;
+
+    public int Collector { get; } = collector;
+
+    public int Wave { get; } = wave;
+
+    public MeterPhase Phase { get; set; }
+
+    public string Reason { get; set; } = "";
+
+    /// <summary>Attempts at the current step.</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>Attempts over the whole campaign (for the report).</summary>
+    public int TotalAttempts { get; set; }
+
+    /// <summary>The step's deadline in virtual microseconds (0 = none).</summary>
+    public long DeadlineMicros { get; set; }
+
+    public long FinishedMicros { get; set; }
+
+    /// <summary>The outstanding command, if any.</summary>
+    public long CommandId { get; set; }
+
+    /// <summary>Blocks still missing at the last status read (null = not read yet).</summary>
+    public int[]? Missing { get; set; }
+
+    public string FirmwareAfter { get; set; } = "";
+
+    /// <summary>Holds one of its collector's unicast sessions.</summary>
+    public bool InSession { get; set; }
+}
+
+/// <summary>A meter's change of phase, as the journal records it.</summary>
+public sealed record MeterTransition(long Meter, MeterPhase Phase, string Reason, int Attempts, long AtMicros, string FirmwareAfter);
+
+/// <summary>What one durability flush writes.</summary>
+public sealed record CampaignFlushed(IReadOnlyList<MeterTransition> Transitions, int Wave, string Status);

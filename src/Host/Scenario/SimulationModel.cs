@@ -1,0 +1,112 @@
+using Akka.Actor;
+using AmiSim.HeadEnd.Campaign;
+using AmiSim.HeadEnd.Mdm;
+using AmiSim.Kernel;
+using AmiSim.Meter;
+using AmiSim.Meter.Nic;
+using AmiSim.Mesh.Radio;
+using AmiSim.Mesh.Router;
+using AmiSim.Mesh.Topology;
+using AmiSim.Protocol.Network;
+using AmiSim.Protocol.Programs;
+
+namespace AmiSim.Host.Scenario;
+
+/// <summary>What a simulated AMI system is made of: the network, the meters' make-up, the campaign and the MDM.</summary>
+public sealed record ModelSetup
+{
+    public required NetworkTopology Topology { get; init; }
+
+    public required RadioSettings Radio { get; init; }
+
+    public required ProgramPackage Package { get; init; }
+
+    public required SignatureVerifier Verifier { get; init; }
+
+    public CampaignSettings Campaign { get; init; } = new();
+
+    public TargetSelection Targets { get; init; } = new();
+
+    public MeterFaultProfile Faults { get; init; } = MeterFaultProfile.None;
+
+    public TimeSpan RebootDelay { get; init; } = TimeSpan.FromSeconds(20);
+
+    public IReadOnlyList<OutageWindow> Outages { get; init; } = [];
+
+    public string CampaignId { get; init; } = "C1";
+
+    public ICimOutbox? Outbox { get; init; }
+}
+
+/// <summary>
+/// The composition root of a simulation: which actor each LP is (meters, collector routers, the
+/// campaign, the MDM) and where it lives (a collector's meters on the collector's partition, so a
+/// mesh never crosses partitions).
+/// </summary>
+public sealed class SimulationModel : ILpFactory, IPlacement
+{
+    private readonly ModelSetup _setup;
+    private readonly long _seed;
+    private readonly Dictionary<long, int> _collectorOf;
+    private readonly Props _campaign;
+    private readonly Props _mdm;
+
+    public SimulationModel(ModelSetup setup, long seed)
+    {
+        _setup = setup;
+        _seed = seed;
+        var topology = setup.Topology;
+        _collectorOf = topology.Meters.ToDictionary(m => m.Meter.Value, m => m.Collector);
+        var fleet = topology.Meters.Select(m => new FleetMeter(m.Meter, m.Collector, m.Model, m.Firmware, Credentials.For(seed, m.Meter))).ToList();
+        var profiles = topology.Collectors.Select(c =>
+        {
+            var cell = topology.Cell(c.Id);
+            var relays = cell.Select(m => m.Parent).Where(p => p is not null).Distinct().Count();
+            return new CollectorProfile(c.Id, relays, cell.Count == 0 ? 1 : cell.Max(m => m.Depth));
+        }).ToList();
+        _campaign = CampaignActor.Props(new CampaignSetup(setup.CampaignId, setup.Package, fleet, profiles, setup.Campaign, setup.Targets,
+            setup.Radio.PhyBitsPerSecond, setup.Radio.HopLatency, MdmSetup.Lp, setup.Outbox));
+        _mdm = MdmActor.Props(new MdmSetup(topology.Meters.Select(m => (m.Meter.Identification, m.Firmware.ToString())).ToList()));
+    }
+
+    public Props PropsFor(LpId id) => id.Kind switch
+    {
+        LpKind.Meter => NicActor.Props(MeterSetupOf(_setup.Topology.Meter(new MeterId(id.Number)))),
+        LpKind.Collector => CollectorRouter.Props(new CollectorSetup(_setup.Topology.Collector((int)id.Number), _setup.Topology.Cell((int)id.Number),
+            _setup.Radio, CampaignSetup.Lp, _setup.Outages)),
+        LpKind.HeadEnd when id == CampaignSetup.Lp => _campaign,
+        LpKind.Mdm when id == MdmSetup.Lp => _mdm,
+        _ => throw new ArgumentOutOfRangeException(nameof(id), id, "the model has no such LP"),
+    };
+
+    public int PartitionOf(LpId id, int partitionCount) => id.Kind switch
+    {
+        LpKind.Meter => _collectorOf[id.Number] % partitionCount,
+        LpKind.Collector => (int)(id.Number % partitionCount),
+        _ => 0,
+    };
+
+    private MeterSetup MeterSetupOf(MeterNode node) => new()
+    {
+        Meter = node.Meter,
+        Model = node.Model,
+        Firmware = node.Firmware,
+        Credential = Credentials.For(_seed, node.Meter),
+        Verifier = _setup.Verifier,
+        Faults = _setup.Faults,
+        RebootDelay = _setup.RebootDelay,
+        Uplink = CollectorSetup.LpOf(node.Collector),
+    };
+}
+
+/// <summary>Each meter's PSEM credential, provisioned from the run's seed (the head-end's key store holds the same).</summary>
+public static class Credentials
+{
+    public static byte[] For(long seed, MeterId meter)
+    {
+        var random = RandomStream.For(seed, new LpId(LpKind.Meter, meter.Value), "credential");
+        var credential = new byte[20];
+        for (var i = 0; i < credential.Length; i++) credential[i] = (byte)random.NextInt(256);
+        return credential;
+    }
+}
