@@ -14,9 +14,9 @@ public static class AmiSimApp
 
             config.SetApplicationName("amisim");
             config.AddCommand<RunCommand>("run")
-                .WithDescription("Run a simulation and write its run folder. (Until the end-to-end campaign lands, a kernel demonstration.)")
+                .WithDescription("Run the use case on a scenario (default: the embedded one) and write the run folder.")
                 .WithExample("run")
-                .WithExample("run", "--seed", "7", "--set", "amisim.kernel.lookahead=50ms");
+                .WithExample("run", "--seed", "7", "--set", "amisim.scenario.fleet.meters=2000");
             config.AddBranch("keys", keys =>
             {
                 keys.SetDescription("Vendor signing keys.");

@@ -25,7 +25,8 @@ public static class HoconLoader
         return config;
     }
 
-    private static Config ParseOverride(string item)
+    /// <summary>One "key=value" override as a config. <exception cref="HoconInputException">not key=value, or the value is not HOCON.</exception></summary>
+    public static Config ParseOverride(string item)
     {
         var equals = item.IndexOf('=');
         if (equals <= 0)

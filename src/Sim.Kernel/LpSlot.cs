@@ -42,7 +42,7 @@ internal sealed class LpSlot
     /// <summary>A direct message asked for by the running handler, sent when the handler returns.</summary>
     public (IActorRef To, object Message)? PendingDirect { get; set; }
 
-    /// <summary>A direct message is on its way between two actors of this LP.</summary>
+    /// <summary>The primary is in a direct exchange with the LP's members (set and cleared by the primary only).</summary>
     public bool DirectInFlight { get; set; }
 
     /// <summary>Active timers: key -> generation of the timer event that may still fire.</summary>

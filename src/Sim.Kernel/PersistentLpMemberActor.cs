@@ -34,7 +34,6 @@ public abstract class PersistentLpMemberActor : UntypedPersistentActor
     {
         if (_answered) throw new InvalidOperationException($"LP {Id}: {GetType().Name} answered twice, or without being asked");
         _answered = true;
-        _lp.DirectInFlight = true;
         _lp.Actor.Tell(new DirectMessage(message), ActorRefs.NoSender);
     }
 
@@ -45,7 +44,6 @@ public abstract class PersistentLpMemberActor : UntypedPersistentActor
             OnOtherCommand(message);
             return;
         }
-        _lp.DirectInFlight = false;
         _answered = false;
         try
         {

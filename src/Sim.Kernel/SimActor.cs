@@ -85,11 +85,12 @@ public abstract class SimActor : UntypedActor
                 Resume();
                 break;
             case DirectMessage direct:
-                Lp.DirectInFlight = false;
+                Lp.DirectInFlight = false; // the exchange came back: only the primary clears the flag
                 Lp.Output = Lp.Runtime.Output;
                 if (Guard(() => OnDirect(direct.Message)) && !FlushDirect(Lp)) Resume();
                 break;
             case LpSettled:
+                Lp.DirectInFlight = false;
                 Resume();
                 break;
             default:
@@ -169,7 +170,9 @@ public abstract class SimActor : UntypedActor
         lp.PendingDirect = (member, message);
     }
 
-    /// <summary>Sends the direct message the handler asked for, if any; true if one is now in flight.</summary>
+    /// <summary>Primary: sends the direct message the handler asked for, if any; true if an exchange is now in flight.</summary>
+    /// <remarks>The flag is set before the message leaves and cleared only by the primary when the exchange comes
+    /// back, so the primary's loop can never see it clear while a member is still working.</remarks>
     internal static bool FlushDirect(LpSlot lp)
     {
         if (lp.PendingDirect is not { } pending) return lp.DirectInFlight;
@@ -177,6 +180,20 @@ public abstract class SimActor : UntypedActor
         lp.DirectInFlight = true;
         pending.To.Tell(new DirectMessage(pending.Message), ActorRefs.NoSender);
         return true;
+    }
+
+    /// <summary>Member: passes the exchange on (its answer, or a message to another member), or tells the primary it has settled.</summary>
+    internal static void ContinueFromMember(LpSlot lp)
+    {
+        if (lp.PendingDirect is { } pending)
+        {
+            lp.PendingDirect = null;
+            pending.To.Tell(new DirectMessage(pending.Message), ActorRefs.NoSender);
+        }
+        else
+        {
+            lp.Actor.Tell(LpSettled.Instance, ActorRefs.NoSender);
+        }
     }
 }
 
@@ -226,7 +243,6 @@ public abstract class LpMemberActor : UntypedActor
             OnOtherMessage(message);
             return;
         }
-        _lp.DirectInFlight = false;
         _lp.Output = _lp.Runtime.Output;
         try
         {
@@ -238,8 +254,7 @@ public abstract class LpMemberActor : UntypedActor
             _lp.Runtime.LpFailed(_lp, error);
             return;
         }
-        if (!SimActor.FlushDirect(_lp))
-            _lp.Actor.Tell(LpSettled.Instance, ActorRefs.NoSender);
+        SimActor.ContinueFromMember(_lp);
     }
 }
 

@@ -5,7 +5,8 @@ namespace AmiSim.Protocol.C1219;
 
 /// <summary>
 /// MT103 IMAGE_MANIFEST, written (full write) before MP1 initiates a transfer: MANIFEST_LEN u32 (big-endian),
-/// the manifest's canonical bytes, SIGNATURE_LEN u16, the vendor's ECDSA P-256 signature (DER).
+/// the manifest's canonical bytes, SIGNATURE_LEN u16, the vendor's ECDSA P-256 signature
+/// (IEEE P1363 r||s: 64 bytes, so frame sizes, and so results, do not depend on the signature's random k).
 /// </summary>
 public static class ImageManifestTable
 {

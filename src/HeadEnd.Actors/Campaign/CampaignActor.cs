@@ -23,7 +23,11 @@ public sealed class CampaignActor : SimActor
     private const string FlushTimer = "flush";
     private const string TickTimer = "tick";
     private const string MdmTimer = "mdm-retry";
+    private const string MdmBatchTimer = "mdm-batch";
     private static readonly TimeSpan TickInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>Times a meter whose stored image failed verification is given the whole image again.</summary>
+    private const int MaxRestarts = 1;
 
     private readonly CampaignSetup _setup;
     private readonly CampaignSettings _settings;
@@ -38,6 +42,7 @@ public sealed class CampaignActor : SimActor
     private readonly Dictionary<long, (MeterCampaignState Meter, Step Step)> _commands = new();
     private readonly List<MeterTransition> _unflushed = [];
     private readonly List<MeterCampaignState> _finishedUnreported = [];
+    private readonly List<MeterCampaignState> _reportable = [];
     private readonly List<ProgramConfirmation> _acksAfterFlush = [];
     private readonly SortedDictionary<string, string> _unacknowledgedCim = new(StringComparer.Ordinal);
     private IActorRef _journal = ActorRefs.Nobody;
@@ -104,6 +109,9 @@ public sealed class CampaignActor : SimActor
             case MdmRetry:
                 ResendCim();
                 break;
+            case ReportDue:
+                ReportToMdm();
+                break;
             case OperatorCommand command:
                 OnOperator(command.Action);
                 break;
@@ -135,7 +143,10 @@ public sealed class CampaignActor : SimActor
         {
             case GetCampaignSummary:
                 var phases = _meters.Values.Concat(_skipped).GroupBy(m => m.Phase).ToDictionary(g => g.Key, g => g.Count());
-                Sender.Tell(new CampaignSummary(_status, Math.Max(0, _wave) + 1, _waves.Count, phases, _pauseReason));
+                var quiet = _meters.Values.All(m => m.Phase.IsFinal() || m.Phase == MeterPhase.Pending && _status != "running")
+                            && _unflushed.Count == 0 && _acksAfterFlush.Count == 0 && _flushing is null && _unacknowledgedCim.Count == 0
+                            && _finishedUnreported.Count == 0 && _reportable.Count == 0;
+                Sender.Tell(new CampaignSummary(_status, Math.Max(0, _wave) + 1, _waves.Count, phases, _pauseReason, quiet, (int)_cimSequence));
                 break;
             case GetMeterOutcomes:
                 Sender.Tell(_meters.Values.Concat(_skipped).OrderBy(m => m.Meter)
@@ -263,6 +274,7 @@ public sealed class CampaignActor : SimActor
                     meter.Reason = "";
                     Transition(meter, MeterPhase.Pending);
                     _finishedUnreported.Remove(meter);
+                    _reportable.Remove(meter);
                     Enqueue(meter, _manifest.Kind == ProgramKind.Configuration ? Step.Configure : Step.Initiate);
                     Pump(meter.Collector);
                 }
@@ -403,7 +415,9 @@ public sealed class CampaignActor : SimActor
                     break;
                 }
                 Transition(meter, MeterPhase.Initiated);
-                if (_settings.Distribution == Distribution.Unicast) SendUnicast(meter, Enumerable.Range(0, _manifest.BlockCount).ToArray());
+                meter.DeadlineMicros = (Now + _settings.StepTimeout).Micros;
+                if (_settings.Distribution == Distribution.Unicast || Work(meter.Collector).Round > 0)
+                    SendUnicast(meter, Enumerable.Range(0, _manifest.BlockCount).ToArray()); // unicast, or a meter restarted after its collector's flood
                 else MaybeFlood(meter.Collector);
                 break;
             case Step.Status:
@@ -475,6 +489,14 @@ public sealed class CampaignActor : SimActor
         var failure = verify.ResponseData.Length > 1 ? (ImageFailure)verify.ResponseData[1] : ImageFailure.None;
         if (verify.Result != ProcedureResult.Completed || failure != ImageFailure.None)
         {
+            if (failure is ImageFailure.BlockDigestMismatch or ImageFailure.ImageDigestMismatch && meter.Restarts < MaxRestarts)
+            {
+                // Blocks were stored corrupted: transfer the image again, once, by unicast.
+                meter.Restarts++;
+                Transition(meter, MeterPhase.Pending);
+                Enqueue(meter, Step.Initiate);
+                return;
+            }
             Fail(meter, $"verification failed: {failure}");
             return;
         }
@@ -522,6 +544,9 @@ public sealed class CampaignActor : SimActor
         var airtime = chunks.Sum(c => AirtimeMicros(c.WireBytes)) * (profile.Relays + 1);
         var settle = TimeSpan.FromTicks(airtime * 10) + _setup.HopLatency * (profile.MaxDepth + 1) + _settings.StatusDelay;
         Send(Id, settle, new StatusRound(collector, work.Round));
+        // Meters waiting for the flood are not late until it has had its time.
+        foreach (var meter in work.Meters.Where(m => m.Phase is MeterPhase.Initiated or MeterPhase.Transferring && m.CommandId == 0))
+            meter.DeadlineMicros = (Now + settle + _settings.StepTimeout).Micros;
     }
 
     private void OnStatusRound(StatusRound round)
@@ -675,8 +700,18 @@ public sealed class CampaignActor : SimActor
                 Lookahead, new MeshDownlink(confirmation.Meter, new ConfirmationAck(confirmation.Meter, confirmation.ConfirmationId)));
         _acksAfterFlush.Clear();
 
-        if (_finishedUnreported.Count == 0) return;
-        foreach (var batch in _finishedUnreported.Chunk(_settings.MdmBatchSize))
+        // Durable now: these meters may be reported, in batches of up to MdmBatchSize or after MdmBatchInterval.
+        _reportable.AddRange(_finishedUnreported);
+        _finishedUnreported.Clear();
+        if (_reportable.Count >= _settings.MdmBatchSize) ReportToMdm();
+        else if (_reportable.Count > 0 && !IsTimerActive(MdmBatchTimer)) StartTimer(MdmBatchTimer, _settings.MdmBatchInterval, ReportDue.Instance);
+    }
+
+    private void ReportToMdm()
+    {
+        CancelTimer(MdmBatchTimer);
+        if (_reportable.Count == 0) return;
+        foreach (var batch in _reportable.Chunk(_settings.MdmBatchSize))
         {
             SendCim(new EventMessage(Header("created", "EndDeviceEvents"), new EndDeviceEvents(batch.Select(EventOf).ToList())));
             var succeeded = batch.Where(m => m.Phase == MeterPhase.Succeeded).ToList();
@@ -685,7 +720,7 @@ public sealed class CampaignActor : SimActor
                     ? new MeterConfigEntry(m.Meter.Identification, m.FirmwareAfter, null, _manifest.ProgramId)
                     : new MeterConfigEntry(m.Meter.Identification, null, $"{_manifest.ProgramId} {_manifest.Version}", _manifest.ProgramId)).ToList())));
         }
-        _finishedUnreported.Clear();
+        _reportable.Clear();
     }
 
     private EndDeviceEvent EventOf(MeterCampaignState meter)
@@ -760,6 +795,13 @@ public sealed class CampaignActor : SimActor
         public static readonly Flush Instance = new();
 
         private Flush() { }
+    }
+
+    private sealed class ReportDue
+    {
+        public static readonly ReportDue Instance = new();
+
+        private ReportDue() { }
     }
 
     private sealed class MdmRetry

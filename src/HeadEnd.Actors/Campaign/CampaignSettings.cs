@@ -64,6 +64,9 @@ public sealed record CampaignSettings
     /// <summary>Meters per CIM message to the MDM.</summary>
     public int MdmBatchSize { get; init; } = 500;
 
+    /// <summary>Finished meters wait at most this long for a full batch before they are reported to the MDM.</summary>
+    public TimeSpan MdmBatchInterval { get; init; } = TimeSpan.FromMinutes(15);
+
     /// <summary>A CIM message without a reply after this long is sent again.</summary>
     public TimeSpan MdmRetry { get; init; } = TimeSpan.FromMinutes(5);
 

@@ -75,7 +75,8 @@ public sealed class GetCampaignSummary
     private GetCampaignSummary() { }
 }
 
-public sealed record CampaignSummary(string Status, int Wave, int Waves, IReadOnlyDictionary<MeterPhase, int> Phases, string PauseReason);
+/// <param name="Quiet">nothing in flight: no meter mid-step, every state change durable, every CIM message answered.</param>
+public sealed record CampaignSummary(string Status, int Wave, int Waves, IReadOnlyDictionary<MeterPhase, int> Phases, string PauseReason, bool Quiet, int CimMessagesSent);
 
 /// <summary>Query between runs: every meter's state. Answered with a list of <see cref="MeterOutcome"/>.</summary>
 public sealed class GetMeterOutcomes

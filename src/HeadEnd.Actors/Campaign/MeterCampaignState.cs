@@ -57,6 +57,9 @@ public sealed class MeterCampaignState(MeterId meter, int collector, int wave)
 
     public string FirmwareAfter { get; set; } = "";
 
+    /// <summary>Times the whole transfer was started again after a failed verification.</summary>
+    public int Restarts { get; set; }
+
     /// <summary>Holds one of its collector's unicast sessions.</summary>
     public bool InSession { get; set; }
 }

@@ -1,9 +1,10 @@
 using System.ComponentModel;
-using System.Text.Json;
-using Akka.Actor;
 using AmiSim.Host.Console;
+using AmiSim.Host.Run;
+using AmiSim.Host.Scenario;
 using AmiSim.Kernel;
-using AmiSim.Kernel.Synthetic;
+using AmiSim.Mesh.Topology;
+using AmiSim.Protocol.Programs;
 using Serilog;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -11,94 +12,76 @@ using Spectre.Console.Cli;
 namespace AmiSim.Host.Commands;
 
 /// <summary>
-/// <c>amisim run</c>. Until the end-to-end campaign lands (issue 7) this runs a demonstration of the
-/// virtual-time kernel: synthetic traffic between LPs, with the progress bar, log and a summary.
+/// <c>amisim run</c>: the whole use case, step 1.1 to 1.11, on a scenario (the embedded default
+/// unless --scenario), writing the run folder: report.json, meters.csv, the CIM messages, the
+/// program package, the head-end's SQLite database and the log.
 /// </summary>
 public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
+        [CommandOption("--scenario <FILE>")]
+        [Description("Scenario file (HOCON, keys in hocon/scenario-reference.conf); default: the embedded default scenario.")]
+        public string? Scenario { get; init; }
+
+        [CommandOption("--set <KEY=VALUE>")]
+        [Description("Override a key, HOCON syntax (amisim.scenario.* or akka/amisim.kernel); repeatable.")]
+        public string[] Set { get; init; } = [];
+
         [CommandOption("--seed <N>")]
-        [Description("Seed of the run (overrides amisim.kernel.seed).")]
+        [Description("Seed of the run (overrides amisim.scenario.seed).")]
         public long? Seed { get; init; }
 
         [CommandOption("--out <DIR>")]
-        [Description("Run folder to write (default: runs/<UTC time>).")]
+        [Description("Run folder to write (default: runs/<scenario>-<seed>-<UTC time>).")]
         public string? Out { get; init; }
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Override a configuration key, HOCON syntax; repeatable.")]
-        public string[] Set { get; init; } = [];
-
-        [CommandOption("--lps <N>")]
-        [Description("Kernel demonstration: logical processes.")]
-        [DefaultValue(10_000)]
-        public int Lps { get; init; } = 10_000;
-
-        [CommandOption("--virtual-seconds <S>")]
-        [Description("Kernel demonstration: virtual seconds to simulate.")]
-        [DefaultValue(10.0)]
-        public double VirtualSeconds { get; init; } = 10;
-
-        public override ValidationResult Validate()
-        {
-            if (Lps < 1) return ValidationResult.Error($"--lps must be at least 1, was {Lps}");
-            if (VirtualSeconds <= 0) return ValidationResult.Error($"--virtual-seconds must be positive, was {VirtualSeconds}");
-            return ValidationResult.Success();
-        }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        Akka.Configuration.Config config;
-        KernelSettings kernel;
+        ScenarioSettings scenario;
+        Akka.Configuration.Config akka;
         try
         {
-            config = HoconLoader.Load(settings.Set);
-            kernel = KernelSettings.FromConfig(config.GetConfig("amisim.kernel"));
+            var (text, source) = settings.Scenario is { } path
+                ? (File.Exists(path) ? File.ReadAllText(path) : throw new ScenarioException($"{path}: no such scenario file"), path)
+                : (HoconLoader.Embedded("scenarios/default.conf"), "default scenario");
+            var overrides = settings.Set.Concat(settings.Seed is { } seed ? [$"{ScenarioReader.Root}.seed={seed}"] : []).ToList();
+            scenario = ScenarioSettings.Read(ScenarioReader.Load(text, source, overrides));
+            akka = HoconLoader.Load(settings.Set.Where(s => !s.TrimStart().StartsWith(ScenarioReader.Root, StringComparison.Ordinal)));
         }
-        catch (Exception error) when (error is HoconInputException or Akka.Configuration.ConfigurationException)
+        catch (Exception error) when (error is ScenarioException or HoconInputException or Akka.Configuration.ConfigurationException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
             return 2;
         }
-        if (settings.Seed is { } seed) kernel = kernel with { Seed = seed };
 
-        var runDir = settings.Out ?? Path.Combine("runs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss"));
+        var runDir = settings.Out ?? Path.Combine("runs", $"{scenario.Name}-{scenario.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
         Directory.CreateDirectory(runDir);
         Logging.Start(Path.Combine(runDir, "amisim.log"));
-        AnsiConsole.MarkupLine("[yellow]Note:[/] `amisim run` is a [bold]kernel demonstration[/] for now: synthetic traffic between LPs " +
-                               "on the virtual-time kernel. The end-to-end programming campaign replaces it when it lands.");
-        Log.Information("Kernel demonstration: {Lps} LPs, {Seconds} virtual s, seed {Seed}", settings.Lps, settings.VirtualSeconds, kernel.Seed);
-
-        var system = ActorSystem.Create("amisim", config);
+        Log.Information("Scenario {Name}, seed {Seed}: {Meters} meters, {Collectors} collectors, {Distribution} of {Program} {Version}",
+            scenario.Name, scenario.Seed, scenario.Fleet.Meters, scenario.Fleet.Collectors, scenario.Campaign.Distribution, scenario.Program.Id, scenario.Program.Version);
+        AnsiConsole.MarkupLineInterpolated($"[bold]{scenario.Name}[/] (seed {scenario.Seed}): {scenario.Program.Kind} {scenario.Program.Id} {scenario.Program.Version} to {scenario.Fleet.Meters:N0} meters under {scenario.Fleet.Collectors} collectors, {scenario.Campaign.Distribution}");
         try
         {
-            var model = new SyntheticTraffic(new SyntheticTrafficOptions { Lps = settings.Lps, DirectChance = 0.1 });
-            var simulation = Simulation.Create(system, kernel, model);
-            model.Seed(simulation);
-            var until = SimTime.FromSeconds(settings.VirtualSeconds);
-            var run = await new ProgressView(until).ShowAsync(system, () => simulation.RunAsync(until, cancellation));
+            var result = await new ScenarioRun(scenario, runDir).RunAsync(akka,
+                (system, run, until) => new ProgressView(until).ShowAsync(system, () => run(until)), cancellation);
+            var report = RunReport.Build(result);
+            await File.WriteAllTextAsync(Path.Combine(runDir, "report.json"), RunReport.ToJson(report), cancellation);
+            await using (var csv = File.CreateText(Path.Combine(runDir, "meters.csv"))) RunReport.WriteMetersCsv(result, csv);
+            Log.Information("Run finished: {Outcomes}; digest {Digest}", report["outcomes"]!.ToJsonString(), report["resultDigest"]!.GetValue<string>());
 
-            var summary = new
-            {
-                kind = "kernel-demonstration",
-                seed = kernel.Seed,
-                lps = settings.Lps,
-                virtualEnd = run.Time.ToUtc(kernel.EpochUtc),
-                eventsHandled = run.EventsHandled,
-                windows = run.Windows,
-                wallSeconds = run.Wall.TotalSeconds,
-                eventsPerSecond = run.EventsHandled / Math.Max(1e-9, run.Wall.TotalSeconds),
-                resultDigest = model.Digest().ToString("x16"),
-            };
-            await File.WriteAllTextAsync(Path.Combine(runDir, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }), cancellation);
-            Log.Information("Run finished: {Events} events in {Windows} windows, {Wall} wall, digest {Digest}", run.EventsHandled, run.Windows, run.Wall, summary.resultDigest);
-            AnsiConsole.MarkupLineInterpolated($"{run.EventsHandled:N0} events in {run.Windows:N0} windows up to virtual {run.Time}, {run.Wall.TotalSeconds:0.0} s wall ({summary.eventsPerSecond / 1e6:0.00}M events/s)");
-            AnsiConsole.MarkupLineInterpolated($"result digest {summary.resultDigest}; run folder: {Path.GetFullPath(runDir)}");
+            var table = new Table().AddColumns("final state", "meters");
+            foreach (var (phase, count) in report["outcomes"]!.AsObject()) table.AddRow(phase, count!.ToJsonString());
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLineInterpolated($"campaign {result.Summary.Status}{(result.Summary.PauseReason.Length > 0 ? $" ({result.Summary.PauseReason})" : "")}; last meter finished at virtual {result.End}");
+            AnsiConsole.MarkupLineInterpolated($"MDM: {report["mdm"]!["metersOnProgramVersion"]} meters on {result.Manifest.Version}; {result.CimMessages} CIM messages");
+            AnsiConsole.MarkupLineInterpolated($"{result.Events:N0} events in {result.Wall.TotalSeconds:0.0} s wall; peak {result.PeakWorkingSetBytes / (1 << 20):N0} MiB");
+            AnsiConsole.MarkupLineInterpolated($"result digest {report["resultDigest"]!.GetValue<string>()}");
+            AnsiConsole.MarkupLineInterpolated($"run folder: {Path.GetFullPath(runDir)}");
             return 0;
         }
-        catch (SimulationFailedException error)
+        catch (Exception error) when (error is PackageRejectedException or TopologyException or SimulationFailedException or ScenarioException or IOException)
         {
             Log.Error("Run failed: {Reason}", error.Message);
             AnsiConsole.MarkupLineInterpolated($"[red]run failed:[/] {error.Message}");
@@ -106,7 +89,6 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         }
         finally
         {
-            await system.Terminate();
             await Logging.StopAsync();
         }
     }

@@ -36,6 +36,9 @@ public sealed record ModelSetup
     public string CampaignId { get; init; } = "C1";
 
     public ICimOutbox? Outbox { get; init; }
+
+    /// <summary>Delay of a NIC handing a frame to its mesh: the kernel's lookahead (at most a hop's latency).</summary>
+    public TimeSpan AccessDelay { get; init; } = TimeSpan.FromMilliseconds(20);
 }
 
 /// <summary>
@@ -96,6 +99,7 @@ public sealed class SimulationModel : ILpFactory, IPlacement
         Faults = _setup.Faults,
         RebootDelay = _setup.RebootDelay,
         Uplink = CollectorSetup.LpOf(node.Collector),
+        UplinkDelay = _setup.AccessDelay,
     };
 }
 

@@ -295,9 +295,10 @@ public sealed class MetrologyBoard
             _transfer = new ImageTransfer(staged.Manifest, staged.Signature) { Status = ImageTransferStatus.NotInitiated, LastFailure = ImageFailure.IncompatibleImage };
             return (ProcedureResult.ConflictsWithSetup, [(byte)ImageFailure.IncompatibleImage]);
         }
-        // A new initiate of the same image keeps the blocks already received (a resumed transfer).
+        // A new initiate of the same image during its transfer keeps the blocks already received (a resumed
+        // transfer); after a failed verification it starts afresh.
         if (_transfer is null || _transfer.Manifest.ProgramId != staged.Manifest.ProgramId || _transfer.Manifest.Version != staged.Manifest.Version ||
-            _transfer.Status is not (ImageTransferStatus.TransferInitiated or ImageTransferStatus.VerificationFailed))
+            _transfer.Status is not ImageTransferStatus.TransferInitiated)
             _transfer = new ImageTransfer(staged.Manifest, staged.Signature);
         else
             _transfer.Status = ImageTransferStatus.TransferInitiated;

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AmiSim.HeadEnd.Campaign;
+using AmiSim.Kernel;
+
+namespace AmiSim.Host.Run;
+
+/// <summary>
+/// The run folder's report: report.json (with <c>resultDigest</c>, a SHA-256 of every deterministic
+/// part, so two runs of one scenario and seed can be compared at a glance) and meters.csv.
+/// </summary>
+public static class RunReport
+{
+    public static JsonObject Build(RunResult run)
+    {
+        var meters = run.Topology.Meters.ToDictionary(m => m.Meter.Value);
+        var outcomes = run.Outcomes;
+        var epoch = run.Scenario.EpochUtc;
+        JsonObject Counts(IEnumerable<MeterOutcome> group)
+        {
+            var counts = new JsonObject();
+            foreach (var phase in Enum.GetValues<MeterPhase>())
+            {
+                var n = group.Count(o => o.Phase == phase);
+                if (n > 0) counts[phase.ToString()] = n;
+            }
+            return counts;
+        }
+        var deterministic = new JsonObject
+        {
+            ["scenario"] = run.Scenario.Name,
+            ["seed"] = run.Scenario.Seed,
+            ["fleet"] = new JsonObject { ["meters"] = run.Topology.Meters.Count, ["collectors"] = run.Topology.Collectors.Count },
+            ["program"] = new JsonObject
+            {
+                ["id"] = run.Manifest.ProgramId, ["kind"] = run.Manifest.Kind.ToString(), ["version"] = run.Manifest.Version.ToString(),
+                ["bytes"] = run.Manifest.Size, ["blocks"] = run.Manifest.BlockCount, ["blockSize"] = run.Manifest.BlockSize,
+            },
+            ["campaign"] = new JsonObject
+            {
+                ["status"] = run.Summary.Status, ["pauseReason"] = run.Summary.PauseReason, ["waves"] = run.Summary.Waves,
+                ["distribution"] = run.Scenario.Campaign.Distribution.ToString(),
+            },
+            ["outcomes"] = Counts(outcomes),
+            ["virtualTime"] = new JsonObject
+            {
+                ["start"] = epoch.ToString("O", CultureInfo.InvariantCulture),
+                ["end"] = run.End.ToUtc(epoch).ToString("O", CultureInfo.InvariantCulture),
+                ["durationHours"] = Math.Round(run.End.TotalSeconds / 3600, 3),
+            },
+            ["waves"] = new JsonArray(outcomes.Where(o => o.Wave >= 0).GroupBy(o => o.Wave).OrderBy(g => g.Key)
+                .Select(g => (JsonNode)new JsonObject
+                {
+                    ["wave"] = g.Key + 1, ["meters"] = g.Count(), ["outcomes"] = Counts(g),
+                    ["lastFinishedHours"] = Math.Round(g.Max(o => o.FinishedMicros) / 3.6e9, 3),
+                }).ToArray()),
+            ["collectors"] = new JsonArray(run.Mesh.OrderBy(m => m.Collector).Select(m =>
+            {
+                var mine = outcomes.Where(o => o.Collector == m.Collector).ToList();
+                return (JsonNode)new JsonObject
+                {
+                    ["collector"] = m.Collector, ["meters"] = mine.Count, ["succeeded"] = mine.Count(o => o.Phase == MeterPhase.Succeeded),
+                    ["airtimeSeconds"] = Math.Round(m.AirtimeMicros / 1e6, 3),
+                    ["framesSent"] = m.Down.Sum(c => c.FramesSent) + m.Up.Sum(c => c.FramesSent),
+                    ["blocksSent"] = m.Down.Sum(c => c.BlocksSent), ["blocksLost"] = m.Down.Sum(c => c.BlocksLost),
+                    ["blocksDelivered"] = m.Down.Sum(c => c.BlocksDelivered),
+                    ["queueingSeconds"] = Math.Round((m.Down.Sum(c => c.QueueingMicros) + m.Up.Sum(c => c.QueueingMicros)) / 1e6, 3),
+                };
+            }).ToArray()),
+            ["depths"] = new JsonArray(outcomes.Where(o => meters.ContainsKey(o.Meter)).GroupBy(o => meters[o.Meter].Depth).OrderBy(g => g.Key)
+                .Select(g => (JsonNode)new JsonObject { ["depth"] = g.Key, ["meters"] = g.Count(), ["succeeded"] = g.Count(o => o.Phase == MeterPhase.Succeeded) }).ToArray()),
+            ["airtimeSeconds"] = new JsonObject
+            {
+                ["down"] = Math.Round(run.Mesh.Sum(m => m.Down.Sum(c => c.AirtimeMicros)) / 1e6, 3),
+                ["up"] = Math.Round(run.Mesh.Sum(m => m.Up.Sum(c => c.AirtimeMicros)) / 1e6, 3),
+            },
+            // Commands beyond the fewest a meter needs (initiate, status, verify; one for a configuration).
+            ["retries"] = outcomes.Where(o => o.Wave >= 0).Sum(o => Math.Max(0, o.Attempts - (run.Manifest.Kind == AmiSim.Protocol.Programs.ProgramKind.Firmware ? 3 : 1))),
+            ["completion"] = Completion(outcomes),
+            ["mdm"] = new JsonObject
+            {
+                ["metersOnProgramVersion"] = run.Mdm.Count(m => m.Firmware == run.Manifest.Version.ToString()),
+                ["agreesWithCampaign"] = outcomes.Where(o => o.Phase == MeterPhase.Succeeded).All(o => run.Mdm.Any(m => m.Mrid == $"MTR{o.Meter:D10}" && m.Firmware == o.FirmwareAfter)),
+                ["cimMessages"] = run.CimMessages,
+            },
+        };
+        var digest = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(deterministic.ToJsonString()))).ToLowerInvariant();
+        var report = (JsonObject)deterministic.DeepClone();
+        report["run"] = new JsonObject
+        {
+            ["wallSeconds"] = Math.Round(run.Wall.TotalSeconds, 2),
+            ["eventsHandled"] = run.Events,
+            ["eventsPerSecond"] = Math.Round(run.Events / Math.Max(1e-9, run.Wall.TotalSeconds)),
+            ["peakWorkingSetMB"] = run.PeakWorkingSetBytes / (1 << 20),
+        };
+        report["resultDigest"] = digest;
+        return report;
+    }
+
+    /// <summary>Cumulative succeeded meters at the end of each virtual hour, per wave.</summary>
+    private static JsonArray Completion(IReadOnlyList<MeterOutcome> outcomes)
+    {
+        var succeeded = outcomes.Where(o => o.Phase == MeterPhase.Succeeded).ToList();
+        if (succeeded.Count == 0) return [];
+        var hours = (int)Math.Ceiling(succeeded.Max(o => o.FinishedMicros) / 3.6e9);
+        var series = new JsonArray();
+        for (var hour = 1; hour <= hours; hour++)
+        {
+            var cutoff = hour * 3_600_000_000L;
+            var point = new JsonObject { ["hour"] = hour, ["succeeded"] = succeeded.Count(o => o.FinishedMicros <= cutoff) };
+            foreach (var wave in succeeded.GroupBy(o => o.Wave).OrderBy(g => g.Key))
+                point[$"wave{wave.Key + 1}"] = wave.Count(o => o.FinishedMicros <= cutoff);
+            series.Add(point);
+        }
+        return series;
+    }
+
+    public static void WriteMetersCsv(RunResult run, TextWriter writer)
+    {
+        var meters = run.Topology.Meters.ToDictionary(m => m.Meter.Value);
+        writer.WriteLine("meter,collector,depth,model,version_before,version_after,final_state,reason,attempts,completed_at");
+        foreach (var o in run.Outcomes.OrderBy(o => o.Meter))
+        {
+            var m = meters[o.Meter];
+            var completed = o.FinishedMicros > 0 ? new SimTime(o.FinishedMicros).ToUtc(run.Scenario.EpochUtc).ToString("O", CultureInfo.InvariantCulture) : "";
+            writer.WriteLine(string.Join(",", o.Meter, o.Collector, m.Depth, m.Model, m.Firmware, o.FirmwareAfter, o.Phase, Csv(o.Reason), o.Attempts, completed));
+        }
+    }
+
+    private static string Csv(string text) => text.Contains(',') || text.Contains('"') ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
+
+    public static string ToJson(JsonObject report) => report.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+}

@@ -1,0 +1,154 @@
+using AmiSim.HeadEnd.Campaign;
+using AmiSim.Kernel;
+using AmiSim.Meter;
+using AmiSim.Mesh.Radio;
+using AmiSim.Mesh.Topology;
+using AmiSim.Protocol.C1219;
+using AmiSim.Protocol.Network;
+using AmiSim.Protocol.Programs;
+
+namespace AmiSim.Host.Scenario;
+
+/// <summary>The program a scenario's vendor builds (its image bytes come from the seed).</summary>
+public sealed record ProgramSpec(ProgramKind Kind, string Id, FirmwareVersion Version, int Size, int BlockSize,
+    IReadOnlyList<string> TargetModels, IReadOnlyList<FirmwareVersion> AllowedFrom, int IntervalMinutes);
+
+public sealed record ScheduledAction(TimeSpan At, OperatorAction Action);
+
+/// <summary>A scenario, read and checked: everything a run is made from (hocon/scenario-reference.conf documents each key).</summary>
+public sealed record ScenarioSettings
+{
+    public required string Name { get; init; }
+    public required long Seed { get; init; }
+    public required DateTime EpochUtc { get; init; }
+    public required TimeSpan Until { get; init; }
+    public required TopologySettings Fleet { get; init; }
+    public string TopologyFile { get; init; } = "";
+    public required RadioSettings Radio { get; init; }
+    public required IReadOnlyList<(int Collector, long Meter, TimeSpan Start, TimeSpan End)> Outages { get; init; }
+    public required ProgramSpec Program { get; init; }
+    public required CampaignSettings Campaign { get; init; }
+    public required TargetSelection Targets { get; init; }
+    public required MeterFaultProfile Faults { get; init; }
+    public required TimeSpan RebootDelay { get; init; }
+    public required IReadOnlyList<ScheduledAction> OperatorActions { get; init; }
+    public string MdmEndpoint { get; init; } = "";
+
+    public static ScenarioSettings Read(ScenarioReader r)
+    {
+        FirmwareVersion Version(string key, string text)
+        {
+            try { return FirmwareVersion.Parse(text); }
+            catch (FormatException error) { throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.{key}: {error.Message}"); }
+        }
+        var epochText = r.String("epoch");
+        if (!DateTime.TryParse(epochText, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var epoch))
+            throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.epoch: '{epochText}' is not a UTC date such as 2026-01-05T00:00:00Z");
+        var kind = r.String("program.kind") switch
+        {
+            "firmware" => ProgramKind.Firmware,
+            "configuration" => ProgramKind.Configuration,
+            var other => throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.program.kind: expected firmware or configuration, got '{other}'"),
+        };
+        var distribution = r.String("campaign.distribution") switch
+        {
+            "multicast" => Distribution.Multicast,
+            "unicast" => Distribution.Unicast,
+            var other => throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.campaign.distribution: expected multicast or unicast, got '{other}'"),
+        };
+        var activateAt = r.String("campaign.activate-at");
+        var programId = r.String("program.id");
+        if (programId.Length is 0 or > 16) throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.program.id: 1-16 characters, got '{programId}'");
+        var interval = r.Int("program.interval-minutes", 0, 60);
+        if (interval != 0 && 60 % interval != 0) throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.program.interval-minutes: {interval} does not divide an hour");
+        if (kind == ProgramKind.Configuration && interval == 0)
+            throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.program.interval-minutes: a configuration program needs a new metering interval");
+
+        return new ScenarioSettings
+        {
+            Name = r.String("name"),
+            Seed = r.Long("seed"),
+            EpochUtc = epoch,
+            Until = r.Duration("until"),
+            Fleet = new TopologySettings
+            {
+                Meters = r.Int("fleet.meters", 1, 5_000_000),
+                Collectors = r.Int("fleet.collectors", 1, 100_000),
+                Models = r.Objects("fleet.models", (o, _) => (o.String("name"), o.Double("weight", 0))),
+                Firmware = r.Objects("fleet.firmware", (o, _) => (Version("fleet.firmware", o.String("version")), o.Double("weight", 0))),
+                DepthWeights = r.Doubles("network.depth-weights"),
+                LinkLossMin = r.Double("network.link-loss-min", 0, 0.99),
+                LinkLossMax = r.Double("network.link-loss-max", 0, 0.99),
+                BackhaulLatency = r.Duration("network.backhaul-latency"),
+                BackhaulBitsPerSecond = r.Int("network.backhaul-bandwidth", 1),
+            },
+            TopologyFile = r.String("fleet.topology-file"),
+            Radio = new RadioSettings { PhyBitsPerSecond = r.Int("network.phy-rate", 1), HopLatency = r.Duration("network.hop-latency") },
+            Outages = r.Objects("network.outages", (o, _) => (o.Int("collector", 1), o.Long("meter"), o.Duration("start"), o.Duration("end"))),
+            Program = new ProgramSpec(kind, programId, Version("program.version", r.String("program.version")), r.Int("program.size", 1, 64 << 20),
+                r.Int("program.block-size", 16, 4096), r.Strings("program.target-models"),
+                r.Strings("program.allowed-from").Select(v => Version("program.allowed-from", v)).ToList(), interval),
+            Campaign = new CampaignSettings
+            {
+                Distribution = distribution,
+                BlocksPerChunk = r.Int("campaign.blocks-per-chunk", 1, 64),
+                MaxMulticastRounds = r.Int("campaign.max-multicast-rounds", 1, 100),
+                MulticastRepairShare = r.Double("campaign.multicast-repair-share", 0, 1),
+                SessionsPerCollector = r.Int("campaign.sessions-per-collector", 1, 10_000),
+                CanaryMeters = r.Int("campaign.canary-meters", 0),
+                WaveShares = r.Doubles("campaign.wave-shares"),
+                SuccessThreshold = r.Double("campaign.success-threshold", 0, 1),
+                PauseAfterCanary = r.Bool("campaign.pause-after-canary"),
+                ErrorThresholdCount = r.Int("campaign.error-threshold-count", 0),
+                ErrorThresholdShare = r.Double("campaign.error-threshold-share", 0, 1),
+                MaxAttempts = r.Int("campaign.max-attempts", 1, 100),
+                StepTimeout = r.Duration("campaign.step-timeout"),
+                StatusDelay = r.Duration("campaign.status-delay"),
+                ConfirmationTimeout = r.Duration("campaign.confirmation-timeout"),
+                FlushInterval = r.Duration("campaign.flush-interval"),
+                MdmBatchSize = r.Int("campaign.mdm-batch-size", 1, 100_000),
+                MdmRetry = r.Duration("campaign.mdm-retry"),
+                MdmBatchInterval = r.Duration("campaign.mdm-batch-interval"),
+                ActivateAt = activateAt.Length == 0 ? null : SimTime.From(r.Duration("campaign.activate-at")),
+            },
+            Targets = new TargetSelection
+            {
+                Models = r.Strings("campaign.targets.models"),
+                Collectors = r.Doubles("campaign.targets.collectors").Select(c => (int)c).ToList(),
+                CurrentVersions = r.Strings("campaign.targets.versions").Select(v => Version("campaign.targets.versions", v)).ToList(),
+                Meters = r.Doubles("campaign.targets.meters").Select(m => (long)m).ToList(),
+            },
+            Faults = new MeterFaultProfile
+            {
+                FlashWriteFailure = r.Double("faults.flash-write-failure", 0, 1),
+                SilentCorruption = r.Double("faults.silent-corruption", 0, 1),
+                ActivationFailure = r.Double("faults.activation-failure", 0, 1),
+                Brick = r.Double("faults.brick", 0, 1),
+                NicOutagesPerDay = r.Double("faults.nic-outages-per-day", 0),
+                NicOutageMeanDuration = r.Duration("faults.nic-outage-mean"),
+            },
+            RebootDelay = r.Duration("faults.reboot-delay"),
+            OperatorActions = r.Objects("operator-actions", (o, _) => new ScheduledAction(o.Duration("at"), o.String("action") switch
+            {
+                "pause" => OperatorAction.Pause,
+                "resume" => OperatorAction.Resume,
+                "cancel" => OperatorAction.Cancel,
+                "retry-failed" => OperatorAction.RetryFailed,
+                var other => throw new ScenarioException($"{o.Source}.action: expected pause, resume, cancel or retry-failed, got '{other}'"),
+            })),
+            MdmEndpoint = r.String("mdm.http-endpoint"),
+        };
+    }
+
+    /// <summary>The network: the topology file if one is given, else generated from the seed.</summary>
+    public NetworkTopology BuildTopology()
+    {
+        if (TopologyFile.Length == 0) return TopologyGenerator.Generate(Fleet, Seed);
+        using var reader = File.OpenText(TopologyFile);
+        return TopologyCsv.Read(reader, TopologyFile);
+    }
+
+    public IReadOnlyList<OutageWindow> OutageWindows() =>
+        Outages.Select(o => new OutageWindow(o.Collector, o.Meter == 0 ? null : new MeterId(o.Meter), SimTime.From(o.Start), SimTime.From(o.End))).ToList();
+}
