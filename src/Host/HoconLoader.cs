@@ -20,7 +20,7 @@ public static class HoconLoader
     public static Config Load(IEnumerable<string> overrides)
     {
         var config = ConfigurationFactory.ParseString(Embedded("amisim.conf"));
-        foreach (var item in overrides.Reverse())
+        foreach (var item in overrides) // in order: a later --set wins
             config = ParseOverride(item).WithFallback(config);
         return config;
     }

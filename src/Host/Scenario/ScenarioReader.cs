@@ -39,7 +39,7 @@ public sealed partial class ScenarioReader
             if (!allowed.Contains(key) && !allowed.Any(a => key.StartsWith(a + ".", StringComparison.Ordinal)))
                 throw new ScenarioException($"{source}: unknown key {key}{Suggest(key, allowed)}");
         var config = scenario.WithFallback(reference);
-        foreach (var item in overrides.Reverse())
+        foreach (var item in overrides) // in order: a later --set wins
         {
             Config over;
             try

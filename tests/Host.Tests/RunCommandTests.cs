@@ -1,0 +1,97 @@
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace AmiSim.Host.Tests;
+
+/// <summary>`amisim run` through the real command line, on small scenarios.</summary>
+[Collection("runs")] // runs use the console and Serilog's global logger: one at a time
+public sealed class RunCommandTests : IDisposable
+{
+    private static readonly string[] Small =
+    [
+        "--set", "amisim.scenario.fleet.meters=120", "--set", "amisim.scenario.fleet.collectors=2",
+        "--set", "amisim.scenario.program.size=16384", "--set", "amisim.scenario.campaign.canary-meters=10",
+        "--set", "amisim.scenario.faults.nic-outages-per-day=0",
+    ];
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("amisim-run-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private async Task<(int Code, JsonObject? Report)> Run(string name, params string[] args)
+    {
+        var folder = Path.Combine(_dir, name);
+        var code = await AmiSimApp.Create().RunAsync(["run", "--out", folder, .. Small, .. args]);
+        var report = Path.Combine(folder, "report.json");
+        return (code, File.Exists(report) ? JsonNode.Parse(await File.ReadAllTextAsync(report))!.AsObject() : null);
+    }
+
+    [Fact]
+    public async Task A_run_writes_a_report_that_accounts_for_every_meter_and_agrees_with_the_MDM()
+    {
+        var (code, report) = await Run("a");
+
+        Assert.Equal(0, code);
+        var outcomes = report!["outcomes"]!.AsObject();
+        Assert.Equal(120, outcomes.Sum(o => o.Value!.GetValue<int>()));
+        var succeeded = outcomes["Succeeded"]!.GetValue<int>();
+        Assert.True(succeeded >= 110, $"{succeeded} of 120 succeeded");
+        Assert.Equal(succeeded, report["mdm"]!["metersOnProgramVersion"]!.GetValue<int>());
+        Assert.True(report["mdm"]!["agreesWithCampaign"]!.GetValue<bool>());
+        var csv = await File.ReadAllLinesAsync(Path.Combine(_dir, "a", "meters.csv"));
+        Assert.Equal(121, csv.Length);
+        Assert.All(csv.Skip(1).Where(l => l.Contains(",Succeeded,")), l => Assert.Contains(",2.0,Succeeded,", l));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_dir, "a", "cim"), "*.xml"));
+        Assert.True(File.Exists(Path.Combine(_dir, "a", "headend.db")));
+        Assert.Contains("Step 1.2", await File.ReadAllTextAsync(Path.Combine(_dir, "a", "amisim.log")));
+    }
+
+    [Fact]
+    public async Task One_seed_gives_one_digest_and_the_same_CIM_files_another_seed_another_digest()
+    {
+        var (_, first) = await Run("first", "--seed", "5");
+        var (_, second) = await Run("second", "--seed", "5");
+        var (_, other) = await Run("other", "--seed", "6");
+
+        Assert.Equal(first!["resultDigest"]!.GetValue<string>(), second!["resultDigest"]!.GetValue<string>());
+        Assert.NotEqual(first["resultDigest"]!.GetValue<string>(), other!["resultDigest"]!.GetValue<string>());
+        var firstCim = Directory.GetFiles(Path.Combine(_dir, "first", "cim")).Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(firstCim, Directory.GetFiles(Path.Combine(_dir, "second", "cim")).Select(Path.GetFileName).Order().ToList());
+        foreach (var file in firstCim)
+            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(_dir, "first", "cim", file!)), await File.ReadAllTextAsync(Path.Combine(_dir, "second", "cim", file!)));
+    }
+
+    [Theory]
+    [InlineData("amisim.scenario.fleet.meterz=10")]
+    [InlineData("amisim.scenario.fleet.meters=lots")]
+    [InlineData("amisim.scenario.campaign.distribution=broadcast")]
+    [InlineData("amisim.scenario.network.hop-latency=100")]
+    public async Task A_bad_key_or_value_stops_the_run_with_a_nonzero_exit_and_no_report(string set)
+    {
+        var (code, report) = await Run("bad", "--set", set);
+
+        Assert.Equal(2, code);
+        Assert.Null(report);
+    }
+
+    [Fact]
+    public async Task A_bad_scenario_file_is_rejected_naming_the_file_and_key()
+    {
+        var file = Path.Combine(_dir, "bad.conf");
+        await File.WriteAllTextAsync(file, "amisim.scenario.campaign.canary = 5\n");
+        var writer = new StringWriter();
+        var original = System.Console.Out;
+        Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(writer) });
+        try
+        {
+            Assert.Equal(2, await AmiSimApp.Create().RunAsync(["run", "--scenario", file, "--out", Path.Combine(_dir, "x")]));
+        }
+        finally
+        {
+            Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(original) });
+        }
+        var text = writer.ToString().Replace("\n", " ");
+        Assert.Contains("bad.conf", text);
+        Assert.Contains("amisim.scenario.campaign.canary", text);
+    }
+}
