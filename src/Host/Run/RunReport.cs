@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AmiSim.HeadEnd.Campaign;
+using AmiSim.HeadEnd.Mdm;
+using AmiSim.Protocol.Programs;
 using AmiSim.Kernel;
 
 namespace AmiSim.Host.Run;
@@ -29,6 +31,8 @@ public static class RunReport
             }
             return counts;
         }
+        var configuration = $"{run.Manifest.ProgramId} {run.Manifest.Version}";
+        bool OnProgram(MdmQueries.MeterView m) => run.Manifest.Kind == ProgramKind.Firmware ? m.Firmware == run.Manifest.Version.ToString() : m.ConfigId == configuration;
         var deterministic = new JsonObject
         {
             ["scenario"] = run.Scenario.Name,
@@ -78,12 +82,12 @@ public static class RunReport
                 ["up"] = Math.Round(run.Mesh.Sum(m => m.Up.Sum(c => c.AirtimeMicros)) / 1e6, 3),
             },
             // Commands beyond the fewest a meter needs (initiate, status, verify; one for a configuration).
-            ["retries"] = outcomes.Where(o => o.Wave >= 0).Sum(o => Math.Max(0, o.Attempts - (run.Manifest.Kind == AmiSim.Protocol.Programs.ProgramKind.Firmware ? 3 : 1))),
+            ["retries"] = outcomes.Where(o => o.Wave >= 0).Sum(o => Math.Max(0, o.Attempts - (run.Manifest.Kind == ProgramKind.Firmware ? 3 : 1))),
             ["completion"] = Completion(outcomes),
             ["mdm"] = new JsonObject
             {
-                ["metersOnProgramVersion"] = run.Mdm.Count(m => m.Firmware == run.Manifest.Version.ToString()),
-                ["agreesWithCampaign"] = outcomes.Where(o => o.Phase == MeterPhase.Succeeded).All(o => run.Mdm.Any(m => m.Mrid == $"MTR{o.Meter:D10}" && m.Firmware == o.FirmwareAfter)),
+                ["metersOnProgramVersion"] = run.Mdm.Count(OnProgram),
+                ["agreesWithCampaign"] = AgreesWithCampaign(run, OnProgram),
                 ["cimMessages"] = run.CimMessages,
             },
         };
@@ -98,6 +102,14 @@ public static class RunReport
         };
         report["resultDigest"] = digest;
         return report;
+    }
+
+    /// <summary>The MDM holds the new program for exactly the meters the campaign says succeeded.</summary>
+    private static bool AgreesWithCampaign(RunResult run, Func<MdmQueries.MeterView, bool> onProgram)
+    {
+        var succeeded = run.Outcomes.Where(o => o.Phase == MeterPhase.Succeeded).Select(o => $"MTR{o.Meter:D10}").ToHashSet();
+        var changed = run.Outcomes.Where(o => o.Wave >= 0).Select(o => $"MTR{o.Meter:D10}").ToHashSet();
+        return run.Mdm.Where(m => changed.Contains(m.Mrid)).All(m => onProgram(m) == succeeded.Contains(m.Mrid));
     }
 
     /// <summary>Cumulative succeeded meters at the end of each virtual hour, per wave.</summary>

@@ -28,6 +28,7 @@ public sealed partial class ScenarioReader
         Config scenario;
         try
         {
+            CheckBalanced(scenarioText, source);
             scenario = ConfigurationFactory.ParseString(scenarioText);
         }
         catch (Exception error) when (error is ConfigurationException or FormatException)
@@ -166,6 +167,37 @@ public sealed partial class ScenarioReader
     }
 
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
+
+    /// <summary>
+    /// Akka's HOCON parser accepts unclosed braces, brackets and strings silently (and would run a
+    /// half-read scenario); this catches them with the line where they were opened.
+    /// </summary>
+    private static void CheckBalanced(string text, string source)
+    {
+        var open = new Stack<(char Bracket, int Line)>();
+        var line = 1;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\n') line++;
+            else if (c == '#' || c == '/' && i + 1 < text.Length && text[i + 1] == '/')
+                while (i + 1 < text.Length && text[i + 1] != '\n') i++;
+            else if (c == '"')
+            {
+                var start = line;
+                i++;
+                while (i < text.Length && text[i] != '"' && text[i] != '\n') i += text[i] == '\\' ? 2 : 1;
+                if (i >= text.Length || text[i] != '"') throw new ScenarioException($"{source}, line {start}: a string is not closed");
+            }
+            else if (c is '{' or '[') open.Push((c, line));
+            else if (c is '}' or ']')
+            {
+                if (open.Count == 0 || open.Pop().Bracket != (c == '}' ? '{' : '['))
+                    throw new ScenarioException($"{source}, line {line}: '{c}' closes nothing that was opened");
+            }
+        }
+        if (open.Count > 0) throw new ScenarioException($"{source}, line {open.Peek().Line}: '{open.Peek().Bracket}' is never closed");
+    }
 
     [GeneratedRegex(@"^\d+(\.\d+)?\s*(us|µs|micro|micros|microsecond|microseconds|ms|milli|millis|millisecond|milliseconds|s|second|seconds|m|minute|minutes|h|hour|hours|d|day|days)$")]
     private static partial Regex DurationPattern();

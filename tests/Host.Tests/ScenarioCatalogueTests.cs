@@ -1,0 +1,46 @@
+using AmiSim.Host.Scenario;
+using Xunit;
+
+namespace AmiSim.Host.Tests;
+
+public sealed class ScenarioCatalogueTests
+{
+    public static TheoryData<string> Scenarios()
+    {
+        var data = new TheoryData<string>();
+        var directory = Path.Combine(AppContext.BaseDirectory, "scenarios");
+        foreach (var file in Directory.GetFiles(directory, "*.conf").Order()) data.Add(Path.GetFileName(file));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Every_catalogue_scenario_reads_with_its_own_name(string file)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "scenarios", file);
+        var scenario = ScenarioSettings.Read(ScenarioReader.Load(File.ReadAllText(path), path, []));
+        Assert.Equal(Path.GetFileNameWithoutExtension(file), scenario.Name);
+        Assert.True(scenario.Fleet.Meters > 0);
+    }
+
+    [Fact]
+    public void The_embedded_default_is_the_documented_fleet()
+    {
+        var scenario = ScenarioSettings.Read(ScenarioReader.Load(HoconLoader.Embedded("scenarios/default.conf"), "default", []));
+        Assert.Equal((10_000, 10, 262_144, 512), (scenario.Fleet.Meters, scenario.Fleet.Collectors, scenario.Program.Size, scenario.Program.BlockSize));
+        Assert.Equal(AmiSim.HeadEnd.Campaign.Distribution.Multicast, scenario.Campaign.Distribution);
+    }
+
+    [Theory]
+    [InlineData("amisim.scenario.fleet { meters = 10, colectors = 2 }", "unknown key amisim.scenario.fleet.colectors (did you mean amisim.scenario.fleet.collectors?)")]
+    [InlineData("amisim.scenario.campaign.step-timeout = 5", "expected a duration with a unit")]
+    [InlineData("amisim.scenario.operator-actions = [{ at = 1h, action = reboot }]", "expected pause, resume, cancel or retry-failed")]
+    [InlineData("amisim.scenario {\n  name = \"x\"\n", "line 1: '{' is never closed")]
+    [InlineData("amisim.scenario.name = \"x", "line 1: a string is not closed")]
+    public void A_bad_scenario_names_the_file_the_key_and_the_problem(string text, string message)
+    {
+        var error = Assert.Throws<ScenarioException>(() => ScenarioSettings.Read(ScenarioReader.Load(text, "my.conf", [])));
+        Assert.StartsWith("my.conf", error.Message);
+        Assert.Contains(message, error.Message);
+    }
+}
