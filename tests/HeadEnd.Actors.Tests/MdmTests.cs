@@ -9,20 +9,53 @@ using Xunit;
 
 namespace AmiSim.HeadEnd.Tests;
 
-/// <summary>The MDM actor, fed CIM XML by a stand-in head-end, with its journal on a real SQLite file.</summary>
-public sealed class MdmTests : IAsyncLifetime
+/// <summary>The MDM actor with its journal on a real SQLite file.</summary>
+public sealed class MdmOnSqliteTests : MdmTests
+{
+    private readonly string _database = Path.Combine(Path.GetTempPath(), $"amisim-mdm-{Guid.NewGuid():N}.db");
+
+    protected override Config Journal => JournalConfig.Sqlite(_database);
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(_database)!, Path.GetFileName(_database) + "*")) File.Delete(file);
+    }
+}
+
+/// <summary>The MDM actor with its journal on a real PostgreSQL 15 server (a throwaway one unless AMISIM_POSTGRES is set).</summary>
+[Collection("postgres")]
+public sealed class MdmOnPostgresTests(PostgresServer server) : MdmTests
+{
+    private readonly string _database = $"mdm{Guid.NewGuid():N}"[..15];
+
+    protected override Config Journal =>
+        JournalConfig.PostgreSql(new Npgsql.NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = _database }.ConnectionString);
+
+    public override async Task InitializeAsync()
+    {
+        // A database of its own per test: the journal's tables start empty.
+        await using var connection = new Npgsql.NpgsqlConnection(server.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand($"CREATE DATABASE {_database}", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
+
+/// <summary>The MDM actor, fed CIM XML by a stand-in head-end, with a real journal.</summary>
+public abstract class MdmTests : IAsyncLifetime
 {
     private static readonly LpId HeadEnd = new(LpKind.HeadEnd, 0);
     private static readonly DateTime Epoch = new(2026, 1, 5, 0, 0, 0, DateTimeKind.Utc);
-    private readonly string _database = Path.Combine(Path.GetTempPath(), $"amisim-mdm-{Guid.NewGuid():N}.db");
     private readonly List<ActorSystem> _systems = [];
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    protected abstract Config Journal { get; }
 
-    public async Task DisposeAsync()
+    public virtual Task InitializeAsync() => Task.CompletedTask;
+
+    public virtual async Task DisposeAsync()
     {
         foreach (var system in _systems) await system.Terminate();
-        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(_database)!, Path.GetFileName(_database) + "*")) File.Delete(file);
     }
 
     private sealed class Bed(Simulation simulation, ConcurrentQueue<ResponseMessage> replies)
@@ -54,7 +87,7 @@ public sealed class MdmTests : IAsyncLifetime
 
     private Bed Start(int meters = 3)
     {
-        var system = ActorSystem.Create($"mdm{_systems.Count}", ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(JournalConfig.Sqlite(_database)));
+        var system = ActorSystem.Create($"mdm{_systems.Count}", ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(Journal));
         _systems.Add(system);
         var replies = new ConcurrentQueue<ResponseMessage>();
         var setup = new MdmSetup(Enumerable.Range(1, meters).Select(n => ($"MTR{n:D10}", "1.0")).ToList());
