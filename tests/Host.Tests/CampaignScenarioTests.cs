@@ -45,3 +45,44 @@ public sealed class CampaignScenarioTests
         foreach (var meter in untouched) Assert.False((await run.BoardAsync(meter.Meter)).Bricked);
     }
 }
+
+/// <summary>The campaign's time rules: maintenance windows and scheduled activation.</summary>
+public sealed class CampaignTimingTests
+{
+    [Fact]
+    public async Task Transfers_wait_for_the_nightly_maintenance_window()
+    {
+        var window = new MaintenanceWindow(TimeSpan.FromHours(2), TimeSpan.FromHours(4));
+        await using var run = new CampaignRun(40, 2, new CampaignSettings { CanaryMeters = 4, TransferWindow = window, MaxAttempts = 6 });
+
+        await run.Simulation.RunAsync(AmiSim.Kernel.SimTime.From(TimeSpan.FromHours(2)));
+        foreach (var meter in run.Topology.Meters)
+            Assert.Equal(AmiSim.Protocol.C1219.ImageTransferStatus.NotInitiated, (await run.BoardAsync(meter.Meter)).TransferStatus);
+
+        await run.RunAsync();
+
+        var outcomes = await run.OutcomesAsync();
+        Assert.All(outcomes, o => Assert.Equal(MeterPhase.Succeeded, o.Phase));
+        Assert.All(outcomes, o => Assert.True(o.FinishedMicros > TimeSpan.FromHours(2).Ticks / 10, $"meter {o.Meter} finished before the window opened"));
+    }
+
+    [Fact]
+    public async Task Download_now_activate_later_switches_versions_only_at_the_scheduled_time()
+    {
+        var activateAt = AmiSim.Kernel.SimTime.From(TimeSpan.FromHours(20));
+        await using var run = new CampaignRun(30, 1, new CampaignSettings { CanaryMeters = 30, ActivateAt = activateAt, MaxAttempts = 6 });
+
+        await run.Simulation.RunAsync(activateAt);
+        foreach (var meter in run.Topology.Meters)
+        {
+            var board = await run.BoardAsync(meter.Meter);
+            Assert.Equal(new AmiSim.Protocol.C1219.FirmwareVersion(1, 0), board.Firmware);
+            Assert.Equal(AmiSim.Protocol.C1219.ImageTransferStatus.ActivationInitiated, board.TransferStatus);
+        }
+
+        await run.RunAsync();
+        var outcomes = await run.OutcomesAsync();
+        Assert.All(outcomes, o => Assert.Equal(MeterPhase.Succeeded, o.Phase));
+        Assert.All(outcomes, o => Assert.True(o.FinishedMicros >= activateAt.Micros + 20_000_000));
+    }
+}

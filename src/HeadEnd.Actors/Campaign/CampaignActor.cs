@@ -24,6 +24,7 @@ public sealed class CampaignActor : SimActor
     private const string TickTimer = "tick";
     private const string MdmTimer = "mdm-retry";
     private const string MdmBatchTimer = "mdm-batch";
+    private const string WindowTimer = "maintenance-window";
     private static readonly TimeSpan TickInterval = TimeSpan.FromMinutes(1);
 
     /// <summary>Times a meter whose stored image failed verification is given the whole image again.</summary>
@@ -43,6 +44,8 @@ public sealed class CampaignActor : SimActor
     private readonly List<MeterTransition> _unflushed = [];
     private readonly List<MeterCampaignState> _finishedUnreported = [];
     private readonly List<MeterCampaignState> _reportable = [];
+    private readonly SortedDictionary<int, int[]> _deferredFloods = new();
+    private readonly List<(MeterCampaignState Meter, int[] Blocks)> _deferredUnicast = [];
     private readonly List<ProgramConfirmation> _acksAfterFlush = [];
     private readonly SortedDictionary<string, string> _unacknowledgedCim = new(StringComparer.Ordinal);
     private IActorRef _journal = ActorRefs.Nobody;
@@ -111,6 +114,9 @@ public sealed class CampaignActor : SimActor
                 break;
             case ReportDue:
                 ReportToMdm();
+                break;
+            case WindowOpens:
+                OnWindowOpens();
                 break;
             case OperatorCommand command:
                 OnOperator(command.Action);
@@ -226,7 +232,7 @@ public sealed class CampaignActor : SimActor
         var finished = wave.Count(m => m.Phase.IsFinal());
         var errors = wave.Count(m => m.Phase.IsError());
         if (_status == "running" && (_settings.ErrorThresholdCount > 0 && errors >= _settings.ErrorThresholdCount ||
-                                     finished >= 5 && (double)errors / finished >= _settings.ErrorThresholdShare))
+                                     finished >= Math.Max(5, wave.Count / 5) && (double)errors / finished >= _settings.ErrorThresholdShare))
         {
             _status = "paused";
             _pauseReason = $"error threshold: {errors} of {finished} finished meters of wave {_wave + 1} failed or timed out";
@@ -318,6 +324,11 @@ public sealed class CampaignActor : SimActor
                 continue;
             }
             if (meter.CommandId != 0) continue; // already asked (a retry queued twice)
+            if (step == Step.Initiate && !TransfersAllowed())
+            {
+                deferred.Add(next); // outside the maintenance window: wait for it to open
+                continue;
+            }
             if (!meter.InSession)
             {
                 meter.InSession = true;
@@ -326,6 +337,7 @@ public sealed class CampaignActor : SimActor
             Issue(meter, step);
         }
         foreach (var item in deferred) work.Queue.Enqueue(item);
+        if (deferred.Any(d => d.Item2 == Step.Initiate) && !TransfersAllowed() && _status == "running") WaitForWindow();
     }
 
     private void Release(MeterCampaignState meter)
@@ -533,8 +545,34 @@ public sealed class CampaignActor : SimActor
         Flood(collector, Enumerable.Range(0, _manifest.BlockCount).ToArray());
     }
 
+    private bool TransfersAllowed() => _settings.TransferWindow?.Contains(Now) ?? true;
+
+    /// <summary>Wakes the campaign when the maintenance window opens, and keeps waiting meters from timing out meanwhile.</summary>
+    private void WaitForWindow()
+    {
+        var opens = _settings.TransferWindow!.NextOpening(Now);
+        if (!IsTimerActive(WindowTimer)) StartTimer(WindowTimer, opens - Now, WindowOpens.Instance);
+        foreach (var meter in _meters.Values.Where(m => !m.Phase.IsFinal() && m.CommandId == 0 && m.Phase < MeterPhase.Transferred))
+            meter.DeadlineMicros = Math.Max(meter.DeadlineMicros, (opens + _settings.StepTimeout).Micros);
+    }
+
+    private void OnWindowOpens()
+    {
+        foreach (var (collector, blocks) in _deferredFloods.ToList()) Flood(collector, blocks);
+        _deferredFloods.Clear();
+        foreach (var (meter, blocks) in _deferredUnicast.ToList()) SendUnicast(meter, blocks);
+        _deferredUnicast.Clear();
+        foreach (var collector in _collectors.Keys.ToList()) Pump(collector);
+    }
+
     private void Flood(int collector, int[] blocks)
     {
+        if (!TransfersAllowed())
+        {
+            _deferredFloods[collector] = blocks;
+            WaitForWindow();
+            return;
+        }
         var work = Work(collector);
         work.Round++;
         work.RoundPending = true;
@@ -580,6 +618,12 @@ public sealed class CampaignActor : SimActor
     /// <summary>Sends blocks to one meter on its own path, and asks for its status once they should be there.</summary>
     private void SendUnicast(MeterCampaignState meter, int[] blocks)
     {
+        if (!TransfersAllowed())
+        {
+            if (!_deferredUnicast.Any(d => d.Meter == meter)) _deferredUnicast.Add((meter, blocks));
+            WaitForWindow();
+            return;
+        }
         if (meter.Phase == MeterPhase.Initiated) Transition(meter, MeterPhase.Transferring);
         var chunks = Chunks(blocks);
         foreach (var chunk in chunks) Send(CollectorLp(meter.Collector), Lookahead, new MeshDownlink(meter.Meter, chunk));
@@ -795,6 +839,13 @@ public sealed class CampaignActor : SimActor
         public static readonly Flush Instance = new();
 
         private Flush() { }
+    }
+
+    private sealed class WindowOpens
+    {
+        public static readonly WindowOpens Instance = new();
+
+        private WindowOpens() { }
     }
 
     private sealed class ReportDue

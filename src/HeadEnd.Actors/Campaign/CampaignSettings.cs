@@ -43,7 +43,7 @@ public sealed record CampaignSettings
     /// <summary>The campaign pauses when this many meters of a wave failed or timed out (0 = no count limit)...</summary>
     public int ErrorThresholdCount { get; init; }
 
-    /// <summary>... or when this share of a wave's finished meters failed or timed out (judged from 5 finished meters on).</summary>
+    /// <summary>... or when this share of a wave's finished meters failed or timed out (judged once 5 meters, and a fifth of the wave, have finished).</summary>
     public double ErrorThresholdShare { get; init; } = 0.2;
 
     /// <summary>Attempts at a meter's current step before it times out.</summary>
@@ -70,6 +70,30 @@ public sealed record CampaignSettings
     /// <summary>A CIM message without a reply after this long is sent again.</summary>
     public TimeSpan MdmRetry { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Transfers (initiations, floods, unicast chunks) only inside this daily window of virtual time of day; null = any time.</summary>
+    public MaintenanceWindow? TransferWindow { get; init; }
+
     /// <summary>Activate at this virtual time instead of right after verification (download now, activate in a window).</summary>
     public SimTime? ActivateAt { get; init; }
+}
+
+/// <summary>A daily window of virtual time of day, [Start, End); it may wrap midnight (22:00-04:00).</summary>
+public sealed record MaintenanceWindow(TimeSpan Start, TimeSpan End)
+{
+    private static readonly TimeSpan Day = TimeSpan.FromDays(1);
+
+    public bool Contains(SimTime time)
+    {
+        var ofDay = TimeSpan.FromTicks(time.SinceEpoch.Ticks % Day.Ticks);
+        return Start <= End ? ofDay >= Start && ofDay < End : ofDay >= Start || ofDay < End;
+    }
+
+    /// <summary>The next time the window opens at or after <paramref name="time"/> (the time itself when inside).</summary>
+    public SimTime NextOpening(SimTime time)
+    {
+        if (Contains(time)) return time;
+        var dayStart = time - TimeSpan.FromTicks(time.SinceEpoch.Ticks % Day.Ticks);
+        var opening = dayStart + Start;
+        return opening > time ? opening : opening + Day;
+    }
 }

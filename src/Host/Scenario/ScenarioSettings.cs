@@ -58,6 +58,15 @@ public sealed record ScenarioSettings
             var other => throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.campaign.distribution: expected multicast or unicast, got '{other}'"),
         };
         var activateAt = r.String("campaign.activate-at");
+        var windowText = r.String("campaign.transfer-window");
+        MaintenanceWindow? window = null;
+        if (windowText.Length > 0)
+        {
+            var parts = windowText.Split('-');
+            if (parts.Length != 2 || !TimeSpan.TryParseExact(parts[0].Trim(), @"hh\:mm", null, out var start) || !TimeSpan.TryParseExact(parts[1].Trim(), @"hh\:mm", null, out var end) || start == end)
+                throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.campaign.transfer-window: expected \"HH:MM-HH:MM\" such as \"22:00-05:00\", got '{windowText}'");
+            window = new MaintenanceWindow(start, end);
+        }
         var programId = r.String("program.id");
         if (programId.Length is 0 or > 16) throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.program.id: 1-16 characters, got '{programId}'");
         var interval = r.Int("program.interval-minutes", 0, 60);
@@ -111,6 +120,7 @@ public sealed record ScenarioSettings
                 MdmRetry = r.Duration("campaign.mdm-retry"),
                 MdmBatchInterval = r.Duration("campaign.mdm-batch-interval"),
                 ActivateAt = activateAt.Length == 0 ? null : SimTime.From(r.Duration("campaign.activate-at")),
+                TransferWindow = window,
             },
             Targets = new TargetSelection
             {

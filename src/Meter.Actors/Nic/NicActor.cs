@@ -105,6 +105,11 @@ public sealed class NicActor : SimActor
     {
         switch (message)
         {
+            case GetBoardState when _board.IsNobody():
+                // Nothing has reached this meter yet: its board is as it left the factory.
+                Sender.Tell(new BoardState(_setup.Firmware, ImageTransferStatus.NotInitiated, ImageFailure.None, 0, 0,
+                    LoadProfileControlTable.Default.Interval, false, []));
+                break;
             case GetBoardState:
                 _board.Forward(message);
                 break;
