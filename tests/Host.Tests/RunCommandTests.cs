@@ -61,6 +61,15 @@ public sealed class RunCommandTests : IDisposable
             Assert.Equal(await File.ReadAllTextAsync(Path.Combine(_dir, "first", "cim", file!)), await File.ReadAllTextAsync(Path.Combine(_dir, "second", "cim", file!)));
     }
 
+    [Fact]
+    public async Task Kernel_partitions_do_not_change_the_result()
+    {
+        var (_, one) = await Run("p1", "--set", "amisim.kernel.partitions=1");
+        var (_, three) = await Run("p3", "--set", "amisim.kernel.partitions=3");
+
+        Assert.Equal(one!["resultDigest"]!.GetValue<string>(), three!["resultDigest"]!.GetValue<string>());
+    }
+
     [Theory]
     [InlineData("amisim.scenario.fleet.meterz=10")]
     [InlineData("amisim.scenario.fleet.meters=lots")]
