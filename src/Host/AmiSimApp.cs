@@ -17,6 +17,9 @@ public static class AmiSimApp
                 .WithDescription("Run the use case on a scenario (default: the embedded one) and write the run folder.")
                 .WithExample("run")
                 .WithExample("run", "--seed", "7", "--set", "amisim.scenario.fleet.meters=2000");
+            config.AddCommand<StatusCommand>("status")
+                .WithDescription("A campaign's state from the head-end's database alone (the last durable flush).")
+                .WithExample("status", "--db", "runs/default-1-20260105-000000/headend.db");
             config.AddBranch("keys", keys =>
             {
                 keys.SetDescription("Vendor signing keys.");

@@ -53,6 +53,7 @@ public sealed class CampaignActor : SimActor
     private List<MeterTransition>? _flushingTransitions;
     private int _wave = -1;
     private string _status = "created";
+    private string _flushedStatus = "created";
     private string _pauseReason = "";
     private long _nextCommand = 1;
     private long _cimSequence;
@@ -150,7 +151,7 @@ public sealed class CampaignActor : SimActor
             case GetCampaignSummary:
                 var phases = _meters.Values.Concat(_skipped).GroupBy(m => m.Phase).ToDictionary(g => g.Key, g => g.Count());
                 var quiet = _meters.Values.All(m => m.Phase.IsFinal() || m.Phase == MeterPhase.Pending && _status != "running")
-                            && _unflushed.Count == 0 && _acksAfterFlush.Count == 0 && _flushing is null && _unacknowledgedCim.Count == 0
+                            && !FlushDue && _flushing is null && _unacknowledgedCim.Count == 0
                             && _finishedUnreported.Count == 0 && _reportable.Count == 0;
                 Sender.Tell(new CampaignSummary(_status, Math.Max(0, _wave) + 1, _waves.Count, phases, _pauseReason, quiet, (int)_cimSequence));
                 break;
@@ -720,14 +721,17 @@ public sealed class CampaignActor : SimActor
     private void Record(MeterCampaignState meter) =>
         _unflushed.Add(new MeterTransition(meter.Meter.Value, meter.Phase, meter.Reason, meter.TotalAttempts, Now.Micros, meter.FirmwareAfter));
 
+    private bool FlushDue => _unflushed.Count > 0 || _acksAfterFlush.Count > 0 || _status != _flushedStatus;
+
     private void EnsureFlushTimer()
     {
-        if ((_unflushed.Count > 0 || _acksAfterFlush.Count > 0) && !IsTimerActive(FlushTimer)) StartTimer(FlushTimer, _settings.FlushInterval, Flush.Instance);
+        if (FlushDue && !IsTimerActive(FlushTimer)) StartTimer(FlushTimer, _settings.FlushInterval, Flush.Instance);
     }
 
     private void BeginFlush()
     {
-        if (_unflushed.Count == 0 && _acksAfterFlush.Count == 0) return;
+        if (!FlushDue) return;
+        _flushedStatus = _status;
         _flushingTransitions = _unflushed.ToList();
         _unflushed.Clear();
         _flushing = new CampaignFlushed(_flushingTransitions, _wave, _status);
