@@ -20,6 +20,8 @@ public static class AmiSimApp
             config.AddCommand<StatusCommand>("status")
                 .WithDescription("A campaign's state from the head-end's database alone (the last durable flush).")
                 .WithExample("status", "--db", "runs/default-1-20260105-000000/headend.db");
+            config.AddCommand<ReportCommand>("report")
+                .WithDescription("Draw report.html again from a run folder's report.json.");
             config.AddBranch("keys", keys =>
             {
                 keys.SetDescription("Vendor signing keys.");

@@ -44,6 +44,16 @@ public sealed class RunCommandTests : IDisposable
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(_dir, "a", "cim"), "*.xml"));
         Assert.True(File.Exists(Path.Combine(_dir, "a", "headend.db")));
         Assert.Contains("Step 1.2", await File.ReadAllTextAsync(Path.Combine(_dir, "a", "amisim.log")));
+
+        var html = await File.ReadAllTextAsync(Path.Combine(_dir, "a", "report.html"));
+        Assert.Equal(5, html.Split("<svg").Length - 1);
+        foreach (var title in new[] { "Meters succeeded over virtual time", "Outcomes", "Success by collector", "Success by hop depth", "Airtime by collector" })
+            Assert.Contains(title, html);
+        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org", "")); // self-contained
+
+        File.Delete(Path.Combine(_dir, "a", "report.html"));
+        Assert.Equal(0, await AmiSimApp.Create().RunAsync(["report", Path.Combine(_dir, "a")]));
+        Assert.Equal(html, await File.ReadAllTextAsync(Path.Combine(_dir, "a", "report.html")));
     }
 
     [Fact]

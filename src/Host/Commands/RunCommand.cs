@@ -68,6 +68,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 (system, run, until) => new ProgressView(until).ShowAsync(system, () => run(until)), cancellation);
             var report = RunReport.Build(result);
             await File.WriteAllTextAsync(Path.Combine(runDir, "report.json"), RunReport.ToJson(report), cancellation);
+            await File.WriteAllTextAsync(Path.Combine(runDir, "report.html"), ReportHtml.Render(report), cancellation);
             await using (var csv = File.CreateText(Path.Combine(runDir, "meters.csv"))) RunReport.WriteMetersCsv(result, csv);
             Log.Information("Run finished: {Outcomes}; digest {Digest}", report["outcomes"]!.ToJsonString(), report["resultDigest"]!.GetValue<string>());
 
