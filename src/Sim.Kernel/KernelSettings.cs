@@ -26,6 +26,9 @@ public sealed record KernelSettings
     /// <summary>Wall-time interval of <see cref="KernelProgress"/> reports on the event stream.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Where LPs report use-case steps for traced meters; null = no trace.</summary>
+    public ITraceSink? Trace { get; init; }
+
     public long LookaheadMicros => SimTime.ToMicros(Lookahead);
 
     /// <summary>Reads the settings from a config holding (or falling back to) hocon/kernel.conf's keys.</summary>

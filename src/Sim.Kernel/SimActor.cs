@@ -62,6 +62,15 @@ public abstract class SimActor : UntypedActor
     /// <summary>Sends a direct message to another actor of this LP, once the running handler returns.</summary>
     protected void SendDirect(IActorRef member, object message) => RequestDirect(Lp, member, message);
 
+    /// <summary>Reports use-case step <paramref name="step"/> ("1.4") for <paramref name="meter"/>, if the run traces it.</summary>
+    protected void Trace(long meter, string step, string text)
+    {
+        if (Lp.Runtime.Settings.Trace is { } trace && trace.Traces(meter)) trace.Record(meter, Now, Id, step, text);
+    }
+
+    /// <summary>Whether the run traces <paramref name="meter"/> (to skip building trace text).</summary>
+    protected bool IsTraced(long meter) => Lp.Runtime.Settings.Trace?.Traces(meter) == true;
+
     /// <summary>Ends the run after the current window.</summary>
     protected void RequestStop() => Lp.Runtime.RequestStop();
 
@@ -232,6 +241,12 @@ public abstract class LpMemberActor : UntypedActor
     protected bool CancelTimer(object key) => _lp.Timers?.Remove(key) == true;
 
     protected RandomStream RandomStreamFor(string purpose) => RandomStream.For(Seed, Id, purpose);
+
+    /// <summary>Reports use-case step <paramref name="step"/> for <paramref name="meter"/>, if the run traces it.</summary>
+    protected void Trace(long meter, string step, string text)
+    {
+        if (_lp.Runtime.Settings.Trace is { } trace && trace.Traces(meter)) trace.Record(meter, Now, Id, step, text);
+    }
 
     /// <summary>Answers the primary (or another member) once this handler returns.</summary>
     protected void SendDirect(IActorRef to, object message) => SimActor.RequestDirect(_lp, to, message);

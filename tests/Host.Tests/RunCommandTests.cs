@@ -45,6 +45,12 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir, "a", "headend.db")));
         Assert.Contains("Step 1.2", await File.ReadAllTextAsync(Path.Combine(_dir, "a", "amisim.log")));
 
+        var trace = await File.ReadAllLinesAsync(Path.Combine(_dir, "a", "trace.txt"));
+        var firstMeter = trace.SkipWhile(l => !l.StartsWith("== meter", StringComparison.Ordinal)).Skip(1).TakeWhile(l => l.Length > 0).ToList();
+        var steps = trace.Take(3).Concat(firstMeter).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(1)).ToHashSet();
+        foreach (var step in new[] { "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "1.11" })
+            Assert.Contains(step, steps);
+
         var html = await File.ReadAllTextAsync(Path.Combine(_dir, "a", "report.html"));
         Assert.Equal(5, html.Split("<svg").Length - 1);
         foreach (var title in new[] { "Meters succeeded over virtual time", "Outcomes", "Success by collector", "Success by hop depth", "Airtime by collector" })

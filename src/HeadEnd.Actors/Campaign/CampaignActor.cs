@@ -376,6 +376,12 @@ public sealed class CampaignActor : SimActor
             _ => throw new ArgumentOutOfRangeException(nameof(step)),
         };
         var id = _nextCommand++;
+        if (IsTraced(meter.Meter.Value))
+        {
+            if (step is Step.Initiate or Step.Configure && meter.TotalAttempts == 0)
+                Trace(meter.Meter.Value, "1.3", $"campaign {_setup.CampaignId} takes the meter on in wave {meter.Wave + 1} ({_settings.Distribution})");
+            Trace(meter.Meter.Value, "1.4", $"{step} request (PSEM command {id}: {string.Join(", ", requests.Select(r => r.Service))}) sent toward its NIC through collector {meter.Collector}");
+        }
         _commands[id] = (meter, step);
         meter.CommandId = id;
         meter.Attempts++;
@@ -531,6 +537,7 @@ public sealed class CampaignActor : SimActor
         _acksAfterFlush.Add(confirmation);
         if (!_meters.TryGetValue(confirmation.Meter, out var meter) || meter.Phase.IsFinal() || confirmation.ProgramId != _manifest.ProgramId) return;
         meter.FirmwareAfter = confirmation.Firmware.ToString();
+        Trace(confirmation.Meter.Value, "1.10", $"head-end received confirmation {confirmation.ConfirmationId}: {confirmation.Outcome}, firmware {confirmation.Firmware}");
         if (confirmation.Outcome == ConfirmationOutcome.Activated && confirmation.Firmware == _manifest.Version) Finish(meter, MeterPhase.Succeeded, "");
         else Fail(meter, $"activation failed, rolled back to {confirmation.Firmware}: {confirmation.Reason}");
         OnWaveProgress();
@@ -788,6 +795,15 @@ public sealed class CampaignActor : SimActor
     private void SendCim(CimMessage message)
     {
         var xml = CimXml.Write(message);
+        var meters = message.Payload switch
+        {
+            EndDeviceEvents events => events.Events.Select(e => e.MeterMrid),
+            MeterConfig config => config.Meters.Select(m => m.Mrid),
+            _ => [],
+        };
+        foreach (var mrid in meters)
+            if (long.TryParse(mrid.AsSpan(3), out var meter))
+                Trace(meter, "1.11", $"head-end sent CIM {message.Header.Noun} message {message.Header.MessageId} to the MDM (after the outcome was durable)");
         _unacknowledgedCim[message.Header.MessageId] = xml;
         _setup.Outbox?.Sent(message.Header.MessageId, xml, Now);
         Send(_setup.Mdm, Lookahead, new CimDelivery(xml));

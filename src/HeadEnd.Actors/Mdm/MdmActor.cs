@@ -81,6 +81,9 @@ public sealed class MdmActor : SimActor
                 break;
             case MdmRecorded recorded when _writing is { } writing && ReferenceEquals(recorded, writing.Recorded):
                 State.Apply(recorded);
+                foreach (var record in recorded.Records)
+                    if (long.TryParse(record.Meter.AsSpan(3), out var meter))
+                        Trace(meter, "1.11", $"MDM recorded {record.Kind} from {recorded.MessageId}: program {record.ProgramId}, firmware {record.Firmware ?? "-"}; answered {writing.Reply.Reply.Result}");
                 _writing = null;
                 Answer(writing.To, writing.Reply);
                 break;

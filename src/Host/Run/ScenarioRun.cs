@@ -88,7 +88,11 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory)
             }, scenario.Seed);
             // The smallest delay between LPs: a mesh hop or the backhaul (NICs and the head-end hand frames over with this delay).
             var lookahead = new[] { scenario.Radio.HopLatency, topology.Collectors.Min(c => c.BackhaulLatency) }.Min();
-            var kernel = KernelSettings.FromConfig(akka.GetConfig("amisim.kernel")) with { Lookahead = lookahead, Seed = scenario.Seed, EpochUtc = scenario.EpochUtc };
+            var trace = new TraceFile(TraceFile.Choose(scenario.TracedMeters, topology));
+            var kernel = KernelSettings.FromConfig(akka.GetConfig("amisim.kernel")) with
+            {
+                Lookahead = lookahead, Seed = scenario.Seed, EpochUtc = scenario.EpochUtc, Trace = trace,
+            };
             var simulation = Simulation.Create(system, kernel, model, model);
 
             // Step 1.3: the head-end starts the campaign; operator actions are scripted at their times.
@@ -122,6 +126,11 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory)
                 mesh.Add(await (await simulation.LpActorAsync(CollectorSetup.LpOf(collector.Id))).Ask<MeshMetrics>(GetMeshMetrics.Instance, TimeSpan.FromSeconds(30)));
             var mdm = await (await simulation.LpActorAsync(MdmSetup.Lp)).Ask<List<MdmQueries.MeterView>>(MdmQueries.GetAllMeters.Instance, TimeSpan.FromSeconds(60));
             var end = outcomes.Count == 0 ? SimTime.Zero : new SimTime(outcomes.Max(o => o.FinishedMicros));
+            await using (var writer = File.CreateText(Path.Combine(runDirectory, "trace.txt")))
+                trace.Write(writer, topology, scenario.EpochUtc, [
+                    $"{SimTime.Zero,-18} 1.1   [vendor tool] built {package.Manifest.Kind} {package.Manifest.ProgramId} {package.Manifest.Version}, {package.Manifest.Size} bytes in {package.Manifest.BlockCount} blocks, signed by key {keyId}",
+                    $"{SimTime.Zero,-18} 1.2   [head-end] loaded the package: trusted signature, content matches the signed digests",
+                ]);
             using var process = Process.GetCurrentProcess();
             return new RunResult(scenario, topology, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, wall.Elapsed, process.PeakWorkingSet64, outbox.Written);
         }

@@ -33,6 +33,7 @@ public sealed record ScenarioSettings
     public required TimeSpan RebootDelay { get; init; }
     public required IReadOnlyList<ScheduledAction> OperatorActions { get; init; }
     public string MdmEndpoint { get; init; } = "";
+    public IReadOnlyList<long> TracedMeters { get; init; } = [];
 
     public static ScenarioSettings Read(ScenarioReader r)
     {
@@ -148,6 +149,7 @@ public sealed record ScenarioSettings
                 var other => throw new ScenarioException($"{o.Source}.action: expected pause, resume, cancel or retry-failed, got '{other}'"),
             })),
             MdmEndpoint = r.String("mdm.http-endpoint"),
+            TracedMeters = r.Doubles("trace.meters").Select(m => (long)m).ToList(),
         };
     }
 

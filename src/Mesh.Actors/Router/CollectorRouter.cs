@@ -206,6 +206,8 @@ public sealed class CollectorRouter : SimActor
         }
         counters.FramesDelivered++;
         counters.BlocksDelivered += survivors?.Count ?? 0;
+        if (hop.Frame is PsemCommand command)
+            Trace(_cell.Meters[node].Value, "1.5", $"collector {_setup.Collector.Id} carried PSEM command {command.CommandId} over the backhaul and {hop.Path.Length} mesh hop(s), arriving {(arrival - Now).TotalMilliseconds:0} ms from now");
         var frame = hop.Frame is ImageChunk chunk && survivors is not null && survivors.Count != chunk.Blocks.Count
             ? chunk with { Blocks = survivors }
             : hop.Frame;
@@ -233,6 +235,8 @@ public sealed class CollectorRouter : SimActor
             if (survivors.Count == 0) continue;
             counters.FramesDelivered++;
             counters.BlocksDelivered += survivors.Count;
+            if (survivors[0].Number == 0)
+                Trace(_cell.Meters[child].Value, "1.5", $"multicast from {(hop.Transmitter == 0 ? $"collector {_setup.Collector.Id}" : $"relay {_cell.Meters[hop.Transmitter].Value}")} delivered {survivors.Count} of {hop.Blocks.Count} blocks of the first chunk");
             Send(MeterLp(child), arrival - Now, new ImageChunk(hop.ProgramId, hop.BlockSize, survivors));
             if (_cell.Children[child].Length > 0) Send(Id, arrival - Now, hop with { Transmitter = child, Blocks = survivors });
         }
@@ -274,6 +278,8 @@ public sealed class CollectorRouter : SimActor
         }
         var arrival = Backhaul(ref _backhaulUpFree, frame.WireBytes);
         _backhaulFramesUp++;
+        if (frame is ProgramConfirmation confirmation)
+            Trace(confirmation.Meter.Value, "1.10", $"collector {_setup.Collector.Id} carries confirmation {confirmation.ConfirmationId} over the backhaul to the head-end");
         Send(_setup.HeadEnd, arrival - Now, frame);
     }
 

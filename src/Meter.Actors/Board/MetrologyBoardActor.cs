@@ -41,6 +41,8 @@ public sealed class MetrologyBoardActor : LpMemberActor, IBoardClock
                 break;
             case BoardTick tick:
                 var finished = _board.OnTimer(tick.Timer, this);
+                if (finished is not null)
+                    Trace(Id.Number, "1.7", $"board loaded {finished.ProgramId}: {finished.Status}{(finished.Failure == AmiSim.Protocol.C1219.ImageFailure.None ? "" : $" ({finished.Failure})")}, ST1 firmware {finished.Firmware}");
                 SendDirect(Primary, _board.Bricked ? BoardNoAnswer.Instance : new BoardTickResult(finished));
                 break;
             default:

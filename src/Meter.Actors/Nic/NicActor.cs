@@ -162,6 +162,8 @@ public sealed class NicActor : SimActor
             status == ImageTransferStatus.ActivationSuccessful ? ConfirmationOutcome.Activated : ConfirmationOutcome.RolledBack,
             firmware, failure == ImageFailure.None ? "" : failure.ToString(), Now.Micros);
         _unacknowledged.Add(confirmation.ConfirmationId, confirmation);
+        Trace(Meter.Value, "1.8", $"board answered through ST8: {status}, failure {failure}, firmware {firmware}");
+        Trace(Meter.Value, "1.9", $"NIC sends confirmation {confirmation.ConfirmationId} ({confirmation.Outcome}) toward the head-end and keeps it until acknowledged");
         Deliver(confirmation);
         if (!IsTimerActive(ResendTimer)) StartTimer(ResendTimer, _resendBackoff, ResendConfirmations.Instance);
     }
@@ -247,6 +249,8 @@ public sealed class NicActor : SimActor
             _responses.Add(response.Response);
             if (response.Response.IsOk && _responses.Count < command.Requests.Count) return;
             _done = true;
+            nic.Trace(nic.Meter.Value, "1.6", $"NIC ran PSEM command {command.CommandId} on its board over the serial link: " +
+                string.Join(", ", command.Requests.Take(_responses.Count).Zip(_responses, (q, r) => $"{q.Service}={r.Code}")));
             nic.SendUplink(new PsemCommandResult(nic.Meter, command.CommandId, _responses));
         }
     }
@@ -263,13 +267,21 @@ public sealed class NicActor : SimActor
         {
             if (_sent) return null;
             _sent = true;
+            if (chunk.Blocks[0].Number == 0)
+                _trace = true;
             var writes = new PsemRequest[chunk.Blocks.Count];
             for (var i = 0; i < writes.Length; i++)
                 writes[i] = new PartialWriteRequest(Tables.ImageTransferData, (uint)(chunk.Blocks[i].Number * chunk.BlockSize), chunk.Blocks[i].Data);
             return new BoardRequests(writes);
         }
 
-        public override void OnAnswer(object answer, NicActor nic) { }
+        private bool _trace;
+
+        public override void OnAnswer(object answer, NicActor nic)
+        {
+            if (_trace && answer is BoardResponses responses && responses.Responses.Any(r => r.IsOk))
+                nic.Trace(nic.Meter.Value, "1.6", $"NIC wrote blocks {chunk.Blocks[0].Number}..{chunk.Blocks[^1].Number} into MT102 by partial writes: {responses.Responses.Count(r => r.IsOk)} ok");
+        }
     }
 
     /// <summary>Passes a board timer to the board; if it finished an activation, reads ST8 and confirms.</summary>
