@@ -65,7 +65,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         try
         {
             var result = await new ScenarioRun(scenario, runDir).RunAsync(akka,
-                (system, run, until) => new ProgressView(until).ShowAsync(system, () => run(until)), cancellation);
+                (system, run, until, campaign) => new ProgressView(until, campaign).ShowAsync(system, () => run(until)), cancellation);
             var report = RunReport.Build(result);
             await File.WriteAllTextAsync(Path.Combine(runDir, "report.json"), RunReport.ToJson(report), cancellation);
             await File.WriteAllTextAsync(Path.Combine(runDir, "report.html"), ReportHtml.Render(report), cancellation);

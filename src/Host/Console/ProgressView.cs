@@ -1,4 +1,5 @@
 using Akka.Actor;
+using AmiSim.HeadEnd.Campaign;
 using AmiSim.Kernel;
 using Spectre.Console;
 
@@ -11,10 +12,18 @@ namespace AmiSim.Host.Console;
 public sealed class ProgressView
 {
     private readonly SimTime _until;
+    private readonly Func<Task<CampaignSummary>>? _campaign;
     private readonly TimeSpan _plainInterval = TimeSpan.FromSeconds(5);
     private TimeSpan _lastPlain = TimeSpan.MinValue;
+    private string _meters = "";
+    private int _asking;
 
-    public ProgressView(SimTime until) => _until = until;
+    /// <param name="campaign">asks the campaign for its counts (display only: read between the LP's messages).</param>
+    public ProgressView(SimTime until, Func<Task<CampaignSummary>>? campaign = null)
+    {
+        _until = until;
+        _campaign = campaign;
+    }
 
     /// <summary>Runs <paramref name="run"/> while showing progress; returns its result.</summary>
     public async Task<T> ShowAsync<T>(ActorSystem system, Func<Task<T>> run)
@@ -38,6 +47,7 @@ public sealed class ProgressView
                 {
                     task.Value = Math.Min(task.MaxValue, progress.Time.TotalSeconds);
                     task.Description = Describe(progress);
+                    RefreshMeters();
                 };
                 var listener = system.ActorOf(Props.Create(() => new ProgressListener(show)), "progress-view");
                 system.EventStream.Subscribe(listener, typeof(KernelProgress));
@@ -51,11 +61,37 @@ public sealed class ProgressView
     {
         if (_lastPlain != TimeSpan.MinValue && progress.Wall - _lastPlain < _plainInterval) return;
         _lastPlain = progress.Wall;
+        RefreshMeters();
         System.Console.WriteLine($"[{progress.Wall:hh\\:mm\\:ss}] {Describe(progress)}");
     }
 
-    private static string Describe(KernelProgress progress) =>
-        $"virtual {progress.Time}, {progress.EventsHandled:N0} events, {progress.EventsPerSecond / 1e6:0.00}M events/s";
+    private string Describe(KernelProgress progress) =>
+        $"virtual {progress.Time}{_meters}, {progress.EventsPerSecond / 1e6:0.00}M events/s";
+
+    /// <summary>Asks the campaign for its counts in the background; the next progress line shows them.</summary>
+    private void RefreshMeters()
+    {
+        if (_campaign is null || Interlocked.Exchange(ref _asking, 1) == 1) return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var summary = await _campaign();
+                int Count(params MeterPhase[] phases) => phases.Sum(p => summary.Phases.GetValueOrDefault(p));
+                var finished = Count(MeterPhase.Succeeded, MeterPhase.Failed, MeterPhase.TimedOut, MeterPhase.Skipped, MeterPhase.Canceled, MeterPhase.Pending);
+                var active = summary.Phases.Values.Sum() - finished;
+                _meters = $", {Count(MeterPhase.Succeeded):N0} succeeded, {Count(MeterPhase.Failed, MeterPhase.TimedOut):N0} failed, {active:N0} in progress";
+            }
+            catch (Exception)
+            {
+                // display only: a slow answer just leaves the previous counts
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _asking, 0);
+            }
+        });
+    }
 
     private sealed class ProgressListener(Action<KernelProgress> show) : UntypedActor
     {

@@ -42,7 +42,9 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory)
     /// <summary>Virtual time between checks of whether the campaign is over (the run stops at the first quiet check).</summary>
     private static readonly TimeSpan Step = TimeSpan.FromHours(1);
 
-    public async Task<RunResult> RunAsync(Akka.Configuration.Config akka, Func<ActorSystem, Func<SimTime, Task<RunCompleted>>, SimTime, Task<RunCompleted>>? showProgress = null,
+    /// <param name="showProgress">wraps the run to show progress: gets the actor system, the run, its limit and a way to ask the campaign's counts.</param>
+    public async Task<RunResult> RunAsync(Akka.Configuration.Config akka,
+        Func<ActorSystem, Func<SimTime, Task<RunCompleted>>, SimTime, Func<Task<CampaignSummary>>, Task<RunCompleted>>? showProgress = null,
         CancellationToken cancellation = default)
     {
         var wall = Stopwatch.StartNew();
@@ -116,7 +118,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory)
                 } while (simulation.Now < limit);
                 return last;
             }
-            var completed = showProgress is null ? await RunToEnd(until) : await showProgress(system, RunToEnd, until);
+            var completed = showProgress is null ? await RunToEnd(until) : await showProgress(system, RunToEnd, until, () => AskCampaign<CampaignSummary>(simulation, GetCampaignSummary.Instance));
             await outbox.FlushAsync();
 
             var summary = await AskCampaign<CampaignSummary>(simulation, GetCampaignSummary.Instance);
