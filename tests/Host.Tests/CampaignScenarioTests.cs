@@ -86,3 +86,48 @@ public sealed class CampaignTimingTests
         Assert.All(outcomes, o => Assert.True(o.FinishedMicros >= activateAt.Micros + 20_000_000));
     }
 }
+
+/// <summary>A head-end that crashes and restarts from its journal loses no confirmation and counts none twice.</summary>
+public sealed class HeadEndCrashTests
+{
+    private static async Task<(IReadOnlyList<MeterOutcome> Outcomes, IReadOnlyList<AmiSim.HeadEnd.Mdm.MdmQueries.MeterView> Mdm, string[] Boards, CampaignSummary Summary)> Run(params double[] crashHours)
+    {
+        await using var run = new CampaignRun(60, 2, new CampaignSettings { CanaryMeters = 6, MaxAttempts = 8 }, new AmiSim.Meter.MeterFaultProfile { ActivationFailure = 0.05 });
+        foreach (var hour in crashHours)
+            run.Simulation.Schedule(CampaignSetup.Lp, AmiSim.Kernel.SimTime.FromSeconds(hour * 3600), new HeadEndCrash(TimeSpan.FromMinutes(40)));
+        await run.RunAsync();
+        var boards = new List<string>();
+        foreach (var meter in run.Topology.Meters) boards.Add((await run.BoardAsync(meter.Meter)).Firmware.ToString());
+        return (await run.OutcomesAsync(), await run.MdmAsync(), boards.ToArray(), await run.SummaryAsync());
+    }
+
+    [Theory]
+    [InlineData(0.3)]
+    [InlineData(1.0)]
+    [InlineData(2.0)]
+    [InlineData(1.0, 6.0)]
+    public async Task A_crash_ends_with_the_same_versions_and_counts_as_the_run_without_it(params double[] crashHours)
+    {
+        var (expected, _, expectedBoards, _) = await Run();
+        var (outcomes, mdm, boards, summary) = await Run(crashHours);
+
+        Assert.Equal(crashHours.Length, summary.Restarts);
+        Assert.Equal(expectedBoards, boards);
+        Assert.Equal(expected.GroupBy(o => o.Phase).ToDictionary(g => g.Key, g => g.Count()), outcomes.GroupBy(o => o.Phase).ToDictionary(g => g.Key, g => g.Count()));
+        Assert.Equal(expected.Select(o => (o.Meter, o.Phase, o.FirmwareAfter)), outcomes.Select(o => (o.Meter, o.Phase, o.FirmwareAfter)));
+        // The MDM holds each meter's new version once, and one completion event per succeeded meter.
+        Assert.All(outcomes.Where(o => o.Phase == MeterPhase.Succeeded), o =>
+        {
+            var view = mdm.Single(m => m.Mrid == $"MTR{o.Meter:D10}");
+            Assert.Equal("2.0", view.Firmware);
+            Assert.Single(view.History, h => h.Kind == AmiSim.Protocol.Cim.EndDeviceEventTypes.FirmwareUpgradeCompleted);
+        });
+    }
+
+    [Fact]
+    public async Task A_crash_one_hour_in_hits_a_busy_head_end()
+    {
+        var (_, _, _, summary) = await Run(1.0);
+        Assert.True(summary.DroppedWhileDown > 0, "frames sent to the dead head-end were dropped");
+    }
+}

@@ -57,6 +57,9 @@ public sealed class CampaignActor : SimActor
     private string _pauseReason = "";
     private long _nextCommand = 1;
     private long _cimSequence;
+    private int _incarnation;
+    private bool _down;
+    private long _droppedWhileDown;
 
     public CampaignActor(CampaignSetup setup)
     {
@@ -80,8 +83,21 @@ public sealed class CampaignActor : SimActor
 
     protected override void OnEvent(object payload)
     {
+        if (_down)
+        {
+            if (payload is HeadEndRestart restart && restart.Incarnation == _incarnation) Restart();
+            else _droppedWhileDown++; // the process is dead: frames to it are lost (NICs resend confirmations)
+            return;
+        }
         switch (payload)
         {
+            case HeadEndCrash crash:
+                Crash(crash.Downtime);
+                return;
+            case StatusRound { Incarnation: var i } when i != _incarnation:
+            case UnicastStatusDue { Incarnation: var j } when j != _incarnation:
+            case HeadEndRestart:
+                break; // scheduled by an earlier life of the process
             case StartCampaign when _status == "created":
                 Plan();
                 NextWave();
@@ -132,9 +148,12 @@ public sealed class CampaignActor : SimActor
     {
         switch (message)
         {
-            case CampaignJournal.Recovered recovered:
+            case CampaignJournal.Recovered recovered when _incarnation == 0:
                 if (recovered.Batches.Count > 0)
-                    throw new InvalidOperationException($"campaign {_setup.CampaignId} has a journal already ({recovered.Batches.Count} batches); resuming a campaign after a head-end restart is not supported yet");
+                    throw new InvalidOperationException($"campaign {_setup.CampaignId} has a journal already ({recovered.Batches.Count} batches): use a new run folder");
+                break;
+            case CampaignJournal.Recovered recovered:
+                Restore(recovered.Batches);
                 break;
             case CampaignFlushed flushed when ReferenceEquals(flushed, _flushing):
                 AfterFlush();
@@ -153,7 +172,7 @@ public sealed class CampaignActor : SimActor
                 var quiet = _meters.Values.All(m => m.Phase.IsFinal() || m.Phase == MeterPhase.Pending && _status != "running")
                             && !FlushDue && _flushing is null && _unacknowledgedCim.Count == 0
                             && _finishedUnreported.Count == 0 && _reportable.Count == 0;
-                Sender.Tell(new CampaignSummary(_status, Math.Max(0, _wave) + 1, _waves.Count, phases, _pauseReason, quiet, (int)_cimSequence));
+                Sender.Tell(new CampaignSummary(_status, Math.Max(0, _wave) + 1, _waves.Count, phases, _pauseReason, quiet, (int)_cimSequence, _incarnation, _droppedWhileDown));
                 break;
             case GetMeterOutcomes:
                 Sender.Tell(_meters.Values.Concat(_skipped).OrderBy(m => m.Meter)
@@ -291,6 +310,89 @@ public sealed class CampaignActor : SimActor
         }
     }
 
+    // ---- head-end crash and recovery -------------------------------------------------------
+
+    /// <summary>The process dies: everything not in the journal is gone, and nothing answers until the restart.</summary>
+    private void Crash(TimeSpan downtime)
+    {
+        Context.Stop(_journal);
+        foreach (var timer in new[] { FlushTimer, TickTimer, MdmTimer, MdmBatchTimer, WindowTimer }) CancelTimer(timer);
+        _meters.Clear();
+        _skipped.Clear();
+        _waves.Clear();
+        _collectors.Clear();
+        _commands.Clear();
+        _unflushed.Clear();
+        _finishedUnreported.Clear();
+        _reportable.Clear();
+        _acksAfterFlush.Clear();
+        _unacknowledgedCim.Clear();
+        _deferredFloods.Clear();
+        _deferredUnicast.Clear();
+        _flushing = null;
+        _wave = -1;
+        _status = "down";
+        _cimSequence = 0;
+        _down = true;
+        _incarnation++;
+        Send(Id, downtime, new HeadEndRestart(_incarnation));
+    }
+
+    private void Restart()
+    {
+        _down = false;
+        _journal = Context.ActorOf(CampaignJournal.Props(Membership, _setup.CampaignId), $"journal-{_incarnation}");
+        SendDirect(_journal, CampaignJournal.GetRecovered.Instance);
+    }
+
+    /// <summary>Rebuilds the campaign from its journal, then asks every meter still in flight where it got to.</summary>
+    private void Restore(IReadOnlyList<CampaignFlushed> batches)
+    {
+        _status = "created";
+        Plan();
+        if (batches.Count == 0)
+        {
+            NextWave(); // nothing was durable yet: the campaign starts over
+            return;
+        }
+        var durable = DurableCampaignState.From(batches);
+        foreach (var meter in _meters.Values.Concat(_skipped))
+        {
+            if (!durable.Meters.TryGetValue(meter.Meter.Value, out var transition)) continue;
+            meter.Phase = transition.Phase;
+            meter.Reason = transition.Reason;
+            meter.TotalAttempts = transition.Attempts;
+            meter.FirmwareAfter = transition.FirmwareAfter;
+            if (transition.Phase.IsFinal()) meter.FinishedMicros = transition.AtMicros;
+        }
+        _unflushed.Clear();
+        var last = batches[^1];
+        _status = last.Status;
+        _flushedStatus = _status;
+        _wave = Math.Max(0, last.Wave);
+        // Outcomes the MDM may not have acknowledged are reported again; it records each event once.
+        _reportable.AddRange(_meters.Values.Where(m => m.Phase is MeterPhase.Succeeded or MeterPhase.Failed or MeterPhase.TimedOut).OrderBy(m => m.Meter));
+        if (_reportable.Count > 0) StartTimer(MdmBatchTimer, _settings.MdmBatchInterval, ReportDue.Instance);
+        if (_wave < _waves.Count)
+        {
+            foreach (var byCollector in _waves[_wave].GroupBy(m => m.Collector))
+            {
+                var work = Work(byCollector.Key);
+                work.Reset(byCollector.ToList());
+                work.Round = _settings.Distribution == Distribution.Multicast ? 1 : 0; // the flood is gone with the process: repair by unicast
+                foreach (var meter in byCollector.Where(m => !m.Phase.IsFinal()))
+                {
+                    meter.Attempts = 0;
+                    meter.DeadlineMicros = 0;
+                    Enqueue(meter, meter.Phase == MeterPhase.Pending ? (_manifest.Kind == ProgramKind.Configuration ? Step.Configure : Step.Initiate) : Step.Status);
+                }
+                Pump(byCollector.Key);
+            }
+        }
+        EnsureTick();
+        OnWaveProgress();
+    }
+
     // ---- per-collector sessions ---------------------------------------------------------
 
     private CollectorWork Work(int collector)
@@ -363,7 +465,7 @@ public sealed class CampaignActor : SimActor
                 Procedure(ProcedureId.Manufacturer(ManufacturerProcedure.InitiateImageTransfer),
                     new InitiateImageTransferParameters(_manifest.ProgramId, _manifest.Version, (uint)_manifest.Size, (ushort)_manifest.BlockSize).Encode(DataOrder.BigEndian)),
                 new FullReadRequest(Tables.ProcedureResponse)),
-            Step.Status => [new FullReadRequest(Tables.ImageTransferControl), new FullReadRequest(Tables.ImageTransferBitmap)],
+            Step.Status => [new FullReadRequest(Tables.ImageTransferControl), new FullReadRequest(Tables.ImageTransferBitmap), new FullReadRequest(Tables.GeneralManufacturerId)],
             Step.Verify => Authenticated(
                 Procedure(ProcedureId.Manufacturer(ManufacturerProcedure.VerifyImage), []),
                 new FullReadRequest(Tables.ProcedureResponse),
@@ -465,10 +567,11 @@ public sealed class CampaignActor : SimActor
     {
         var work = Work(meter.Collector);
         work.StatusOutstanding.Remove(meter.Meter);
-        if (responses.Count == 2 && responses.All(r => r.IsOk))
+        if (responses.Count == 3 && responses.All(r => r.IsOk))
         {
             var control = ImageTransferControlTable.Decode(responses[0].Data.Span, DataOrder.BigEndian);
             var bitmap = responses[1].Data.ToArray();
+            var st1 = GeneralManufacturerIdTable.Decode(responses[2].Data.Span);
             if (control.Status == ImageTransferStatus.TransferInitiated && control.MissingCount == 0)
             {
                 meter.Missing = [];
@@ -485,6 +588,27 @@ public sealed class CampaignActor : SimActor
             else if (control.Status == ImageTransferStatus.NotInitiated)
             {
                 Enqueue(meter, Step.Initiate); // the meter lost its transfer: start again
+            }
+            // A head-end that restarted learns where the meter got to without it.
+            else if (control.Status is ImageTransferStatus.VerificationSuccessful or ImageTransferStatus.VerificationFailed)
+            {
+                Transition(meter, MeterPhase.Transferred);
+                Enqueue(meter, Step.Verify);
+            }
+            else if (control.Status == ImageTransferStatus.ActivationInitiated)
+            {
+                Transition(meter, MeterPhase.Activating);
+                meter.DeadlineMicros = (Now + _settings.ConfirmationTimeout).Micros;
+            }
+            else if (control.Status == ImageTransferStatus.ActivationSuccessful && st1.Firmware == _manifest.Version)
+            {
+                meter.FirmwareAfter = st1.Firmware.ToString();
+                Finish(meter, MeterPhase.Succeeded, "");
+            }
+            else if (control.Status == ImageTransferStatus.ActivationFailed)
+            {
+                meter.FirmwareAfter = st1.Firmware.ToString();
+                Fail(meter, $"activation failed, rolled back to {st1.Firmware}: {control.LastFailure}");
             }
         }
         if (work.RoundPending)
@@ -589,7 +713,7 @@ public sealed class CampaignActor : SimActor
         var profile = _profiles.GetValueOrDefault(collector) ?? new CollectorProfile(collector, 0, 1);
         var airtime = chunks.Sum(c => AirtimeMicros(c.WireBytes)) * (profile.Relays + 1);
         var settle = TimeSpan.FromTicks(airtime * 10) + _setup.HopLatency * (profile.MaxDepth + 1) + _settings.StatusDelay;
-        Send(Id, settle, new StatusRound(collector, work.Round));
+        Send(Id, settle, new StatusRound(collector, work.Round, _incarnation));
         // Meters waiting for the flood are not late until it has had its time.
         foreach (var meter in work.Meters.Where(m => m.Phase is MeterPhase.Initiated or MeterPhase.Transferring && m.CommandId == 0))
             meter.DeadlineMicros = (Now + settle + _settings.StepTimeout).Micros;
@@ -638,7 +762,7 @@ public sealed class CampaignActor : SimActor
         var depth = _profiles.GetValueOrDefault(meter.Collector)?.MaxDepth ?? 1;
         var settle = TimeSpan.FromTicks(chunks.Sum(c => AirtimeMicros(c.WireBytes)) * depth * 10) + _setup.HopLatency * (depth + 1) + _settings.StatusDelay;
         meter.DeadlineMicros = (Now + settle + _settings.StepTimeout).Micros;
-        Send(Id, settle, new UnicastStatusDue(meter.Meter));
+        Send(Id, settle, new UnicastStatusDue(meter.Meter, _incarnation));
     }
 
     private List<ImageChunk> Chunks(int[] blocks)
@@ -790,7 +914,8 @@ public sealed class CampaignActor : SimActor
     }
 
     private CimHeader Header(string verb, string noun) =>
-        new(verb, noun, Now.ToUtc(EpochUtc), "AmiSim-HeadEnd", $"{_setup.CampaignId}-{++_cimSequence:D6}", AckRequired: true);
+        new(verb, noun, Now.ToUtc(EpochUtc), "AmiSim-HeadEnd",
+            _incarnation == 0 ? $"{_setup.CampaignId}-{++_cimSequence:D6}" : $"{_setup.CampaignId}-r{_incarnation}-{++_cimSequence:D6}", AckRequired: true);
 
     private void SendCim(CimMessage message)
     {
@@ -843,9 +968,11 @@ public sealed class CampaignActor : SimActor
         }
     }
 
-    private sealed record StatusRound(int Collector, int Round);
+    private sealed record StatusRound(int Collector, int Round, int Incarnation);
 
-    private sealed record UnicastStatusDue(MeterId Meter);
+    private sealed record UnicastStatusDue(MeterId Meter, int Incarnation);
+
+    private sealed record HeadEndRestart(int Incarnation);
 
     private sealed class Tick
     {

@@ -67,6 +67,9 @@ public enum OperatorAction
 
 public sealed record OperatorCommand(OperatorAction Action);
 
+/// <summary>The head-end process dies now and comes back after <paramref name="Downtime"/>: it keeps only what its journal holds.</summary>
+public sealed record HeadEndCrash(TimeSpan Downtime);
+
 /// <summary>Query between runs: the campaign's summary. Answered with <see cref="CampaignSummary"/>.</summary>
 public sealed class GetCampaignSummary
 {
@@ -76,7 +79,9 @@ public sealed class GetCampaignSummary
 }
 
 /// <param name="Quiet">nothing in flight: no meter mid-step, every state change durable, every CIM message answered.</param>
-public sealed record CampaignSummary(string Status, int Wave, int Waves, IReadOnlyDictionary<MeterPhase, int> Phases, string PauseReason, bool Quiet, int CimMessagesSent);
+/// <param name="Restarts">head-end restarts after crashes; <paramref name="DroppedWhileDown"/> frames that reached it while it was down.</param>
+public sealed record CampaignSummary(string Status, int Wave, int Waves, IReadOnlyDictionary<MeterPhase, int> Phases, string PauseReason, bool Quiet, int CimMessagesSent,
+    int Restarts = 0, long DroppedWhileDown = 0);
 
 /// <summary>Query between runs: every meter's state. Answered with a list of <see cref="MeterOutcome"/>.</summary>
 public sealed class GetMeterOutcomes

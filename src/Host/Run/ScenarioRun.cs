@@ -100,7 +100,9 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory)
             // Step 1.3: the head-end starts the campaign; operator actions are scripted at their times.
             simulation.Schedule(CampaignSetup.Lp, SimTime.Zero, StartCampaign.Instance);
             foreach (var action in scenario.OperatorActions) simulation.Schedule(CampaignSetup.Lp, SimTime.From(action.At), new OperatorCommand(action.Action));
-            var lastAction = scenario.OperatorActions.Count == 0 ? SimTime.Zero : SimTime.From(scenario.OperatorActions.Max(a => a.At));
+            foreach (var crash in scenario.HeadEndCrashes) simulation.Schedule(CampaignSetup.Lp, SimTime.From(crash.At), new HeadEndCrash(crash.Downtime));
+            var scripted = scenario.OperatorActions.Select(a => a.At).Concat(scenario.HeadEndCrashes.Select(c => c.At + c.Downtime)).ToList();
+            var lastAction = scripted.Count == 0 ? SimTime.Zero : SimTime.From(scripted.Max());
             var until = SimTime.From(scenario.Until);
 
             long events = 0;

@@ -34,6 +34,7 @@ public sealed record ScenarioSettings
     public required IReadOnlyList<ScheduledAction> OperatorActions { get; init; }
     public string MdmEndpoint { get; init; } = "";
     public IReadOnlyList<long> TracedMeters { get; init; } = [];
+    public IReadOnlyList<(TimeSpan At, TimeSpan Downtime)> HeadEndCrashes { get; init; } = [];
 
     public static ScenarioSettings Read(ScenarioReader r)
     {
@@ -150,6 +151,7 @@ public sealed record ScenarioSettings
             })),
             MdmEndpoint = r.String("mdm.http-endpoint"),
             TracedMeters = r.Doubles("trace.meters").Select(m => (long)m).ToList(),
+            HeadEndCrashes = r.Objects("head-end-crashes", (o, _) => (o.Duration("at"), o.Duration("downtime"))),
         };
     }
 
