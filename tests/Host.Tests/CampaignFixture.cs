@@ -22,16 +22,15 @@ public sealed class CampaignRun : IAsyncDisposable
     private readonly string _database = Path.Combine(Path.GetTempPath(), $"amisim-campaign-{Guid.NewGuid():N}.db");
 
     public CampaignRun(int meters, int collectors, CampaignSettings campaign, MeterFaultProfile? faults = null, long seed = 7, int imageBytes = 32 * 1024,
-        double lossMin = 0.005, double lossMax = 0.03)
+        double lossMin = 0.005, double lossMax = 0.03, TopologySettings? fleet = null, IReadOnlyList<string>? targetModels = null, TargetSelection? targets = null)
     {
-        Topology = TopologyGenerator.Generate(new TopologySettings
+        Topology = TopologyGenerator.Generate((fleet ?? new TopologySettings
         {
-            Meters = meters, Collectors = collectors, LinkLossMin = lossMin, LinkLossMax = lossMax,
             Models = [("AM-100", 1.0)], Firmware = [(new FirmwareVersion(1, 0), 1.0)],
-        }, seed);
+        }) with { Meters = meters, Collectors = collectors, LinkLossMin = lossMin, LinkLossMax = lossMax }, seed);
         var image = new byte[imageBytes];
         new Random(imageBytes).NextBytes(image);
-        Package = ProgramPackage.Sign(ProgramManifest.ForFirmware("FW-2026-02", Target, image, 512), image, Vendor);
+        Package = ProgramPackage.Sign(ProgramManifest.ForFirmware("FW-2026-02", Target, image, 512, targetModels), image, Vendor);
         System = ActorSystem.Create("campaign", ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(JournalConfig.Sqlite(_database)));
         var model = new SimulationModel(new ModelSetup
         {
@@ -40,6 +39,7 @@ public sealed class CampaignRun : IAsyncDisposable
             Package = Package,
             Verifier = new SignatureVerifier([Vendor.ExportSubjectPublicKeyInfo()]),
             Campaign = campaign,
+            Targets = targets ?? new TargetSelection(),
             Faults = faults ?? MeterFaultProfile.None,
         }, seed);
         Simulation = Simulation.Create(System, new KernelSettings { Lookahead = TimeSpan.FromMilliseconds(20), Seed = seed, Partitions = 2 }, model, model);

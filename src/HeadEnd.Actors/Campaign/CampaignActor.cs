@@ -247,6 +247,8 @@ public sealed class CampaignActor : SimActor
 
     private void OnWaveProgress()
     {
+        if (_wave >= _waves.Count && _status == "running" && _meters.Values.All(m => m.Phase.IsFinal()))
+            _status = "completed"; // meters retried after the last wave have finished
         if (_wave < 0 || _wave >= _waves.Count) return;
         var wave = _waves[_wave];
         var finished = wave.Count(m => m.Phase.IsFinal());

@@ -1,0 +1,96 @@
+using AmiSim.HeadEnd.Campaign;
+using AmiSim.Kernel;
+using AmiSim.Meter;
+using AmiSim.Mesh.Topology;
+using AmiSim.Protocol.C1219;
+using Xunit;
+
+namespace AmiSim.Host.Tests;
+
+/// <summary>Each campaign rule pinned on a small fleet.</summary>
+public sealed class CampaignRuleTests
+{
+    [Fact]
+    public async Task Incompatible_and_already_updated_meters_are_skipped_with_a_reason()
+    {
+        var fleet = new TopologySettings { Models = [("AM-100", 0.5), ("AM-200", 0.5)], Firmware = [(new FirmwareVersion(1, 0), 0.7), (new FirmwareVersion(2, 0), 0.3)] };
+        await using var run = new CampaignRun(60, 2, new CampaignSettings { CanaryMeters = 5, MaxAttempts = 6 }, fleet: fleet, targetModels: ["AM-100"]);
+
+        await run.RunAsync();
+
+        var outcomes = (await run.OutcomesAsync()).ToDictionary(o => o.Meter);
+        foreach (var meter in run.Topology.Meters)
+        {
+            var outcome = outcomes[meter.Meter.Value];
+            if (meter.Model != "AM-100") Assert.Equal((MeterPhase.Skipped, "incompatible: model AM-200 is not a target of FW-2026-02"), (outcome.Phase, outcome.Reason));
+            else if (meter.Firmware == CampaignRun.Target) Assert.Equal((MeterPhase.Skipped, "already updated: runs 2.0"), (outcome.Phase, outcome.Reason));
+            else Assert.Equal(MeterPhase.Succeeded, outcome.Phase);
+        }
+        Assert.Contains(outcomes.Values, o => o.Phase == MeterPhase.Succeeded);
+        Assert.Equal(2, outcomes.Values.Where(o => o.Phase == MeterPhase.Skipped).Select(o => o.Reason[..5]).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_target_selection_leaves_other_meters_alone()
+    {
+        await using var run = new CampaignRun(40, 2, new CampaignSettings { CanaryMeters = 4, MaxAttempts = 6 }, targets: new TargetSelection { Collectors = [2] });
+
+        await run.RunAsync();
+
+        var outcomes = await run.OutcomesAsync();
+        Assert.All(outcomes, o => Assert.Equal((2, MeterPhase.Succeeded), (o.Collector, o.Phase)));
+        Assert.Equal(run.Topology.Cell(2).Count, outcomes.Count);
+        foreach (var meter in run.Topology.Cell(1)) Assert.Equal(new FirmwareVersion(1, 0), (await run.BoardAsync(meter.Meter)).Firmware);
+    }
+
+    [Fact]
+    public async Task A_wave_below_the_success_threshold_pauses_before_the_next()
+    {
+        await using var run = new CampaignRun(50, 2, new CampaignSettings { CanaryMeters = 10, SuccessThreshold = 0.95, ErrorThresholdShare = 1.0, MaxAttempts = 6 },
+            new MeterFaultProfile { ActivationFailure = 0.4 });
+
+        await run.RunAsync();
+
+        var summary = await run.SummaryAsync();
+        Assert.Equal("paused", summary.Status);
+        Assert.StartsWith("success threshold", summary.PauseReason);
+        var outcomes = await run.OutcomesAsync();
+        Assert.All(outcomes.Where(o => o.Wave == 0), o => Assert.True(o.Phase is MeterPhase.Succeeded or MeterPhase.Failed));
+        Assert.All(outcomes.Where(o => o.Wave > 0), o => Assert.Equal(MeterPhase.Pending, o.Phase));
+    }
+
+    [Fact]
+    public async Task Cancel_stops_every_meter_not_yet_activating()
+    {
+        await using var run = new CampaignRun(60, 2, new CampaignSettings { CanaryMeters = 6, MaxAttempts = 6 });
+        run.Simulation.Schedule(CampaignSetup.Lp, SimTime.FromSeconds(1800), new OperatorCommand(OperatorAction.Cancel));
+
+        await run.RunAsync();
+
+        var summary = await run.SummaryAsync();
+        var outcomes = await run.OutcomesAsync();
+        Assert.Equal("canceled", summary.Status);
+        Assert.Contains(outcomes, o => o.Phase == MeterPhase.Canceled);
+        Assert.All(outcomes, o => Assert.True(o.Phase.IsFinal(), $"meter {o.Meter} left {o.Phase}"));
+        foreach (var canceled in outcomes.Where(o => o.Phase == MeterPhase.Canceled).Take(10))
+            Assert.Equal(new FirmwareVersion(1, 0), (await run.BoardAsync(new AmiSim.Protocol.Network.MeterId(canceled.Meter))).Firmware);
+    }
+
+    [Fact]
+    public async Task Retry_failed_gives_the_failed_meters_another_attempt()
+    {
+        await using var run = new CampaignRun(40, 2, new CampaignSettings { CanaryMeters = 4, SuccessThreshold = 0, ErrorThresholdShare = 1.0, MaxAttempts = 6 },
+            new MeterFaultProfile { ActivationFailure = 0.3 });
+        await run.RunAsync(days: 2);
+        var failedBefore = (await run.OutcomesAsync()).Where(o => o.Phase == MeterPhase.Failed).Select(o => o.Meter).ToList();
+        Assert.NotEmpty(failedBefore);
+
+        run.Simulation.Schedule(CampaignSetup.Lp, run.Simulation.Now + TimeSpan.FromHours(1), new OperatorCommand(OperatorAction.RetryFailed));
+        await run.RunAsync(days: 6);
+
+        var after = (await run.OutcomesAsync()).ToDictionary(o => o.Meter);
+        Assert.Contains(failedBefore, m => after[m].Phase == MeterPhase.Succeeded);
+        Assert.All(failedBefore, m => Assert.True(after[m].Attempts > 3));
+        Assert.Equal("completed", (await run.SummaryAsync()).Status);
+    }
+}
