@@ -22,7 +22,8 @@ public sealed class CampaignRun : IAsyncDisposable
     private readonly string _database = Path.Combine(Path.GetTempPath(), $"amisim-campaign-{Guid.NewGuid():N}.db");
 
     public CampaignRun(int meters, int collectors, CampaignSettings campaign, MeterFaultProfile? faults = null, long seed = 7, int imageBytes = 32 * 1024,
-        double lossMin = 0.005, double lossMax = 0.03, TopologySettings? fleet = null, IReadOnlyList<string>? targetModels = null, TargetSelection? targets = null)
+        double lossMin = 0.005, double lossMax = 0.03, TopologySettings? fleet = null, IReadOnlyList<string>? targetModels = null, TargetSelection? targets = null,
+        Akka.Configuration.Config? journal = null)
     {
         Topology = TopologyGenerator.Generate((fleet ?? new TopologySettings
         {
@@ -31,7 +32,7 @@ public sealed class CampaignRun : IAsyncDisposable
         var image = new byte[imageBytes];
         new Random(imageBytes).NextBytes(image);
         Package = ProgramPackage.Sign(ProgramManifest.ForFirmware("FW-2026-02", Target, image, 512, targetModels), image, Vendor);
-        System = ActorSystem.Create("campaign", ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(JournalConfig.Sqlite(_database)));
+        System = ActorSystem.Create("campaign", ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(journal ?? JournalConfig.Sqlite(_database)));
         var model = new SimulationModel(new ModelSetup
         {
             Topology = Topology,

@@ -1,0 +1,42 @@
+using AmiSim.HeadEnd.Campaign;
+using AmiSim.HeadEnd.Persistence;
+using AmiSim.HeadEnd.Tests;
+using Npgsql;
+using Xunit;
+
+namespace AmiSim.Host.Tests;
+
+[CollectionDefinition("postgres-campaign")]
+public sealed class PostgresCampaignCollection : ICollectionFixture<PostgresServer>;
+
+/// <summary>The campaign's journal on a real PostgreSQL 15: a crash and recovery end as on SQLite.</summary>
+[Collection("postgres-campaign")]
+public sealed class PostgresCampaignTests(PostgresServer server)
+{
+    [Fact]
+    public async Task A_head_end_crash_recovers_from_a_PostgreSQL_journal()
+    {
+        var database = $"campaign{Guid.NewGuid():N}"[..20];
+        await using (var connection = new NpgsqlConnection(server.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        var journal = JournalConfig.PostgreSql(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = database }.ConnectionString);
+        var settings = new CampaignSettings { CanaryMeters = 6, MaxAttempts = 8 };
+
+        IReadOnlyList<MeterOutcome> expected;
+        await using (var clean = new CampaignRun(40, 2, settings))
+        {
+            await clean.RunAsync();
+            expected = await clean.OutcomesAsync();
+        }
+        await using var run = new CampaignRun(40, 2, settings, journal: journal);
+        run.Simulation.Schedule(CampaignSetup.Lp, AmiSim.Kernel.SimTime.FromSeconds(3600), new HeadEndCrash(TimeSpan.FromMinutes(40)));
+        await run.RunAsync();
+
+        Assert.Equal(1, (await run.SummaryAsync()).Restarts);
+        Assert.Equal(expected.Select(o => (o.Meter, o.Phase, o.FirmwareAfter)), (await run.OutcomesAsync()).Select(o => (o.Meter, o.Phase, o.FirmwareAfter)));
+    }
+}
