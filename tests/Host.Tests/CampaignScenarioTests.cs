@@ -92,7 +92,8 @@ public sealed class HeadEndCrashTests
 {
     private static async Task<(IReadOnlyList<MeterOutcome> Outcomes, IReadOnlyList<AmiSim.HeadEnd.Mdm.MdmQueries.MeterView> Mdm, string[] Boards, CampaignSummary Summary)> Run(params double[] crashHours)
     {
-        await using var run = new CampaignRun(60, 2, new CampaignSettings { CanaryMeters = 6, MaxAttempts = 8 }, new AmiSim.Meter.MeterFaultProfile { ActivationFailure = 0.05 });
+        // Snapshots every 7 flushes, so that recovery starts from a snapshot and replays the flushes after it.
+        await using var run = new CampaignRun(60, 2, new CampaignSettings { CanaryMeters = 6, MaxAttempts = 8, SnapshotEvery = 7 }, new AmiSim.Meter.MeterFaultProfile { ActivationFailure = 0.05 });
         foreach (var hour in crashHours)
             run.Simulation.Schedule(CampaignSetup.Lp, AmiSim.Kernel.SimTime.FromSeconds(hour * 3600), new HeadEndCrash(TimeSpan.FromMinutes(40)));
         await run.RunAsync();

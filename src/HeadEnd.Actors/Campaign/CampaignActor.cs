@@ -77,7 +77,7 @@ public sealed class CampaignActor : SimActor
 
     protected override void OnStart()
     {
-        _journal = Context.ActorOf(CampaignJournal.Props(Membership, _setup.CampaignId), "journal");
+        _journal = Context.ActorOf(CampaignJournal.Props(Membership, _setup.CampaignId, _settings.SnapshotEvery), "journal");
         SendDirect(_journal, CampaignJournal.GetRecovered.Instance);
     }
 
@@ -149,11 +149,11 @@ public sealed class CampaignActor : SimActor
         switch (message)
         {
             case CampaignJournal.Recovered recovered when _incarnation == 0:
-                if (recovered.Batches.Count > 0)
-                    throw new InvalidOperationException($"campaign {_setup.CampaignId} has a journal already ({recovered.Batches.Count} batches): use a new run folder");
+                if (recovered.State is { } existing)
+                    throw new InvalidOperationException($"campaign {_setup.CampaignId} has a journal already ({existing.Flushes} flushes): use a new run folder");
                 break;
             case CampaignJournal.Recovered recovered:
-                Restore(recovered.Batches);
+                Restore(recovered.State);
                 break;
             case CampaignFlushed flushed when ReferenceEquals(flushed, _flushing):
                 AfterFlush();
@@ -343,21 +343,20 @@ public sealed class CampaignActor : SimActor
     private void Restart()
     {
         _down = false;
-        _journal = Context.ActorOf(CampaignJournal.Props(Membership, _setup.CampaignId), $"journal-{_incarnation}");
+        _journal = Context.ActorOf(CampaignJournal.Props(Membership, _setup.CampaignId, _settings.SnapshotEvery), $"journal-{_incarnation}");
         SendDirect(_journal, CampaignJournal.GetRecovered.Instance);
     }
 
     /// <summary>Rebuilds the campaign from its journal, then asks every meter still in flight where it got to.</summary>
-    private void Restore(IReadOnlyList<CampaignFlushed> batches)
+    private void Restore(DurableCampaignState? durable)
     {
         _status = "created";
         Plan();
-        if (batches.Count == 0)
+        if (durable is null)
         {
             NextWave(); // nothing was durable yet: the campaign starts over
             return;
         }
-        var durable = DurableCampaignState.From(batches);
         foreach (var meter in _meters.Values.Concat(_skipped))
         {
             if (!durable.Meters.TryGetValue(meter.Meter.Value, out var transition)) continue;
@@ -368,10 +367,9 @@ public sealed class CampaignActor : SimActor
             if (transition.Phase.IsFinal()) meter.FinishedMicros = transition.AtMicros;
         }
         _unflushed.Clear();
-        var last = batches[^1];
-        _status = last.Status;
+        _status = durable.Status;
         _flushedStatus = _status;
-        _wave = Math.Max(0, last.Wave);
+        _wave = Math.Max(0, durable.Wave - 1);
         // Outcomes the MDM may not have acknowledged are reported again; it records each event once.
         _reportable.AddRange(_meters.Values.Where(m => m.Phase is MeterPhase.Succeeded or MeterPhase.Failed or MeterPhase.TimedOut).OrderBy(m => m.Meter));
         if (_reportable.Count > 0) StartTimer(MdmBatchTimer, _settings.MdmBatchInterval, ReportDue.Instance);

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Persistence;
 using AmiSim.Kernel;
 
 namespace AmiSim.HeadEnd.Campaign;
@@ -7,17 +8,32 @@ namespace AmiSim.HeadEnd.Campaign;
 public sealed class CampaignJournal : PersistentLpMemberActor
 {
     private readonly string _campaignId;
-    private readonly List<CampaignFlushed> _recovered = [];
+    private readonly int _snapshotEvery;
+    private DurableCampaign _state = new();
 
-    public CampaignJournal(LpMembership membership, string campaignId) : base(membership) => _campaignId = campaignId;
+    /// <param name="snapshotEvery">flushes between snapshots: recovery replays at most this many batches after the latest snapshot.</param>
+    public CampaignJournal(LpMembership membership, string campaignId, int snapshotEvery) : base(membership)
+    {
+        _campaignId = campaignId;
+        _snapshotEvery = snapshotEvery;
+    }
 
-    public static Props Props(LpMembership membership, string campaignId) => Akka.Actor.Props.Create(() => new CampaignJournal(membership, campaignId));
+    public static Props Props(LpMembership membership, string campaignId, int snapshotEvery) =>
+        Akka.Actor.Props.Create(() => new CampaignJournal(membership, campaignId, snapshotEvery));
 
     public override string PersistenceId => $"amisim-campaign-{_campaignId}";
 
     protected override void OnRecovered(object @event)
     {
-        if (@event is CampaignFlushed flushed) _recovered.Add(flushed);
+        switch (@event)
+        {
+            case SnapshotOffer { Snapshot: CampaignSnapshot snapshot }:
+                _state = DurableCampaign.From(snapshot);
+                break;
+            case CampaignFlushed flushed:
+                _state.Apply(flushed);
+                break;
+        }
     }
 
     protected override void OnDirect(object message)
@@ -25,15 +41,24 @@ public sealed class CampaignJournal : PersistentLpMemberActor
         switch (message)
         {
             case GetRecovered:
-                Reply(new Recovered(_recovered.ToList()));
-                _recovered.Clear();
+                Reply(new Recovered(_state.Flushes == 0 ? null : _state.ToState()));
                 break;
             case CampaignFlushed flushed:
-                Persist(flushed, Reply);
+                Persist(flushed, written =>
+                {
+                    _state.Apply(written);
+                    if (_state.Flushes % _snapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
+                    Reply(written);
+                });
                 break;
             default:
                 throw new InvalidOperationException($"the campaign journal does not understand {message}");
         }
+    }
+
+    protected override void OnOtherCommand(object message)
+    {
+        if (message is not (SaveSnapshotSuccess or SaveSnapshotFailure)) base.OnOtherCommand(message);
     }
 
     internal sealed class GetRecovered
@@ -43,5 +68,6 @@ public sealed class CampaignJournal : PersistentLpMemberActor
         private GetRecovered() { }
     }
 
-    internal sealed record Recovered(IReadOnlyList<CampaignFlushed> Batches);
+    /// <summary>The durable state, or null when the journal holds nothing.</summary>
+    internal sealed record Recovered(DurableCampaignState? State);
 }

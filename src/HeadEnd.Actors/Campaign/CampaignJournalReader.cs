@@ -23,7 +23,11 @@ public sealed class JournalReader(string persistenceId, IActorRef requester) : U
             requester.Tell(new JournalRead(persistenceId, _events.ToList()));
             Context.Stop(Self);
         }
-        else if (message is not SnapshotOffer)
+        else if (message is SnapshotOffer offer)
+        {
+            _events.Add(offer.Snapshot); // the state up to the snapshot; the events after it follow
+        }
+        else
         {
             _events.Add(message);
         }
@@ -45,19 +49,47 @@ public sealed record DurableCampaignState(string Status, int Wave, int Flushes, 
 {
     public static DurableCampaignState From(IEnumerable<object> events)
     {
-        var meters = new SortedDictionary<long, MeterTransition>();
-        var status = "not started";
-        var wave = 0;
-        var flushes = 0;
-        foreach (var flushed in events.OfType<CampaignFlushed>())
+        var state = new DurableCampaign();
+        foreach (var e in events)
         {
-            flushes++;
-            status = flushed.Status;
-            wave = flushed.Wave + 1;
-            foreach (var transition in flushed.Transitions) meters[transition.Meter] = transition;
+            if (e is CampaignSnapshot snapshot) state = DurableCampaign.From(snapshot);
+            else if (e is CampaignFlushed flushed) state.Apply(flushed);
         }
-        return new DurableCampaignState(status, wave, flushes, meters);
+        return state.ToState();
     }
+}
+
+/// <summary>A snapshot of a campaign's journal: what <see cref="DurableCampaignState"/> holds, so recovery need not replay every flush.</summary>
+public sealed record CampaignSnapshot(string Status, int Wave, int Flushes, IReadOnlyList<MeterTransition> Meters);
+
+/// <summary>Folds flushes into the campaign's durable state, as the journal replays or writes them.</summary>
+public sealed class DurableCampaign
+{
+    private readonly SortedDictionary<long, MeterTransition> _meters = new();
+    private string _status = "not started";
+    private int _wave;
+    private int _flushes;
+
+    public int Flushes => _flushes;
+
+    public void Apply(CampaignFlushed flushed)
+    {
+        _flushes++;
+        _status = flushed.Status;
+        _wave = flushed.Wave + 1;
+        foreach (var transition in flushed.Transitions) _meters[transition.Meter] = transition;
+    }
+
+    public static DurableCampaign From(CampaignSnapshot snapshot)
+    {
+        var state = new DurableCampaign { _status = snapshot.Status, _wave = snapshot.Wave, _flushes = snapshot.Flushes };
+        foreach (var meter in snapshot.Meters) state._meters[meter.Meter] = meter;
+        return state;
+    }
+
+    public CampaignSnapshot ToSnapshot() => new(_status, _wave, _flushes, _meters.Values.ToList());
+
+    public DurableCampaignState ToState() => new(_status, _wave, _flushes, new SortedDictionary<long, MeterTransition>(_meters));
 }
 
 /// <summary>What the MDM's journal holds: how many messages and which firmware each recorded meter ended on.</summary>

@@ -61,6 +61,9 @@ public sealed record CampaignSettings
     /// <summary>Virtual time between durability flushes of campaign state.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Durability flushes between journal snapshots (recovery replays at most this many after the latest).</summary>
+    public int SnapshotEvery { get; init; } = 500;
+
     /// <summary>Meters per CIM message to the MDM.</summary>
     public int MdmBatchSize { get; init; } = 500;
 
