@@ -23,7 +23,7 @@ public sealed class CampaignRun : IAsyncDisposable
 
     public CampaignRun(int meters, int collectors, CampaignSettings campaign, MeterFaultProfile? faults = null, long seed = 7, int imageBytes = 32 * 1024,
         double lossMin = 0.005, double lossMax = 0.03, TopologySettings? fleet = null, IReadOnlyList<string>? targetModels = null, TargetSelection? targets = null,
-        Akka.Configuration.Config? journal = null)
+        Akka.Configuration.Config? journal = null, IReadOnlyList<(SimTime Start, SimTime End)>? mdmOutages = null)
     {
         Topology = TopologyGenerator.Generate((fleet ?? new TopologySettings
         {
@@ -42,6 +42,7 @@ public sealed class CampaignRun : IAsyncDisposable
             Campaign = campaign,
             Targets = targets ?? new TargetSelection(),
             Faults = faults ?? MeterFaultProfile.None,
+            MdmOutages = mdmOutages ?? [],
         }, seed);
         Simulation = Simulation.Create(System, new KernelSettings { Lookahead = TimeSpan.FromMilliseconds(20), Seed = seed, Partitions = 2 }, model, model);
         Simulation.Schedule(CampaignSetup.Lp, SimTime.Zero, StartCampaign.Instance);

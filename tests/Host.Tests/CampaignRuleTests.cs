@@ -94,3 +94,29 @@ public sealed class CampaignRuleTests
         Assert.Equal("completed", (await run.SummaryAsync()).Status);
     }
 }
+
+/// <summary>The head-end's CIM delivery to the MDM.</summary>
+public sealed class MdmDeliveryTests
+{
+    [Fact]
+    public async Task CIM_messages_are_sent_again_until_the_MDM_answers_and_recorded_once()
+    {
+        // The MDM is unreachable for the campaign's first six hours: every message sent then is lost.
+        await using var run = new CampaignRun(40, 2, new CampaignSettings { CanaryMeters = 4, MaxAttempts = 6 },
+            mdmOutages: [(SimTime.Zero, SimTime.FromSeconds(6 * 3600))]);
+
+        await run.RunAsync();
+
+        var summary = await run.SummaryAsync();
+        Assert.True(summary.CimResent > 0, "messages lost during the outage must be sent again");
+        Assert.True(summary.Quiet);
+        var mdm = await run.MdmAsync();
+        var outcomes = await run.OutcomesAsync();
+        Assert.All(outcomes.Where(o => o.Phase == MeterPhase.Succeeded), o =>
+        {
+            var view = mdm.Single(m => m.Mrid == $"MTR{o.Meter:D10}");
+            Assert.Equal("2.0", view.Firmware);
+            Assert.Single(view.History, h => h.Kind == AmiSim.Protocol.Cim.EndDeviceEventTypes.FirmwareUpgradeCompleted);
+        });
+    }
+}

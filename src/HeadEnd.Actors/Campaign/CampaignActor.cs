@@ -60,6 +60,8 @@ public sealed class CampaignActor : SimActor
     private int _incarnation;
     private bool _down;
     private long _droppedWhileDown;
+    private long _cimRejected;
+    private long _cimResent;
 
     public CampaignActor(CampaignSetup setup)
     {
@@ -172,7 +174,7 @@ public sealed class CampaignActor : SimActor
                 var quiet = _meters.Values.All(m => m.Phase.IsFinal() || m.Phase == MeterPhase.Pending && _status != "running")
                             && !FlushDue && _flushing is null && _unacknowledgedCim.Count == 0
                             && _finishedUnreported.Count == 0 && _reportable.Count == 0;
-                Sender.Tell(new CampaignSummary(_status, Math.Max(0, _wave) + 1, _waves.Count, phases, _pauseReason, quiet, (int)_cimSequence, _incarnation, _droppedWhileDown));
+                Sender.Tell(new CampaignSummary(_status, Math.Max(0, _wave) + 1, _waves.Count, phases, _pauseReason, quiet, (int)_cimSequence, _incarnation, _droppedWhileDown, _cimResent, _cimRejected));
                 break;
             case GetMeterOutcomes:
                 Sender.Tell(_meters.Values.Concat(_skipped).OrderBy(m => m.Meter)
@@ -937,14 +939,21 @@ public sealed class CampaignActor : SimActor
 
     private void OnMdmReply(CimDelivery reply)
     {
-        if (CimXml.Parse(reply.Xml) is ResponseMessage { Header.CorrelationId: { } correlation } response && response.Reply.Result != ReplyResult.FAILED)
-            _unacknowledgedCim.Remove(correlation);
+        if (CimXml.Parse(reply.Xml) is ResponseMessage { Header.CorrelationId: { } correlation } response && _unacknowledgedCim.Remove(correlation))
+        {
+            if (response.Reply.Result == ReplyResult.FAILED)
+                _cimRejected++; // the MDM refused the message itself: sending it again would not help
+        }
         if (_unacknowledgedCim.Count == 0) CancelTimer(MdmTimer);
     }
 
     private void ResendCim()
     {
-        foreach (var xml in _unacknowledgedCim.Values) Send(_setup.Mdm, Lookahead, new CimDelivery(xml));
+        foreach (var xml in _unacknowledgedCim.Values)
+        {
+            _cimResent++;
+            Send(_setup.Mdm, Lookahead, new CimDelivery(xml));
+        }
         if (_unacknowledgedCim.Count > 0) StartTimer(MdmTimer, _settings.MdmRetry, MdmRetry.Instance);
     }
 

@@ -5,7 +5,8 @@ using AmiSim.Protocol.Cim;
 namespace AmiSim.HeadEnd.Mdm;
 
 /// <summary>The MDM's fleet at the start: each meter's mRID and firmware.</summary>
-public sealed record MdmSetup(IReadOnlyList<(string Mrid, string Firmware)> Fleet)
+/// <param name="Unreachable">virtual-time windows [start, end) in which the MDM is down: messages sent to it are lost.</param>
+public sealed record MdmSetup(IReadOnlyList<(string Mrid, string Firmware)> Fleet, IReadOnlyList<(SimTime Start, SimTime End)>? Unreachable = null)
 {
     public static readonly LpId Lp = new(LpKind.Mdm, 0);
 }
@@ -60,6 +61,7 @@ public sealed class MdmActor : SimActor
     protected override void OnEvent(object payload)
     {
         if (payload is not CimDelivery delivery) throw new InvalidOperationException($"the MDM receives CIM XML, not {payload}");
+        if (_setup.Unreachable?.Any(w => Now >= w.Start && Now < w.End) == true) return; // down: the message is lost, the head-end will send it again
         var decision = State.Decide(delivery.Xml, Now.ToUtc(EpochUtc));
         if (decision.Recorded is { } recorded)
         {

@@ -39,6 +39,9 @@ public sealed record ModelSetup
 
     /// <summary>Delay of a NIC handing a frame to its mesh: the kernel's lookahead (at most a hop's latency).</summary>
     public TimeSpan AccessDelay { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Windows in which the MDM is unreachable.</summary>
+    public IReadOnlyList<(SimTime Start, SimTime End)> MdmOutages { get; init; } = [];
 }
 
 /// <summary>
@@ -69,7 +72,7 @@ public sealed class SimulationModel : ILpFactory, IPlacement
         }).ToList();
         _campaign = CampaignActor.Props(new CampaignSetup(setup.CampaignId, setup.Package, fleet, profiles, setup.Campaign, setup.Targets,
             setup.Radio.PhyBitsPerSecond, setup.Radio.HopLatency, MdmSetup.Lp, setup.Outbox));
-        _mdm = MdmActor.Props(new MdmSetup(topology.Meters.Select(m => (m.Meter.Identification, m.Firmware.ToString())).ToList()));
+        _mdm = MdmActor.Props(new MdmSetup(topology.Meters.Select(m => (m.Meter.Identification, m.Firmware.ToString())).ToList(), setup.MdmOutages));
     }
 
     public Props PropsFor(LpId id) => id.Kind switch
