@@ -77,7 +77,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLineInterpolated($"campaign {result.Summary.Status}{(result.Summary.PauseReason.Length > 0 ? $" ({result.Summary.PauseReason})" : "")}; last meter finished at virtual {result.End}");
             AnsiConsole.MarkupLineInterpolated($"MDM: {report["mdm"]!["metersOnProgramVersion"]} meters on {result.Manifest.Version}; {result.CimMessages} CIM messages");
-            AnsiConsole.MarkupLineInterpolated($"{result.Events:N0} events in {result.Wall.TotalSeconds:0.0} s wall; peak {result.PeakWorkingSetBytes / (1 << 20):N0} MiB");
+            AnsiConsole.MarkupLineInterpolated($"{result.Events:N0} events in {result.Windows:N0} windows, {result.Wall.TotalSeconds:0.0} s wall; peak {result.PeakWorkingSetBytes / (1 << 20):N0} MiB");
             AnsiConsole.MarkupLineInterpolated($"result digest {report["resultDigest"]!.GetValue<string>()}");
             AnsiConsole.MarkupLineInterpolated($"run folder: {Path.GetFullPath(runDir)}");
             return 0;

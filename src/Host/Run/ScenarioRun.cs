@@ -29,6 +29,7 @@ public sealed record RunResult(
     IReadOnlyList<MdmQueries.MeterView> Mdm,
     SimTime End,
     long Events,
+    long Windows,
     TimeSpan Wall,
     long PeakWorkingSetBytes,
     int CimMessages);
@@ -106,6 +107,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory)
             var until = SimTime.From(scenario.Until);
 
             long events = 0;
+            long windows = 0;
             async Task<RunCompleted> RunToEnd(SimTime limit)
             {
                 RunCompleted last;
@@ -114,6 +116,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory)
                     var next = SimTime.Min(limit, new SimTime(simulation.Now.Micros + SimTime.ToMicros(Step)));
                     last = await simulation.RunAsync(next, cancellation);
                     events += last.EventsHandled;
+                    windows += last.Windows;
                     if (last.Reason != "time limit") break;
                     var summary = await AskCampaign<CampaignSummary>(simulation, GetCampaignSummary.Instance);
                     if (summary.Quiet && summary.Status != "running" && simulation.Now > lastAction) break; // scripted actions still to come keep the run going
@@ -136,7 +139,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory)
                     $"{SimTime.Zero,-18} 1.2   [head-end] loaded the package: trusted signature, content matches the signed digests",
                 ]);
             using var process = Process.GetCurrentProcess();
-            return new RunResult(scenario, topology, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, wall.Elapsed, process.PeakWorkingSet64, outbox.Written);
+            return new RunResult(scenario, topology, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, windows, wall.Elapsed, process.PeakWorkingSet64, outbox.Written);
         }
         finally
         {
