@@ -30,6 +30,14 @@ public sealed class KernelPartition : UntypedActor
     private IReadOnlyList<IActorRef> _peers = Array.Empty<IActorRef>();
     private IActorRef _coordinator = ActorRefs.Nobody;
     private long _window = -1;
+    /// <summary>Longest wall time a partition runs windows on its own before it reports.</summary>
+    private static readonly TimeSpan EpochSlice = TimeSpan.FromMilliseconds(50);
+
+    private readonly System.Diagnostics.Stopwatch _epochClock = new();
+    private SimTime _bound;
+    private SimTime _reached;
+    private long _epochWindows;
+    private long _epochHandled;
     private SimEvent[] _windowEvents = new SimEvent[1024];
     private int _windowCount;
     private bool _executing;
@@ -98,11 +106,23 @@ public sealed class KernelPartition : UntypedActor
     {
         if (_failed) return;
         _window = start.Window;
-        _executing = true;
+        _bound = start.Bound;
         _runtime.ClearStop();
+        _epochWindows = 0;
+        _epochHandled = 0;
+        _epochClock.Restart();
+        RunWindow(start.End);
+    }
+
+    /// <summary>One window of the epoch: releases the events due before <paramref name="end"/> to their LPs.</summary>
+    private void RunWindow(SimTime end)
+    {
+        _executing = true;
+        _epochWindows++;
+        if (end > _reached) _reached = end;
         try
         {
-            Release(start.End);
+            Release(end);
         }
         catch (Exception error)
         {
@@ -150,14 +170,22 @@ public sealed class KernelPartition : UntypedActor
     {
         _executing = false;
         _released.Clear();
-        long handled = 0;
         foreach (var output in _runtime.Outputs)
         {
-            handled += output.Handled;
+            _epochHandled += output.Handled;
             output.Handled = 0;
             var events = output.Events;
             for (var i = 0; i < events.Count; i++) Route(events[i]);
             events.Clear();
+        }
+
+        // Go on with the next window while nothing another partition sends can be due before it, and for
+        // a short wall-time slice at most, so that progress and stall reports keep coming.
+        var next = NextTime();
+        if (!_runtime.StopRequested && next < _bound && _epochClock.Elapsed < EpochSlice)
+        {
+            RunWindow(new SimTime(Math.Min(next.Micros + _settings.LookaheadMicros, _bound.Micros)));
+            return;
         }
 
         var sentTo = new int[_partitionCount];
@@ -172,14 +200,22 @@ public sealed class KernelPartition : UntypedActor
             batch.Clear();
         }
         var received = _receivedWindow == _window ? _received : 0;
-        _coordinator.Tell(new WindowExecuted(_window, _index, sentTo, received, NextTime(), handled, _runtime.StopRequested));
+        _coordinator.Tell(new WindowExecuted(_window, _index, sentTo, received, next, _epochHandled, _runtime.StopRequested, _epochWindows, _reached));
     }
 
     private void Route(in SimEvent evt)
     {
         var partition = _partitionCount == 1 ? 0 : _placement.PartitionOf(evt.Target, _partitionCount);
-        if (partition == _index) _calendar.Add(evt);
-        else _outgoing[partition].Add(evt);
+        if (partition == _index)
+        {
+            _calendar.Add(evt);
+            return;
+        }
+        _outgoing[partition].Add(evt);
+        // An answer to this event can come back no sooner than one lookahead after it lands: this epoch
+        // must stop there, whatever the other partitions' pending events allowed.
+        var earliestAnswer = new SimTime(evt.Time.Micros + _settings.LookaheadMicros);
+        if (earliestAnswer < _bound) _bound = earliestAnswer;
     }
 
     private void Receive(RemoteEvents remote)

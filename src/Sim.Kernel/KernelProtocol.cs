@@ -7,14 +7,16 @@ namespace AmiSim.Kernel;
 /// these messages (no shared memory), so partitions may live on other nodes.
 /// </summary>
 /// <remarks>
-/// One window, as the coordinator sees it:
+/// One epoch, as the coordinator sees it:
 /// <list type="number">
-/// <item><see cref="StartWindow"/> to every partition;</item>
-/// <item>each partition releases its events due before the window's end, waits for its LPs, sends
-///   events for other partitions as <see cref="RemoteEvents"/> and answers <see cref="WindowExecuted"/>
-///   with how many it sent to each partition and received so far;</item>
-/// <item>when every partition has received all that was sent to it, the earliest pending event
-///   anywhere starts the next window; otherwise <see cref="SyncWindow"/> asks the partitions still
+/// <item><see cref="StartWindow"/> to every partition, each with its own bound: the earliest time
+///   another partition could send it anything;</item>
+/// <item>each partition runs windows (releases its events due before a window's end, waits for its
+///   LPs) until its next event reaches the bound (or one lookahead after an event it sent to another
+///   partition), sends events for other partitions as <see cref="RemoteEvents"/> and answers
+///   <see cref="WindowExecuted"/> with how many it sent to each partition and received so far;</item>
+/// <item>when every partition has received all that was sent to it, the next epoch starts from the
+///   partitions' earliest events; otherwise <see cref="SyncWindow"/> asks the partitions still
 ///   waiting to answer <see cref="WindowSynced"/> once their events arrived.</item>
 /// </list>
 /// </remarks>
@@ -28,14 +30,22 @@ public static class KernelProtocol
 
     public sealed record EventsInjected(int Count);
 
-    public sealed record StartWindow(long Window, SimTime Start, SimTime End);
+    /// <summary>
+    /// Run windows from <paramref name="Start"/> (the first one ends at <paramref name="End"/>) until the
+    /// partition's next event is at or after <paramref name="Bound"/>: no other partition can send it
+    /// anything earlier than that, so it may run several windows before it reports (an epoch).
+    /// </summary>
+    public sealed record StartWindow(long Window, SimTime Start, SimTime End, SimTime Bound);
 
     public sealed record RemoteEvents(long Window, int FromPartition, IReadOnlyList<SimEvent> Events);
 
     /// <param name="SentTo">events sent to each partition during the window (index = partition).</param>
     /// <param name="Received">events received from other partitions for this window so far.</param>
     /// <param name="Next">the earliest event this partition holds now.</param>
-    public sealed record WindowExecuted(long Window, int Partition, IReadOnlyList<int> SentTo, int Received, SimTime Next, long Handled, bool StopRequested);
+    /// <param name="Windows">windows the partition ran in this epoch.</param>
+    /// <param name="Reached">virtual time up to which it handled every event.</param>
+    public sealed record WindowExecuted(long Window, int Partition, IReadOnlyList<int> SentTo, int Received, SimTime Next, long Handled, bool StopRequested,
+        long Windows, SimTime Reached);
 
     public sealed record SyncWindow(long Window, int Expected);
 

@@ -28,6 +28,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
     private long _window;
     private long _events;
     private long _windows;
+    private long _epochWindows;
+    private SimTime _reached;
 
     // The open window's barrier.
     private int _executedCount;
@@ -121,6 +123,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
     private void OnExecuted(WindowExecuted executed)
     {
         _events += executed.Handled;
+        _epochWindows = Math.Max(_epochWindows, executed.Windows);
+        if (executed.Reached > _reached) _reached = executed.Reached;
         _received[executed.Partition] = executed.Received;
         _next[executed.Partition] = executed.Next;
         _stopRequested |= executed.StopRequested;
@@ -143,22 +147,32 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
         var next = SimTime.Never;
         foreach (var t in _next) next = SimTime.Min(next, t);
 
+        _windows += _epochWindows;
+        _epochWindows = 0;
+        if (_reached > _now) _now = _reached;
         if (_stopRequested) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "stop requested")); return; }
         if (next.IsNever) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "idle")); return; }
         if (next >= _until) { _now = _until; Finish(new RunCompleted(_until, _events, _windows, _wall.Elapsed, "time limit")); return; }
 
         _window++;
-        _windows++;
         Array.Clear(_expected);
         Array.Clear(_received);
         _executedCount = 0;
         _stallReported = false;
         _windowOpen.Restart();
-        var end = new SimTime(Math.Min(next.Micros + _lookahead, _until.Micros));
-        _now = end;
         _windowStart = next;
-        var start = new StartWindow(_window, next, end);
-        foreach (var partition in _partitions) partition.Tell(start);
+        // Each partition may run on its own until the earliest time another partition could send it
+        // something: the earliest event of any other partition plus the lookahead.
+        for (var p = 0; p < _partitions.Count; p++)
+        {
+            var others = SimTime.Never;
+            for (var q = 0; q < _partitions.Count; q++)
+                if (q != p) others = SimTime.Min(others, _next[q]);
+            var bound = others.IsNever ? _until : SimTime.Min(_until, new SimTime(others.Micros + _lookahead));
+            var start = _next[p];
+            var end = start.IsNever ? bound : SimTime.Min(bound, new SimTime(start.Micros + _lookahead));
+            _partitions[p].Tell(new StartWindow(_window, start, end, bound));
+        }
     }
 
     private void Finish(object result)
