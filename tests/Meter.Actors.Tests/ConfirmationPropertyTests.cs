@@ -21,9 +21,7 @@ public sealed class ConfirmationPropertyTests : TestKit
             var (outages, ackLoss, seed) = t;
             var bed = new MeterTestBed(Sys, 1, setup => setup with { Outages = outages }, seed, name: $"run{Interlocked.Increment(ref _runs)}") { AckLoss = ackLoss };
             var package = MeterTestBed.Firmware(new FirmwareVersion(2, 0));
-            bed.Transmit(1, SimTime.Zero, bed.Initiate(1, package));
-            bed.Transmit(1, SimTime.FromSeconds(1), MeterTestBed.Chunk(package, 0, 8));
-            bed.Transmit(1, SimTime.FromSeconds(2), bed.VerifyAndActivate(1));
+            bed.ProgramMeter(package);
             // Outages may hide the commands themselves; only runs whose commands got through must confirm.
             bed.Simulation.RunAsync(SimTime.From(TimeSpan.FromDays(5))).GetAwaiter().GetResult();
 

@@ -164,9 +164,7 @@ public sealed class MeterPairTests : TestKit
     {
         var bed = new MeterTestBed(Sys, 1, setup => setup with { Faults = new MeterFaultProfile { ActivationFailure = 1.0 } });
         var package = MeterTestBed.Firmware(New);
-        bed.Transmit(1, At(0), bed.Initiate(1, package));
-        bed.Transmit(1, At(1), MeterTestBed.Chunk(package, 0, 8));
-        bed.Transmit(1, At(2), bed.VerifyAndActivate(1));
+        bed.ProgramMeter(package);
 
         await bed.Simulation.RunAsync(At(600));
 
@@ -209,9 +207,7 @@ public sealed class MeterPairTests : TestKit
     {
         var bed = new MeterTestBed(Sys, 1);
         var package = MeterTestBed.Firmware(New);
-        bed.Transmit(1, At(0), bed.Initiate(1, package));
-        bed.Transmit(1, At(1), MeterTestBed.Chunk(package, 0, 8));
-        bed.Transmit(1, At(2), bed.VerifyAndActivate(1, activateAt: At(7200)));
+        bed.ProgramMeter(package, activateAt: At(7200));
 
         await bed.Simulation.RunAsync(At(7000));
         Assert.Equal(Old, (await bed.BoardAsync(1)).Firmware);
@@ -248,9 +244,7 @@ public sealed class MeterPairTests : TestKit
         var outage = (Start: At(10), Duration: TimeSpan.FromHours(1));
         var bed = new MeterTestBed(Sys, 1, setup => setup with { Outages = [outage] });
         var package = MeterTestBed.Firmware(New);
-        bed.Transmit(1, At(0), bed.Initiate(1, package));
-        bed.Transmit(1, At(1), MeterTestBed.Chunk(package, 0, 8));
-        bed.Transmit(1, At(2), bed.VerifyAndActivate(1)); // activation completes at 22 s, inside the outage
+        bed.ProgramMeter(package); // activation completes at 22 s, inside the outage
         bed.Transmit(1, At(60), bed.Command(new FullReadRequest(Tables.GeneralManufacturerId))); // dropped: offline
 
         await bed.Simulation.RunAsync(At(2 * 86_400));
@@ -270,9 +264,7 @@ public sealed class MeterPairTests : TestKit
     {
         var bed = new MeterTestBed(Sys, 1) { AcknowledgeConfirmations = false };
         var package = MeterTestBed.Firmware(New);
-        bed.Transmit(1, At(0), bed.Initiate(1, package));
-        bed.Transmit(1, At(1), MeterTestBed.Chunk(package, 0, 8));
-        bed.Transmit(1, At(2), bed.VerifyAndActivate(1));
+        bed.ProgramMeter(package);
 
         await bed.Simulation.RunAsync(At(3600));
 
@@ -288,9 +280,7 @@ public sealed class MeterPairTests : TestKit
     {
         var bed = new MeterTestBed(Sys, 1, setup => setup with { Faults = new MeterFaultProfile { SilentCorruption = 0.5 } });
         var package = MeterTestBed.Firmware(New);
-        bed.Transmit(1, At(0), bed.Initiate(1, package));
-        bed.Transmit(1, At(1), MeterTestBed.Chunk(package, 0, 8));
-        bed.Transmit(1, At(2), bed.VerifyAndActivate(1));
+        bed.ProgramMeter(package);
 
         await bed.Simulation.RunAsync(At(600));
 

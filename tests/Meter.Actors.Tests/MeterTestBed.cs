@@ -98,6 +98,14 @@ public sealed class MeterTestBed : ILpFactory
             activateAt is { } at ? BigEndian((ulong)at.Micros) : []),
         new FullReadRequest(Tables.ProcedureResponse));
 
+    /// <summary>The whole programming of meter 1 as the head-end does it: initiate at 0 s, every block at 1 s, verify and activate at 2 s.</summary>
+    public void ProgramMeter(ProgramPackage package, SimTime? activateAt = null)
+    {
+        Transmit(1, SimTime.Zero, Initiate(1, package));
+        Transmit(1, SimTime.FromSeconds(1), Chunk(package, 0, package.Manifest.BlockCount));
+        Transmit(1, SimTime.FromSeconds(2), VerifyAndActivate(1, activateAt));
+    }
+
     public static ImageChunk Chunk(ProgramPackage package, int first, int count) =>
         new(package.Manifest.ProgramId, package.Manifest.BlockSize, Enumerable.Range(first, count).Select(b => new ImageBlock(b, package.Block(b))).ToList());
 
