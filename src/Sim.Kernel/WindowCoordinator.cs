@@ -112,6 +112,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
         _windows = 0;
         _wallAtLastTick = TimeSpan.Zero;
         _eventsAtLastTick = 0;
+        // Wall-clock infrastructure (progress and stall reports), never simulated behaviour.
         Timers.StartPeriodicTimer(TickTimer, Tick.Instance, Min(_settings.ProgressInterval, TimeSpan.FromSeconds(1)));
         // Window "zero" of a run is only a sync: it learns where every partition's earliest event is.
         _window++;

@@ -60,6 +60,30 @@ public sealed class CampaignRuleTests
     }
 
     [Fact]
+    public async Task Pause_stops_new_meters_until_resume()
+    {
+        await using var run = new CampaignRun(60, 2, new CampaignSettings { CanaryMeters = 6, MaxAttempts = 6 });
+        var pause = SimTime.FromSeconds(600);
+        var resume = SimTime.FromSeconds(30 * 3600);
+        run.Simulation.Schedule(CampaignSetup.Lp, pause, new OperatorCommand(OperatorAction.Pause));
+        run.Simulation.Schedule(CampaignSetup.Lp, resume, new OperatorCommand(OperatorAction.Resume));
+
+        await run.Simulation.RunAsync(resume);
+        var paused = await run.SummaryAsync();
+        var atResume = await run.OutcomesAsync();
+
+        Assert.Equal(("paused", "operator"), (paused.Status, paused.PauseReason));
+        Assert.Contains(atResume, o => o.Phase == MeterPhase.Pending); // later waves waited
+        await run.RunAsync();
+        var outcomes = await run.OutcomesAsync();
+        Assert.Equal("completed", (await run.SummaryAsync()).Status);
+        Assert.All(outcomes, o => Assert.Equal(MeterPhase.Succeeded, o.Phase));
+        // Meters still waiting at the resume finished after it.
+        foreach (var waiting in atResume.Where(o => o.Phase == MeterPhase.Pending))
+            Assert.True(outcomes.Single(o => o.Meter == waiting.Meter).FinishedMicros > resume.Micros);
+    }
+
+    [Fact]
     public async Task Cancel_stops_every_meter_not_yet_activating()
     {
         await using var run = new CampaignRun(60, 2, new CampaignSettings { CanaryMeters = 6, MaxAttempts = 6 });
