@@ -14,6 +14,7 @@ public sealed class ProgressView
     private readonly SimTime _until;
     private readonly Func<Task<CampaignSummary>>? _campaign;
     private readonly TimeSpan _plainInterval = TimeSpan.FromSeconds(5);
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private TimeSpan _lastPlain = TimeSpan.MinValue;
     private string _meters = "";
     private int _asking;
@@ -59,10 +60,12 @@ public sealed class ProgressView
 
     private void PrintPlain(KernelProgress progress)
     {
-        if (_lastPlain != TimeSpan.MinValue && progress.Wall - _lastPlain < _plainInterval) return;
-        _lastPlain = progress.Wall;
+        // The view's own clock: a run made of several kernel runs restarts the kernel's wall time at each.
+        var now = _clock.Elapsed;
+        if (_lastPlain != TimeSpan.MinValue && now - _lastPlain < _plainInterval) return;
+        _lastPlain = now;
         RefreshMeters();
-        System.Console.WriteLine($"[{progress.Wall:hh\\:mm\\:ss}] {Describe(progress)}");
+        System.Console.WriteLine($"[{now:hh\\:mm\\:ss}] {Describe(progress)}");
     }
 
     private string Describe(KernelProgress progress) =>
