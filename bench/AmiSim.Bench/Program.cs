@@ -7,6 +7,8 @@ app.Configure(config =>
     config.SetApplicationName("amisim-bench");
     config.AddCommand<KernelBenchmark>("kernel")
         .WithDescription("Synthetic traffic through the kernel: events/s and bytes per LP.");
+    config.AddCommand<FleetBenchmark>("fleet")
+        .WithDescription("A whole run of a fleet scenario: wall time, events/s, peak memory, bytes per meter, journal writes/s, digest.");
     config.AddCommand<MeterMemoryBenchmark>("meter-memory")
         .WithDescription("Heap bytes per meter (NIC + board), idle and mid-transfer.");
 });

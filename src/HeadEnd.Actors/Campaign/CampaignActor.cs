@@ -62,6 +62,7 @@ public sealed class CampaignActor : SimActor
     private long _droppedWhileDown;
     private long _cimRejected;
     private long _cimResent;
+    private long _journalWrites;
 
     public CampaignActor(CampaignSetup setup)
     {
@@ -174,7 +175,7 @@ public sealed class CampaignActor : SimActor
                 var quiet = _meters.Values.All(m => m.Phase.IsFinal() || m.Phase == MeterPhase.Pending && _status != "running")
                             && !FlushDue && _flushing is null && _unacknowledgedCim.Count == 0
                             && _finishedUnreported.Count == 0 && _reportable.Count == 0;
-                Sender.Tell(new CampaignSummary(_status, Math.Max(0, _wave) + 1, _waves.Count, phases, _pauseReason, quiet, (int)_cimSequence, _incarnation, _droppedWhileDown, _cimResent, _cimRejected));
+                Sender.Tell(new CampaignSummary(_status, Math.Max(0, _wave) + 1, _waves.Count, phases, _pauseReason, quiet, (int)_cimSequence, _incarnation, _droppedWhileDown, _cimResent, _cimRejected, _journalWrites));
                 break;
             case GetMeterOutcomes:
                 Sender.Tell(_meters.Values.Concat(_skipped).OrderBy(m => m.Meter)
@@ -874,6 +875,7 @@ public sealed class CampaignActor : SimActor
     /// <summary>The batch is durable: acknowledge the confirmations it holds and report its finished meters to the MDM.</summary>
     private void AfterFlush()
     {
+        _journalWrites++;
         _flushing = null;
         _flushingTransitions = null;
         foreach (var confirmation in _acksAfterFlush)

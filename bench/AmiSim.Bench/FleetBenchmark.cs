@@ -1,0 +1,54 @@
+using System.ComponentModel;
+using Akka.Configuration;
+using AmiSim.Host;
+using AmiSim.Host.Run;
+using AmiSim.Host.Scenario;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace AmiSim.Bench;
+
+/// <summary>
+/// A whole run of a fleet scenario (hocon/scenarios/fleet-*.conf) as `amisim run` does it, with the
+/// figures issue 8 asks for: wall time, events/s, peak working set, bytes per meter, journal writes/s
+/// and the result digest.
+/// </summary>
+internal sealed class FleetBenchmark : AsyncCommand<FleetBenchmark.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--scenario <NAME>")]
+        [Description("fleet-10k, fleet-100k, fleet-1m, or a scenario file.")]
+        [DefaultValue("fleet-10k")]
+        public string Scenario { get; init; } = "fleet-10k";
+
+        [CommandOption("--out <DIR>")]
+        [Description("Run folder (default: a temporary one, deleted afterwards).")]
+        public string? Out { get; init; }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        var text = File.Exists(settings.Scenario) ? await File.ReadAllTextAsync(settings.Scenario, cancellation) : HoconLoader.Embedded($"scenarios/{settings.Scenario}.conf");
+        var scenario = ScenarioSettings.Read(ScenarioReader.Load(text, settings.Scenario, []));
+        var folder = settings.Out ?? Directory.CreateTempSubdirectory("amisim-fleet-").FullName;
+        Directory.CreateDirectory(folder);
+        AnsiConsole.MarkupLine($"[bold]fleet benchmark[/] {scenario.Name} on {Measure.Machine()}");
+        try
+        {
+            var result = await new ScenarioRun(scenario, folder).RunAsync(HoconLoader.Load([]).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING")), null, cancellation);
+            var report = RunReport.Build(result);
+            var wall = result.Wall.TotalSeconds;
+            AnsiConsole.MarkupLine($"meters {scenario.Fleet.Meters:N0}; outcomes {Markup.Escape(report["outcomes"]!.ToJsonString())}");
+            AnsiConsole.MarkupLine($"wall {wall:0.0} s; {result.Events:N0} events in {result.Windows:N0} windows = {result.Events / wall / 1e6:0.00}M events/s");
+            AnsiConsole.MarkupLine($"peak working set {result.PeakWorkingSetBytes / (1 << 20):N0} MiB = {result.PeakWorkingSetBytes / (double)scenario.Fleet.Meters:N0} bytes per meter");
+            AnsiConsole.MarkupLine($"journal writes {result.Summary.JournalWrites:N0} = {result.Summary.JournalWrites / wall:0.0}/s; virtual duration {result.End}");
+            AnsiConsole.MarkupLine($"resultDigest {report["resultDigest"]!.GetValue<string>()}");
+            return 0;
+        }
+        finally
+        {
+            if (settings.Out is null) Directory.Delete(folder, recursive: true);
+        }
+    }
+}
