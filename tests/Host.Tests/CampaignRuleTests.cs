@@ -59,6 +59,20 @@ public sealed class CampaignRuleTests
         Assert.All(outcomes.Where(o => o.Wave > 0), o => Assert.Equal(MeterPhase.Pending, o.Phase));
     }
 
+    [Theory]
+    [InlineData(Distribution.Multicast, 2)]
+    [InlineData(Distribution.Unicast, 3)]
+    public async Task A_collector_never_has_more_sessions_than_allowed(Distribution distribution, int sessions)
+    {
+        await using var run = new CampaignRun(40, 1, new CampaignSettings { Distribution = distribution, CanaryMeters = 10, SessionsPerCollector = sessions, MaxAttempts = 6 });
+
+        await run.RunAsync();
+
+        var summary = await run.SummaryAsync();
+        Assert.Equal(sessions, summary.MostSessionsPerCollector); // used to the limit, never beyond
+        Assert.All(await run.OutcomesAsync(), o => Assert.Equal(MeterPhase.Succeeded, o.Phase));
+    }
+
     [Fact]
     public async Task Pause_stops_new_meters_until_resume()
     {

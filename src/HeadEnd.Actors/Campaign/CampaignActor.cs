@@ -63,6 +63,7 @@ public sealed class CampaignActor : SimActor
     private long _cimRejected;
     private long _cimResent;
     private long _journalWrites;
+    private int _mostSessions;
 
     public CampaignActor(CampaignSetup setup)
     {
@@ -175,7 +176,7 @@ public sealed class CampaignActor : SimActor
                 var quiet = _meters.Values.All(m => m.Phase.IsFinal() || m.Phase == MeterPhase.Pending && _status != "running")
                             && !FlushDue && _flushing is null && _unacknowledgedCim.Count == 0
                             && _finishedUnreported.Count == 0 && _reportable.Count == 0;
-                Sender.Tell(new CampaignSummary(_status, Math.Max(0, _wave) + 1, _waves.Count, phases, _pauseReason, quiet, (int)_cimSequence, _incarnation, _droppedWhileDown, _cimResent, _cimRejected, _journalWrites));
+                Sender.Tell(new CampaignSummary(_status, Math.Max(0, _wave) + 1, _waves.Count, phases, _pauseReason, quiet, (int)_cimSequence, _incarnation, _droppedWhileDown, _cimResent, _cimRejected, _journalWrites, _mostSessions));
                 break;
             case GetMeterOutcomes:
                 Sender.Tell(_meters.Values.Concat(_skipped).OrderBy(m => m.Meter)
@@ -439,6 +440,7 @@ public sealed class CampaignActor : SimActor
             {
                 meter.InSession = true;
                 work.Active++;
+                if (work.Active > _mostSessions) _mostSessions = work.Active;
             }
             Issue(meter, step);
         }
