@@ -119,7 +119,8 @@ internal sealed class LpSlot
 /// <summary>What a partition shares with the LPs it hosts: run constants, output buffers and the window's completion count.</summary>
 internal sealed class PartitionRuntime
 {
-    private readonly ThreadLocal<WindowOutput> _output = new(() => new WindowOutput(), trackAllValues: true);
+    private readonly List<WindowOutput> _outputs = [];
+    private readonly ThreadLocal<WindowOutput> _output;
     private int _pending;
     private volatile bool _stopRequested;
 
@@ -128,6 +129,12 @@ internal sealed class PartitionRuntime
         Settings = settings;
         LookaheadMicros = settings.LookaheadMicros;
         Partition = partition;
+        _output = new ThreadLocal<WindowOutput>(() =>
+        {
+            var output = new WindowOutput();
+            lock (_outputs) _outputs.Add(output);
+            return output;
+        });
     }
 
     public KernelSettings Settings { get; }
@@ -141,8 +148,14 @@ internal sealed class PartitionRuntime
     /// <summary>The calling thread's buffer for what this partition's LPs send and handle in the window.</summary>
     public WindowOutput Output => _output.Value!;
 
-    /// <summary>Partition, after every LP finished: every thread's buffer.</summary>
-    public IList<WindowOutput> Outputs => _output.Values;
+    /// <summary>Partition, after every LP finished: every thread's buffer (ThreadLocal.Values would allocate a list per window).</summary>
+    public IReadOnlyList<WindowOutput> Outputs
+    {
+        get
+        {
+            lock (_outputs) return _outputs;
+        }
+    }
 
     public void RequestStop() => _stopRequested = true;
 

@@ -63,10 +63,7 @@ public abstract class SimActor : UntypedActor
     protected void SendDirect(IActorRef member, object message) => RequestDirect(Lp, member, message);
 
     /// <summary>Reports use-case step <paramref name="step"/> ("1.4") for <paramref name="meter"/>, if the run traces it.</summary>
-    protected void Trace(long meter, string step, string text)
-    {
-        if (Lp.Runtime.Settings.Trace is { } trace && trace.Traces(meter)) trace.Record(meter, Now, Id, step, text);
-    }
+    protected void Trace(long meter, string step, string text) => Trace(Lp, meter, step, text);
 
     /// <summary>Whether the run traces <paramref name="meter"/> (to skip building trace text).</summary>
     protected bool IsTraced(long meter) => Lp.Runtime.Settings.Trace?.Traces(meter) == true;
@@ -151,6 +148,11 @@ public abstract class SimActor : UntypedActor
             Lp.Runtime.LpFailed(Lp, error);
             return false;
         }
+    }
+
+    internal static void Trace(LpSlot lp, long meter, string step, string text)
+    {
+        if (lp.Runtime.Settings.Trace is { } trace && trace.Traces(meter)) trace.Record(meter, lp.Now, lp.Id, step, text);
     }
 
     internal static void Post(LpSlot lp, LpId target, TimeSpan delay, object payload)
@@ -243,10 +245,7 @@ public abstract class LpMemberActor : UntypedActor
     protected RandomStream RandomStreamFor(string purpose) => RandomStream.For(Seed, Id, purpose);
 
     /// <summary>Reports use-case step <paramref name="step"/> for <paramref name="meter"/>, if the run traces it.</summary>
-    protected void Trace(long meter, string step, string text)
-    {
-        if (_lp.Runtime.Settings.Trace is { } trace && trace.Traces(meter)) trace.Record(meter, Now, Id, step, text);
-    }
+    protected void Trace(long meter, string step, string text) => SimActor.Trace(_lp, meter, step, text);
 
     /// <summary>Answers the primary (or another member) once this handler returns.</summary>
     protected void SendDirect(IActorRef to, object message) => SimActor.RequestDirect(_lp, to, message);

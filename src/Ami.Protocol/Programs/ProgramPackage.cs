@@ -58,7 +58,8 @@ public sealed class SignatureVerifier
         return _verdicts.GetOrAdd(key, _ => _trustedKeys.Any(publicKey => Verify(publicKey, manifestBytes, signature)));
     }
 
-    private static bool Verify(byte[] publicKey, byte[] manifestBytes, byte[] signature)
+    /// <summary>Whether <paramref name="signature"/> over <paramref name="manifestBytes"/> was made with the key <paramref name="publicKey"/> (SubjectPublicKeyInfo, DER).</summary>
+    public static bool Verify(byte[] publicKey, byte[] manifestBytes, byte[] signature)
     {
         using var ecdsa = ECDsa.Create();
         ecdsa.ImportSubjectPublicKeyInfo(publicKey, out _);

@@ -39,7 +39,6 @@ public sealed class CampaignActor : SimActor
     private readonly Dictionary<int, CollectorWork> _collectors = new();
     private readonly Dictionary<int, CollectorProfile> _profiles;
     private readonly Dictionary<MeterId, FleetMeter> _fleet;
-    private readonly Dictionary<MeterId, byte[]> _credentials;
     private readonly Dictionary<long, (MeterCampaignState Meter, Step Step)> _commands = new();
     private readonly List<MeterTransition> _unflushed = [];
     private readonly List<MeterCampaignState> _finishedUnreported = [];
@@ -72,7 +71,6 @@ public sealed class CampaignActor : SimActor
         _manifest = setup.Package.Manifest;
         _profiles = setup.Collectors.ToDictionary(c => c.Collector);
         _fleet = setup.Fleet.ToDictionary(m => m.Meter);
-        _credentials = setup.Fleet.ToDictionary(m => m.Meter, m => m.Credential);
     }
 
     public static Props Props(CampaignSetup setup) => Akka.Actor.Props.Create(() => new CampaignActor(setup));
@@ -461,7 +459,7 @@ public sealed class CampaignActor : SimActor
 
     private void Issue(MeterCampaignState meter, Step step)
     {
-        var credential = _credentials[meter.Meter];
+        var credential = _fleet[meter.Meter].Credential;
         PsemRequest[] Authenticated(params PsemRequest[] requests) => [new LogonRequest(1, "headend"), new SecurityRequest(credential), .. requests];
         var requests = step switch
         {

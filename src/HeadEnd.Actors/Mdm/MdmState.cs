@@ -69,6 +69,7 @@ public sealed class MdmState
             return new MdmDecision(Reply(now, header.Noun, header.MessageId, ReplyResult.OK, [new CimError("0.3", "INFORM", "duplicate message, already recorded", header.MessageId)]), null);
 
         var records = new List<MeterRecord>();
+        var eventsInMessage = new HashSet<string>(StringComparer.Ordinal);
         var unknown = new SortedSet<string>(StringComparer.Ordinal);
         switch (message.Payload)
         {
@@ -76,7 +77,7 @@ public sealed class MdmState
                 foreach (var e in events.Events)
                 {
                     if (!_meters.ContainsKey(e.MeterMrid)) { unknown.Add(e.MeterMrid); continue; }
-                    if (_events.Contains(e.Mrid) || records.Any(r => r.Source == e.Mrid)) continue;
+                    if (_events.Contains(e.Mrid) || !eventsInMessage.Add(e.Mrid)) continue;
                     string? Detail(string name) => e.Details.FirstOrDefault(d => d.Name == name)?.Value;
                     records.Add(new MeterRecord(e.MeterMrid, e.Mrid, e.CreatedDateTime, e.EventType, Detail("programId"), Detail("version"), Detail("configId"), e.Reason));
                 }

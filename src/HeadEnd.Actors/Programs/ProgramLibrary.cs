@@ -32,12 +32,8 @@ public sealed class ProgramLibrary
             throw new PackageRejectedException(PackageRejection.Unsigned, $"{manifest.ProgramId} {manifest.Version} carries no signature");
         if (!_trusted.TryGetValue(keyId, out var key))
             throw new PackageRejectedException(PackageRejection.Untrusted, $"{manifest.ProgramId} {manifest.Version} is signed by key {keyId}, which the head-end does not trust");
-        using (var ecdsa = ECDsa.Create())
-        {
-            ecdsa.ImportSubjectPublicKeyInfo(key, out _);
-            if (!ecdsa.VerifyData(manifest.CanonicalBytes(), package.Signature, HashAlgorithmName.SHA256))
-                throw new PackageRejectedException(PackageRejection.Tampered, $"{manifest.ProgramId} {manifest.Version}: the signature does not match the manifest (altered after signing)");
-        }
+        if (!SignatureVerifier.Verify(key, manifest.CanonicalBytes(), package.Signature))
+            throw new PackageRejectedException(PackageRejection.Tampered, $"{manifest.ProgramId} {manifest.Version}: the signature does not match the manifest (altered after signing)");
         CheckContent(package);
         var newer = fleetVersions.Where(v => v > manifest.Version).ToList();
         if (manifest.Kind == ProgramKind.Firmware && !allowDowngrade && newer.Count > 0)
