@@ -69,7 +69,7 @@ public sealed class KernelPartition : UntypedActor
                 Execute(start);
                 break;
             case WindowWorkDone:
-                if (_executing) FinishWindow();
+                if (_executing && FinishWindow(out var next)) RunWindow(next);
                 break;
             case RemoteEvents remote:
                 Receive(remote);
@@ -114,29 +114,36 @@ public sealed class KernelPartition : UntypedActor
         RunWindow(start.End);
     }
 
-    /// <summary>One window of the epoch: releases the events due before <paramref name="end"/> to their LPs.</summary>
+    /// <summary>
+    /// Runs the epoch's windows from the one ending at <paramref name="end"/>. LP actors handle their
+    /// events on this thread (<see cref="LpDispatcher"/>), so a window has usually finished when the
+    /// last LP has been told; one that waits for a journal goes on when <see cref="WindowWorkDone"/> comes.
+    /// </summary>
     private void RunWindow(SimTime end)
     {
-        _executing = true;
-        _epochWindows++;
-        if (end > _reached) _reached = end;
-        try
+        while (true)
         {
-            Release(end);
-        }
-        catch (Exception error)
-        {
-            Fail(error.Message);
-            return;
-        }
+            _executing = true;
+            _epochWindows++;
+            if (end > _reached) _reached = end;
+            try
+            {
+                Release(end);
+            }
+            catch (Exception error)
+            {
+                Fail(error.Message);
+                return;
+            }
 
-        if (_released.Count == 0)
-        {
-            FinishWindow();
-            return;
+            if (_released.Count > 0)
+            {
+                _runtime.BeginWindow(_released.Count);
+                foreach (var slot in _released) slot.Actor.Tell(slot, ActorRefs.NoSender);
+                if (!_runtime.EndDispatch()) return; // an LP is still in an exchange; WindowWorkDone follows
+            }
+            if (!FinishWindow(out end)) return;
         }
-        _runtime.BeginWindow(_released.Count);
-        foreach (var slot in _released) slot.Actor.Tell(slot, ActorRefs.NoSender);
     }
 
     /// <summary>Takes the events due before <paramref name="end"/>, sorts them by LP and order, and gives each LP its run of them.</summary>
@@ -166,7 +173,8 @@ public sealed class KernelPartition : UntypedActor
         _windowEvents[_windowCount++] = evt;
     }
 
-    private void FinishWindow()
+    /// <summary>Queues what the window's LPs sent; true (with the next window's end) if the epoch goes on.</summary>
+    private bool FinishWindow(out SimTime nextEnd)
     {
         _executing = false;
         _released.Clear();
@@ -184,10 +192,16 @@ public sealed class KernelPartition : UntypedActor
         var next = NextTime();
         if (!_runtime.StopRequested && next < _bound && _epochClock.Elapsed < EpochSlice)
         {
-            RunWindow(new SimTime(Math.Min(next.Micros + _settings.LookaheadMicros, _bound.Micros)));
-            return;
+            nextEnd = new SimTime(Math.Min(next.Micros + _settings.LookaheadMicros, _bound.Micros));
+            return true;
         }
+        nextEnd = default;
+        ReportEpoch(next);
+        return false;
+    }
 
+    private void ReportEpoch(SimTime next)
+    {
         var sentTo = new int[_partitionCount];
         for (var p = 0; p < _partitionCount; p++)
         {
@@ -263,7 +277,7 @@ public sealed class KernelPartition : UntypedActor
         {
             throw new InvalidOperationException($"no LP {id} in this model: {error.Message}", error);
         }
-        slot.Actor = Context.ActorOf(props, $"{id.Kind.ToString().ToLowerInvariant()}-{id.Number}");
+        slot.Actor = Context.ActorOf(props.WithDispatcher(LpDispatcher.DispatcherId), $"{id.Kind.ToString().ToLowerInvariant()}-{id.Number}");
         _slots.Add(slot);
         return slot;
     }

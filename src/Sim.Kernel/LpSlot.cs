@@ -161,9 +161,16 @@ internal sealed class PartitionRuntime
 
     public void ClearStop() => _stopRequested = false;
 
-    public void BeginWindow(int lpCount) => Volatile.Write(ref _pending, lpCount);
+    /// <summary>
+    /// Partition, before telling <paramref name="lpCount"/> LPs their events: the count holds one more,
+    /// the partition's own, so that an LP finishing while others are still being told cannot end the window.
+    /// </summary>
+    public void BeginWindow(int lpCount) => Volatile.Write(ref _pending, lpCount + 1);
 
-    /// <summary>Called by an LP's actor when it has handled its window; the last one wakes the partition.</summary>
+    /// <summary>Partition, after telling every LP: true if they have all finished already (no message follows).</summary>
+    public bool EndDispatch() => Interlocked.Decrement(ref _pending) == 0;
+
+    /// <summary>Called by an LP's actor when it has handled its window; the last one after the partition's dispatch wakes it.</summary>
     public void LpFinished(LpSlot slot)
     {
         slot.Busy = false;

@@ -74,6 +74,9 @@ public abstract class SimActor : UntypedActor
     /// <summary>What this LP's member actors take in their Props (see <see cref="LpMemberActor"/>).</summary>
     protected LpMembership Membership => new(Lp);
 
+    /// <summary>Starts one of this LP's member actors, on the LP dispatcher like the primary (call from <see cref="OnStart"/>).</summary>
+    protected IActorRef StartMember(Props props, string name) => Context.ActorOf(props.WithDispatcher(LpDispatcher.DispatcherId), name);
+
     protected sealed override void OnReceive(object message)
     {
         switch (message)

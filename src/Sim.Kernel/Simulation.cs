@@ -47,6 +47,7 @@ public sealed class Simulation
     {
         settings = settings.Validated();
         placement ??= ModuloPlacement.Instance;
+        LpDispatcher.Register(system);
         var partitions = Enumerable.Range(0, settings.Partitions)
             .Select(i => system.ActorOf(KernelPartition.Props(i, settings.Partitions, settings, factory, placement), $"{name}-partition-{i}"))
             .ToList();

@@ -79,7 +79,7 @@ public sealed class CampaignActor : SimActor
 
     protected override void OnStart()
     {
-        _journal = Context.ActorOf(CampaignJournal.Props(Membership, _setup.CampaignId, _settings.SnapshotEvery), "journal");
+        _journal = StartMember(CampaignJournal.Props(Membership, _setup.CampaignId, _settings.SnapshotEvery), "journal");
         SendDirect(_journal, CampaignJournal.GetRecovered.Instance);
     }
 
@@ -345,7 +345,7 @@ public sealed class CampaignActor : SimActor
     private void Restart()
     {
         _down = false;
-        _journal = Context.ActorOf(CampaignJournal.Props(Membership, _setup.CampaignId, _settings.SnapshotEvery), $"journal-{_incarnation}");
+        _journal = StartMember(CampaignJournal.Props(Membership, _setup.CampaignId, _settings.SnapshotEvery), $"journal-{_incarnation}");
         SendDirect(_journal, CampaignJournal.GetRecovered.Instance);
     }
 

@@ -54,7 +54,7 @@ public sealed class MdmActor : SimActor
     protected override void OnStart()
     {
         var fleet = _setup.Fleet;
-        _journal = Context.ActorOf(MdmJournal.Props(Membership, () => new MdmState(fleet)), "journal");
+        _journal = StartMember(MdmJournal.Props(Membership, () => new MdmState(fleet)), "journal");
         SendDirect(_journal, MdmJournal.GetRecoveredState.Instance);
     }
 

@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using Akka.Persistence.Sql;
+using Microsoft.Data.Sqlite;
 
 namespace AmiSim.HeadEnd.Persistence;
 
@@ -7,8 +8,28 @@ namespace AmiSim.HeadEnd.Persistence;
 public static class JournalConfig
 {
     /// <summary>Journal and snapshot store in one SQLite file (WAL mode), created when missing.</summary>
-    public static Config Sqlite(string path) =>
-        Build($"Data Source={Path.GetFullPath(path)};Pooling=True", "SQLite.MS");
+    public static Config Sqlite(string path)
+    {
+        var connectionString = $"Data Source={Path.GetFullPath(path)};Pooling=True";
+        UseWriteAheadLog(connectionString);
+        return Build(connectionString, "SQLite.MS");
+    }
+
+    /// <summary>
+    /// Puts the database in write-ahead-log mode (kept in the file, so every later connection has it).
+    /// In the default rollback mode each commit creates, syncs and deletes a journal file: a campaign's
+    /// flushes then spent most of their time in the file system (measured: open, create and fsync were
+    /// about 14 % of the default run's CPU samples, and the window waiting for them idled the partition).
+    /// A commit in WAL mode is one append and one sync; a killed process loses nothing committed.
+    /// </summary>
+    private static void UseWriteAheadLog(string connectionString)
+    {
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;";
+        command.ExecuteNonQuery();
+    }
 
     /// <summary>Journal and snapshot store in a PostgreSQL database.</summary>
     public static Config PostgreSql(string connectionString) => Build(connectionString, "PostgreSQL.15");

@@ -39,7 +39,7 @@ public sealed class NicActor : SimActor
 
     protected override void OnStart()
     {
-        _board = Context.ActorOf(MetrologyBoardActor.Props(Membership, _setup, Seed), "board");
+        _board = StartMember(MetrologyBoardActor.Props(Membership, _setup, Seed), "board");
         _resendBackoff = _setup.ConfirmationResendInitial;
         foreach (var (start, duration) in _setup.Outages)
         {

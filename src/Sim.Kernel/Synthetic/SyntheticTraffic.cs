@@ -112,7 +112,7 @@ internal sealed class SyntheticTrafficLp : SimActor
         _index = (int)Id.Number;
         _random = RandomStreamFor("synthetic");
         if (_model.Options.DirectChance > 0)
-            _member = Context.ActorOf(Props.Create(() => new SyntheticTrafficMember(Membership)), "member");
+            _member = StartMember(Props.Create(() => new SyntheticTrafficMember(Membership)), "member");
     }
 
     protected override void OnEvent(object payload)
