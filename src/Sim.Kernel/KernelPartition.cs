@@ -53,7 +53,7 @@ public sealed class KernelPartition : UntypedActor
         _settings = settings;
         _factory = factory;
         _placement = placement;
-        _runtime = new PartitionRuntime(settings, Self);
+        _runtime = new PartitionRuntime(settings, Self, index, partitionCount, placement);
         _calendar = new EventCalendar(settings.LookaheadMicros);
         _outgoing = Enumerable.Range(0, partitionCount).Select(_ => new List<SimEvent>()).ToArray();
     }
@@ -226,9 +226,9 @@ public sealed class KernelPartition : UntypedActor
             return;
         }
         _outgoing[partition].Add(evt);
-        // An answer to this event can come back no sooner than one lookahead after it lands: this epoch
-        // must stop there, whatever the other partitions' pending events allowed.
-        var earliestAnswer = new SimTime(evt.Time.Micros + _settings.LookaheadMicros);
+        // An answer to this event can come back no sooner than one partition lookahead after it lands:
+        // this epoch must stop there, whatever the other partitions' pending events allowed.
+        var earliestAnswer = new SimTime(evt.Time.Micros + _settings.PartitionLookaheadMicros);
         if (earliestAnswer < _bound) _bound = earliestAnswer;
     }
 

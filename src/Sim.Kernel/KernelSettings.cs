@@ -8,6 +8,14 @@ public sealed record KernelSettings
     /// <summary>The smallest delay of any event between two LPs; the width of a window.</summary>
     public TimeSpan Lookahead { get; init; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// The smallest delay of any event between LPs on different partitions (or nodes); at least
+    /// <see cref="Lookahead"/>, which it is when null. A model whose partitions only talk over slow links
+    /// (collectors and the head-end over the backhaul) sets it to that link's latency, and partitions
+    /// then run that much virtual time on their own between synchronisations.
+    /// </summary>
+    public TimeSpan? PartitionLookahead { get; init; }
+
     /// <summary>The UTC instant that virtual time zero stands for.</summary>
     public DateTime EpochUtc { get; init; } = new(2026, 1, 5, 0, 0, 0, DateTimeKind.Utc);
 
@@ -31,12 +39,15 @@ public sealed record KernelSettings
 
     public long LookaheadMicros => SimTime.ToMicros(Lookahead);
 
+    public long PartitionLookaheadMicros => SimTime.ToMicros(PartitionLookahead ?? Lookahead);
+
     /// <summary>Reads the settings from a config holding (or falling back to) hocon/kernel.conf's keys.</summary>
     public static KernelSettings FromConfig(Config kernel)
     {
         var settings = new KernelSettings
         {
             Lookahead = kernel.GetTimeSpan("lookahead", TimeSpan.FromMilliseconds(20)),
+            PartitionLookahead = kernel.GetTimeSpan("partition-lookahead", TimeSpan.Zero) is var pl && pl > TimeSpan.Zero ? pl : null,
             Seed = kernel.GetLong("seed", 1),
             Partitions = kernel.GetInt("partitions", 0) is var p and > 0 ? p : Math.Max(1, Environment.ProcessorCount),
             StallTimeout = kernel.GetTimeSpan("stall-timeout", TimeSpan.FromSeconds(60)),
@@ -57,6 +68,8 @@ public sealed record KernelSettings
     public KernelSettings Validated()
     {
         if (LookaheadMicros <= 0) throw new ConfigurationException($"amisim.kernel.lookahead must be at least 1 microsecond, was {Lookahead}");
+        if (PartitionLookaheadMicros < LookaheadMicros)
+            throw new ConfigurationException($"amisim.kernel.partition-lookahead ({PartitionLookahead}) must be at least the lookahead ({Lookahead})");
         if (Partitions < 1) throw new ConfigurationException($"amisim.kernel.partitions must be at least 1, was {Partitions}");
         return this;
     }

@@ -124,11 +124,19 @@ internal sealed class PartitionRuntime
     private int _pending;
     private volatile bool _stopRequested;
 
-    public PartitionRuntime(KernelSettings settings, IActorRef partition)
+    private readonly int _index;
+    private readonly int _partitionCount;
+    private readonly IPlacement _placement;
+
+    public PartitionRuntime(KernelSettings settings, IActorRef partition, int index, int partitionCount, IPlacement placement)
     {
         Settings = settings;
         LookaheadMicros = settings.LookaheadMicros;
+        PartitionLookaheadMicros = settings.PartitionLookaheadMicros;
         Partition = partition;
+        _index = index;
+        _partitionCount = partitionCount;
+        _placement = placement;
         _output = new ThreadLocal<WindowOutput>(() =>
         {
             var output = new WindowOutput();
@@ -140,6 +148,11 @@ internal sealed class PartitionRuntime
     public KernelSettings Settings { get; }
 
     public long LookaheadMicros { get; }
+
+    public long PartitionLookaheadMicros { get; }
+
+    /// <summary>Whether <paramref name="lp"/> lives on another partition than this one.</summary>
+    public bool IsElsewhere(LpId lp) => _partitionCount > 1 && _placement.PartitionOf(lp, _partitionCount) != _index;
 
     public IActorRef Partition { get; }
 

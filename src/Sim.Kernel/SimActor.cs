@@ -163,8 +163,13 @@ public abstract class SimActor : UntypedActor
         var micros = SimTime.ToMicros(delay);
         if (micros < 0)
             throw new ArgumentOutOfRangeException(nameof(delay), delay, $"LP {lp.Id}: a send to {target} cannot go back in time");
-        if (target != lp.Id && micros < lp.Runtime.LookaheadMicros)
-            throw new LookaheadViolationException(lp.Id, target, delay, lp.Runtime.Settings.Lookahead);
+        if (target != lp.Id && micros < lp.Runtime.PartitionLookaheadMicros)
+        {
+            if (micros < lp.Runtime.LookaheadMicros)
+                throw new LookaheadViolationException(lp.Id, target, delay, lp.Runtime.Settings.Lookahead);
+            if (lp.Runtime.IsElsewhere(target))
+                throw new LookaheadViolationException(lp.Id, target, delay, lp.Runtime.Settings.PartitionLookahead!.Value, "the partition lookahead (the LPs are on different partitions)");
+        }
         lp.Enqueue(new SimEvent(new SimTime(lp.Now.Micros + micros), lp.Id, lp.NextSequence++, target, payload));
     }
 
@@ -284,8 +289,8 @@ public sealed class LpMembership
 }
 
 /// <summary>Thrown when an LP sends to another LP sooner than the lookahead allows.</summary>
-public sealed class LookaheadViolationException(LpId source, LpId target, TimeSpan delay, TimeSpan lookahead)
-    : InvalidOperationException($"LP {source} sent to LP {target} with delay {delay.TotalMilliseconds} ms, shorter than the lookahead {lookahead.TotalMilliseconds} ms")
+public sealed class LookaheadViolationException(LpId source, LpId target, TimeSpan delay, TimeSpan lookahead, string which = "the lookahead")
+    : InvalidOperationException($"LP {source} sent to LP {target} with delay {delay.TotalMilliseconds} ms, shorter than {which} {lookahead.TotalMilliseconds} ms")
 {
     public LpId SourceLp { get; } = source;
 

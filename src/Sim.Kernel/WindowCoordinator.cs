@@ -19,6 +19,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
     private readonly IReadOnlyList<IActorRef> _partitions;
     private readonly KernelSettings _settings;
     private readonly long _lookahead;
+    private readonly long _partitionLookahead;
     private readonly Stopwatch _wall = new();
 
     private IActorRef? _requester;
@@ -52,6 +53,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
         _partitions = partitions;
         _settings = settings;
         _lookahead = settings.LookaheadMicros;
+        _partitionLookahead = settings.PartitionLookaheadMicros;
         _expected = new int[partitions.Count];
         _received = new int[partitions.Count];
         _next = new SimTime[partitions.Count];
@@ -163,13 +165,13 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
         _windowOpen.Restart();
         _windowStart = next;
         // Each partition may run on its own until the earliest time another partition could send it
-        // something: the earliest event of any other partition plus the lookahead.
+        // something: the earliest event of any other partition plus the partition lookahead.
         for (var p = 0; p < _partitions.Count; p++)
         {
             var others = SimTime.Never;
             for (var q = 0; q < _partitions.Count; q++)
                 if (q != p) others = SimTime.Min(others, _next[q]);
-            var bound = others.IsNever ? _until : SimTime.Min(_until, new SimTime(others.Micros + _lookahead));
+            var bound = others.IsNever ? _until : SimTime.Min(_until, new SimTime(others.Micros + _partitionLookahead));
             var start = _next[p];
             var end = start.IsNever ? bound : SimTime.Min(bound, new SimTime(start.Micros + _lookahead));
             _partitions[p].Tell(new StartWindow(_window, start, end, bound));

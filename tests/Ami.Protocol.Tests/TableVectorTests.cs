@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Text;
 using AmiSim.Protocol.C1219;
 using Xunit;
@@ -117,6 +118,18 @@ public sealed class TableVectorTests
         Assert.Equal(0x01, TableChecksum.Of([0xFF]));
         Assert.True(TableChecksum.Matches([0x80, 0x80], 0x00));
     }
+
+    [Fact]
+    public void The_vectorised_checksum_equals_the_byte_by_byte_sum_at_every_length() =>
+        // Lengths around and past the vector width, odd offsets into a larger array (slices of a package).
+        Gen.Select(Gen.Byte.Array[0, 1100], Gen.Int[0, 7]).Sample((bytes, skip) =>
+        {
+            var data = bytes.AsSpan(Math.Min(skip, bytes.Length));
+            byte sum = 0;
+            foreach (var b in data) sum += b;
+            Assert.Equal((byte)(0x100 - sum), TableChecksum.Of(data));
+            Assert.True(TableChecksum.Matches(data, (byte)(0x100 - sum)));
+        });
 
     [Fact]
     public void Short_or_inconsistent_tables_are_rejected_naming_the_field()

@@ -42,9 +42,12 @@ public sealed class MeshTestBed : ILpFactory
         _ => throw new ArgumentOutOfRangeException(nameof(id)),
     };
 
-    /// <summary>The head-end's frame reaches the collector at <paramref name="at"/> (the backhaul starts there).</summary>
+    /// <summary>
+    /// The head-end puts a frame on the collector's backhaul at <paramref name="at"/>: like the campaign,
+    /// the bed delivers it to the router one backhaul latency later.
+    /// </summary>
     public void Downlink(int collector, SimTime at, MeterId? meter, IDownlinkFrame frame) =>
-        Simulation.Schedule(CollectorSetup.LpOf(collector), at, new MeshDownlink(meter, frame));
+        Simulation.Schedule(CollectorSetup.LpOf(collector), at + _topology.Collector(collector).BackhaulLatency, new MeshDownlink(meter, frame));
 
     /// <summary>A meter's uplink frame reaches its collector's router at <paramref name="at"/> (the first hop starts there).</summary>
     public void Uplink(int collector, SimTime at, IUplinkFrame frame) => Simulation.Schedule(CollectorSetup.LpOf(collector), at, frame);

@@ -7,8 +7,8 @@ public sealed class KernelTests : TestKit
 {
     private static readonly TimeSpan L = TimeSpan.FromMilliseconds(20);
 
-    private Simulation Create(ScriptModel model, int partitions = 2, KernelSettings? settings = null) =>
-        Simulation.Create(Sys, (settings ?? new KernelSettings()) with { Lookahead = L, Partitions = partitions }, model);
+    private Simulation Create(ScriptModel model, int partitions = 2, KernelSettings? settings = null, string name = "sim") =>
+        Simulation.Create(Sys, (settings ?? new KernelSettings()) with { Lookahead = L, Partitions = partitions }, model, name: name);
 
     private static LpId Lp(long n) => ScriptModel.Lp(n);
 
@@ -68,6 +68,54 @@ public sealed class KernelTests : TestKit
         Assert.Contains("Model/8", error.Message);
         Assert.Contains("lookahead", error.Message);
         Assert.Empty(model.HandledBy(8));
+    }
+
+    [Fact]
+    public async Task A_send_to_another_partition_shorter_than_the_partition_lookahead_fails_naming_both_LPs()
+    {
+        // Modulo placement on two partitions: 7 and 9 share one, 8 is on the other.
+        var model = new ScriptModel().On(7, (lp, _) =>
+        {
+            lp.Send(Lp(9), L * 2, "same partition: fine");
+            lp.Send(Lp(8), L * 2, "other partition: too soon");
+        });
+        var sim = Create(model, settings: new KernelSettings { PartitionLookahead = L * 5 });
+        sim.Schedule(Lp(7), SimTime.Zero, "go");
+
+        var error = await Assert.ThrowsAsync<SimulationFailedException>(() => sim.RunAsync());
+
+        Assert.Contains("Model/7", error.Message);
+        Assert.Contains("Model/8", error.Message);
+        Assert.Contains("partition lookahead", error.Message);
+        Assert.Empty(model.HandledBy(8));
+    }
+
+    [Fact]
+    public async Task Partitions_that_run_a_partition_lookahead_apart_handle_every_event_as_one_partition_does()
+    {
+        // 1 and 3 talk often and fast on one partition; 2, on the other, answers 1 over a slow link.
+        ScriptModel Model() => new ScriptModel()
+            .On(1, (lp, payload) =>
+            {
+                if (payload is not int n || n > 400) return;
+                lp.Send(Lp(3), L * (1 + n % 2), n + 1);
+                if (n % 7 == 0) lp.Send(Lp(2), L * 5 + TimeSpan.FromMilliseconds(n % 3), n + 1);
+            })
+            .On(3, (lp, payload) => { if (payload is int n) lp.Send(Lp(1), L, n + 1); })
+            .On(2, (lp, payload) => { if (payload is int n) lp.Send(Lp(1), L * 6, n + 1000); });
+
+        async Task<List<string>> Run(int partitions, TimeSpan? partitionLookahead)
+        {
+            var model = Model();
+            var sim = Create(model, partitions, new KernelSettings { PartitionLookahead = partitionLookahead }, name: $"sim{partitions}");
+            sim.Schedule(Lp(1), SimTime.Zero, 0);
+            await sim.RunAsync();
+            return new[] { 1, 2, 3 }.SelectMany(n => model.HandledBy(n).Select(h => $"{n}@{h.Time.Micros}<{h.Source}:{h.Payload}")).ToList();
+        }
+
+        var alone = await Run(1, null);
+        Assert.True(alone.Count > 300, $"the script should keep the LPs busy, handled {alone.Count}");
+        Assert.Equal(alone, await Run(2, L * 5));
     }
 
     [Fact]

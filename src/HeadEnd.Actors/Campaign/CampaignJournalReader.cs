@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Persistence;
 using AmiSim.HeadEnd.Mdm;
+using AmiSim.Kernel;
+using MemoryPack;
 
 namespace AmiSim.HeadEnd.Campaign;
 
@@ -60,7 +62,8 @@ public sealed record DurableCampaignState(string Status, int Wave, int Flushes, 
 }
 
 /// <summary>A snapshot of a campaign's journal: what <see cref="DurableCampaignState"/> holds, so recovery need not replay every flush.</summary>
-public sealed record CampaignSnapshot(string Status, int Wave, int Flushes, IReadOnlyList<MeterTransition> Meters);
+[MemoryPackable]
+public sealed partial record CampaignSnapshot(string Status, int Wave, int Flushes, IReadOnlyList<MeterTransition> Meters) : IBinarySerialized;
 
 /// <summary>Folds flushes into the campaign's durable state, as the journal replays or writes them.</summary>
 public sealed class DurableCampaign

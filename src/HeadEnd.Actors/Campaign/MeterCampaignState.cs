@@ -1,4 +1,6 @@
+using AmiSim.Kernel;
 using AmiSim.Protocol.Network;
+using MemoryPack;
 
 namespace AmiSim.HeadEnd.Campaign;
 
@@ -65,7 +67,9 @@ public sealed class MeterCampaignState(MeterId meter, int collector, int wave)
 }
 
 /// <summary>A meter's change of phase, as the journal records it.</summary>
-public sealed record MeterTransition(long Meter, MeterPhase Phase, string Reason, int Attempts, long AtMicros, string FirmwareAfter);
+[MemoryPackable]
+public sealed partial record MeterTransition(long Meter, MeterPhase Phase, string Reason, int Attempts, long AtMicros, string FirmwareAfter);
 
 /// <summary>What one durability flush writes.</summary>
-public sealed record CampaignFlushed(IReadOnlyList<MeterTransition> Transitions, int Wave, string Status);
+[MemoryPackable]
+public sealed partial record CampaignFlushed(IReadOnlyList<MeterTransition> Transitions, int Wave, string Status) : IBinarySerialized;

@@ -1,4 +1,6 @@
+using AmiSim.Kernel;
 using AmiSim.Protocol.Cim;
+using MemoryPack;
 
 namespace AmiSim.HeadEnd.Mdm;
 
@@ -17,7 +19,8 @@ public sealed class MdmMeter(string mrid, string firmware)
 }
 
 /// <summary>One fact the MDM records about a meter, from an EndDeviceEvent or a MeterConfig entry.</summary>
-public sealed record MeterRecord(
+[MemoryPackable]
+public sealed partial record MeterRecord(
     string Meter,
     string Source,
     DateTime Time,
@@ -28,7 +31,8 @@ public sealed record MeterRecord(
     string? Reason);
 
 /// <summary>A batch of records from one message, as the journal keeps it.</summary>
-public sealed record MdmRecorded(string MessageId, IReadOnlyList<MeterRecord> Records);
+[MemoryPackable]
+public sealed partial record MdmRecorded(string MessageId, IReadOnlyList<MeterRecord> Records) : IBinarySerialized;
 
 /// <summary>What the MDM decided about a message: the reply, and what to record once durable (nothing for FAILED or a duplicate).</summary>
 public sealed record MdmDecision(ResponseMessage Reply, MdmRecorded? Recorded);

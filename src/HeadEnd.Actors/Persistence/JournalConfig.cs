@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using Akka.Persistence.Sql;
+using AmiSim.Kernel;
 using Microsoft.Data.Sqlite;
 
 namespace AmiSim.HeadEnd.Persistence;
@@ -56,6 +57,6 @@ public static class JournalConfig
                 }
               }
             }
-            """).WithFallback(SqlPersistence.DefaultConfiguration);
+            """).WithFallback(BinarySerializer.Config).WithFallback(SqlPersistence.DefaultConfiguration);
     }
 }

@@ -95,6 +95,9 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory)
             var kernel = KernelSettings.FromConfig(akka.GetConfig("amisim.kernel")) with
             {
                 Lookahead = lookahead, Seed = scenario.Seed, EpochUtc = scenario.EpochUtc, Trace = trace,
+                // Partitions hold whole collectors with their meters, and the head-end and MDM share one:
+                // only the backhaul crosses partitions.
+                PartitionLookahead = topology.Collectors.Min(c => c.BackhaulLatency),
             };
             var simulation = Simulation.Create(system, kernel, model, model);
 

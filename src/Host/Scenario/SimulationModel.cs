@@ -68,7 +68,7 @@ public sealed class SimulationModel : ILpFactory, IPlacement
         {
             var cell = topology.Cell(c.Id);
             var relays = cell.Select(m => m.Parent).Where(p => p is not null).Distinct().Count();
-            return new CollectorProfile(c.Id, relays, cell.Count == 0 ? 1 : cell.Max(m => m.Depth));
+            return new CollectorProfile(c.Id, relays, cell.Count == 0 ? 1 : cell.Max(m => m.Depth), c.BackhaulLatency);
         }).ToList();
         _campaign = CampaignActor.Props(new CampaignSetup(setup.CampaignId, setup.Package, fleet, profiles, setup.Campaign, setup.Targets,
             setup.Radio.PhyBitsPerSecond, setup.Radio.HopLatency, MdmSetup.Lp, setup.Outbox));

@@ -113,9 +113,13 @@ public sealed class CollectorRouter : SimActor
     private int NodeOf(MeterId meter) =>
         _cell.TryIndex(meter, out var node) ? node : throw new InvalidOperationException($"meter {meter.Value} is not in the mesh of collector {_setup.Collector.Id}");
 
+    /// <summary>
+    /// A frame from the head-end. It comes one backhaul latency after the head-end put it on the
+    /// backhaul (the head-end sends it that much later), so the link's bandwidth is booked as of then.
+    /// </summary>
     private void FromHeadEnd(MeshDownlink downlink)
     {
-        var arrival = Backhaul(ref _backhaulDownFree, downlink.Frame.WireBytes);
+        var arrival = Backhaul(ref _backhaulDownFree, Now - _setup.Collector.BackhaulLatency, downlink.Frame.WireBytes);
         _backhaulFramesDown++;
         if (_collectorOutages.Any(o => o.Contains(arrival)))
         {
@@ -132,10 +136,10 @@ public sealed class CollectorRouter : SimActor
         Send(Id, arrival - Now, next);
     }
 
-    /// <summary>Takes the backhaul when free for the frame's transmission time; returns when the frame is at the far end.</summary>
-    private SimTime Backhaul(ref SimTime free, int bytes)
+    /// <summary>Takes the backhaul for a frame that entered it at <paramref name="entered"/>, once free, for its transmission time; returns when it is at the far end.</summary>
+    private SimTime Backhaul(ref SimTime free, SimTime entered, int bytes)
     {
-        var start = free > Now ? free : Now;
+        var start = free > entered ? free : entered;
         free = start + TimeSpan.FromTicks(Airtime.Micros(bytes, _setup.Collector.BackhaulBitsPerSecond) * 10);
         return free + _setup.Collector.BackhaulLatency;
     }
@@ -276,7 +280,7 @@ public sealed class CollectorRouter : SimActor
             _droppedAtCollector++;
             return;
         }
-        var arrival = Backhaul(ref _backhaulUpFree, frame.WireBytes);
+        var arrival = Backhaul(ref _backhaulUpFree, Now, frame.WireBytes);
         _backhaulFramesUp++;
         if (frame is ProgramConfirmation confirmation)
             Trace(confirmation.Meter.Value, "1.10", $"collector {_setup.Collector.Id} carries confirmation {confirmation.ConfirmationId} over the backhaul to the head-end");
