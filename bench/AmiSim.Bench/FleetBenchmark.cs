@@ -2,7 +2,7 @@ using System.ComponentModel;
 using Akka.Configuration;
 using AmiSim.Host;
 using AmiSim.Host.Run;
-using AmiSim.Host.Scenario;
+using AmiSim.Scenario;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -4,7 +4,7 @@ using Akka.Configuration;
 using AmiSim.HeadEnd.Campaign;
 using AmiSim.HeadEnd.Mdm;
 using AmiSim.HeadEnd.Persistence;
-using AmiSim.Host.Scenario;
+using AmiSim.Scenario;
 using AmiSim.Kernel;
 using AmiSim.Meter;
 using AmiSim.Mesh.Radio;

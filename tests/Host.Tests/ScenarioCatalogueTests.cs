@@ -1,4 +1,4 @@
-using AmiSim.Host.Scenario;
+using AmiSim.Scenario;
 using Xunit;
 
 namespace AmiSim.Host.Tests;

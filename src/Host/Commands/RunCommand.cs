@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using AmiSim.Host.Console;
 using AmiSim.Host.Run;
-using AmiSim.Host.Scenario;
+using AmiSim.Scenario;
 using AmiSim.Kernel;
 using AmiSim.Mesh.Topology;
 using AmiSim.Protocol.Programs;

@@ -8,7 +8,7 @@ using AmiSim.HeadEnd.Mdm;
 using AmiSim.HeadEnd.Persistence;
 using AmiSim.HeadEnd.Programs;
 using AmiSim.Host.Cim;
-using AmiSim.Host.Scenario;
+using AmiSim.Scenario;
 using AmiSim.Kernel;
 using AmiSim.Mesh.Router;
 using AmiSim.Mesh.Topology;
@@ -54,7 +54,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory)
 
         // Step 1.1: the vendor program tool builds and signs the update.
         using var vendor = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var package = BuildPackage(vendor);
+        var package = ScenarioAssembly.BuildPackage(scenario, vendor);
         var keyId = PackageFile.KeyId(vendor.ExportSubjectPublicKeyInfo());
         var packageFile = PackageFile.Write(package, keyId);
         await File.WriteAllTextAsync(Path.Combine(runDirectory, "program.amipkg"), packageFile, cancellation);
@@ -75,38 +75,13 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory)
         {
             var outbox = new RunFolderOutbox(Path.Combine(runDirectory, "cim"),
                 http is null ? null : new HttpCimSink(new Uri(scenario.MdmEndpoint), http, Akka.Event.Logging.GetLogger(system, "mdm-http")));
-            var model = new SimulationModel(new ModelSetup
-            {
-                Topology = topology,
-                Radio = scenario.Radio,
-                Package = loaded,
-                Verifier = new SignatureVerifier([trusted]),
-                Campaign = scenario.Campaign,
-                Targets = scenario.Targets,
-                Faults = scenario.Faults,
-                RebootDelay = scenario.RebootDelay,
-                Outages = scenario.OutageWindows(),
-                Outbox = outbox,
-                AccessDelay = new[] { scenario.Radio.HopLatency, topology.Collectors.Min(c => c.BackhaulLatency) }.Min(),
-            }, scenario.Seed);
-            // The smallest delay between LPs: a mesh hop or the backhaul (NICs and the head-end hand frames over with this delay).
-            var lookahead = new[] { scenario.Radio.HopLatency, topology.Collectors.Min(c => c.BackhaulLatency) }.Min();
+            var model = new SimulationModel(ScenarioAssembly.ModelSetup(scenario, topology, loaded, trusted, outbox), scenario.Seed);
             var trace = new TraceFile(TraceFile.Choose(scenario.TracedMeters, topology));
-            var kernel = KernelSettings.FromConfig(akka.GetConfig("amisim.kernel")) with
-            {
-                Lookahead = lookahead, Seed = scenario.Seed, EpochUtc = scenario.EpochUtc, Trace = trace,
-                // Partitions hold whole collectors with their meters, and the head-end and MDM share one:
-                // only the backhaul crosses partitions.
-                PartitionLookahead = topology.Collectors.Min(c => c.BackhaulLatency),
-            };
+            var kernel = ScenarioAssembly.Kernel(scenario, topology, KernelSettings.FromConfig(akka.GetConfig("amisim.kernel")), trace);
             var simulation = Simulation.Create(system, kernel, model, model);
 
             // Step 1.3: the head-end starts the campaign; operator actions are scripted at their times.
-            simulation.Schedule(CampaignSetup.Lp, SimTime.Zero, StartCampaign.Instance);
-            foreach (var action in scenario.OperatorActions) simulation.Schedule(CampaignSetup.Lp, SimTime.From(action.At), new OperatorCommand(action.Action));
-            foreach (var crash in scenario.HeadEndCrashes) simulation.Schedule(CampaignSetup.Lp, SimTime.From(crash.At), new HeadEndCrash(crash.Downtime));
-            var scripted = scenario.OperatorActions.Select(a => a.At).Concat(scenario.HeadEndCrashes.Select(c => c.At + c.Downtime)).ToList();
-            var lastAction = scripted.Count == 0 ? SimTime.Zero : SimTime.From(scripted.Max());
+            var lastAction = ScenarioAssembly.ScheduleScript(simulation, scenario);
             var until = SimTime.From(scenario.Until);
 
             long events = 0;
@@ -153,26 +128,4 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory)
 
     private static async Task<T> AskCampaign<T>(Simulation simulation, object query) =>
         await (await simulation.LpActorAsync(CampaignSetup.Lp)).Ask<T>(query, TimeSpan.FromSeconds(60));
-
-    private ProgramPackage BuildPackage(ECDsa vendor)
-    {
-        var spec = scenario.Program;
-        if (spec.Kind == ProgramKind.Configuration)
-        {
-            var manifest = new ProgramManifest
-            {
-                ProgramId = spec.Id, Kind = ProgramKind.Configuration, Version = spec.Version, TargetModels = spec.TargetModels, AllowedSourceVersions = spec.AllowedFrom,
-                ConfigurationWrites = [new TableWrite(Tables.LoadProfileControl, (LoadProfileControlTable.Default with { IntervalMinutes = (byte)spec.IntervalMinutes }).Encode(DataOrder.BigEndian))],
-            };
-            return ProgramPackage.Sign(manifest, ReadOnlyMemory<byte>.Empty, vendor);
-        }
-        var image = new byte[spec.Size];
-        var random = RandomStream.For(scenario.Seed, 0, "firmware-image");
-        for (var i = 0; i < image.Length; i += 8)
-        {
-            var value = random.NextUInt64();
-            for (var j = 0; j < 8 && i + j < image.Length; j++) image[i + j] = (byte)(value >> (8 * j));
-        }
-        return ProgramPackage.Sign(ProgramManifest.ForFirmware(spec.Id, spec.Version, image, spec.BlockSize, spec.TargetModels, spec.AllowedFrom), image, vendor);
-    }
 }

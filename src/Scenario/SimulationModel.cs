@@ -10,7 +10,7 @@ using AmiSim.Mesh.Topology;
 using AmiSim.Protocol.Network;
 using AmiSim.Protocol.Programs;
 
-namespace AmiSim.Host.Scenario;
+namespace AmiSim.Scenario;
 
 /// <summary>What a simulated AMI system is made of: the network, the meters' make-up, the campaign and the MDM.</summary>
 public sealed record ModelSetup

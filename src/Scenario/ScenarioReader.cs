@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
 
-namespace AmiSim.Host.Scenario;
+namespace AmiSim.Scenario;
 
 /// <summary>
 /// Reads scenario keys with the checks a person needs: a key that the reference does not have, or a

@@ -1,7 +1,7 @@
 using System.Reflection;
 using Akka.Configuration;
 
-namespace AmiSim.Host;
+namespace AmiSim.Scenario;
 
 /// <summary>Loads AmiSim's HOCON: the embedded defaults, then files, then <c>--set key=value</c> overrides.</summary>
 public static class HoconLoader

@@ -7,7 +7,7 @@ using AmiSim.Protocol.C1219;
 using AmiSim.Protocol.Network;
 using AmiSim.Protocol.Programs;
 
-namespace AmiSim.Host.Scenario;
+namespace AmiSim.Scenario;
 
 /// <summary>The program a scenario's vendor builds (its image bytes come from the seed).</summary>
 public sealed record ProgramSpec(ProgramKind Kind, string Id, FirmwareVersion Version, int Size, int BlockSize,

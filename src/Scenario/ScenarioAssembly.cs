@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using AmiSim.HeadEnd.Campaign;
+using AmiSim.Kernel;
+using AmiSim.Mesh.Topology;
+using AmiSim.Protocol.C1219;
+using AmiSim.Protocol.Programs;
+
+namespace AmiSim.Scenario;
+
+/// <summary>
+/// How a scenario becomes a running simulation: the vendor's program, the model's setup, the kernel's
+/// settings and the scripted campaign. `amisim run` and the scenario test kit (AmiSim.Testing) both
+/// assemble their runs with it, so a test runs exactly what the command line runs.
+/// </summary>
+public static class ScenarioAssembly
+{
+    /// <summary>Step 1.1: the vendor program tool builds the scenario's program and signs it with <paramref name="vendor"/>.</summary>
+    public static ProgramPackage BuildPackage(ScenarioSettings scenario, ECDsa vendor)
+    {
+        var spec = scenario.Program;
+        if (spec.Kind == ProgramKind.Configuration)
+        {
+            var manifest = new ProgramManifest
+            {
+                ProgramId = spec.Id, Kind = ProgramKind.Configuration, Version = spec.Version, TargetModels = spec.TargetModels, AllowedSourceVersions = spec.AllowedFrom,
+                ConfigurationWrites = [new TableWrite(Tables.LoadProfileControl, (LoadProfileControlTable.Default with { IntervalMinutes = (byte)spec.IntervalMinutes }).Encode(DataOrder.BigEndian))],
+            };
+            return ProgramPackage.Sign(manifest, ReadOnlyMemory<byte>.Empty, vendor);
+        }
+        // The image's bytes come from the seed, so one scenario and seed always ship the same image.
+        var image = new byte[spec.Size];
+        var random = RandomStream.For(scenario.Seed, 0, "firmware-image");
+        for (var i = 0; i < image.Length; i += 8)
+        {
+            var value = random.NextUInt64();
+            for (var j = 0; j < 8 && i + j < image.Length; j++) image[i + j] = (byte)(value >> (8 * j));
+        }
+        return ProgramPackage.Sign(ProgramManifest.ForFirmware(spec.Id, spec.Version, image, spec.BlockSize, spec.TargetModels, spec.AllowedFrom), image, vendor);
+    }
+
+    /// <summary>What the model is made of, for the program the head-end loaded and the vendor key the meters trust.</summary>
+    public static ModelSetup ModelSetup(ScenarioSettings scenario, NetworkTopology topology, ProgramPackage loaded, byte[] trustedKey, ICimOutbox? outbox) => new()
+    {
+        Topology = topology,
+        Radio = scenario.Radio,
+        Package = loaded,
+        Verifier = new SignatureVerifier([trustedKey]),
+        Campaign = scenario.Campaign,
+        Targets = scenario.Targets,
+        Faults = scenario.Faults,
+        RebootDelay = scenario.RebootDelay,
+        Outages = scenario.OutageWindows(),
+        Outbox = outbox,
+        AccessDelay = Lookahead(scenario, topology),
+    };
+
+    /// <summary>
+    /// <paramref name="defaults"/> with the scenario's seed and epoch, and the lookaheads its network allows:
+    /// the smallest delay between LPs (a mesh hop or the backhaul) and, since partitions hold whole
+    /// collectors with their meters and the head-end and MDM share one, the backhaul's latency between partitions.
+    /// </summary>
+    public static KernelSettings Kernel(ScenarioSettings scenario, NetworkTopology topology, KernelSettings defaults, ITraceSink? trace) => defaults with
+    {
+        Lookahead = Lookahead(scenario, topology),
+        PartitionLookahead = topology.Collectors.Min(c => c.BackhaulLatency),
+        Seed = scenario.Seed,
+        EpochUtc = scenario.EpochUtc,
+        Trace = trace,
+    };
+
+    /// <summary>Step 1.3 and the script: starts the campaign at zero, schedules the operator's actions and the head-end's crashes; returns when the last of them is over.</summary>
+    public static SimTime ScheduleScript(Simulation simulation, ScenarioSettings scenario)
+    {
+        simulation.Schedule(CampaignSetup.Lp, SimTime.Zero, StartCampaign.Instance);
+        foreach (var action in scenario.OperatorActions) simulation.Schedule(CampaignSetup.Lp, SimTime.From(action.At), new OperatorCommand(action.Action));
+        foreach (var crash in scenario.HeadEndCrashes) simulation.Schedule(CampaignSetup.Lp, SimTime.From(crash.At), new HeadEndCrash(crash.Downtime));
+        var scripted = scenario.OperatorActions.Select(a => a.At).Concat(scenario.HeadEndCrashes.Select(c => c.At + c.Downtime)).ToList();
+        return scripted.Count == 0 ? SimTime.Zero : SimTime.From(scripted.Max());
+    }
+
+    private static TimeSpan Lookahead(ScenarioSettings scenario, NetworkTopology topology) =>
+        new[] { scenario.Radio.HopLatency, topology.Collectors.Min(c => c.BackhaulLatency) }.Min();
+}
