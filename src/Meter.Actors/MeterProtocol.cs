@@ -54,6 +54,18 @@ public static class MeterProtocol
         bool Bricked,
         IReadOnlyList<LoggedEvent> Events);
 
+    /// <summary>
+    /// Query between runs: PSEM reads (<see cref="FullReadRequest"/> or <see cref="PartialReadRequest"/>)
+    /// handled by the board exactly as the NIC's reads are, in order. Answered with <see cref="TablesRead"/>;
+    /// any other request is refused, so that looking at a meter cannot change it.
+    /// </summary>
+    public sealed record ReadTables(IReadOnlyList<PsemRequest> Reads)
+    {
+        public ReadTables(params TableId[] tables) : this(tables.Select(t => (PsemRequest)new FullReadRequest(t)).ToList()) { }
+    }
+
+    public sealed record TablesRead(IReadOnlyList<PsemResponse> Responses);
+
     /// <summary>Query between runs: the NIC's state. Answered with <see cref="NicState"/>.</summary>
     public sealed class GetNicState
     {

@@ -34,6 +34,13 @@ public sealed record KernelSettings
     /// <summary>Wall-time interval of <see cref="KernelProgress"/> reports on the event stream.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// LPs publish what they observe (a campaign's status, a meter's phase, a CIM message reaching the
+    /// MDM) to the actor system's event stream, where tests subscribe probes. Off by default: a run that
+    /// nobody watches does not pay for it.
+    /// </summary>
+    public bool PublishObservations { get; init; }
+
     /// <summary>Where LPs report use-case steps for traced meters; null = no trace.</summary>
     public ITraceSink? Trace { get; init; }
 

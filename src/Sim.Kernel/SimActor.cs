@@ -68,6 +68,15 @@ public abstract class SimActor : UntypedActor
     /// <summary>Whether the run traces <paramref name="meter"/> (to skip building trace text).</summary>
     protected bool IsTraced(long meter) => Lp.Runtime.Settings.Trace?.Traces(meter) == true;
 
+    /// <summary>Whether observations are published (<see cref="KernelSettings.PublishObservations"/>); check before building one.</summary>
+    protected bool IsObserved => Lp.Runtime.Settings.PublishObservations;
+
+    /// <summary>Publishes <paramref name="observation"/> on the event stream if the run is observed.</summary>
+    protected void Publish(object observation)
+    {
+        if (IsObserved) Context.System.EventStream.Publish(observation);
+    }
+
     /// <summary>Ends the run after the current window.</summary>
     protected void RequestStop() => Lp.Runtime.RequestStop();
 

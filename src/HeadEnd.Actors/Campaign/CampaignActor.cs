@@ -53,6 +53,7 @@ public sealed class CampaignActor : SimActor
     private List<MeterTransition>? _flushingTransitions;
     private int _wave = -1;
     private string _status = "created";
+    private (string Status, int Wave) _lastObserved = ("created", 0);
     private string _flushedStatus = "created";
     private string _pauseReason = "";
     private long _nextCommand = 1;
@@ -85,6 +86,12 @@ public sealed class CampaignActor : SimActor
     }
 
     protected override void OnEvent(object payload)
+    {
+        HandleEvent(payload);
+        ObserveStatus();
+    }
+
+    private void HandleEvent(object payload)
     {
         if (_down)
         {
@@ -148,6 +155,22 @@ public sealed class CampaignActor : SimActor
     }
 
     protected override void OnDirect(object message)
+    {
+        HandleDirect(message);
+        ObserveStatus();
+    }
+
+    /// <summary>Publishes the campaign's status and wave when either changed (observed runs only).</summary>
+    private void ObserveStatus()
+    {
+        if (!IsObserved) return;
+        var observed = (_status, Math.Max(0, _wave + 1));
+        if (observed == _lastObserved) return;
+        _lastObserved = observed;
+        Publish(new CampaignStatusObserved(Now, _status, observed.Item2, _pauseReason));
+    }
+
+    private void HandleDirect(object message)
     {
         switch (message)
         {
@@ -841,6 +864,7 @@ public sealed class CampaignActor : SimActor
     private void SetPhase(MeterCampaignState meter, MeterPhase phase)
     {
         _tally.Move(meter.Wave, meter.Phase, phase);
+        if (IsObserved && meter.Phase != phase) Publish(new MeterPhaseObserved(Now, meter.Meter, meter.Wave + 1, meter.Phase, phase, meter.Reason));
         meter.Phase = phase;
     }
 

@@ -63,6 +63,12 @@ public sealed class MdmActor : SimActor
         if (payload is not CimDelivery delivery) throw new InvalidOperationException($"the MDM receives CIM XML, not {payload}");
         if (_setup.Unreachable?.Any(w => Now >= w.Start && Now < w.End) == true) return; // down: the message is lost, the head-end will send it again
         var decision = State.Decide(delivery.Xml, Now.ToUtc(EpochUtc));
+        if (IsObserved)
+        {
+            var reply = decision.Reply;
+            Publish(new CimMessageObserved(Now, reply.Header.Noun, reply.Header.CorrelationId ?? "?", reply.Reply.Result,
+                reply.Reply.Errors.Any(e => e.Code == "0.3"), delivery.Xml));
+        }
         if (decision.Recorded is { } recorded)
         {
             _writing = (EventSource, decision.Reply, recorded);

@@ -22,6 +22,25 @@ public sealed class MetrologyBoardActor : LpMemberActor, IBoardClock
 
     void IBoardClock.StartTimer(string key, TimeSpan delay, BoardTimer timer) => StartTimer(key, delay, timer);
 
+    /// <summary>Answers a <see cref="ReadTables"/> query from <paramref name="board"/> through its PSEM handler.</summary>
+    internal static object Answer(MetrologyBoard board, ReadTables read)
+    {
+        if (read.Reads.FirstOrDefault(r => r is not (FullReadRequest or PartialReadRequest)) is { } other)
+            return new Status.Failure(new ArgumentException($"only PSEM reads can inspect a meter, not {other.Service}"));
+        if (board.Bricked) return new Status.Failure(new InvalidOperationException("the board does not answer (bricked)"));
+        return new TablesRead(read.Reads.Select(r => board.Handle(r, NoClock.Instance)).ToList());
+    }
+
+    /// <summary>Reads need no clock; a read that reached for one would be a bug in the board.</summary>
+    private sealed class NoClock : IBoardClock
+    {
+        public static readonly NoClock Instance = new();
+
+        public SimTime Now => throw new InvalidOperationException("a table read used the board's clock");
+
+        public void StartTimer(string key, TimeSpan delay, BoardTimer timer) => throw new InvalidOperationException("a table read started a board timer");
+    }
+
     protected override void OnDirect(object message)
     {
         if (_board.Bricked)
@@ -52,6 +71,11 @@ public sealed class MetrologyBoardActor : LpMemberActor, IBoardClock
 
     protected override void OnOtherMessage(object message)
     {
+        if (message is ReadTables read)
+        {
+            Sender.Tell(Answer(_board, read));
+            return;
+        }
         if (message is not GetBoardState)
         {
             Unhandled(message);

@@ -113,6 +113,14 @@ public sealed class NicActor : SimActor
             case GetBoardState:
                 _board.Forward(message);
                 break;
+            case ReadTables read when _board.IsNobody():
+                // Nothing has reached this meter yet (the LP has not started, so it has no seed to hand):
+                // read a board as it left the factory; reads draw no faults.
+                Sender.Tell(MetrologyBoardActor.Answer(new MetrologyBoard(_setup, RandomStream.For(0, MeterSetup.LpOf(_setup.Meter), "unused")), read));
+                break;
+            case ReadTables:
+                _board.Forward(message);
+                break;
             case GetNicState:
                 Sender.Tell(new NicState(_online, _unacknowledged.Count, _framesDropped, _confirmationsSent));
                 break;

@@ -1,0 +1,12 @@
+using AmiSim.Scenario;
+
+namespace AmiSim.Testing.Tests;
+
+/// <summary>Small scenarios that run in a few seconds.</summary>
+internal static class Scenarios
+{
+    /// <summary>80 meters on 2 collectors, a 16 KiB image, no random faults: every meter should succeed.</summary>
+    public static ScenarioSettings Clean(params string[] more) => AmiScenario.Embedded("small",
+        ["fleet.meters = 80", "fleet.collectors = 2", "program.size = 16384", "campaign.canary-meters = 6",
+         "faults.activation-failure = 0", "faults.silent-corruption = 0", "faults.nic-outages-per-day = 0", .. more]);
+}
