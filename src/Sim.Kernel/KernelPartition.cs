@@ -14,7 +14,7 @@ namespace AmiSim.Kernel;
 public sealed class KernelPartition : UntypedActor
 {
     /// <summary>Events per <see cref="RemoteEvents"/> message: 2,000 x 40 bytes stays below the large-object heap.</summary>
-    private const int RemoteChunk = 2000;
+    internal const int RemoteChunk = 2000;
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly int _index;

@@ -46,13 +46,41 @@ public sealed class Simulation
     public static Simulation Create(ActorSystem system, KernelSettings settings, ILpFactory factory, IPlacement? placement = null, string name = "sim")
     {
         settings = settings.Validated();
-        placement ??= ModuloPlacement.Instance;
-        LpDispatcher.Register(system);
         var partitions = Enumerable.Range(0, settings.Partitions)
-            .Select(i => system.ActorOf(KernelPartition.Props(i, settings.Partitions, settings, factory, placement), $"{name}-partition-{i}"))
+            .Select(i => StartPartition(system, i, settings, factory, placement, name))
             .ToList();
-        var coordinator = system.ActorOf(WindowCoordinator.Props(partitions, settings), $"{name}-coordinator");
-        return new Simulation(settings, coordinator, partitions, placement);
+        return Across(system, settings, partitions, placement, name);
+    }
+
+    /// <summary>
+    /// Starts partition <paramref name="index"/> of <paramref name="settings"/>' partitions on the actor
+    /// system (cluster node) that hosts it, with that node's own instance of the model. A clustered run
+    /// starts every partition on its node, then joins them with <see cref="Across"/> on one node.
+    /// </summary>
+    public static IActorRef StartPartition(ActorSystem node, int index, KernelSettings settings, ILpFactory factory, IPlacement? placement = null, string name = "sim")
+    {
+        settings = settings.Validated();
+        if (index < 0 || index >= settings.Partitions)
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"partitions are numbered 0 to {settings.Partitions - 1}");
+        LpDispatcher.Register(node);
+        return node.ActorOf(KernelPartition.Props(index, settings.Partitions, settings, factory, placement ?? ModuloPlacement.Instance), PartitionName(name, index));
+    }
+
+    /// <summary>The actor name of partition <paramref name="index"/> of the simulation <paramref name="name"/> (under /user).</summary>
+    public static string PartitionName(string name, int index) => $"{name}-partition-{index}";
+
+    /// <summary>
+    /// A simulation over partitions that are already running, here or on other nodes (remote actor
+    /// references): its window coordinator runs on <paramref name="home"/>. Kernel messages between
+    /// nodes go through Akka's serialization (see <see cref="KernelSerialization"/>).
+    /// </summary>
+    public static Simulation Across(ActorSystem home, KernelSettings settings, IReadOnlyList<IActorRef> partitions, IPlacement? placement = null, string name = "sim")
+    {
+        settings = settings.Validated();
+        if (partitions.Count != settings.Partitions)
+            throw new ArgumentException($"{partitions.Count} partitions given for settings of {settings.Partitions}", nameof(partitions));
+        var coordinator = home.ActorOf(WindowCoordinator.Props(partitions, settings), $"{name}-coordinator");
+        return new Simulation(settings, coordinator, partitions, placement ?? ModuloPlacement.Instance);
     }
 
     /// <summary>Schedules <paramref name="payload"/> for <paramref name="target"/> at <paramref name="at"/>, from outside the model.</summary>
@@ -71,9 +99,10 @@ public sealed class Simulation
         for (var p = 0; p < _partitions.Count; p++)
         {
             if (_toInject[p].Count == 0) continue;
-            var events = _toInject[p].ToArray();
+            // In chunks, as partitions send events to each other: a partition may be on another node.
+            foreach (var chunk in _toInject[p].Chunk(KernelPartition.RemoteChunk))
+                await _partitions[p].Ask<EventsInjected>(new InjectEvents(chunk), cancellation);
             _toInject[p].Clear();
-            await _partitions[p].Ask<EventsInjected>(new InjectEvents(events), cancellation);
         }
         var answer = await _coordinator.Ask<object>(new RunUntil(until ?? SimTime.Never), cancellation);
         switch (answer)

@@ -1,0 +1,27 @@
+using Akka.Configuration;
+
+namespace AmiSim.Kernel;
+
+/// <summary>
+/// How kernel traffic crosses nodes: Hyperion, a binary serializer that keeps the run-time type of
+/// every field, for every message without a more specific binding (the kernel's window protocol,
+/// events with their model payloads, queries and their answers), and MemoryPack for
+/// <see cref="IBinarySerialized"/> records. Akka's default for plain objects is JSON, which is both
+/// larger and slower and loses the types of <c>object</c> fields such as an event's payload.
+/// Remote frames may be 4 MiB: partitions send events in chunks of 2,000 (about 60 bytes each with a
+/// small payload, more with an image chunk), above Akka.Remote's default limit of 128,000 bytes.
+/// </summary>
+public static class KernelSerialization
+{
+    public static Config Config { get; } = ConfigurationFactory.ParseString("""
+        akka.actor {
+          serializers.hyperion = "Akka.Serialization.HyperionSerializer, Akka.Serialization.Hyperion"
+          serialization-bindings { "System.Object" = hyperion }
+        }
+        akka.remote.dot-netty.tcp {
+          maximum-frame-size = 4MiB
+          send-buffer-size = 8MiB
+          receive-buffer-size = 8MiB
+        }
+        """).WithFallback(BinarySerializer.Config);
+}

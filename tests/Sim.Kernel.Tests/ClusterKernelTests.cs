@@ -1,0 +1,107 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Configuration;
+using AmiSim.Kernel.Synthetic;
+using Xunit;
+using Xunit.Abstractions;
+using static AmiSim.Kernel.KernelProtocol;
+
+namespace AmiSim.Kernel.Tests;
+
+/// <summary>
+/// The kernel across Akka.Cluster nodes: three actor systems in this process, joined over loopback
+/// TCP, one partition each, the window coordinator on the first; every kernel message between them
+/// is serialized (Hyperion) and crosses a real socket.
+/// </summary>
+public sealed class ClusterKernelTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly SyntheticTrafficOptions Options = new() { Lps = 3_000, TokensPerLp = 3, DirectChance = 0.05 };
+    private static readonly SimTime Until = SimTime.FromSeconds(0.6);
+    private readonly List<ActorSystem> _nodes = [];
+
+    private static Config NodeConfig => ConfigurationFactory.ParseString("""
+        akka.loglevel = WARNING
+        akka.actor.provider = cluster
+        akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
+        akka.cluster.min-nr-of-members = 1
+        akka.cluster.log-info = off
+        """).WithFallback(KernelSerialization.Config);
+
+    public async Task InitializeAsync()
+    {
+        for (var i = 0; i < 3; i++) _nodes.Add(ActorSystem.Create("amisim", NodeConfig));
+        var seed = Cluster.Get(_nodes[0]).SelfAddress;
+        foreach (var node in _nodes) await Cluster.Get(node).JoinAsync(seed);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (_nodes.Any(n => Cluster.Get(n).State.Members.Count(m => m.Status == MemberStatus.Up) < 3))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the three nodes did not all come up");
+            await Task.Delay(100);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in _nodes) await node.Terminate();
+    }
+
+    [Fact]
+    public async Task Three_nodes_give_the_digest_of_one_process()
+    {
+        var settings = new KernelSettings { Lookahead = TimeSpan.FromMilliseconds(20), Seed = 11, Partitions = 3 };
+
+        // Each node hosts one partition with its own instance of the model.
+        var models = _nodes.Select(_ => new SyntheticTraffic(Options)).ToList();
+        var partitions = new List<IActorRef>();
+        for (var i = 0; i < 3; i++)
+        {
+            var local = Simulation.StartPartition(_nodes[i], i, settings, models[i]);
+            // The coordinator's node sees the others' partitions as remote references.
+            partitions.Add(i == 0 ? local
+                : await _nodes[0].ActorSelection(new RootActorPath(Cluster.Get(_nodes[i]).SelfAddress) / "user" / Simulation.PartitionName("sim", i))
+                    .ResolveOne(TimeSpan.FromSeconds(10)));
+        }
+        Assert.All(partitions.Skip(1), p => Assert.False(p.Path.Address.Equals(Cluster.Get(_nodes[0]).SelfAddress)));
+        var clustered = Simulation.Across(_nodes[0], settings, partitions);
+        models[0].Seed(clustered);
+        var run = await clustered.RunAsync(Until);
+
+        var digests = new ulong[Options.Lps];
+        for (var lp = 0; lp < Options.Lps; lp++) digests[lp] = models[ModuloPlacement.Instance.PartitionOf(SyntheticTraffic.LpOf(lp), 3)].Digests[lp];
+        Assert.All(models, m => Assert.All(m.OrderViolations, v => Assert.Equal(0, v)));
+
+        var single = new SyntheticTraffic(Options);
+        var alone = ActorSystem.Create("single", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        try
+        {
+            var sim = Simulation.Create(alone, settings with { Partitions = 1 }, single);
+            single.Seed(sim);
+            var local = await sim.RunAsync(Until);
+            Assert.Equal(local.EventsHandled, run.EventsHandled);
+        }
+        finally
+        {
+            await alone.Terminate();
+        }
+        Assert.True(run.EventsHandled > 20_000, $"the model should be busy, handled {run.EventsHandled}");
+        Assert.Equal(single.Digests, digests);
+        output.WriteLine($"{run.EventsHandled:N0} events in {run.Windows:N0} windows on 3 nodes, {run.Wall.TotalSeconds:F1} s");
+    }
+
+    [Fact]
+    public void Events_crossing_nodes_are_binary_and_their_size_is_known()
+    {
+        var node = _nodes[0];
+        var events = Enumerable.Range(0, 1000)
+            .Select(i => new SimEvent(new SimTime(1_000_000 + i), SyntheticTraffic.LpOf(i), i, SyntheticTraffic.LpOf(i + 1), new Token(i, i % 4, i % 9)))
+            .ToArray();
+        var message = new RemoteEvents(7, 1, events);
+        var serializer = node.Serialization.FindSerializerFor(message);
+        Assert.Equal("HyperionSerializer", serializer.GetType().Name);
+        var bytes = serializer.ToBinary(message);
+        var back = Assert.IsType<RemoteEvents>(node.Serialization.Deserialize(bytes, serializer.Identifier, typeof(RemoteEvents)));
+        Assert.Equal(events, back.Events);
+        output.WriteLine($"{bytes.Length / (double)events.Length:F1} bytes per cross-node event (a token payload)");
+        Assert.InRange(bytes.Length / events.Length, 20, 200);
+    }
+}
