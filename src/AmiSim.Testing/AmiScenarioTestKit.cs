@@ -46,9 +46,7 @@ public abstract class AmiScenarioTestKit : Akka.TestKit.Xunit2.TestKit
         var package = ScenarioAssembly.BuildPackage(scenario, vendor);
         var trusted = vendor.ExportSubjectPublicKeyInfo();
         var file = PackageFile.Write(package, PackageFile.KeyId(trusted));
-        var targets = package.Manifest.TargetModels;
-        var loaded = new ProgramLibrary([trusted]).Load(file,
-            topology.Meters.Where(m => targets.Count == 0 || targets.Contains(m.Model)).Select(m => m.Firmware).Distinct());
+        var loaded = ScenarioAssembly.LoadPackage(file, trusted, topology);
 
         var outbox = new RecordingOutbox();
         var model = new SimulationModel(ScenarioAssembly.ModelSetup(scenario, topology, loaded, trusted, outbox), scenario.Seed);

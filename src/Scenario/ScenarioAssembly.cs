@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using AmiSim.HeadEnd.Campaign;
+using AmiSim.HeadEnd.Programs;
 using AmiSim.Kernel;
 using AmiSim.Mesh.Topology;
 using AmiSim.Protocol.C1219;
@@ -36,6 +37,18 @@ public static class ScenarioAssembly
             for (var j = 0; j < 8 && i + j < image.Length; j++) image[i + j] = (byte)(value >> (8 * j));
         }
         return ProgramPackage.Sign(ProgramManifest.ForFirmware(spec.Id, spec.Version, image, spec.BlockSize, spec.TargetModels, spec.AllowedFrom), image, vendor);
+    }
+
+    /// <summary>
+    /// Step 1.2: the head-end's program library checks a package file against the trusted vendor key
+    /// and the firmware the targeted meters run (the downgrade rule), and loads it.
+    /// </summary>
+    /// <exception cref="PackageRejectedException">which rule the package breaks.</exception>
+    public static ProgramPackage LoadPackage(string packageFile, byte[] trustedKey, NetworkTopology topology)
+    {
+        var targets = PackageFile.Read(packageFile).Package.Manifest.TargetModels; // malformed files are refused here, as by the library
+        return new ProgramLibrary([trustedKey]).Load(packageFile,
+            topology.Meters.Where(m => targets.Count == 0 || targets.Contains(m.Model)).Select(m => m.Firmware).Distinct());
     }
 
     /// <summary>What the model is made of, for the program the head-end loaded and the vendor key the meters trust.</summary>
@@ -76,6 +89,19 @@ public static class ScenarioAssembly
         foreach (var crash in scenario.HeadEndCrashes) simulation.Schedule(CampaignSetup.Lp, SimTime.From(crash.At), new HeadEndCrash(crash.Downtime));
         var scripted = scenario.OperatorActions.Select(a => a.At).Concat(scenario.HeadEndCrashes.Select(c => c.At + c.Downtime)).ToList();
         return scripted.Count == 0 ? SimTime.Zero : SimTime.From(scripted.Max());
+    }
+
+    /// <summary>
+    /// The model a node builds from a run's blueprint: the same network and program as the node that
+    /// started the run, with no CIM outbox (the head-end, which has it, is on the first node).
+    /// </summary>
+    /// <exception cref="PackageRejectedException">the package does not verify against the trusted key.</exception>
+    public static SimulationModel ModelFor(RunBlueprint blueprint)
+    {
+        var scenario = blueprint.Scenario;
+        var topology = scenario.BuildTopology();
+        var loaded = LoadPackage(blueprint.PackageFile, blueprint.TrustedKey, topology);
+        return new SimulationModel(ModelSetup(scenario, topology, loaded, blueprint.TrustedKey, outbox: null), scenario.Seed);
     }
 
     private static TimeSpan Lookahead(ScenarioSettings scenario, NetworkTopology topology) =>

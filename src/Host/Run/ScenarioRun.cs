@@ -38,7 +38,12 @@ public sealed record RunResult(
 /// One run of the use case from step 1.1 to 1.11: the vendor tool builds and signs the program, the
 /// head-end loads it, the campaign runs over the network to the meters, and confirmations reach the MDM.
 /// </summary>
-public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory)
+/// <param name="node">
+/// The actor system to run in (a cluster node, its journal already configured) and where the kernel's
+/// partitions go; by default the run makes its own system with a SQLite journal in the run folder and
+/// keeps every partition in it.
+/// </param>
+public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, (ActorSystem System, IPartitionLayout Layout)? node = null)
 {
     /// <summary>Virtual time between checks of whether the campaign is over (the run stops at the first quiet check).</summary>
     private static readonly TimeSpan Step = TimeSpan.FromHours(1);
@@ -64,13 +69,11 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory)
 
         // Step 1.2: the Metering Department loads it into the head-end, which checks it.
         var trusted = vendor.ExportSubjectPublicKeyInfo();
-        var library = new ProgramLibrary([trusted]);
-        var targetModels = package.Manifest.TargetModels;
-        var loaded = library.Load(packageFile, topology.Meters.Where(m => targetModels.Count == 0 || targetModels.Contains(m.Model)).Select(m => m.Firmware).Distinct());
+        var loaded = ScenarioAssembly.LoadPackage(packageFile, trusted, topology);
         Log.Information("Step 1.2: head-end loaded {Program} {Version}: signature trusted, content matches", loaded.Manifest.ProgramId, loaded.Manifest.Version);
 
         var http = scenario.MdmEndpoint.Length == 0 ? null : new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var system = ActorSystem.Create("amisim", akka.WithFallback(JournalConfig.Sqlite(Path.Combine(runDirectory, "headend.db"))));
+        var system = node?.System ?? ActorSystem.Create("amisim", akka.WithFallback(JournalConfig.Sqlite(Path.Combine(runDirectory, "headend.db"))));
         try
         {
             var outbox = new RunFolderOutbox(Path.Combine(runDirectory, "cim"),
@@ -78,7 +81,9 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory)
             var model = new SimulationModel(ScenarioAssembly.ModelSetup(scenario, topology, loaded, trusted, outbox), scenario.Seed);
             var trace = new TraceFile(TraceFile.Choose(scenario.TracedMeters, topology));
             var kernel = ScenarioAssembly.Kernel(scenario, topology, KernelSettings.FromConfig(akka.GetConfig("amisim.kernel")), trace);
-            var simulation = Simulation.Create(system, kernel, model, model);
+            var layout = node?.Layout ?? LocalLayout.Instance;
+            var partitions = await layout.StartAsync(system, model, new RunBlueprint(scenario, packageFile, trusted, kernel));
+            var simulation = Simulation.Across(system, kernel, partitions, model);
 
             // Step 1.3: the head-end starts the campaign; operator actions are scripted at their times.
             var lastAction = ScenarioAssembly.ScheduleScript(simulation, scenario);
@@ -121,7 +126,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory)
         }
         finally
         {
-            await system.Terminate();
+            if (node is null) await system.Terminate();
             http?.Dispose();
         }
     }

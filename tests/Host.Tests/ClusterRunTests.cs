@@ -1,0 +1,83 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Configuration;
+using AmiSim.HeadEnd.Persistence;
+using AmiSim.Host.Run;
+using AmiSim.Kernel;
+using AmiSim.Scenario;
+using Xunit;
+
+namespace AmiSim.Host.Tests;
+
+/// <summary>
+/// A scenario run spread over three Akka.Cluster nodes in this process (loopback TCP, Hyperion on the
+/// wire): each collector's mesh and meters on one node, the campaign and MDM on the first, only
+/// backhaul frames and kernel coordination between them; same result as one process.
+/// </summary>
+[Collection("runs")]
+public sealed class ClusterRunTests : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("amisim-cluster-").FullName;
+    private readonly List<ActorSystem> _nodes = [];
+
+    private static ScenarioSettings Scenario => ScenarioSettings.Read(ScenarioReader.Load(HoconLoader.Embedded("scenarios/small.conf"), "small",
+        ["amisim.scenario.fleet.meters = 240", "amisim.scenario.fleet.collectors = 3", "amisim.scenario.program.size = 16384",
+         "amisim.scenario.campaign.canary-meters = 6"]));
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "cluster"));
+        for (var i = 0; i < 3; i++)
+        {
+            var config = ConfigurationFactory.ParseString("""
+                akka.loglevel = WARNING
+                akka.actor.provider = cluster
+                akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
+                akka.cluster.log-info = off
+                """).WithFallback(KernelSerialization.Config);
+            // Only the first node runs the head-end, so only it has a journal.
+            if (i == 0) config = config.WithFallback(JournalConfig.Sqlite(Path.Combine(_dir, "cluster", "headend.db")));
+            var node = ActorSystem.Create("amisim", config.WithFallback(HoconLoader.Load([])));
+            node.ActorOf(Props.Create<PartitionHost>(), PartitionHost.Name);
+            _nodes.Add(node);
+        }
+        var seed = Cluster.Get(_nodes[0]).SelfAddress;
+        foreach (var node in _nodes) await Cluster.Get(node).JoinAsync(seed);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (_nodes.Any(n => Cluster.Get(n).State.Members.Count(m => m.Status == MemberStatus.Up) < 3))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the three nodes did not all come up");
+            await Task.Delay(100);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in _nodes) await node.Terminate();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Three_nodes_give_the_result_digest_of_one_process()
+    {
+        var single = Path.Combine(_dir, "single");
+        Directory.CreateDirectory(single);
+        var alone = await new ScenarioRun(Scenario, single).RunAsync(HoconLoader.Load(["amisim.kernel.partitions = 1"]));
+
+        var addresses = _nodes.Select(n => Cluster.Get(n).SelfAddress).ToList();
+        var clustered = await new ScenarioRun(Scenario, Path.Combine(_dir, "cluster"), (_nodes[0], new ClusterLayout(addresses)))
+            .RunAsync(HoconLoader.Load(["amisim.kernel.partitions = 3"]));
+
+        // Partitions 1 and 2 (collectors 1 and 2 with their meshes) really ran on the other nodes.
+        for (var i = 1; i < 3; i++)
+        {
+            var path = $"/user/{Simulation.PartitionName("sim", i)}";
+            await _nodes[i].ActorSelection(path).ResolveOne(TimeSpan.FromSeconds(5));
+            await Assert.ThrowsAsync<ActorNotFoundException>(() => _nodes[0].ActorSelection(path).ResolveOne(TimeSpan.FromSeconds(1)));
+        }
+        Assert.Equal("completed", clustered.Summary.Status);
+        Assert.True(clustered.Outcomes.Count(o => o.Phase == AmiSim.HeadEnd.Campaign.MeterPhase.Succeeded) > 200);
+        Assert.Equal(alone.Events, clustered.Events);
+        Assert.Equal(RunReport.Build(alone)["resultDigest"]!.GetValue<string>(), RunReport.Build(clustered)["resultDigest"]!.GetValue<string>());
+    }
+}
