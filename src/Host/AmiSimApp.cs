@@ -16,7 +16,11 @@ public static class AmiSimApp
             config.AddCommand<RunCommand>("run")
                 .WithDescription("Run the use case on a scenario (default: the embedded one) and write the run folder.")
                 .WithExample("run")
-                .WithExample("run", "--seed", "7", "--set", "amisim.scenario.fleet.meters=2000");
+                .WithExample("run", "--seed", "7", "--set", "amisim.scenario.fleet.meters=2000")
+                .WithExample("run", "--cluster", "--port", "4051", "--nodes", "3");
+            config.AddCommand<NodeCommand>("node")
+                .WithDescription("A cluster node that hosts kernel partitions of a run started with run --cluster.")
+                .WithExample("node", "--port", "4052", "--seed-nodes", "akka.tcp://amisim@127.0.0.1:4051");
             config.AddCommand<StatusCommand>("status")
                 .WithDescription("A campaign's state from the head-end's database alone (the last durable flush).")
                 .WithExample("status", "--db", "runs/default-1-20260105-000000/headend.db");

@@ -1,4 +1,8 @@
 using System.ComponentModel;
+using Akka.Actor;
+using Akka.Configuration;
+using AmiSim.HeadEnd.Persistence;
+using AmiSim.Host.Clustering;
 using AmiSim.Host.Console;
 using AmiSim.Host.Run;
 using AmiSim.Scenario;
@@ -35,6 +39,28 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [CommandOption("--out <DIR>")]
         [Description("Run folder to write (default: runs/<scenario>-<seed>-<UTC time>).")]
         public string? Out { get; init; }
+
+        [CommandOption("--cluster")]
+        [Description("Run as the first node of an Akka.Cluster and spread the kernel's partitions over --nodes nodes (the others: amisim node).")]
+        public bool Cluster { get; init; }
+
+        [CommandOption("--nodes <N>")]
+        [Description("With --cluster: nodes to wait for, this one included (default 1).")]
+        public int Nodes { get; init; } = 1;
+
+        [CommandOption("--port <PORT>")]
+        [Description("With --cluster: TCP port of this node, the one the others join (default 4051).")]
+        public int Port { get; init; } = 4051;
+
+        [CommandOption("--hostname <HOST>")]
+        [Description("With --cluster: address the other nodes reach this one at (default 127.0.0.1).")]
+        public string Hostname { get; init; } = "127.0.0.1";
+
+        public override ValidationResult Validate() =>
+            Nodes < 1 ? ValidationResult.Error($"--nodes {Nodes}: at least 1")
+            : Nodes > 1 && !Cluster ? ValidationResult.Error("--nodes needs --cluster")
+            : Port is < 0 or > 65535 ? ValidationResult.Error($"--port {Port}: expected 0 to 65535")
+            : ValidationResult.Success();
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
@@ -62,9 +88,22 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         Log.Information("Scenario {Name}, seed {Seed}: {Meters} meters, {Collectors} collectors, {Distribution} of {Program} {Version}",
             scenario.Name, scenario.Seed, scenario.Fleet.Meters, scenario.Fleet.Collectors, scenario.Campaign.Distribution, scenario.Program.Id, scenario.Program.Version);
         AnsiConsole.MarkupLineInterpolated($"[bold]{scenario.Name}[/] (seed {scenario.Seed}): {scenario.Program.Kind} {scenario.Program.Id} {scenario.Program.Version} to {scenario.Fleet.Meters:N0} meters under {scenario.Fleet.Collectors} collectors, {scenario.Campaign.Distribution}");
+        ActorSystem? node = null;
         try
         {
-            var result = await new ScenarioRun(scenario, runDir).RunAsync(akka,
+            (ActorSystem, IPartitionLayout)? cluster = null;
+            if (settings.Cluster)
+            {
+                // One partition per node unless configured; the head-end's journal stays on this node.
+                if (akka.GetInt("amisim.kernel.partitions", 0) <= 0)
+                    akka = ConfigurationFactory.ParseString($"amisim.kernel.partitions = {settings.Nodes}").WithFallback(akka);
+                node = ClusterNode.Start(settings.Hostname, settings.Port, [], akka.WithFallback(JournalConfig.Sqlite(Path.Combine(runDir, "headend.db"))));
+                AnsiConsole.MarkupLineInterpolated($"cluster node {Akka.Cluster.Cluster.Get(node).SelfAddress}: waiting for {settings.Nodes} nodes");
+                var members = await ClusterNode.WaitForMembersAsync(node, settings.Nodes, TimeSpan.FromMinutes(2), cancellation);
+                Log.Information("Cluster of {Count} nodes: {Nodes}", members.Count, string.Join(", ", members));
+                cluster = (node, new ClusterLayout(members));
+            }
+            var result = await new ScenarioRun(scenario, runDir, cluster).RunAsync(akka,
                 (system, run, until, campaign) => new ProgressView(until, campaign).ShowAsync(system, () => run(until)), cancellation);
             var report = RunReport.Build(result);
             await File.WriteAllTextAsync(Path.Combine(runDir, "report.json"), RunReport.ToJson(report), cancellation);
@@ -82,7 +121,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             AnsiConsole.MarkupLineInterpolated($"run folder: {Path.GetFullPath(runDir)}");
             return 0;
         }
-        catch (Exception error) when (error is PackageRejectedException or TopologyException or SimulationFailedException or ScenarioException or IOException)
+        catch (Exception error) when (error is PackageRejectedException or TopologyException or SimulationFailedException or ScenarioException or IOException or TimeoutException)
         {
             Log.Error("Run failed: {Reason}", error.Message);
             AnsiConsole.MarkupLineInterpolated($"[red]run failed:[/] {error.Message}");
@@ -90,6 +129,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         }
         finally
         {
+            if (node is not null) await node.Terminate();
             await Logging.StopAsync();
         }
     }

@@ -1,0 +1,68 @@
+using System.ComponentModel;
+using AmiSim.Host.Clustering;
+using AmiSim.Scenario;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace AmiSim.Host.Commands;
+
+/// <summary>`amisim node`: a cluster node that hosts kernel partitions of runs started by `amisim run --cluster`.</summary>
+public sealed class NodeCommand : AsyncCommand<NodeCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--port <PORT>")]
+        [Description("TCP port of this node (0: any free port).")]
+        public int Port { get; init; }
+
+        [CommandOption("--hostname <HOST>")]
+        [Description("Address other nodes reach this one at (default 127.0.0.1).")]
+        public string Hostname { get; init; } = "127.0.0.1";
+
+        [CommandOption("--seed-nodes <ADDRESS>")]
+        [Description("Node to join, such as akka.tcp://amisim@127.0.0.1:4051 (the run's node); repeatable.")]
+        public string[] SeedNodes { get; init; } = [];
+
+        [CommandOption("--set <KEY=VALUE>")]
+        [Description("Override an Akka or amisim key (HOCON syntax); repeatable.")]
+        public string[] Set { get; init; } = [];
+
+        public override ValidationResult Validate()
+        {
+            if (Port is < 0 or > 65535) return ValidationResult.Error($"--port {Port}: expected 0 to 65535");
+            if (SeedNodes.Length == 0) return ValidationResult.Error("--seed-nodes is required: the address of the node that runs the scenario");
+            foreach (var seed in SeedNodes)
+            {
+                try { ClusterNode.Parse(seed); }
+                catch (ArgumentException error) { return ValidationResult.Error(error.Message); }
+            }
+            return ValidationResult.Success();
+        }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        Akka.Configuration.Config defaults;
+        try
+        {
+            defaults = HoconLoader.Load(settings.Set);
+        }
+        catch (HoconInputException error)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
+            return 2;
+        }
+        var system = ClusterNode.Start(settings.Hostname, settings.Port, settings.SeedNodes, defaults);
+        var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+        System.Console.WriteLine($"node {self} joining {string.Join(", ", settings.SeedNodes)}; hosting partitions until stopped");
+        try
+        {
+            await Task.WhenAny(system.WhenTerminated, Task.Delay(Timeout.Infinite, cancellation));
+        }
+        finally
+        {
+            await Akka.Actor.CoordinatedShutdown.Get(system).Run(Akka.Actor.CoordinatedShutdown.ClrExitReason.Instance);
+        }
+        return 0;
+    }
+}

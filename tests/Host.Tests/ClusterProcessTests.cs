@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace AmiSim.Host.Tests;
+
+/// <summary>`amisim node` and `amisim run --cluster` as three real processes on loopback.</summary>
+[Collection("runs")]
+public sealed class ClusterProcessTests : IDisposable
+{
+    private const string ScenarioText = """
+        amisim.scenario {
+          name = "cluster-small"
+          fleet.meters = 240
+          fleet.collectors = 3
+          program.size = 16384
+          campaign.canary-meters = 6
+        }
+        """;
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("amisim-nodes-").FullName;
+    private readonly List<Process> _processes = [];
+
+    public void Dispose()
+    {
+        foreach (var process in _processes)
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.Dispose();
+        }
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private Process Start(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "amisim.dll"), .. arguments])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        var process = Process.Start(start)!;
+        _processes.Add(process);
+        return process;
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    [Fact]
+    public async Task Three_amisim_processes_give_the_result_digest_of_one()
+    {
+        var scenario = Path.Combine(_dir, "cluster-small.conf");
+        await File.WriteAllTextAsync(scenario, ScenarioText);
+        Assert.Equal(0, await AmiSimApp.Create().RunAsync(["run", "--scenario", scenario, "--out", Path.Combine(_dir, "single")]));
+
+        var port = FreePort();
+        var seed = $"akka.tcp://amisim@127.0.0.1:{port}";
+        for (var i = 0; i < 2; i++)
+        {
+            var node = Start("node", "--port", "0", "--seed-nodes", seed);
+            _ = node.StandardOutput.ReadToEndAsync();
+            _ = node.StandardError.ReadToEndAsync();
+        }
+        var run = Start("run", "--cluster", "--port", port.ToString(), "--nodes", "3", "--scenario", scenario, "--out", Path.Combine(_dir, "cluster"));
+        var output = run.StandardOutput.ReadToEndAsync();
+        var errors = run.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5)); // wall clock: waiting for another process
+        await run.WaitForExitAsync(timeout.Token);
+
+        Assert.True(run.ExitCode == 0, $"amisim run --cluster exited {run.ExitCode}: {await output} {await errors}");
+        Assert.Contains("waiting for 3 nodes", await output);
+        Assert.Equal(Digest("single"), Digest("cluster"));
+    }
+
+    [Theory]
+    [InlineData("node")]                                                  // no node to join
+    [InlineData("node", "--seed-nodes", "amisim@127.0.0.1:4051")]         // not an address
+    [InlineData("node", "--seed-nodes", "akka.tcp://other@127.0.0.1:4051")] // another system's node
+    [InlineData("run", "--nodes", "3")]                                   // nodes without --cluster
+    public async Task Bad_cluster_arguments_are_refused_before_anything_starts(params string[] arguments) =>
+        Assert.NotEqual(0, await AmiSimApp.Create().RunAsync(arguments));
+
+    private string Digest(string run) =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, run, "report.json")))!["resultDigest"]!.GetValue<string>();
+}
