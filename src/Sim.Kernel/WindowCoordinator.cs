@@ -67,8 +67,17 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
     protected override void PreStart()
     {
         var topology = new PartitionTopology(_partitions, Self);
-        foreach (var partition in _partitions) partition.Tell(topology);
+        foreach (var partition in _partitions)
+        {
+            partition.Tell(topology);
+            // A partition on a node that crashes or leaves is reported as terminated (once the cluster
+            // removes the node): its LPs' state is gone, so the run cannot go on.
+            Context.Watch(partition);
+        }
+        _gone = null;
     }
+
+    private string? _gone;
 
     protected override void OnReceive(object message)
     {
@@ -86,6 +95,13 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
                 break;
             case PartitionFailed failed:
                 Finish(new RunFailed($"partition {failed.Partition}: {failed.Reason}"));
+                break;
+            case Terminated terminated:
+                var index = _partitions.ToList().FindIndex(p => p.Equals(terminated.ActorRef));
+                _gone = $"partition {index} on {(terminated.ActorRef.Path.Address.HasLocalScope ? "this node" : $"node {terminated.ActorRef.Path.Address}")} is gone" +
+                        (terminated.AddressTerminated ? " (its node crashed, left or was removed from the cluster)" : "") +
+                        ": its LPs' state is lost and the run cannot go on";
+                Finish(new RunFailed(_gone));
                 break;
             case Tick:
                 OnTick();
@@ -105,6 +121,11 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
         if (_requester is not null)
         {
             Sender.Tell(new RunFailed("a run is already going on"));
+            return;
+        }
+        if (_gone is not null)
+        {
+            Sender.Tell(new RunFailed(_gone));
             return;
         }
         _requester = Sender;

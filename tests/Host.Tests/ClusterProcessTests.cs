@@ -79,6 +79,41 @@ public sealed class ClusterProcessTests : IDisposable
         Assert.Equal(Digest("single"), Digest("cluster"));
     }
 
+    [Fact]
+    public async Task A_node_killed_mid_run_stops_the_run_with_an_error_naming_it()
+    {
+        var scenario = Path.Combine(_dir, "cluster-longer.conf");
+        await File.WriteAllTextAsync(scenario, ScenarioText.Replace("fleet.meters = 240", "fleet.meters = 3000").Replace("program.size = 16384", "program.size = 65536"));
+        var port = FreePort();
+        var seed = $"akka.tcp://amisim@127.0.0.1:{port}";
+        var victim = Start("node", "--port", FreePort().ToString(), "--seed-nodes", seed);
+        var victimAddress = (await victim.StandardOutput.ReadLineAsync())!.Split(' ')[1];
+        _ = victim.StandardError.ReadToEndAsync();
+        var other = Start("node", "--port", "0", "--seed-nodes", seed);
+        _ = other.StandardOutput.ReadToEndAsync();
+        _ = other.StandardError.ReadToEndAsync();
+        var run = Start("run", "--cluster", "--port", port.ToString(), "--nodes", "3", "--scenario", scenario, "--out", Path.Combine(_dir, "killed"));
+        var errors = run.StandardError.ReadToEndAsync();
+
+        // Wait (wall clock: another process) for the run's first progress line, then kill a node.
+        var output = new System.Text.StringBuilder();
+        while (await run.StandardOutput.ReadLineAsync() is { } line)
+        {
+            output.AppendLine(line);
+            if (line.StartsWith('[')) break;
+        }
+        victim.Kill();
+        output.Append(await run.StandardOutput.ReadToEndAsync());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await run.WaitForExitAsync(timeout.Token);
+
+        Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {output} {await errors}");
+        Assert.Contains("run failed", output.ToString());
+        // The console wraps long lines; the log keeps the reason whole.
+        var log = await File.ReadAllTextAsync(Path.Combine(_dir, "killed", "amisim.log"));
+        Assert.Contains($"on node {victimAddress} is gone", log);
+    }
+
     [Theory]
     [InlineData("node")]                                                  // no node to join
     [InlineData("node", "--seed-nodes", "amisim@127.0.0.1:4051")]         // not an address
