@@ -6,11 +6,15 @@ using Xunit;
 
 namespace AmiSim.Host.Tests;
 
-[CollectionDefinition("postgres-campaign")]
-public sealed class PostgresCampaignCollection : ICollectionFixture<PostgresServer>;
+/// <summary>
+/// Runs of the command line, one at a time (they share the console and Serilog's global logger), and
+/// the tests that need a throwaway PostgreSQL 15 server (started once for them all).
+/// </summary>
+[CollectionDefinition("runs")]
+public sealed class RunsCollection : ICollectionFixture<PostgresServer>;
 
 /// <summary>The campaign's journal on a real PostgreSQL 15: a crash and recovery end as on SQLite.</summary>
-[Collection("postgres-campaign")]
+[Collection("runs")]
 public sealed class PostgresCampaignTests(PostgresServer server)
 {
     [Fact]

@@ -56,6 +56,10 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("With --cluster: address the other nodes reach this one at (default 127.0.0.1).")]
         public string Hostname { get; init; } = "127.0.0.1";
 
+        [CommandOption("--journal-postgres <CONNECTION>")]
+        [Description("Keep the head-end's and the MDM's journals in this PostgreSQL database (a cluster's shared store) instead of headend.db.")]
+        public string? JournalPostgres { get; init; }
+
         public override ValidationResult Validate() =>
             Nodes < 1 ? ValidationResult.Error($"--nodes {Nodes}: at least 1")
             : Nodes > 1 && !Cluster ? ValidationResult.Error("--nodes needs --cluster")
@@ -89,6 +93,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             scenario.Name, scenario.Seed, scenario.Fleet.Meters, scenario.Fleet.Collectors, scenario.Campaign.Distribution, scenario.Program.Id, scenario.Program.Version);
         AnsiConsole.MarkupLineInterpolated($"[bold]{scenario.Name}[/] (seed {scenario.Seed}): {scenario.Program.Kind} {scenario.Program.Id} {scenario.Program.Version} to {scenario.Fleet.Meters:N0} meters under {scenario.Fleet.Collectors} collectors, {scenario.Campaign.Distribution}");
         ActorSystem? node = null;
+        var journal = settings.JournalPostgres is { } connection ? JournalConfig.PostgreSql(connection) : JournalConfig.Sqlite(Path.Combine(runDir, "headend.db"));
         try
         {
             (ActorSystem, IPartitionLayout)? cluster = null;
@@ -97,13 +102,13 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 // One partition per node unless configured; the head-end's journal stays on this node.
                 if (akka.GetInt("amisim.kernel.partitions", 0) <= 0)
                     akka = ConfigurationFactory.ParseString($"amisim.kernel.partitions = {settings.Nodes}").WithFallback(akka);
-                node = ClusterNode.Start(settings.Hostname, settings.Port, [], akka.WithFallback(JournalConfig.Sqlite(Path.Combine(runDir, "headend.db"))));
+                node = ClusterNode.Start(settings.Hostname, settings.Port, [], akka.WithFallback(journal));
                 AnsiConsole.MarkupLineInterpolated($"cluster node {Akka.Cluster.Cluster.Get(node).SelfAddress}: waiting for {settings.Nodes} nodes");
                 var members = await ClusterNode.WaitForMembersAsync(node, settings.Nodes, TimeSpan.FromMinutes(2), cancellation);
                 Log.Information("Cluster of {Count} nodes: {Nodes}", members.Count, string.Join(", ", members));
                 cluster = (node, new ClusterLayout(members));
             }
-            var result = await new ScenarioRun(scenario, runDir, cluster).RunAsync(akka,
+            var result = await new ScenarioRun(scenario, runDir, cluster, journal).RunAsync(akka,
                 (system, run, until, campaign) => new ProgressView(until, campaign).ShowAsync(system, () => run(until)), cancellation);
             var report = RunReport.Build(result);
             await File.WriteAllTextAsync(Path.Combine(runDir, "report.json"), RunReport.ToJson(report), cancellation);

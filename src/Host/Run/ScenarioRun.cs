@@ -43,7 +43,9 @@ public sealed record RunResult(
 /// partitions go; by default the run makes its own system with a SQLite journal in the run folder and
 /// keeps every partition in it.
 /// </param>
-public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, (ActorSystem System, IPartitionLayout Layout)? node = null)
+/// <param name="journal">Journal configuration of the system the run makes (default: SQLite, headend.db in the run folder).</param>
+public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, (ActorSystem System, IPartitionLayout Layout)? node = null,
+    Akka.Configuration.Config? journal = null)
 {
     /// <summary>Virtual time between checks of whether the campaign is over (the run stops at the first quiet check).</summary>
     private static readonly TimeSpan Step = TimeSpan.FromHours(1);
@@ -73,7 +75,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
         Log.Information("Step 1.2: head-end loaded {Program} {Version}: signature trusted, content matches", loaded.Manifest.ProgramId, loaded.Manifest.Version);
 
         var http = scenario.MdmEndpoint.Length == 0 ? null : new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var system = node?.System ?? ActorSystem.Create("amisim", akka.WithFallback(JournalConfig.Sqlite(Path.Combine(runDirectory, "headend.db"))));
+        var system = node?.System ?? ActorSystem.Create("amisim", akka.WithFallback(journal ?? JournalConfig.Sqlite(Path.Combine(runDirectory, "headend.db"))));
         try
         {
             var outbox = new RunFolderOutbox(Path.Combine(runDirectory, "cim"),
