@@ -522,6 +522,16 @@ public sealed class CampaignActor : SimActor
 
     private byte[]? _manifestTable;
 
+    /// <summary>
+    /// When a meter in activation has been silent too long: the confirmation timeout counted from the
+    /// scheduled activation time if that is still ahead (a meter waiting for it is not late).
+    /// </summary>
+    private long ActivationDeadline()
+    {
+        var wait = _settings.ActivateAt is { } at && at > Now ? at - Now : TimeSpan.Zero;
+        return (Now + wait + _settings.ConfirmationTimeout).Micros;
+    }
+
     private byte[] ActivationTime()
     {
         if (_settings.ActivateAt is not { } at) return [];
@@ -626,7 +636,7 @@ public sealed class CampaignActor : SimActor
             else if (control.Status == ImageTransferStatus.ActivationInitiated)
             {
                 Transition(meter, MeterPhase.Activating);
-                meter.DeadlineMicros = (Now + _settings.ConfirmationTimeout).Micros;
+                meter.DeadlineMicros = ActivationDeadline();
             }
             else if (control.Status == ImageTransferStatus.ActivationSuccessful && st1.Firmware == _manifest.Version)
             {
@@ -680,8 +690,7 @@ public sealed class CampaignActor : SimActor
         }
         Transition(meter, MeterPhase.Activating);
         meter.Attempts = 0;
-        var wait = _settings.ActivateAt is { } at && at > Now ? at - Now : TimeSpan.Zero;
-        meter.DeadlineMicros = (Now + wait + _settings.ConfirmationTimeout).Micros;
+        meter.DeadlineMicros = ActivationDeadline();
     }
 
     private void OnConfirmation(ProgramConfirmation confirmation)
@@ -835,7 +844,7 @@ public sealed class CampaignActor : SimActor
                 case MeterPhase.Transferred or MeterPhase.Verified: Enqueue(meter, Step.Verify); break;
                 case MeterPhase.Activating:
                     meter.Attempts++;
-                    meter.DeadlineMicros = (Now + _settings.ConfirmationTimeout).Micros;
+                    meter.DeadlineMicros = ActivationDeadline();
                     break;
             }
         }
