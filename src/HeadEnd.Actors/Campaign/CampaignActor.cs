@@ -454,6 +454,9 @@ public sealed class CampaignActor : SimActor
                 continue;
             }
             if (meter.CommandId != 0) continue; // already asked (a retry queued twice)
+            // Queued twice (for example deferred to a maintenance window and queued again) and overtaken:
+            // an initiate reaching a meter that has its image would only make the board refuse it.
+            if (step == Step.Initiate && meter.Phase is not (MeterPhase.Pending or MeterPhase.Initiated or MeterPhase.Transferring)) continue;
             if (step == Step.Initiate && !TransfersAllowed())
             {
                 deferred.Add(next); // outside the maintenance window: wait for it to open
@@ -622,6 +625,12 @@ public sealed class CampaignActor : SimActor
                 if (meter.Missing is null || missing.Length < meter.Missing.Length) meter.Attempts = 0; // progress: the repair works
                 meter.Missing = missing;
                 if (meter.Phase != MeterPhase.Transferring) Transition(meter, MeterPhase.Transferring);
+            }
+            else if (control.Status == ImageTransferStatus.NotInitiated && st1.Firmware == _manifest.Version)
+            {
+                // Already running the program (activated, then its transfer state was cleared): done, not to be sent again.
+                meter.FirmwareAfter = st1.Firmware.ToString();
+                Finish(meter, MeterPhase.Succeeded, "");
             }
             else if (control.Status == ImageTransferStatus.NotInitiated)
             {
