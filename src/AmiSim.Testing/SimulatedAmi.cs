@@ -90,7 +90,7 @@ public sealed class SimulatedAmi
     /// scripted action is over: where `amisim run` stops. Checked every virtual hour, as the run does.
     /// </summary>
     public Task<CampaignSummary> RunUntilQuietAsync(TimeSpan? limit = null) =>
-        RunUntilAsync(s => s.Quiet && s.Status != "running" && Simulation.Now > _lastScripted, limit ?? Scenario.Until, TimeSpan.FromHours(1), "the campaign being quiet");
+        RunUntilAsync(s => ScenarioAssembly.IsOver(s, Simulation.Now, _lastScripted), limit ?? Scenario.Until, TimeSpan.FromHours(1), "the campaign being quiet");
 
     // ---- scripting ------------------------------------------------------------------------------
 

@@ -104,6 +104,13 @@ public static class ScenarioAssembly
         return new SimulationModel(ModelSetup(scenario, topology, loaded, blueprint.TrustedKey, outbox: null), scenario.Seed);
     }
 
+    /// <summary>
+    /// Whether a run is over: the campaign has nothing left in flight and is not running, and every
+    /// scripted action (see <see cref="ScheduleScript"/>) is behind <paramref name="now"/>.
+    /// </summary>
+    public static bool IsOver(CampaignSummary summary, SimTime now, SimTime lastScripted) =>
+        summary.Quiet && summary.Status != "running" && now > lastScripted;
+
     private static TimeSpan Lookahead(ScenarioSettings scenario, NetworkTopology topology) =>
         new[] { scenario.Radio.HopLatency, topology.Collectors.Min(c => c.BackhaulLatency) }.Min();
 }

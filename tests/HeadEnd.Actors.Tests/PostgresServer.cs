@@ -28,7 +28,7 @@ public sealed class PostgresServer : IAsyncLifetime
         _bin = BinDirectories.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl")))
                ?? throw new InvalidOperationException("PostgreSQL server binaries (initdb, pg_ctl) were not found: install the postgresql (15) package, or set AMISIM_POSTGRES to a connection string");
         _data = Directory.CreateTempSubdirectory("amisim-pg-").FullName;
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var asRoot = Environment.UserName == "root";
         if (asRoot) await Run("chown", $"-R postgres {_data}");
         await Postgres("initdb", $"-D {_data} -U amisim -A trust --no-sync -E UTF8", asRoot);
@@ -59,15 +59,6 @@ public sealed class PostgresServer : IAsyncLifetime
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {await error} {await output}");
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
 

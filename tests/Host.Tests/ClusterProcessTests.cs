@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using AmiSim.HeadEnd.Tests;
 using Xunit;
 
 namespace AmiSim.Host.Tests;
@@ -44,15 +43,6 @@ public sealed class ClusterProcessTests : IDisposable
         return process;
     }
 
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
     [Fact]
     public async Task Three_amisim_processes_give_the_result_digest_of_one()
     {
@@ -60,7 +50,7 @@ public sealed class ClusterProcessTests : IDisposable
         await File.WriteAllTextAsync(scenario, ScenarioText);
         Assert.Equal(0, await AmiSimApp.Create().RunAsync(["run", "--scenario", scenario, "--out", Path.Combine(_dir, "single")]));
 
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var seed = $"akka.tcp://amisim@127.0.0.1:{port}";
         for (var i = 0; i < 2; i++)
         {
@@ -84,9 +74,9 @@ public sealed class ClusterProcessTests : IDisposable
     {
         var scenario = Path.Combine(_dir, "cluster-longer.conf");
         await File.WriteAllTextAsync(scenario, ScenarioText.Replace("fleet.meters = 240", "fleet.meters = 3000").Replace("program.size = 16384", "program.size = 65536"));
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var seed = $"akka.tcp://amisim@127.0.0.1:{port}";
-        var victim = Start("node", "--port", FreePort().ToString(), "--seed-nodes", seed);
+        var victim = Start("node", "--port", LoopbackPort.Free().ToString(), "--seed-nodes", seed);
         var victimAddress = (await victim.StandardOutput.ReadLineAsync())!.Split(' ')[1];
         _ = victim.StandardError.ReadToEndAsync();
         var other = Start("node", "--port", "0", "--seed-nodes", seed);

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
 using AmiSim.HeadEnd.Persistence;
+using AmiSim.Host.Clustering;
 using AmiSim.Host.Run;
 using AmiSim.Kernel;
 using AmiSim.Scenario;
@@ -27,28 +28,12 @@ public sealed class ClusterRunTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Path.Combine(_dir, "cluster"));
-        for (var i = 0; i < 3; i++)
-        {
-            var config = ConfigurationFactory.ParseString("""
-                akka.loglevel = WARNING
-                akka.actor.provider = cluster
-                akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
-                akka.cluster.log-info = off
-                """).WithFallback(KernelSerialization.Config);
-            // Only the first node runs the head-end, so only it has a journal.
-            if (i == 0) config = config.WithFallback(JournalConfig.Sqlite(Path.Combine(_dir, "cluster", "headend.db")));
-            var node = ActorSystem.Create("amisim", config.WithFallback(HoconLoader.Load([])));
-            node.ActorOf(Props.Create<PartitionHost>(), PartitionHost.Name);
-            _nodes.Add(node);
-        }
-        var seed = Cluster.Get(_nodes[0]).SelfAddress;
-        foreach (var node in _nodes) await Cluster.Get(node).JoinAsync(seed);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (_nodes.Any(n => Cluster.Get(n).State.Members.Count(m => m.Status == MemberStatus.Up) < 3))
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the three nodes did not all come up");
-            await Task.Delay(100);
-        }
+        var defaults = ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(HoconLoader.Load([]));
+        // Only the first node runs the head-end, so only it has a journal; the others join it.
+        _nodes.Add(ClusterNode.Start("127.0.0.1", 0, [], defaults.WithFallback(JournalConfig.Sqlite(Path.Combine(_dir, "cluster", "headend.db")))));
+        var seed = Cluster.Get(_nodes[0]).SelfAddress.ToString();
+        for (var i = 1; i < 3; i++) _nodes.Add(ClusterNode.Start("127.0.0.1", 0, [seed], defaults));
+        await ClusterNode.WaitForMembersAsync(_nodes[0], 3, TimeSpan.FromSeconds(30), CancellationToken.None);
     }
 
     public async Task DisposeAsync()

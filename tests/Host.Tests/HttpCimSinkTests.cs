@@ -12,10 +12,7 @@ public sealed class HttpCimSinkTests : TestKit
 {
     private static (HttpListener Listener, Uri Uri) Listen()
     {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = AmiSim.HeadEnd.Tests.LoopbackPort.Free();
         var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/mdm/");
         listener.Start();

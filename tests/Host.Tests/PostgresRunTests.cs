@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using AmiSim.HeadEnd.Tests;
 using Npgsql;
@@ -30,10 +28,7 @@ public sealed class PostgresRunTests(PostgresServer server) : IDisposable
         await File.WriteAllTextAsync(scenario, """
             amisim.scenario { name = "pg", fleet.meters = 120, fleet.collectors = 2, program.size = 16384, campaign.canary-meters = 6 }
             """);
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = LoopbackPort.Free();
 
         Assert.Equal(0, await AmiSimApp.Create().RunAsync(["run", "--scenario", scenario, "--out", Path.Combine(_dir, "sqlite")]));
         Assert.Equal(0, await AmiSimApp.Create().RunAsync(["run", "--cluster", "--port", port.ToString(), "--nodes", "1",

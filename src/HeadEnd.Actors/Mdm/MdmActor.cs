@@ -66,8 +66,7 @@ public sealed class MdmActor : SimActor
         if (IsObserved)
         {
             var reply = decision.Reply;
-            Publish(new CimMessageObserved(Now, reply.Header.Noun, reply.Header.CorrelationId ?? "?", reply.Reply.Result,
-                reply.Reply.Errors.Any(e => e.Code == "0.3"), delivery.Xml));
+            Publish(new CimMessageObserved(Now, reply.Header.Noun, reply.Header.CorrelationId ?? "?", reply.Reply.Result, decision.Duplicate, delivery.Xml));
         }
         if (decision.Recorded is { } recorded)
         {

@@ -35,7 +35,7 @@ public sealed partial record MeterRecord(
 public sealed partial record MdmRecorded(string MessageId, IReadOnlyList<MeterRecord> Records) : IBinarySerialized;
 
 /// <summary>What the MDM decided about a message: the reply, and what to record once durable (nothing for FAILED or a duplicate).</summary>
-public sealed record MdmDecision(ResponseMessage Reply, MdmRecorded? Recorded);
+public sealed record MdmDecision(ResponseMessage Reply, MdmRecorded? Recorded, bool Duplicate = false);
 
 /// <summary>
 /// The MDM's state and rules, without actors. A message is recorded at most once (by MessageID) and
@@ -70,7 +70,7 @@ public sealed class MdmState
         }
         var header = message.Header;
         if (_messages.Contains(header.MessageId))
-            return new MdmDecision(Reply(now, header.Noun, header.MessageId, ReplyResult.OK, [new CimError("0.3", "INFORM", "duplicate message, already recorded", header.MessageId)]), null);
+            return new MdmDecision(Reply(now, header.Noun, header.MessageId, ReplyResult.OK, [new CimError("0.3", "INFORM", "duplicate message, already recorded", header.MessageId)]), null, Duplicate: true);
 
         var records = new List<MeterRecord>();
         var eventsInMessage = new HashSet<string>(StringComparer.Ordinal);

@@ -104,7 +104,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                     windows += last.Windows;
                     if (last.Reason != "time limit") break;
                     var summary = await AskCampaign<CampaignSummary>(simulation, GetCampaignSummary.Instance);
-                    if (summary.Quiet && summary.Status != "running" && simulation.Now > lastAction) break; // scripted actions still to come keep the run going
+                    if (ScenarioAssembly.IsOver(summary, simulation.Now, lastAction)) break; // scripted actions still to come keep the run going
                 } while (simulation.Now < limit);
                 return last;
             }
