@@ -40,7 +40,7 @@ public sealed class CampaignActor : SimActor
     private readonly Dictionary<int, CollectorWork> _collectors = new();
     private readonly Dictionary<int, CollectorProfile> _profiles;
     private readonly Dictionary<MeterId, FleetMeter> _fleet;
-    private readonly Dictionary<long, (MeterCampaignState Meter, Step Step)> _commands = new();
+    private readonly Dictionary<long, (MeterCampaignState Meter, CampaignStep Step)> _commands = new();
     private readonly List<MeterTransition> _unflushed = [];
     private readonly List<MeterCampaignState> _finishedUnreported = [];
     private readonly List<MeterCampaignState> _reportable = [];
@@ -65,6 +65,9 @@ public sealed class CampaignActor : SimActor
     private long _cimResent;
     private long _journalWrites;
     private int _mostSessions;
+    private int _multicastRounds;
+    private long _multicastBlocks;
+    private long _unicastBlocks;
 
     public CampaignActor(CampaignSetup setup)
     {
@@ -77,7 +80,6 @@ public sealed class CampaignActor : SimActor
 
     public static Props Props(CampaignSetup setup) => Akka.Actor.Props.Create(() => new CampaignActor(setup));
 
-    private enum Step : byte { Initiate, Status, Verify, Configure }
 
     protected override void OnStart()
     {
@@ -125,7 +127,7 @@ public sealed class CampaignActor : SimActor
                 OnStatusRound(round);
                 break;
             case UnicastStatusDue due when _meters.TryGetValue(due.Meter, out var meter) && !meter.Phase.IsFinal():
-                Enqueue(meter, Step.Status);
+                Enqueue(meter, CampaignStep.Status);
                 Pump(meter.Collector);
                 break;
             case UnicastStatusDue:
@@ -198,7 +200,8 @@ public sealed class CampaignActor : SimActor
                 var quiet = _meters.Values.All(m => m.Phase.IsFinal() || m.Phase == MeterPhase.Pending && _status != "running")
                             && !FlushDue && _flushing is null && _unacknowledgedCim.Count == 0
                             && _finishedUnreported.Count == 0 && _reportable.Count == 0;
-                Sender.Tell(new CampaignSummary(_status, Math.Max(0, _wave) + 1, _waves.Count, phases, _pauseReason, quiet, (int)_cimSequence, _incarnation, _droppedWhileDown, _cimResent, _cimRejected, _journalWrites, _mostSessions));
+                Sender.Tell(new CampaignSummary(_status, Math.Max(0, _wave) + 1, _waves.Count, phases, _pauseReason, quiet, (int)_cimSequence, _incarnation, _droppedWhileDown, _cimResent, _cimRejected, _journalWrites, _mostSessions,
+                    _multicastRounds, _multicastBlocks, _unicastBlocks));
                 break;
             case GetMeterOutcomes:
                 Sender.Tell(_meters.Values.Concat(_skipped).OrderBy(m => m.Meter)
@@ -266,7 +269,7 @@ public sealed class CampaignActor : SimActor
         {
             var work = Work(byCollector.Key);
             work.Reset(byCollector.ToList());
-            foreach (var meter in byCollector) Enqueue(meter, _manifest.Kind == ProgramKind.Configuration ? Step.Configure : Step.Initiate);
+            foreach (var meter in byCollector) Enqueue(meter, _manifest.Kind == ProgramKind.Configuration ? CampaignStep.Configure : CampaignStep.Initiate);
             Pump(byCollector.Key);
         }
         EnsureTick();
@@ -330,7 +333,7 @@ public sealed class CampaignActor : SimActor
                     Transition(meter, MeterPhase.Pending);
                     _finishedUnreported.Remove(meter);
                     _reportable.Remove(meter);
-                    Enqueue(meter, _manifest.Kind == ProgramKind.Configuration ? Step.Configure : Step.Initiate);
+                    Enqueue(meter, _manifest.Kind == ProgramKind.Configuration ? CampaignStep.Configure : CampaignStep.Initiate);
                     Pump(meter.Collector);
                 }
                 if (_status is "paused" or "completed") _status = "running";
@@ -411,7 +414,7 @@ public sealed class CampaignActor : SimActor
                 {
                     meter.Attempts = 0;
                     meter.DeadlineMicros = 0;
-                    Enqueue(meter, meter.Phase == MeterPhase.Pending ? (_manifest.Kind == ProgramKind.Configuration ? Step.Configure : Step.Initiate) : Step.Status);
+                    Enqueue(meter, meter.Phase == MeterPhase.Pending ? (_manifest.Kind == ProgramKind.Configuration ? CampaignStep.Configure : CampaignStep.Initiate) : CampaignStep.Status);
                 }
                 Pump(byCollector.Key);
             }
@@ -429,24 +432,30 @@ public sealed class CampaignActor : SimActor
     }
 
     /// <summary>Runs a step now when the meter holds a session, else queues it for one.</summary>
-    private void Enqueue(MeterCampaignState meter, Step step)
+    private void Enqueue(MeterCampaignState meter, CampaignStep step)
     {
         if (meter.InSession && meter.CommandId == 0)
         {
             Issue(meter, step);
             return;
         }
-        Work(meter.Collector).Queue.Enqueue((meter, step));
+        // One place in the queue per meter, for the latest step asked: a step asked again while the meter
+        // waits for a session (a tick found it late) must not queue it twice and read it twice.
+        var queued = meter.QueuedStep is not null;
+        meter.QueuedStep = step;
+        if (!queued) Work(meter.Collector).Queue.Enqueue(meter);
     }
 
     /// <summary>Starts queued steps while the collector has free sessions.</summary>
     private void Pump(int collector)
     {
         var work = Work(collector);
-        var deferred = new List<(MeterCampaignState, Step)>();
-        while (work.Active < _settings.SessionsPerCollector && work.Queue.TryDequeue(out var next))
+        var deferred = new List<(MeterCampaignState Meter, CampaignStep Step)>();
+        while (work.Active < _settings.SessionsPerCollector && work.Queue.TryDequeue(out var meter))
         {
-            var (meter, step) = next;
+            if (meter.QueuedStep is not { } step) continue; // issued meanwhile
+            meter.QueuedStep = null;
+            var next = (meter, step);
             if (meter.Phase.IsFinal()) continue;
             if (_status != "running" && meter.Phase == MeterPhase.Pending)
             {
@@ -456,8 +465,8 @@ public sealed class CampaignActor : SimActor
             if (meter.CommandId != 0) continue; // already asked (a retry queued twice)
             // Queued twice (for example deferred to a maintenance window and queued again) and overtaken:
             // an initiate reaching a meter that has its image would only make the board refuse it.
-            if (step == Step.Initiate && meter.Phase is not (MeterPhase.Pending or MeterPhase.Initiated or MeterPhase.Transferring)) continue;
-            if (step == Step.Initiate && !TransfersAllowed())
+            if (step == CampaignStep.Initiate && meter.Phase is not (MeterPhase.Pending or MeterPhase.Initiated or MeterPhase.Transferring)) continue;
+            if (step == CampaignStep.Initiate && !TransfersAllowed())
             {
                 deferred.Add(next); // outside the maintenance window: wait for it to open
                 continue;
@@ -470,8 +479,12 @@ public sealed class CampaignActor : SimActor
             }
             Issue(meter, step);
         }
-        foreach (var item in deferred) work.Queue.Enqueue(item);
-        if (deferred.Any(d => d.Item2 == Step.Initiate) && !TransfersAllowed() && _status == "running") WaitForWindow();
+        foreach (var (meter, step) in deferred)
+        {
+            meter.QueuedStep = step;
+            work.Queue.Enqueue(meter);
+        }
+        if (deferred.Any(d => d.Step == CampaignStep.Initiate) && !TransfersAllowed() && _status == "running") WaitForWindow();
     }
 
     private void Release(MeterCampaignState meter)
@@ -485,24 +498,24 @@ public sealed class CampaignActor : SimActor
     private bool KeepsSession(MeterCampaignState meter) =>
         _settings.Distribution == Distribution.Unicast && meter.Phase is MeterPhase.Initiated or MeterPhase.Transferring;
 
-    private void Issue(MeterCampaignState meter, Step step)
+    private void Issue(MeterCampaignState meter, CampaignStep step)
     {
         var credential = _fleet[meter.Meter].Credential;
         PsemRequest[] Authenticated(params PsemRequest[] requests) => [new LogonRequest(1, "headend"), new SecurityRequest(credential), .. requests];
         var requests = step switch
         {
-            Step.Initiate => Authenticated(
+            CampaignStep.Initiate => Authenticated(
                 new FullWriteRequest(Tables.ImageManifest, _manifestTable ??= ImageManifestTable.Encode(_manifest, _setup.Package.Signature)),
                 Procedure(ProcedureId.Manufacturer(ManufacturerProcedure.InitiateImageTransfer),
                     new InitiateImageTransferParameters(_manifest.ProgramId, _manifest.Version, (uint)_manifest.Size, (ushort)_manifest.BlockSize).Encode(DataOrder.BigEndian)),
                 new FullReadRequest(Tables.ProcedureResponse)),
-            Step.Status => [new FullReadRequest(Tables.ImageTransferControl), new FullReadRequest(Tables.ImageTransferBitmap), new FullReadRequest(Tables.GeneralManufacturerId)],
-            Step.Verify => Authenticated(
+            CampaignStep.Status => [new FullReadRequest(Tables.ImageTransferControl), new FullReadRequest(Tables.ImageTransferBitmap), new FullReadRequest(Tables.GeneralManufacturerId)],
+            CampaignStep.Verify => Authenticated(
                 Procedure(ProcedureId.Manufacturer(ManufacturerProcedure.VerifyImage), []),
                 new FullReadRequest(Tables.ProcedureResponse),
                 Procedure(ProcedureId.Manufacturer(ManufacturerProcedure.ActivateImage, ResponseSelector.ImmediatelyAndOnCompletion), ActivationTime()),
                 new FullReadRequest(Tables.ProcedureResponse)),
-            Step.Configure => Authenticated([
+            CampaignStep.Configure => Authenticated([
                 .. _manifest.ConfigurationWrites.Select(w => (PsemRequest)new FullWriteRequest(w.Table.AsPending(), w.Data)),
                 Procedure(ProcedureId.Standard(StandardProcedure.ActivateSpecificPendingTables), PendingList()),
                 new FullReadRequest(Tables.ProcedureResponse)]),
@@ -511,15 +524,16 @@ public sealed class CampaignActor : SimActor
         var id = _nextCommand++;
         if (IsTraced(meter.Meter.Value))
         {
-            if (step is Step.Initiate or Step.Configure && meter.TotalAttempts == 0)
+            if (step is CampaignStep.Initiate or CampaignStep.Configure && meter.TotalAttempts == 0)
                 Trace(meter.Meter.Value, "1.3", $"campaign {_setup.CampaignId} takes the meter on in wave {meter.Wave + 1} ({_settings.Distribution})");
             Trace(meter.Meter.Value, "1.4", $"{step} request (PSEM command {id}: {string.Join(", ", requests.Select(r => r.Service))}) sent toward its NIC through collector {meter.Collector}");
         }
         _commands[id] = (meter, step);
+        meter.QueuedStep = null; // a queued step for it is done by this one
         meter.CommandId = id;
         meter.Attempts++;
         meter.TotalAttempts++;
-        meter.DeadlineMicros = (Now + _settings.StepTimeout).Micros;
+        meter.DeadlineMicros = StepDeadline(meter, _settings.StepTimeout);
         ToCollector(meter.Collector, new MeshDownlink(meter.Meter, new PsemCommand(id, requests)));
     }
 
@@ -529,6 +543,18 @@ public sealed class CampaignActor : SimActor
     /// When a meter in activation has been silent too long: the confirmation timeout counted from the
     /// scheduled activation time if that is still ahead (a meter waiting for it is not late).
     /// </summary>
+    /// <summary>
+    /// When a step asked of a meter now is late: <paramref name="wait"/> from now, or from the end of
+    /// its collector's flood if that is later (a frame waits behind the flood on the cell's channel).
+    /// </summary>
+    private long StepDeadline(MeterCampaignState meter, TimeSpan wait) => StepDeadline(meter.Collector, wait);
+
+    private long StepDeadline(int collector, TimeSpan wait)
+    {
+        var floodEnds = Work(collector).FloodEnds;
+        return ((floodEnds > Now ? floodEnds : Now) + wait).Micros;
+    }
+
     private long ActivationDeadline()
     {
         var wait = _settings.ActivateAt is { } at && at > Now ? at - Now : TimeSpan.Zero;
@@ -564,7 +590,7 @@ public sealed class CampaignActor : SimActor
         var responses = result.Responses;
         switch (step)
         {
-            case Step.Initiate:
+            case CampaignStep.Initiate:
                 if (!result.AllOk || responses.Count < 5)
                 {
                     Fail(meter, $"initiate refused: {Describe(responses)}");
@@ -578,17 +604,23 @@ public sealed class CampaignActor : SimActor
                 }
                 Transition(meter, MeterPhase.Initiated);
                 meter.DeadlineMicros = (Now + _settings.StepTimeout).Micros;
-                if (_settings.Distribution == Distribution.Unicast || Work(meter.Collector).Round > 0)
+                if (_settings.Distribution == Distribution.Unicast || Work(meter.Collector).Round > 0 || meter.Wave != _wave)
+                {
                     SendUnicast(meter, Enumerable.Range(0, _manifest.BlockCount).ToArray()); // unicast, or a meter restarted after its collector's flood
-                else MaybeFlood(meter.Collector);
+                    break;
+                }
+                // It waits for its collector's flood, which starts once the wave's last meter there has
+                // answered its initiation (and gives it its deadline): not late meanwhile, however long that takes.
+                meter.DeadlineMicros = 0;
+                MaybeFlood(meter.Collector);
                 break;
-            case Step.Status:
+            case CampaignStep.Status:
                 OnStatus(meter, responses);
                 break;
-            case Step.Verify:
+            case CampaignStep.Verify:
                 OnVerified(meter, responses);
                 break;
-            case Step.Configure:
+            case CampaignStep.Configure:
                 if (result.AllOk && ProcedureResponseTable.Decode(responses[^1].Data.Span, DataOrder.BigEndian).Result == ProcedureResult.Completed)
                 {
                     meter.FirmwareAfter = _manifest.Version.ToString();
@@ -617,7 +649,7 @@ public sealed class CampaignActor : SimActor
             {
                 meter.Missing = [];
                 Transition(meter, MeterPhase.Transferred);
-                Enqueue(meter, Step.Verify);
+                Enqueue(meter, CampaignStep.Verify);
             }
             else if (control.Status == ImageTransferStatus.TransferInitiated)
             {
@@ -634,13 +666,13 @@ public sealed class CampaignActor : SimActor
             }
             else if (control.Status == ImageTransferStatus.NotInitiated)
             {
-                Enqueue(meter, Step.Initiate); // the meter lost its transfer: start again
+                Enqueue(meter, CampaignStep.Initiate); // the meter lost its transfer: start again
             }
             // A head-end that restarted learns where the meter got to without it.
             else if (control.Status is ImageTransferStatus.VerificationSuccessful or ImageTransferStatus.VerificationFailed)
             {
                 Transition(meter, MeterPhase.Transferred);
-                Enqueue(meter, Step.Verify);
+                Enqueue(meter, CampaignStep.Verify);
             }
             else if (control.Status == ImageTransferStatus.ActivationInitiated)
             {
@@ -658,11 +690,14 @@ public sealed class CampaignActor : SimActor
                 Fail(meter, $"activation failed, rolled back to {st1.Firmware}: {control.LastFailure}");
             }
         }
-        if (work.RoundPending)
+        if (work.Stage == RoundStage.Collecting)
         {
+            // It answered: it waits for the collector's other meters and the repair decision, which gives
+            // it its next deadline; reading it again meanwhile would only spend its attempts.
+            if (meter.Phase == MeterPhase.Transferring) meter.DeadlineMicros = 0;
             if (work.StatusOutstanding.Count == 0) DecideRepair(meter.Collector);
         }
-        else if (meter.Phase == MeterPhase.Transferring && meter.Missing is { Length: > 0 } missing)
+        else if (work.Stage == RoundStage.Idle && meter.Phase == MeterPhase.Transferring && meter.Missing is { Length: > 0 } missing)
         {
             SendUnicast(meter, missing); // unicast distribution, or repair after the multicast rounds
         }
@@ -684,7 +719,7 @@ public sealed class CampaignActor : SimActor
                 // Blocks were stored corrupted: transfer the image again, once, by unicast.
                 meter.Restarts++;
                 Transition(meter, MeterPhase.Pending);
-                Enqueue(meter, Step.Initiate);
+                Enqueue(meter, CampaignStep.Initiate);
                 return;
             }
             Fail(meter, $"verification failed: {failure}");
@@ -753,35 +788,45 @@ public sealed class CampaignActor : SimActor
         }
         var work = Work(collector);
         work.Round++;
-        work.RoundPending = true;
+        work.Stage = RoundStage.Flooding;
+        _multicastRounds++;
+        _multicastBlocks += blocks.Length;
         var chunks = Chunks(blocks);
         foreach (var chunk in chunks) ToCollector(collector, new MeshDownlink(null, chunk));
         var profile = _profiles.GetValueOrDefault(collector) ?? new CollectorProfile(collector, 0, 1);
         var airtime = chunks.Sum(c => AirtimeMicros(c.WireBytes)) * (profile.Relays + 1);
         var settle = TimeSpan.FromTicks(airtime * 10) + _setup.HopLatency * (profile.MaxDepth + 1) + _settings.StatusDelay;
         Send(Id, settle, new StatusRound(collector, work.Round, _incarnation));
-        // Meters waiting for the flood are not late until it has had its time.
-        foreach (var meter in work.Meters.Where(m => m.Phase is MeterPhase.Initiated or MeterPhase.Transferring && m.CommandId == 0))
-            meter.DeadlineMicros = (Now + settle + _settings.StepTimeout).Micros;
+        // The flood holds the collector's channel for about that long: meters waiting for it are not late
+        // until it has had its time, and neither is an answer queued behind it on the channel.
+        work.FloodEnds = Now + settle;
+        var deadline = StepDeadline(collector, _settings.StepTimeout);
+        foreach (var meter in work.Meters)
+        {
+            if (meter.Phase.IsFinal()) continue;
+            if (meter.DeadlineMicros > 0 || meter.Phase is MeterPhase.Initiated or MeterPhase.Transferring && meter.CommandId == 0)
+                meter.DeadlineMicros = Math.Max(meter.DeadlineMicros, deadline);
+        }
     }
 
     private void OnStatusRound(StatusRound round)
     {
         var work = Work(round.Collector);
         if (round.Round != work.Round) return;
+        work.Stage = RoundStage.Collecting;
         foreach (var meter in work.Meters.Where(m => m.Phase is MeterPhase.Initiated or MeterPhase.Transferring))
         {
             work.StatusOutstanding.Add(meter.Meter);
-            Enqueue(meter, Step.Status);
+            Enqueue(meter, CampaignStep.Status);
         }
-        if (work.StatusOutstanding.Count == 0) work.RoundPending = false;
+        if (work.StatusOutstanding.Count == 0) work.Stage = RoundStage.Idle;
         Pump(round.Collector);
     }
 
     private void DecideRepair(int collector)
     {
         var work = Work(collector);
-        work.RoundPending = false;
+        work.Stage = RoundStage.Idle;
         var missing = work.Meters.Where(m => m.Phase == MeterPhase.Transferring && m.Missing is { Length: > 0 }).ToList();
         if (missing.Count == 0) return;
         var candidates = work.Meters.Count(m => !m.Phase.IsFinal());
@@ -803,11 +848,12 @@ public sealed class CampaignActor : SimActor
             return;
         }
         if (meter.Phase == MeterPhase.Initiated) Transition(meter, MeterPhase.Transferring);
+        _unicastBlocks += blocks.Length;
         var chunks = Chunks(blocks);
         foreach (var chunk in chunks) ToCollector(meter.Collector, new MeshDownlink(meter.Meter, chunk));
         var depth = _profiles.GetValueOrDefault(meter.Collector)?.MaxDepth ?? 1;
         var settle = TimeSpan.FromTicks(chunks.Sum(c => AirtimeMicros(c.WireBytes)) * depth * 10) + _setup.HopLatency * (depth + 1) + _settings.StatusDelay;
-        meter.DeadlineMicros = (Now + settle + _settings.StepTimeout).Micros;
+        meter.DeadlineMicros = StepDeadline(meter, settle + _settings.StepTimeout);
         Send(Id, settle, new UnicastStatusDue(meter.Meter, _incarnation));
     }
 
@@ -848,9 +894,9 @@ public sealed class CampaignActor : SimActor
             meter.DeadlineMicros = 0;
             switch (meter.Phase)
             {
-                case MeterPhase.Pending: Enqueue(meter, _manifest.Kind == ProgramKind.Configuration ? Step.Configure : Step.Initiate); break;
-                case MeterPhase.Initiated or MeterPhase.Transferring: Enqueue(meter, Step.Status); break;
-                case MeterPhase.Transferred or MeterPhase.Verified: Enqueue(meter, Step.Verify); break;
+                case MeterPhase.Pending: Enqueue(meter, _manifest.Kind == ProgramKind.Configuration ? CampaignStep.Configure : CampaignStep.Initiate); break;
+                case MeterPhase.Initiated or MeterPhase.Transferring: Enqueue(meter, CampaignStep.Status); break;
+                case MeterPhase.Transferred or MeterPhase.Verified: Enqueue(meter, CampaignStep.Verify); break;
                 case MeterPhase.Activating:
                     meter.Attempts++;
                     meter.DeadlineMicros = ActivationDeadline();
@@ -860,7 +906,7 @@ public sealed class CampaignActor : SimActor
         foreach (var collector in _collectors.Keys.ToList())
         {
             var work = Work(collector);
-            if (work.RoundPending && work.StatusOutstanding.Count == 0) DecideRepair(collector);
+            if (work.Stage == RoundStage.Collecting && work.StatusOutstanding.Count == 0) DecideRepair(collector); // the last status reads timed out
             if (_settings.Distribution == Distribution.Multicast) MaybeFlood(collector);
             Pump(collector);
         }
@@ -1020,20 +1066,36 @@ public sealed class CampaignActor : SimActor
 
     private sealed class CollectorWork
     {
-        public Queue<(MeterCampaignState Meter, Step Step)> Queue { get; } = new();
+        /// <summary>Meters waiting for a session; each meter's <see cref="MeterCampaignState.QueuedStep"/> says for what.</summary>
+        public Queue<MeterCampaignState> Queue { get; } = new();
         public int Active { get; set; }
         public List<MeterCampaignState> Meters { get; private set; } = [];
         public int Round { get; set; }
-        public bool RoundPending { get; set; }
+        public RoundStage Stage { get; set; }
+
+        /// <summary>When the collector's latest flood should have crossed its cell (its channel is busy until then).</summary>
+        public SimTime FloodEnds { get; set; }
         public HashSet<MeterId> StatusOutstanding { get; } = [];
 
         public void Reset(List<MeterCampaignState> meters)
         {
             Meters = meters;
             Round = 0;
-            RoundPending = false;
+            Stage = RoundStage.Idle;
             StatusOutstanding.Clear();
         }
+    }
+
+    /// <summary>
+    /// Where a collector's multicast round is: its flood is on the air until the round's status reads
+    /// start (<see cref="StatusRound"/>); the repair is decided once they have all been answered or
+    /// given up. Deciding while the flood is still travelling would find every meter missing blocks.
+    /// </summary>
+    private enum RoundStage
+    {
+        Idle,
+        Flooding,
+        Collecting,
     }
 
     private sealed record StatusRound(int Collector, int Round, int Incarnation);

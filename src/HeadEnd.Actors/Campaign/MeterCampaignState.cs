@@ -64,6 +64,18 @@ public sealed class MeterCampaignState(MeterId meter, int collector, int wave)
 
     /// <summary>Holds one of its collector's unicast sessions.</summary>
     public bool InSession { get; set; }
+
+    /// <summary>The step it waits in its collector's queue for (null = not queued).</summary>
+    internal CampaignStep? QueuedStep { get; set; }
+}
+
+/// <summary>What the head-end asks a meter in one PSEM command.</summary>
+internal enum CampaignStep : byte
+{
+    Initiate,
+    Status,
+    Verify,
+    Configure,
 }
 
 /// <summary>A meter's change of phase, as the journal records it.</summary>

@@ -47,6 +47,8 @@ public static class RunReport
             {
                 ["status"] = run.Summary.Status, ["pauseReason"] = run.Summary.PauseReason, ["waves"] = run.Summary.Waves,
                 ["distribution"] = run.Scenario.Campaign.Distribution.ToString(),
+                ["multicastRounds"] = run.Summary.MulticastRounds, ["multicastBlocks"] = run.Summary.MulticastBlocks,
+                ["unicastBlocks"] = run.Summary.UnicastBlocks,
             },
             ["outcomes"] = Counts(outcomes),
             ["virtualTime"] = new JsonObject
