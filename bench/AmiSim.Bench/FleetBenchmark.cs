@@ -22,6 +22,10 @@ internal sealed class FleetBenchmark : AsyncCommand<FleetBenchmark.Settings>
         [DefaultValue("fleet-10k")]
         public string Scenario { get; init; } = "fleet-10k";
 
+        [CommandOption("--set <KEY=VALUE>")]
+        [Description("Override a key of the scenario (amisim.scenario.*) or of the kernel (amisim.kernel.*), as amisim run --set; repeatable.")]
+        public string[] Set { get; init; } = [];
+
         [CommandOption("--out <DIR>")]
         [Description("Run folder (default: a temporary one, deleted afterwards).")]
         public string? Out { get; init; }
@@ -30,13 +34,13 @@ internal sealed class FleetBenchmark : AsyncCommand<FleetBenchmark.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         var text = File.Exists(settings.Scenario) ? await File.ReadAllTextAsync(settings.Scenario, cancellation) : HoconLoader.Embedded($"scenarios/{settings.Scenario}.conf");
-        var scenario = ScenarioSettings.Read(ScenarioReader.Load(text, settings.Scenario, []));
+        var scenario = ScenarioSettings.Read(ScenarioReader.Load(text, settings.Scenario, settings.Set.Where(s => s.StartsWith("amisim.scenario.", StringComparison.Ordinal))));
         var folder = settings.Out ?? Directory.CreateTempSubdirectory("amisim-fleet-").FullName;
         Directory.CreateDirectory(folder);
         AnsiConsole.MarkupLine($"[bold]fleet benchmark[/] {scenario.Name} on {Measure.Machine()}");
         try
         {
-            var result = await new ScenarioRun(scenario, folder).RunAsync(HoconLoader.Load([]).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING")), null, cancellation);
+            var result = await new ScenarioRun(scenario, folder).RunAsync(HoconLoader.Load(settings.Set.Where(s => !s.StartsWith("amisim.scenario.", StringComparison.Ordinal))).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING")), null, cancellation);
             var report = RunReport.Build(result);
             var wall = result.Wall.TotalSeconds;
             AnsiConsole.MarkupLine($"meters {scenario.Fleet.Meters:N0}; outcomes {Markup.Escape(report["outcomes"]!.ToJsonString())}");

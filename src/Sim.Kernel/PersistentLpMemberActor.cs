@@ -8,8 +8,10 @@ namespace AmiSim.Kernel;
 /// The primary sends it a direct message; it answers with exactly one <see cref="Reply"/>, either at
 /// once or from a persist handler once the journal has written, and the LP's window waits for that
 /// answer. So whatever the LP does after the reply (tell the head-end, send CIM to the MDM) happens
-/// only after the write is durable. While recovering, Akka stashes the primary's messages, so the
-/// first exchange also waits for recovery.
+/// only after the write is durable. A write the LP need not wait for comes as a notice
+/// (<see cref="SimActor.TellMember"/>), and the LP asks later whether it is done (the member answers
+/// from DeferAsync after PersistAsync, or at once after Persist, which holds commands back meanwhile).
+/// While recovering, Akka stashes the primary's messages, so the first exchange also waits for recovery.
 /// </summary>
 /// <remarks>Members do not send kernel events; they only answer their primary.</remarks>
 public abstract class PersistentLpMemberActor : UntypedPersistentActor
@@ -23,6 +25,10 @@ public abstract class PersistentLpMemberActor : UntypedPersistentActor
 
     /// <summary>Handles a direct message from the primary; must lead to exactly one <see cref="Reply"/>.</summary>
     protected abstract void OnDirect(object message);
+
+    /// <summary>Handles a notice from the primary (<see cref="SimActor.TellMember"/>): work to do, with no answer.</summary>
+    protected virtual void OnNotice(object notice) =>
+        throw new InvalidOperationException($"LP {Id}: {GetType().Name} takes no notices, got {notice}");
 
     /// <summary>Events replayed from the journal (and snapshot offers) while recovering.</summary>
     protected abstract void OnRecovered(object @event);
@@ -39,6 +45,18 @@ public abstract class PersistentLpMemberActor : UntypedPersistentActor
 
     protected sealed override void OnCommand(object message)
     {
+        if (message is MemberNotice notice)
+        {
+            try
+            {
+                OnNotice(notice.Message); // _answered stays set: a Reply here is refused
+            }
+            catch (Exception error)
+            {
+                _lp.Runtime.LpFailed(_lp, error);
+            }
+            return;
+        }
         if (message is not DirectMessage direct)
         {
             OnOtherCommand(message);

@@ -62,6 +62,18 @@ public abstract class SimActor : UntypedActor
     /// <summary>Sends a direct message to another actor of this LP, once the running handler returns.</summary>
     protected void SendDirect(IActorRef member, object message) => RequestDirect(Lp, member, message);
 
+    /// <summary>
+    /// Tells a member something it only has to do, not answer (a journal write): it is sent now and the
+    /// LP goes on at once. A direct message to that member later is handled after it (mailbox order); a
+    /// journal that writes asynchronously answers it once the writes before it are done (DeferAsync).
+    /// Only for <see cref="PersistentLpMemberActor"/>s, whose work touches nothing of the LP's.
+    /// </summary>
+    protected void TellMember(IActorRef member, object notice)
+    {
+        _ = Lp; // inside a simulation window only
+        member.Tell(new MemberNotice(notice), ActorRefs.NoSender);
+    }
+
     /// <summary>Reports use-case step <paramref name="step"/> ("1.4") for <paramref name="meter"/>, if the run traces it.</summary>
     protected void Trace(long meter, string step, string text) => Trace(Lp, meter, step, text);
 
@@ -309,6 +321,12 @@ public sealed class LookaheadViolationException(LpId source, LpId target, TimeSp
 internal sealed record TimerFired(object Key, long Generation, object Payload);
 
 internal sealed class DirectMessage(object message)
+{
+    public object Message { get; } = message;
+}
+
+/// <summary>A message to a member that expects no answer (<see cref="SimActor.TellMember"/>).</summary>
+internal sealed class MemberNotice(object message)
 {
     public object Message { get; } = message;
 }

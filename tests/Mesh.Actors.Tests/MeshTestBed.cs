@@ -46,8 +46,8 @@ public sealed class MeshTestBed : ILpFactory
     /// The head-end puts a frame on the collector's backhaul at <paramref name="at"/>: like the campaign,
     /// the bed delivers it to the router one backhaul latency later.
     /// </summary>
-    public void Downlink(int collector, SimTime at, MeterId? meter, IDownlinkFrame frame) =>
-        Simulation.Schedule(CollectorSetup.LpOf(collector), at + _topology.Collector(collector).BackhaulLatency, new MeshDownlink(meter, frame));
+    public void Downlink(int collector, SimTime at, MeterId? meter, IDownlinkFrame frame, MulticastGroup? group = null) =>
+        Simulation.Schedule(CollectorSetup.LpOf(collector), at + _topology.Collector(collector).BackhaulLatency, new MeshDownlink(meter, frame, group));
 
     /// <summary>A meter's uplink frame reaches its collector's router at <paramref name="at"/> (the first hop starts there).</summary>
     public void Uplink(int collector, SimTime at, IUplinkFrame frame) => Simulation.Schedule(CollectorSetup.LpOf(collector), at, frame);

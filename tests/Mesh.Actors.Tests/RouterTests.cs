@@ -108,6 +108,29 @@ public sealed class RouterTests : TestKit
     }
 
     [Fact]
+    public async Task A_flood_addressed_to_a_group_reaches_only_its_members_and_the_others_still_relay_it()
+    {
+        var topology = TopologyGenerator.Generate(new TopologySettings { Meters = 400, Collectors = 1, LinkLossMin = 0.1, LinkLossMax = 0.3 }, seed: 5);
+        var everyone = new MeshTestBed(Sys, topology, Radio, seed: 9, name: "everyone");
+        everyone.Downlink(1, SimTime.Zero, null, Chunk(64));
+        await everyone.Simulation.RunAsync();
+        // Every third meter is in the group, relays among the others included.
+        var members = topology.Meters.Where((_, i) => i % 3 == 0).Select(m => m.Meter).ToHashSet();
+        var grouped = new MeshTestBed(Sys, topology, Radio, seed: 9, name: "grouped");
+        grouped.Downlink(1, SimTime.Zero, null, Chunk(64), new MulticastGroup(1, members.ToList()));
+        await grouped.Simulation.RunAsync();
+
+        static List<(SimTime, MeterId, string)> Deliveries(MeshTestBed bed) =>
+            bed.AtMeters.Select(a => (a.Time, a.Meter, string.Join(",", ((ImageChunk)a.Frame).Blocks.Select(b => b.Number)))).OrderBy(d => d.Meter.Value).ThenBy(d => d.Time).ToList();
+        var expected = Deliveries(everyone).Where(d => members.Contains(d.Item2)).ToList();
+        Assert.True(expected.Count > 100, $"members should hear the flood, {expected.Count} deliveries");
+        Assert.Equal(expected, Deliveries(grouped)); // same blocks at the same times: outsiders relay exactly as before
+        var (all, some) = (await everyone.MetricsAsync(1), await grouped.MetricsAsync(1));
+        Assert.Equal(all.Down.Sum(c => c.FramesSent), some.Down.Sum(c => c.FramesSent));
+        Assert.Equal(all.AirtimeMicros, some.AirtimeMicros);
+    }
+
+    [Fact]
     public async Task An_outage_window_drops_exactly_the_frames_whose_hop_crosses_it()
     {
         var window = new OutageWindow(1, new MeterId(2), SimTime.FromSeconds(10), SimTime.FromSeconds(20));

@@ -85,6 +85,21 @@ public sealed record ConfirmationAck(MeterId Meter, long ConfirmationId) : IDown
 
 /// <summary>
 /// Head-end -> collector: carry <paramref name="Frame"/> to one meter, or (when <paramref name="Meter"/>
-/// is null) flood it through the collector's whole mesh once (multicast).
+/// is null) flood it through the collector's whole mesh once (multicast), addressed to
+/// <paramref name="Group"/> (null: to every meter of the cell).
 /// </summary>
-public sealed record MeshDownlink(MeterId? Meter, IDownlinkFrame Frame);
+public sealed record MeshDownlink(MeterId? Meter, IDownlinkFrame Frame, MulticastGroup? Group = null);
+
+/// <summary>
+/// The meters a multicast round is addressed to: every relay of the cell forwards the flood, but only
+/// members take its chunks; a NIC outside the group drops them at the link layer (DLMS multicast
+/// addressing). One object per round, shared by all its chunks; <paramref name="Id"/> is unique in a campaign.
+/// </summary>
+public sealed class MulticastGroup(long id, IReadOnlyList<MeterId> members)
+{
+    public long Id { get; } = id;
+
+    public IReadOnlyList<MeterId> Members { get; } = members;
+
+    public override string ToString() => $"multicast group {Id} ({Members.Count} meters)";
+}

@@ -4,22 +4,28 @@ using AmiSim.Kernel;
 
 namespace AmiSim.HeadEnd.Campaign;
 
-/// <summary>The campaign's journal: each flush is one persisted batch; the campaign acts on the batch only once it is written.</summary>
+/// <summary>
+/// The campaign's journal: each flush is one persisted batch, told as a notice so that the campaign
+/// goes on while it is written; the campaign acts on a batch only after asking <see cref="AwaitWritten"/>.
+/// </summary>
 public sealed class CampaignJournal : PersistentLpMemberActor
 {
     private readonly string _campaignId;
     private readonly int _snapshotEvery;
+    private readonly WriteProgress _progress;
     private DurableCampaign _state = new();
 
     /// <param name="snapshotEvery">flushes between snapshots: recovery replays at most this many batches after the latest snapshot.</param>
-    public CampaignJournal(LpMembership membership, string campaignId, int snapshotEvery) : base(membership)
+    /// <param name="progress">counts the batches written since this journal started, for the campaign to read without asking.</param>
+    public CampaignJournal(LpMembership membership, string campaignId, int snapshotEvery, WriteProgress progress) : base(membership)
     {
         _campaignId = campaignId;
         _snapshotEvery = snapshotEvery;
+        _progress = progress;
     }
 
-    public static Props Props(LpMembership membership, string campaignId, int snapshotEvery) =>
-        Akka.Actor.Props.Create(() => new CampaignJournal(membership, campaignId, snapshotEvery));
+    public static Props Props(LpMembership membership, string campaignId, int snapshotEvery, WriteProgress progress) =>
+        Akka.Actor.Props.Create(() => new CampaignJournal(membership, campaignId, snapshotEvery, progress));
 
     public override string PersistenceId => $"amisim-campaign-{_campaignId}";
 
@@ -43,17 +49,31 @@ public sealed class CampaignJournal : PersistentLpMemberActor
             case GetRecovered:
                 Reply(new Recovered(_state.Flushes == 0 ? null : _state.ToState()));
                 break;
-            case CampaignFlushed flushed:
-                Persist(flushed, written =>
-                {
-                    _state.Apply(written);
-                    if (_state.Flushes % _snapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
-                    Reply(written);
-                });
+            case AwaitWritten:
+                // Runs after the handlers of every batch persisted before it: they are all written then.
+                DeferAsync(message, _ => Reply(new Written(_state.Flushes)));
                 break;
             default:
                 throw new InvalidOperationException($"the campaign journal does not understand {message}");
         }
+    }
+
+    /// <summary>A batch to write; the campaign goes on meanwhile and asks <see cref="AwaitWritten"/> before it acts on it.</summary>
+    protected override void OnNotice(object notice)
+    {
+        if (notice is not CampaignFlushed flushed)
+        {
+            base.OnNotice(notice);
+            return;
+        }
+        // Asynchronous: batches told while one is being written go to the journal at once, and it writes
+        // them together, instead of one transaction (and one disk sync) each.
+        PersistAsync(flushed, written =>
+        {
+            _state.Apply(written);
+            if (_state.Flushes % _snapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
+            _progress.Advance();
+        });
     }
 
     protected override void OnOtherCommand(object message)
@@ -68,6 +88,31 @@ public sealed class CampaignJournal : PersistentLpMemberActor
         private GetRecovered() { }
     }
 
+    /// <summary>Asked once every batch written so far must be durable; answered with <see cref="Written"/>.</summary>
+    internal sealed class AwaitWritten
+    {
+        public static readonly AwaitWritten Instance = new();
+
+        private AwaitWritten() { }
+    }
+
+    /// <summary>Every batch told so far is written: <paramref name="Flushes"/> in the journal.</summary>
+    internal sealed record Written(long Flushes);
+
     /// <summary>The durable state, or null when the journal holds nothing.</summary>
     internal sealed record Recovered(DurableCampaignState? State);
+}
+
+/// <summary>
+/// How many batches a <see cref="CampaignJournal"/> has written since it started: written by the
+/// journal's thread, read by the campaign's, so that confirming a batch already written needs no
+/// exchange. Reading it decides only whether the campaign must wait, never what it does.
+/// </summary>
+public sealed class WriteProgress
+{
+    private long _written;
+
+    public long Written => Volatile.Read(ref _written);
+
+    internal void Advance() => Interlocked.Increment(ref _written);
 }

@@ -41,6 +41,7 @@ public sealed class CollectorRouter : SimActor
     private readonly LinkCounters[] _up;
     private readonly Dictionary<MeterId, List<OutageWindow>> _linkOutages;
     private readonly List<OutageWindow> _collectorOutages;
+    private readonly Dictionary<long, bool[]> _groups = new();
     private RandomStream _loss = null!;
     private SimTime _channelFree;
     private SimTime _backhaulDownFree;
@@ -128,12 +129,24 @@ public sealed class CollectorRouter : SimActor
         }
         object next = downlink switch
         {
-            { Meter: null, Frame: ImageChunk chunk } => new FloodHop(0, chunk.ProgramId, chunk.BlockSize, chunk.Blocks),
+            { Meter: null, Frame: ImageChunk chunk } => new FloodHop(0, chunk.ProgramId, chunk.BlockSize, chunk.Blocks, MembersOf(downlink.Group)),
             { Meter: null } => throw new InvalidOperationException($"collector {_setup.Collector.Id}: only image chunks can be multicast, not {downlink.Frame.GetType().Name}"),
             { Meter: { } meter, Frame: ImageChunk chunk } => new DownHop(_cell.PathTo(NodeOf(meter)), 0, chunk, chunk.Blocks),
             { Meter: { } meter } => new DownHop(_cell.PathTo(NodeOf(meter)), 0, downlink.Frame, null),
         };
         Send(Id, arrival - Now, next);
+    }
+
+    /// <summary>Which of the cell's nodes belong to <paramref name="group"/> (null: the whole cell), worked out once per group.</summary>
+    private bool[]? MembersOf(MulticastGroup? group)
+    {
+        if (group is null) return null;
+        if (_groups.TryGetValue(group.Id, out var members)) return members;
+        members = new bool[_cell.Meters.Length];
+        foreach (var meter in group.Members)
+            if (_cell.TryIndex(meter, out var node)) members[node] = true;
+        _groups[group.Id] = members;
+        return members;
     }
 
     /// <summary>Takes the backhaul for a frame that entered it at <paramref name="entered"/>, once free, for its transmission time; returns when it is at the far end.</summary>
@@ -252,9 +265,13 @@ public sealed class CollectorRouter : SimActor
             if (survivors.Count == 0) continue;
             counters.FramesDelivered++;
             counters.BlocksDelivered += survivors.Count;
-            if (survivors[0].Number == 0)
-                Trace(_cell.Meters[child].Value, "1.5", $"multicast from {(hop.Transmitter == 0 ? $"collector {_setup.Collector.Id}" : $"relay {_cell.Meters[hop.Transmitter].Value}")} delivered {survivors.Count} of {hop.Blocks.Count} blocks of the first chunk");
-            Send(MeterLp(child), arrival - Now, new ImageChunk(hop.ProgramId, hop.BlockSize, survivors));
+            // A meter outside the round's group drops the chunk on receipt: it is not handed to it at all.
+            if (hop.Members?[child] != false)
+            {
+                if (survivors[0].Number == 0)
+                    Trace(_cell.Meters[child].Value, "1.5", $"multicast from {(hop.Transmitter == 0 ? $"collector {_setup.Collector.Id}" : $"relay {_cell.Meters[hop.Transmitter].Value}")} delivered {survivors.Count} of {hop.Blocks.Count} blocks of the first chunk");
+                Send(MeterLp(child), arrival - Now, new ImageChunk(hop.ProgramId, hop.BlockSize, survivors));
+            }
             if (_cell.Children[child].Length > 0) Send(Id, arrival - Now, hop with { Transmitter = child, Blocks = survivors });
         }
     }
@@ -305,8 +322,11 @@ public sealed class CollectorRouter : SimActor
     /// <summary>A unicast frame at hop <paramref name="Hop"/> of its path; <paramref name="Blocks"/> the chunk's blocks still alive (null for control frames).</summary>
     private sealed record DownHop(int[] Path, int Hop, IDownlinkFrame Frame, IReadOnlyList<ImageBlock>? Blocks);
 
-    /// <summary>A multicast transmission by <paramref name="Transmitter"/> (0 = the collector) of the blocks it holds.</summary>
-    private sealed record FloodHop(int Transmitter, string ProgramId, int BlockSize, IReadOnlyList<ImageBlock> Blocks);
+    /// <summary>
+    /// A multicast transmission by <paramref name="Transmitter"/> (0 = the collector) of the blocks it holds;
+    /// <paramref name="Members"/> marks the cell's nodes in the round's group (null: all of them).
+    /// </summary>
+    private sealed record FloodHop(int Transmitter, string ProgramId, int BlockSize, IReadOnlyList<ImageBlock> Blocks, bool[]? Members);
 
     /// <summary>An uplink frame about to be sent by <paramref name="Node"/> to its parent.</summary>
     private sealed record UpHop(int Node, IUplinkFrame Frame);
