@@ -61,6 +61,7 @@ public sealed class CampaignActor : SimActor
     private readonly SortedDictionary<string, string> _unacknowledgedCim = new(StringComparer.Ordinal);
     private IActorRef _journal = ActorRefs.Nobody;
     private readonly Queue<FlushInFlight> _inFlight = new();
+    private readonly DeadlineQueue _deadlines = new();
     private WriteProgress _written = new();
     private long _told;
     private TimeSpan? _crashAfterWrite;
@@ -273,7 +274,7 @@ public sealed class CampaignActor : SimActor
             var index = _waves.Count;
             _waves.Add(wave.Select(m =>
             {
-                var state = new MeterCampaignState(m.Meter, m.Collector, index) { FirmwareAfter = m.Firmware.ToString() };
+                var state = new MeterCampaignState(m.Meter, m.Collector, index) { FirmwareAfter = m.Firmware.ToString(), Order = _meters.Count, Deadlines = _deadlines };
                 _meters.Add(m.Meter, state);
                 return state;
             }).ToList());
@@ -388,6 +389,7 @@ public sealed class CampaignActor : SimActor
         _deferredFloods.Clear();
         _deferredUnicast.Clear();
         _inFlight.Clear();
+        _deadlines.Clear();
         _wave = -1;
         _status = "down";
         _cimSequence = 0;
@@ -781,7 +783,7 @@ public sealed class CampaignActor : SimActor
     private void MaybeFlood(int collector)
     {
         var work = Work(collector);
-        if (work.Round > 0 || work.Meters.Any(m => m.Phase == MeterPhase.Pending) || !work.Meters.Any(m => m.Phase == MeterPhase.Initiated)) return;
+        if (work.Round > 0 || work.InPhase(MeterPhase.Pending) > 0 || work.InPhase(MeterPhase.Initiated) == 0) return;
         Flood(collector, Enumerable.Range(0, _manifest.BlockCount).ToArray());
     }
 
@@ -901,14 +903,17 @@ public sealed class CampaignActor : SimActor
 
     // ---- timeouts -------------------------------------------------------------------------
 
+    /// <summary>Some targeted meter has not finished (the tally counts finished ones as phases change).</summary>
+    private bool Unfinished => _tally.FinishedTotal < _meters.Count;
+
     private void EnsureTick()
     {
-        if (!IsTimerActive(TickTimer) && _meters.Values.Any(m => !m.Phase.IsFinal())) StartTimer(TickTimer, TickInterval, Tick.Instance);
+        if (!IsTimerActive(TickTimer) && Unfinished) StartTimer(TickTimer, TickInterval, Tick.Instance);
     }
 
     private void OnTick()
     {
-        foreach (var meter in _meters.Values.Where(m => !m.Phase.IsFinal() && m.DeadlineMicros > 0 && m.DeadlineMicros <= Now.Micros).ToList())
+        foreach (var meter in _deadlines.Due(Now.Micros))
         {
             if (meter.CommandId != 0)
             {
@@ -942,7 +947,7 @@ public sealed class CampaignActor : SimActor
             Pump(collector);
         }
         OnWaveProgress();
-        if (_meters.Values.Any(m => !m.Phase.IsFinal())) StartTimer(TickTimer, TickInterval, Tick.Instance);
+        if (Unfinished) StartTimer(TickTimer, TickInterval, Tick.Instance);
     }
 
     // ---- state changes, durability and the MDM -----------------------------------------------
@@ -959,6 +964,7 @@ public sealed class CampaignActor : SimActor
     private void SetPhase(MeterCampaignState meter, MeterPhase phase)
     {
         _tally.Move(meter.Wave, meter.Phase, phase);
+        if (_collectors.TryGetValue(meter.Collector, out var work)) work.Move(meter, phase);
         if (IsObserved && meter.Phase != phase) Publish(new MeterPhaseObserved(Now, meter.Meter, meter.Wave + 1, meter.Phase, phase, meter.Reason));
         meter.Phase = phase;
     }
@@ -1132,9 +1138,26 @@ public sealed class CampaignActor : SimActor
         public SimTime FloodEnds { get; set; }
         public HashSet<MeterId> StatusOutstanding { get; } = [];
 
+        private readonly int[] _phases = new int[Enum.GetValues<MeterPhase>().Length];
+        private int _wave = -1;
+
+        /// <summary>How many of the wave's meters here are in <paramref name="phase"/> (kept as phases change).</summary>
+        public int InPhase(MeterPhase phase) => _phases[(int)phase];
+
+        /// <summary>A meter is about to move to <paramref name="phase"/>: counted if it belongs to the wave here.</summary>
+        public void Move(MeterCampaignState meter, MeterPhase phase)
+        {
+            if (meter.Wave != _wave || meter.Phase == phase) return;
+            _phases[(int)meter.Phase]--;
+            _phases[(int)phase]++;
+        }
+
         public void Reset(List<MeterCampaignState> meters)
         {
             Meters = meters;
+            _wave = meters.Count > 0 ? meters[0].Wave : -1;
+            Array.Clear(_phases);
+            foreach (var meter in meters) _phases[(int)meter.Phase]++;
             Round = 0;
             Stage = RoundStage.Idle;
             StatusOutstanding.Clear();

@@ -47,7 +47,23 @@ public sealed class MeterCampaignState(MeterId meter, int collector, int wave)
     public int TotalAttempts { get; set; }
 
     /// <summary>The step's deadline in virtual microseconds (0 = none).</summary>
-    public long DeadlineMicros { get; set; }
+    public long DeadlineMicros
+    {
+        get => _deadlineMicros;
+        set
+        {
+            _deadlineMicros = value;
+            if (value > 0) Deadlines?.Watch(this, value);
+        }
+    }
+
+    private long _deadlineMicros;
+
+    /// <summary>Its place in the campaign's plan: meters due at the same tick are handled in this order.</summary>
+    internal int Order { get; init; }
+
+    /// <summary>Where the campaign looks for meters whose deadline has passed (null: nowhere, outside a campaign).</summary>
+    internal DeadlineQueue? Deadlines { get; init; }
 
     public long FinishedMicros { get; set; }
 
@@ -85,3 +101,31 @@ public sealed partial record MeterTransition(long Meter, MeterPhase Phase, strin
 /// <summary>What one durability flush writes.</summary>
 [MemoryPackable]
 public sealed partial record CampaignFlushed(IReadOnlyList<MeterTransition> Transitions, int Wave, string Status) : IBinarySerialized;
+
+/// <summary>
+/// The campaign's meters by deadline, so that a tick finds the late ones without looking at every
+/// meter (a tick a minute over a million meters would otherwise dominate a long campaign). A meter is
+/// queued each time its deadline is set; entries whose deadline has changed since are skipped.
+/// </summary>
+internal sealed class DeadlineQueue
+{
+    private readonly PriorityQueue<MeterCampaignState, long> _queue = new();
+
+    public void Watch(MeterCampaignState meter, long deadlineMicros) => _queue.Enqueue(meter, deadlineMicros);
+
+    /// <summary>The meters, not finished, whose current deadline is at or before <paramref name="nowMicros"/>, in plan order.</summary>
+    public List<MeterCampaignState> Due(long nowMicros)
+    {
+        var due = new List<MeterCampaignState>();
+        var seen = new HashSet<MeterCampaignState>();
+        while (_queue.TryPeek(out var meter, out var deadline) && deadline <= nowMicros)
+        {
+            _queue.Dequeue();
+            if (meter.DeadlineMicros == deadline && !meter.Phase.IsFinal() && seen.Add(meter)) due.Add(meter);
+        }
+        due.Sort((a, b) => a.Order.CompareTo(b.Order));
+        return due;
+    }
+
+    public void Clear() => _queue.Clear();
+}
