@@ -88,6 +88,9 @@ public sealed class CollectorRouter : SimActor
             case FloodHop hop:
                 Flood(hop);
                 break;
+            case FloodHop[] relays:
+                foreach (var relay in relays) Flood(relay);
+                break;
             case UpHop hop:
                 Up(hop);
                 break;
@@ -252,6 +255,7 @@ public sealed class CollectorRouter : SimActor
         var (start, end) = Transmit(ImageChunk.BytesFor(hop.Blocks.Sum(b => b.Data.Length), hop.Blocks.Count), counters);
         counters.BlocksSent += hop.Blocks.Count;
         var arrival = end + Radio.HopLatency;
+        List<FloodHop>? relays = null;
         foreach (var child in children)
         {
             if (Blocked(child, start, end))
@@ -272,8 +276,12 @@ public sealed class CollectorRouter : SimActor
                     Trace(_cell.Meters[child].Value, "1.5", $"multicast from {(hop.Transmitter == 0 ? $"collector {_setup.Collector.Id}" : $"relay {_cell.Meters[hop.Transmitter].Value}")} delivered {survivors.Count} of {hop.Blocks.Count} blocks of the first chunk");
                 Send(MeterLp(child), arrival - Now, new ImageChunk(hop.ProgramId, hop.BlockSize, survivors));
             }
-            if (_cell.Children[child].Length > 0) Send(Id, arrival - Now, hop with { Transmitter = child, Blocks = survivors });
+            if (_cell.Children[child].Length > 0) (relays ??= []).Add(hop with { Transmitter = child, Blocks = survivors });
         }
+        // The relays that heard it all have it at the same instant: one event for them, handled in the
+        // order the children were served, which is where their separate events would have come (nothing
+        // else this router sends itself can fall between them).
+        if (relays is not null) Send(Id, arrival - Now, relays.Count == 1 ? relays[0] : relays.ToArray());
     }
 
     private void Up(UpHop hop)
