@@ -94,7 +94,6 @@ public sealed class CampaignActor : SimActor
 
     public static Props Props(CampaignSetup setup) => Akka.Actor.Props.Create(() => new CampaignActor(setup));
 
-
     protected override void OnStart()
     {
         _journal = StartMember(CampaignJournal.Props(Membership, _setup.CampaignId, _settings.SnapshotEvery, _written = new WriteProgress()), "journal");
