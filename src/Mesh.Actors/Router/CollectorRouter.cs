@@ -132,7 +132,7 @@ public sealed class CollectorRouter : SimActor
         }
         object next = downlink switch
         {
-            { Meter: null, Frame: ImageChunk chunk } => new FloodHop(0, chunk.ProgramId, chunk.BlockSize, chunk.Blocks, MembersOf(downlink.Group)),
+            { Meter: null, Frame: ImageChunk chunk } => new FloodHop(0, chunk, chunk.Blocks, MembersOf(downlink.Group)),
             { Meter: null } => throw new InvalidOperationException($"collector {_setup.Collector.Id}: only image chunks can be multicast, not {downlink.Frame.GetType().Name}"),
             { Meter: { } meter, Frame: ImageChunk chunk } => new DownHop(_cell.PathTo(NodeOf(meter)), 0, chunk, chunk.Blocks),
             { Meter: { } meter } => new DownHop(_cell.PathTo(NodeOf(meter)), 0, downlink.Frame, null),
@@ -274,7 +274,8 @@ public sealed class CollectorRouter : SimActor
             {
                 if (survivors[0].Number == 0)
                     Trace(_cell.Meters[child].Value, "1.5", $"multicast from {(hop.Transmitter == 0 ? $"collector {_setup.Collector.Id}" : $"relay {_cell.Meters[hop.Transmitter].Value}")} delivered {survivors.Count} of {hop.Blocks.Count} blocks of the first chunk");
-                Send(MeterLp(child), arrival - Now, new ImageChunk(hop.ProgramId, hop.BlockSize, survivors));
+                // Most meters lose nothing on the way: they share the head-end's chunk (immutable) instead of a copy each.
+                Send(MeterLp(child), arrival - Now, ReferenceEquals(survivors, hop.Chunk.Blocks) ? hop.Chunk : hop.Chunk with { Blocks = survivors });
             }
             if (_cell.Children[child].Length > 0) (relays ??= []).Add(hop with { Transmitter = child, Blocks = survivors });
         }
@@ -331,10 +332,11 @@ public sealed class CollectorRouter : SimActor
     private sealed record DownHop(int[] Path, int Hop, IDownlinkFrame Frame, IReadOnlyList<ImageBlock>? Blocks);
 
     /// <summary>
-    /// A multicast transmission by <paramref name="Transmitter"/> (0 = the collector) of the blocks it holds;
-    /// <paramref name="Members"/> marks the cell's nodes in the round's group (null: all of them).
+    /// A multicast transmission by <paramref name="Transmitter"/> (0 = the collector) of the blocks of
+    /// <paramref name="Chunk"/> it holds (<paramref name="Blocks"/>); <paramref name="Members"/> marks the
+    /// cell's nodes in the round's group (null: all of them).
     /// </summary>
-    private sealed record FloodHop(int Transmitter, string ProgramId, int BlockSize, IReadOnlyList<ImageBlock> Blocks, bool[]? Members);
+    private sealed record FloodHop(int Transmitter, ImageChunk Chunk, IReadOnlyList<ImageBlock> Blocks, bool[]? Members);
 
     /// <summary>An uplink frame about to be sent by <paramref name="Node"/> to its parent.</summary>
     private sealed record UpHop(int Node, IUplinkFrame Frame);
