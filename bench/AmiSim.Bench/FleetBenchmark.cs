@@ -26,6 +26,10 @@ internal sealed class FleetBenchmark : AsyncCommand<FleetBenchmark.Settings>
         [Description("Override a key of the scenario (amisim.scenario.*) or of the kernel (amisim.kernel.*), as amisim run --set; repeatable.")]
         public string[] Set { get; init; } = [];
 
+        [CommandOption("--events-by-type")]
+        [Description("Count the events by payload type and print them (one dictionary update per event).")]
+        public bool EventsByType { get; init; }
+
         [CommandOption("--out <DIR>")]
         [Description("Run folder (default: a temporary one, deleted afterwards).")]
         public string? Out { get; init; }
@@ -40,13 +44,20 @@ internal sealed class FleetBenchmark : AsyncCommand<FleetBenchmark.Settings>
         AnsiConsole.MarkupLine($"[bold]fleet benchmark[/] {scenario.Name} on {Measure.Machine()}");
         try
         {
-            var result = await new ScenarioRun(scenario, folder).RunAsync(HoconLoader.Load(settings.Set.Where(s => !s.StartsWith("amisim.scenario.", StringComparison.Ordinal))).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING")), null, cancellation);
+            var result = await new ScenarioRun(scenario, folder).RunAsync(HoconLoader.Load(settings.Set.Where(s => !s.StartsWith("amisim.scenario.", StringComparison.Ordinal))
+                .Concat(settings.EventsByType ? ["amisim.kernel.count-event-types = on"] : [])).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING")), null, cancellation);
             var report = RunReport.Build(result);
             var wall = result.Wall.TotalSeconds;
             AnsiConsole.MarkupLine($"meters {scenario.Fleet.Meters:N0}; outcomes {Markup.Escape(report["outcomes"]!.ToJsonString())}");
             AnsiConsole.MarkupLine($"wall {wall:0.0} s; {result.Events:N0} events in {result.Windows:N0} windows = {result.Events / wall / 1e6:0.00}M events/s");
             AnsiConsole.MarkupLine($"peak working set {result.PeakWorkingSetBytes / (1 << 20):N0} MiB = {result.PeakWorkingSetBytes / (double)scenario.Fleet.Meters:N0} bytes per meter");
             AnsiConsole.MarkupLine($"journal writes {result.Summary.JournalWrites:N0} = {result.Summary.JournalWrites / wall:0.0}/s; virtual duration {result.End}");
+            if (result.EventTypes is { } types)
+            {
+                var table = new Table().AddColumn("events").AddColumn("payload type");
+                foreach (var (type, count) in types.OrderByDescending(t => t.Value)) table.AddRow($"{count:N0}", Markup.Escape(type));
+                AnsiConsole.Write(table);
+            }
             AnsiConsole.MarkupLine($"resultDigest {report["resultDigest"]!.GetValue<string>()}");
             return 0;
         }

@@ -86,6 +86,13 @@ public sealed class KernelPartition : UntypedActor
             case GetLpActor get:
                 Sender.Tell(SlotOf(get.Lp).Actor);
                 break;
+            case GetEventTypes:
+                var counts = new Dictionary<string, long>();
+                foreach (var output in _runtime.Outputs)
+                    foreach (var (type, count) in output.EventTypes ?? [])
+                        counts[type.Name] = counts.GetValueOrDefault(type.Name) + count;
+                Sender.Tell(new EventTypeCounts(counts));
+                break;
             case GetBusyLps busy:
                 Sender.Tell(new BusyLps(busy.Window, _index, _released.Where(s => s.Busy).Select(s => s.Id).OrderBy(id => id).ToList()));
                 break;

@@ -68,6 +68,17 @@ public static class KernelProtocol
     /// <summary>Anyone -> partition: the actor of an LP, made if needed (answered with the IActorRef).</summary>
     public sealed record GetLpActor(LpId Lp);
 
+    /// <summary>Anyone -> partition, between runs: the events handled so far by payload type (answered with <see cref="EventTypeCounts"/>).</summary>
+    public sealed class GetEventTypes
+    {
+        public static readonly GetEventTypes Instance = new();
+
+        private GetEventTypes() { }
+    }
+
+    /// <summary>Events handled by payload type name (empty unless <see cref="KernelSettings.CountEventTypes"/>).</summary>
+    public sealed record EventTypeCounts(IReadOnlyDictionary<string, long> Counts);
+
     /// <summary>Partition, to itself: all LPs released in the window have finished.</summary>
     internal sealed class WindowWorkDone
     {

@@ -35,6 +35,12 @@ public sealed record KernelSettings
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// Count the events handled by payload type (<see cref="Simulation.EventTypesAsync"/>): what a model's
+    /// events are, for performance work. Off by default: one dictionary update per event.
+    /// </summary>
+    public bool CountEventTypes { get; init; }
+
+    /// <summary>
     /// LPs publish what they observe (a campaign's status, a meter's phase, a CIM message reaching the
     /// MDM) to the actor system's event stream, where tests subscribe probes. Off by default: a run that
     /// nobody watches does not pay for it.
@@ -60,6 +66,7 @@ public sealed record KernelSettings
             StallTimeout = kernel.GetTimeSpan("stall-timeout", TimeSpan.FromSeconds(60)),
             StallAbortAfter = kernel.GetTimeSpan("stall-abort-after", TimeSpan.Zero),
             ProgressInterval = kernel.GetTimeSpan("progress-interval", TimeSpan.FromSeconds(1)),
+            CountEventTypes = kernel.GetBoolean("count-event-types", false),
         };
         var epoch = kernel.GetString("epoch", null);
         if (!string.IsNullOrEmpty(epoch))

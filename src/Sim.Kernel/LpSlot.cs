@@ -139,7 +139,7 @@ internal sealed class PartitionRuntime
         _placement = placement;
         _output = new ThreadLocal<WindowOutput>(() =>
         {
-            var output = new WindowOutput();
+            var output = new WindowOutput { EventTypes = settings.CountEventTypes ? new Dictionary<Type, long>() : null };
             lock (_outputs) _outputs.Add(output);
             return output;
         });
@@ -201,4 +201,7 @@ internal sealed class WindowOutput
     public List<SimEvent> Events { get; } = new();
 
     public long Handled;
+
+    /// <summary>Events handled by payload type, when the run counts them (per thread: LPs of one window may run on two).</summary>
+    public Dictionary<Type, long>? EventTypes;
 }

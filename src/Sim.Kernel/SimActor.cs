@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Akka.Actor;
 
 namespace AmiSim.Kernel;
@@ -148,6 +149,7 @@ public abstract class SimActor : UntypedActor
                     lp.Timers.Remove(fired.Key);
                     payload = fired.Payload;
                 }
+                if (output.EventTypes is { } types) CollectionsMarshal.GetValueRefOrAddDefault(types, payload.GetType(), out _)++;
                 OnEvent(payload);
                 FlushDirect(lp);
             }

@@ -117,6 +117,16 @@ public sealed class Simulation
         }
     }
 
+    /// <summary>Events handled so far by payload type name, over all partitions (empty unless <see cref="KernelSettings.CountEventTypes"/>).</summary>
+    public async Task<IReadOnlyDictionary<string, long>> EventTypesAsync(TimeSpan? timeout = null)
+    {
+        var total = new Dictionary<string, long>();
+        foreach (var partition in _partitions)
+            foreach (var (type, count) in (await partition.Ask<EventTypeCounts>(GetEventTypes.Instance, timeout ?? TimeSpan.FromSeconds(10))).Counts)
+                total[type] = total.GetValueOrDefault(type) + count;
+        return total;
+    }
+
     /// <summary>The primary actor of <paramref name="lp"/> (made if no event has reached it yet), for queries outside the model.</summary>
     public Task<IActorRef> LpActorAsync(LpId lp, TimeSpan? timeout = null) =>
         _partitions[_placement.PartitionOf(lp, _partitions.Count)].Ask<IActorRef>(new GetLpActor(lp), timeout ?? TimeSpan.FromSeconds(10));

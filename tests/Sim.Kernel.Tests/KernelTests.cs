@@ -31,6 +31,28 @@ public sealed class KernelTests : TestKit
     }
 
     [Fact]
+    public async Task A_run_that_counts_event_types_counts_each_handled_event_once_by_its_payload_type()
+    {
+        // LP 1 answers each int with a string to LP 2 and, below 30, the next int to itself by timer.
+        var model = new ScriptModel().On(1, (lp, payload) =>
+        {
+            if (payload is not int n) return;
+            lp.Send(Lp(2), L, $"seen {n}");
+            if (n < 30) lp.StartTimer("next", L * 2, n + 1);
+        });
+        var sim = Create(model, partitions: 2, new KernelSettings { CountEventTypes = true });
+        sim.Schedule(Lp(1), SimTime.Zero, 0);
+
+        var completed = await sim.RunAsync();
+
+        var counts = await sim.EventTypesAsync();
+        Assert.Equal(new Dictionary<string, long> { ["Int32"] = 31, ["String"] = 31 }, counts);
+        Assert.Equal(completed.EventsHandled, counts.Values.Sum());
+        var uncounted = Create(new ScriptModel(), partitions: 1, name: "uncounted");
+        Assert.Empty(await uncounted.EventTypesAsync());
+    }
+
+    [Fact]
     public async Task Each_LP_handles_its_events_in_time_order_across_windows()
     {
         var model = new ScriptModel().On(1, (lp, payload) =>

@@ -32,7 +32,8 @@ public sealed record RunResult(
     long Windows,
     TimeSpan Wall,
     long PeakWorkingSetBytes,
-    int CimMessages);
+    int CimMessages,
+    IReadOnlyDictionary<string, long>? EventTypes = null);
 
 /// <summary>
 /// One run of the use case from step 1.1 to 1.11: the vendor tool builds and signs the program, the
@@ -124,7 +125,8 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                     $"{SimTime.Zero,-18} 1.2   [head-end] loaded the package: trusted signature, content matches the signed digests",
                 ]);
             using var process = Process.GetCurrentProcess();
-            return new RunResult(scenario, topology, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, windows, wall.Elapsed, process.PeakWorkingSet64, outbox.Written);
+            var eventTypes = kernel.CountEventTypes ? await simulation.EventTypesAsync() : null;
+            return new RunResult(scenario, topology, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, windows, wall.Elapsed, process.PeakWorkingSet64, outbox.Written, eventTypes);
         }
         finally
         {
