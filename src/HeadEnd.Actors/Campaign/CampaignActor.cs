@@ -561,7 +561,7 @@ public sealed class CampaignActor : SimActor
         meter.CommandId = id;
         meter.Attempts++;
         meter.TotalAttempts++;
-        meter.DeadlineMicros = StepDeadline(meter, _settings.StepTimeout);
+        meter.DeadlineMicros = StepDeadline(meter.Collector, _settings.StepTimeout);
         ToCollector(meter.Collector, new MeshDownlink(meter.Meter, new PsemCommand(id, requests)));
     }
 
@@ -572,11 +572,10 @@ public sealed class CampaignActor : SimActor
     /// scheduled activation time if that is still ahead (a meter waiting for it is not late).
     /// </summary>
     /// <summary>
-    /// When a step asked of a meter now is late: <paramref name="wait"/> from now, or from the end of
-    /// its collector's flood if that is later (a frame waits behind the flood on the cell's channel).
+    /// When a step asked now of a meter of <paramref name="collector"/> is late: <paramref name="wait"/> from
+    /// now, or from the end of the collector's flood if that is later (a frame waits behind the flood on the
+    /// cell's channel).
     /// </summary>
-    private long StepDeadline(MeterCampaignState meter, TimeSpan wait) => StepDeadline(meter.Collector, wait);
-
     private long StepDeadline(int collector, TimeSpan wait)
     {
         var floodEnds = Work(collector).FloodEnds;
@@ -885,7 +884,7 @@ public sealed class CampaignActor : SimActor
         foreach (var chunk in chunks) ToCollector(meter.Collector, new MeshDownlink(meter.Meter, chunk));
         var depth = _profiles.GetValueOrDefault(meter.Collector)?.MaxDepth ?? 1;
         var settle = TimeSpan.FromTicks(chunks.Sum(c => AirtimeMicros(c.WireBytes)) * depth * 10) + _setup.HopLatency * (depth + 1) + _settings.StatusDelay;
-        meter.DeadlineMicros = StepDeadline(meter, settle + _settings.StepTimeout);
+        meter.DeadlineMicros = StepDeadline(meter.Collector, settle + _settings.StepTimeout);
         Send(Id, settle, new UnicastStatusDue(meter.Meter, _incarnation));
     }
 
@@ -1021,8 +1020,8 @@ public sealed class CampaignActor : SimActor
     /// </summary>
     private void ConfirmWritten()
     {
-        var due = _inFlight.Where(b => b.ConfirmAt <= Now).Select(b => b.Sequence).DefaultIfEmpty(0).Max();
-        if (_written.Written >= due) OnWritten();
+        var lastDue = _inFlight.LastOrDefault(b => b.ConfirmAt <= Now)?.Sequence ?? 0; // the queue is in ConfirmAt order
+        if (_written.Written >= lastDue) OnWritten();
         else SendDirect(_journal, CampaignJournal.AwaitWritten.Instance);
     }
 

@@ -51,7 +51,7 @@ public sealed class CampaignJournal : PersistentLpMemberActor
                 break;
             case AwaitWritten:
                 // Runs after the handlers of every batch persisted before it: they are all written then.
-                DeferAsync(message, _ => Reply(new Written(_state.Flushes)));
+                DeferAsync(message, _ => Reply(Written.Instance));
                 break;
             default:
                 throw new InvalidOperationException($"the campaign journal does not understand {message}");
@@ -96,8 +96,13 @@ public sealed class CampaignJournal : PersistentLpMemberActor
         private AwaitWritten() { }
     }
 
-    /// <summary>Every batch told so far is written: <paramref name="Flushes"/> in the journal.</summary>
-    internal sealed record Written(long Flushes);
+    /// <summary>Every batch told so far is written.</summary>
+    internal sealed class Written
+    {
+        public static readonly Written Instance = new();
+
+        private Written() { }
+    }
 
     /// <summary>The durable state, or null when the journal holds nothing.</summary>
     internal sealed record Recovered(DurableCampaignState? State);

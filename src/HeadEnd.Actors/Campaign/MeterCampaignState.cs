@@ -52,6 +52,7 @@ public sealed class MeterCampaignState(MeterId meter, int collector, int wave)
         get => _deadlineMicros;
         set
         {
+            if (value == _deadlineMicros) return; // its entry in the queue still stands
             _deadlineMicros = value;
             if (value > 0) Deadlines?.Watch(this, value);
         }
