@@ -30,6 +30,10 @@ internal sealed class FleetBenchmark : AsyncCommand<FleetBenchmark.Settings>
         [Description("Count the events by payload type and print them (one dictionary update per event).")]
         public bool EventsByType { get; init; }
 
+        [CommandOption("--allocations")]
+        [Description("Sample allocations by type (an allocation-tick listener, about one sample per 100 KB) and print the top 25.")]
+        public bool Allocations { get; init; }
+
         [CommandOption("--out <DIR>")]
         [Description("Run folder (default: a temporary one, deleted afterwards).")]
         public string? Out { get; init; }
@@ -44,6 +48,8 @@ internal sealed class FleetBenchmark : AsyncCommand<FleetBenchmark.Settings>
         AnsiConsole.MarkupLine($"[bold]fleet benchmark[/] {scenario.Name} on {Measure.Machine()}");
         try
         {
+            using var sampler = settings.Allocations ? new AllocationSampler() : null;
+            var gcBefore = GcFigures.Now();
             var result = await new ScenarioRun(scenario, folder).RunAsync(HoconLoader.Load(settings.Set.Where(s => !s.StartsWith("amisim.scenario.", StringComparison.Ordinal))
                 .Concat(settings.EventsByType ? ["amisim.kernel.count-event-types = on"] : [])).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING")), null, cancellation);
             var report = RunReport.Build(result);
@@ -51,11 +57,18 @@ internal sealed class FleetBenchmark : AsyncCommand<FleetBenchmark.Settings>
             AnsiConsole.MarkupLine($"meters {scenario.Fleet.Meters:N0}; outcomes {Markup.Escape(report["outcomes"]!.ToJsonString())}");
             AnsiConsole.MarkupLine($"wall {wall:0.0} s; {result.Events:N0} events in {result.Windows:N0} windows = {result.Events / wall / 1e6:0.00}M events/s");
             AnsiConsole.MarkupLine($"peak working set {result.PeakWorkingSetBytes / (1 << 20):N0} MiB = {result.PeakWorkingSetBytes / (double)scenario.Fleet.Meters:N0} bytes per meter");
+            AnsiConsole.MarkupLine(GcFigures.Now().Since(gcBefore, result.Events));
             AnsiConsole.MarkupLine($"journal writes {result.Summary.JournalWrites:N0} = {result.Summary.JournalWrites / wall:0.0}/s; virtual duration {result.End}");
             if (result.EventTypes is { } types)
             {
                 var table = new Table().AddColumn("events").AddColumn("payload type");
                 foreach (var (type, count) in types.OrderByDescending(t => t.Value)) table.AddRow($"{count:N0}", Markup.Escape(type));
+                AnsiConsole.Write(table);
+            }
+            if (sampler is not null)
+            {
+                var table = new Table().AddColumn("sampled MiB").AddColumn("allocated type");
+                foreach (var (type, bytes) in sampler.BytesByType.OrderByDescending(t => t.Value).Take(25)) table.AddRow($"{bytes / (double)(1 << 20):N0}", Markup.Escape(type));
                 AnsiConsole.Write(table);
             }
             AnsiConsole.MarkupLine($"resultDigest {report["resultDigest"]!.GetValue<string>()}");

@@ -30,3 +30,16 @@ internal static class Measure
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }
+
+/// <summary>The garbage collector's counters at one moment, to report what a run allocated and paused.</summary>
+internal readonly record struct GcFigures(long Allocated, int Gen0, int Gen1, int Gen2, TimeSpan Paused)
+{
+    public static GcFigures Now() => new(GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+
+    public string Since(GcFigures before, long events)
+    {
+        var allocated = Allocated - before.Allocated;
+        return $"allocated {allocated / (1 << 20):N0} MiB = {allocated / (double)Math.Max(1, events):N0} bytes per event; " +
+               $"collections gen0 {Gen0 - before.Gen0}, gen1 {Gen1 - before.Gen1}, gen2 {Gen2 - before.Gen2}; paused {(Paused - before.Paused).TotalSeconds:0.0} s";
+    }
+}

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 
@@ -30,7 +31,7 @@ public abstract class SimActor : UntypedActor
 
     protected TimeSpan Lookahead => Lp.Runtime.Settings.Lookahead;
 
-    private LpSlot Lp => _lp ?? throw new InvalidOperationException($"{GetType().Name} used outside a simulation window");
+    internal LpSlot Lp => _lp ?? throw new InvalidOperationException($"{GetType().Name} used outside a simulation window");
 
     /// <summary>Handles one event (or fired timer) at <see cref="Now"/>.</summary>
     protected abstract void OnEvent(object payload);
@@ -76,10 +77,10 @@ public abstract class SimActor : UntypedActor
     }
 
     /// <summary>Reports use-case step <paramref name="step"/> ("1.4") for <paramref name="meter"/>, if the run traces it.</summary>
-    protected void Trace(long meter, string step, string text) => Trace(Lp, meter, step, text);
-
-    /// <summary>Whether the run traces <paramref name="meter"/> (to skip building trace text).</summary>
-    protected bool IsTraced(long meter) => Lp.Runtime.Settings.Trace?.Traces(meter) == true;
+    protected void Trace(long meter, string step, [InterpolatedStringHandlerArgument("", "meter")] ref TraceText text)
+    {
+        if (text.Enabled) Trace(Lp, meter, step, text.ToStringAndClear());
+    }
 
     /// <summary>Whether observations are published (<see cref="KernelSettings.PublishObservations"/>); check before building one.</summary>
     protected bool IsObserved => Lp.Runtime.Settings.PublishObservations;
@@ -118,7 +119,16 @@ public abstract class SimActor : UntypedActor
             case DirectMessage direct:
                 Lp.DirectInFlight = false; // the exchange came back: only the primary clears the flag
                 Lp.Output = Lp.Runtime.Output;
-                if (Guard(() => OnDirect(direct.Message)) && !FlushDirect(Lp)) Resume();
+                try
+                {
+                    OnDirect(direct.Message);
+                }
+                catch (Exception error)
+                {
+                    Lp.Runtime.LpFailed(Lp, error);
+                    break;
+                }
+                if (!FlushDirect(Lp)) Resume();
                 break;
             case LpSettled:
                 Lp.DirectInFlight = false;
@@ -249,6 +259,8 @@ public abstract class LpMemberActor : UntypedActor
 
     internal LpMemberActor(LpSlot lp) => _lp = lp;
 
+    internal LpSlot Slot => _lp;
+
     /// <summary>Made by a <see cref="SimActor"/> from its own context.</summary>
     protected LpMemberActor(LpMembership membership) : this(membership.Slot) { }
 
@@ -276,7 +288,10 @@ public abstract class LpMemberActor : UntypedActor
     protected RandomStream RandomStreamFor(string purpose) => RandomStream.For(Seed, Id, purpose);
 
     /// <summary>Reports use-case step <paramref name="step"/> for <paramref name="meter"/>, if the run traces it.</summary>
-    protected void Trace(long meter, string step, string text) => SimActor.Trace(_lp, meter, step, text);
+    protected void Trace(long meter, string step, [InterpolatedStringHandlerArgument("", "meter")] ref TraceText text)
+    {
+        if (text.Enabled) SimActor.Trace(_lp, meter, step, text.ToStringAndClear());
+    }
 
     /// <summary>Answers the primary (or another member) once this handler returns.</summary>
     protected void SendDirect(IActorRef to, object message) => SimActor.RequestDirect(_lp, to, message);

@@ -24,7 +24,15 @@ public interface IUplinkFrame
 /// </summary>
 public sealed record PsemCommand(long CommandId, IReadOnlyList<PsemRequest> Requests) : IDownlinkFrame
 {
-    public int WireBytes => 24 + Requests.Sum(r => r.Encode().Length);
+    public int WireBytes
+    {
+        get
+        {
+            var bytes = 24;
+            foreach (var request in Requests) bytes += request.EncodedLength;
+            return bytes;
+        }
+    }
 }
 
 /// <summary>The answers to a <see cref="PsemCommand"/>, one per service run.</summary>
@@ -47,7 +55,15 @@ public sealed record ImageChunk(string ProgramId, int BlockSize, IReadOnlyList<I
     public const int HeaderBytes = 24;
     public const int BlockOverheadBytes = 12;
 
-    public int WireBytes => BytesFor(Blocks.Sum(b => b.Data.Length), Blocks.Count);
+    public int WireBytes => BytesFor(DataBytes(Blocks), Blocks.Count);
+
+    /// <summary>The image bytes <paramref name="blocks"/> carry.</summary>
+    public static int DataBytes(IReadOnlyList<ImageBlock> blocks)
+    {
+        var bytes = 0;
+        for (var i = 0; i < blocks.Count; i++) bytes += blocks[i].Data.Length;
+        return bytes;
+    }
 
     public static int BytesFor(int dataBytes, int blocks) => HeaderBytes + blocks * BlockOverheadBytes + dataBytes;
 }

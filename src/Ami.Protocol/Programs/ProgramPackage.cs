@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 
 namespace AmiSim.Protocol.Programs;
@@ -46,6 +47,7 @@ public sealed class SignatureVerifier
 {
     private readonly IReadOnlyList<byte[]> _trustedKeys;
     private readonly ConcurrentDictionary<string, bool> _verdicts = new();
+    private readonly ConditionalWeakTable<ProgramManifest, ConcurrentDictionary<byte[], bool>> _byManifest = new();
 
     /// <param name="trustedPublicKeys">SubjectPublicKeyInfo (DER) of each trusted vendor key.</param>
     public SignatureVerifier(IEnumerable<byte[]> trustedPublicKeys) => _trustedKeys = trustedPublicKeys.ToList();
@@ -53,9 +55,31 @@ public sealed class SignatureVerifier
     public bool IsTrusted(ProgramManifest manifest, byte[] signature)
     {
         if (signature.Length == 0) return false;
+        // The fleet's boards share one decoded manifest: its verdicts are found by reference first,
+        // without encoding and hashing its 16 KB of block digests for every meter.
+        var known = _byManifest.GetValue(manifest, static _ => new ConcurrentDictionary<byte[], bool>(SignatureBytes.Comparer));
+        return known.GetOrAdd(signature, static (signature, state) => state.Verifier.VerdictByContent(state.Manifest, signature), (Verifier: this, Manifest: manifest));
+    }
+
+    private bool VerdictByContent(ProgramManifest manifest, byte[] signature)
+    {
         var manifestBytes = manifest.CanonicalBytes();
         var key = Convert.ToHexString(SHA256.HashData(manifestBytes)) + Convert.ToHexString(signature);
         return _verdicts.GetOrAdd(key, _ => _trustedKeys.Any(publicKey => Verify(publicKey, manifestBytes, signature)));
+    }
+
+    private sealed class SignatureBytes : IEqualityComparer<byte[]>
+    {
+        public static readonly SignatureBytes Comparer = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] bytes)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(bytes);
+            return hash.ToHashCode();
+        }
     }
 
     /// <summary>Whether <paramref name="signature"/> over <paramref name="manifestBytes"/> was made with the key <paramref name="publicKey"/> (SubjectPublicKeyInfo, DER).</summary>

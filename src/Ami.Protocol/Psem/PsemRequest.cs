@@ -30,6 +30,9 @@ public abstract record PsemRequest
 
     public abstract byte[] Encode();
 
+    /// <summary>The length of <see cref="Encode"/>'s frame; the writes say it without building the frame.</summary>
+    public virtual int EncodedLength => Encode().Length;
+
     /// <summary>Decodes one request; a malformed one throws <see cref="PsemFormatException"/> naming what is wrong.</summary>
     public static PsemRequest Decode(ReadOnlySpan<byte> frame)
     {
@@ -151,9 +154,11 @@ public sealed record FullWriteRequest(TableId Table, ReadOnlyMemory<byte> Data, 
 
     public bool ChecksumValid => TableChecksum.Matches(Data.Span, Checksum);
 
+    public override int EncodedLength => 1 + 2 + 2 + Data.Length + 1;
+
     public override byte[] Encode()
     {
-        var frame = new byte[1 + 2 + 2 + Data.Length + 1];
+        var frame = new byte[EncodedLength];
         frame[0] = (byte)Service;
         BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(1), Table.Raw);
         BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(3), checked((ushort)Data.Length));
@@ -176,9 +181,11 @@ public sealed record PartialWriteRequest(TableId Table, uint Offset, ReadOnlyMem
 
     public bool ChecksumValid => TableChecksum.Matches(Data.Span, Checksum);
 
+    public override int EncodedLength => 1 + 2 + 3 + 2 + Data.Length + 1;
+
     public override byte[] Encode()
     {
-        var frame = new byte[1 + 2 + 3 + 2 + Data.Length + 1];
+        var frame = new byte[EncodedLength];
         frame[0] = (byte)Service;
         BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(1), Table.Raw);
         WriteU24(frame.AsSpan(3), Offset);

@@ -550,12 +550,9 @@ public sealed class CampaignActor : SimActor
             _ => throw new ArgumentOutOfRangeException(nameof(step)),
         };
         var id = _nextCommand++;
-        if (IsTraced(meter.Meter.Value))
-        {
-            if (step is CampaignStep.Initiate or CampaignStep.Configure && meter.TotalAttempts == 0)
-                Trace(meter.Meter.Value, "1.3", $"campaign {_setup.CampaignId} takes the meter on in wave {meter.Wave + 1} ({_settings.Distribution})");
-            Trace(meter.Meter.Value, "1.4", $"{step} request (PSEM command {id}: {string.Join(", ", requests.Select(r => r.Service))}) sent toward its NIC through collector {meter.Collector}");
-        }
+        if (step is CampaignStep.Initiate or CampaignStep.Configure && meter.TotalAttempts == 0)
+            Trace(meter.Meter.Value, "1.3", $"campaign {_setup.CampaignId} takes the meter on in wave {meter.Wave + 1} ({_settings.Distribution})");
+        Trace(meter.Meter.Value, "1.4", $"{step} request (PSEM command {id}: {string.Join(", ", requests.Select(r => r.Service))}) sent toward its NIC through collector {meter.Collector}");
         _commands[id] = (meter, step);
         meter.QueuedStep = null; // a queued step for it is done by this one
         meter.CommandId = id;

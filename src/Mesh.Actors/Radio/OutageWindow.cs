@@ -13,3 +13,21 @@ public sealed record OutageWindow(int Collector, MeterId? Link, SimTime Start, S
 
     public bool Contains(SimTime time) => time >= Start && time < End;
 }
+
+/// <summary>Questions about a list of outage windows, asked per transmission (loops: no closure per call).</summary>
+public static class OutageWindows
+{
+    public static bool AnyOverlaps(this List<OutageWindow> windows, SimTime from, SimTime to)
+    {
+        foreach (var window in windows)
+            if (window.Overlaps(from, to)) return true;
+        return false;
+    }
+
+    public static bool AnyContains(this List<OutageWindow> windows, SimTime time)
+    {
+        foreach (var window in windows)
+            if (window.Contains(time)) return true;
+        return false;
+    }
+}

@@ -125,7 +125,7 @@ public sealed class CollectorRouter : SimActor
     {
         var arrival = Backhaul(ref _backhaulDownFree, Now - _setup.Collector.BackhaulLatency, downlink.Frame.WireBytes);
         _backhaulFramesDown++;
-        if (_collectorOutages.Any(o => o.Contains(arrival)))
+        if (_collectorOutages.AnyContains(arrival))
         {
             _droppedAtCollector++;
             return;
@@ -174,8 +174,8 @@ public sealed class CollectorRouter : SimActor
 
     /// <summary>Whether an outage takes the hop between <paramref name="node"/> and its parent during [start, end).</summary>
     private bool Blocked(int node, SimTime start, SimTime end) =>
-        (_linkOutages.TryGetValue(_cell.Meters[node], out var windows) && windows.Any(o => o.Overlaps(start, end))) ||
-        (_cell.Parent[node] == 0 && _collectorOutages.Any(o => o.Overlaps(start, end)));
+        (_linkOutages.TryGetValue(_cell.Meters[node], out var windows) && windows.AnyOverlaps(start, end)) ||
+        (_cell.Parent[node] == 0 && _collectorOutages.AnyOverlaps(start, end));
 
     /// <summary>
     /// The blocks that survive a hop, one loss draw per block. Most frames lose nothing; they keep
@@ -203,7 +203,7 @@ public sealed class CollectorRouter : SimActor
         var node = hop.Path[hop.Hop];
         var counters = _down[_cell.Depth[node] - 1];
         var blocks = hop.Blocks;
-        var bytes = blocks is null ? hop.Frame.WireBytes : ImageChunk.BytesFor(blocks.Sum(b => b.Data.Length), blocks.Count);
+        var bytes = blocks is null ? hop.Frame.WireBytes : ImageChunk.BytesFor(ImageChunk.DataBytes(blocks), blocks.Count);
         var (start, end) = Transmit(bytes, counters);
         counters.BlocksSent += blocks?.Count ?? 0;
         if (Blocked(node, start, end))
@@ -252,7 +252,7 @@ public sealed class CollectorRouter : SimActor
         var children = _cell.Children[hop.Transmitter];
         if (children.Length == 0) return;
         var counters = _down[_cell.Depth[hop.Transmitter]]; // links one level below the transmitter
-        var (start, end) = Transmit(ImageChunk.BytesFor(hop.Blocks.Sum(b => b.Data.Length), hop.Blocks.Count), counters);
+        var (start, end) = Transmit(ImageChunk.BytesFor(ImageChunk.DataBytes(hop.Blocks), hop.Blocks.Count), counters);
         counters.BlocksSent += hop.Blocks.Count;
         var arrival = end + Radio.HopLatency;
         List<FloodHop>? relays = null;
@@ -314,7 +314,7 @@ public sealed class CollectorRouter : SimActor
 
     private void ToHeadEnd(IUplinkFrame frame)
     {
-        if (_collectorOutages.Any(o => o.Contains(Now)))
+        if (_collectorOutages.AnyContains(Now))
         {
             _droppedAtCollector++;
             return;

@@ -20,6 +20,6 @@ public static class BlockDigests
         if (!MemoryMarshal.TryGetArray(data, out var segment) || segment.Array is null)
             return SHA256.HashData(data.Span);
         var perArray = Cache.GetValue(segment.Array, _ => new());
-        return perArray.GetOrAdd((segment.Offset, segment.Count), _ => SHA256.HashData(data.Span));
+        return perArray.GetOrAdd((segment.Offset, segment.Count), static (slice, array) => SHA256.HashData(array.AsSpan(slice.Offset, slice.Length)), segment.Array);
     }
 }

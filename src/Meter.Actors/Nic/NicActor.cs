@@ -257,8 +257,8 @@ public sealed class NicActor : SimActor
             _responses.Add(response.Response);
             if (response.Response.IsOk && _responses.Count < command.Requests.Count) return;
             _done = true;
-            nic.Trace(nic.Meter.Value, "1.6", $"NIC ran PSEM command {command.CommandId} on its board over the serial link: " +
-                string.Join(", ", command.Requests.Take(_responses.Count).Zip(_responses, (q, r) => $"{q.Service}={r.Code}")));
+            nic.Trace(nic.Meter.Value, "1.6",
+                $"NIC ran PSEM command {command.CommandId} on its board over the serial link: {string.Join(", ", command.Requests.Take(_responses.Count).Zip(_responses, (q, r) => $"{q.Service}={r.Code}"))}");
             nic.SendUplink(new PsemCommandResult(nic.Meter, command.CommandId, _responses));
         }
     }
