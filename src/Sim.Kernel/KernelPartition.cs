@@ -46,6 +46,12 @@ public sealed class KernelPartition : UntypedActor
     private int _awaitingSync = -1;
     private bool _failed;
 
+    // Hand-over (KernelSettings.HandOver): what this partition sent to each other one, the highest
+    // sequence it received from each remote source LP, and (rebuilt) what each peer already has from it.
+    private readonly List<SimEvent>[]? _sentLog;
+    private readonly Dictionary<LpId, long> _lastReceived = new();
+    private readonly Dictionary<LpId, long>?[] _delivered;
+
     public KernelPartition(int index, int partitionCount, KernelSettings settings, ILpFactory factory, IPlacement placement)
     {
         _index = index;
@@ -56,6 +62,8 @@ public sealed class KernelPartition : UntypedActor
         _runtime = new PartitionRuntime(settings, Self, index, partitionCount, placement);
         _calendar = new EventCalendar(settings.LookaheadMicros);
         _outgoing = Enumerable.Range(0, partitionCount).Select(_ => new List<SimEvent>()).ToArray();
+        _sentLog = settings.HandOver ? Enumerable.Range(0, partitionCount).Select(_ => new List<SimEvent>()).ToArray() : null;
+        _delivered = new Dictionary<LpId, long>?[partitionCount];
     }
 
     public static Props Props(int index, int partitionCount, KernelSettings settings, ILpFactory factory, IPlacement placement) =>
@@ -80,7 +88,13 @@ public sealed class KernelPartition : UntypedActor
                 AnswerSyncIfComplete();
                 break;
             case InjectEvents inject:
-                foreach (var evt in inject.Events) Enqueue(evt);
+                foreach (var evt in inject.Events)
+                {
+                    Enqueue(evt);
+                    // A rebuilt partition gets its predecessor's remote events this way: remember them as received.
+                    if (_sentLog is not null && evt.Source != LpId.Kernel && _lastReceived.GetValueOrDefault(evt.Source, -1) < evt.Sequence)
+                        _lastReceived[evt.Source] = evt.Sequence;
+                }
                 Sender.Tell(new EventsInjected(inject.Events.Count));
                 break;
             case GetLpActor get:
@@ -103,6 +117,15 @@ public sealed class KernelPartition : UntypedActor
                 _peers = topology.Partitions;
                 _coordinator = topology.Coordinator;
                 break;
+            case SendLogOf log:
+                SendLog(log.Partition);
+                break;
+            case AlreadyDelivered delivered:
+                _delivered[delivered.To] = delivered.Sources.Zip(delivered.Sequences).ToDictionary(d => d.First, d => d.Second);
+                break;
+            case ReplayBefore replay:
+                _runtime.ReplayedBefore = replay.Time;
+                break;
             default:
                 Unhandled(message);
                 break;
@@ -114,6 +137,7 @@ public sealed class KernelPartition : UntypedActor
         if (_failed) return;
         _window = start.Window;
         _bound = start.Bound;
+        _awaitingSync = -1; // a sync left open by a partition that was lost is over
         _runtime.ClearStop();
         _epochWindows = 0;
         _epochHandled = 0;
@@ -214,6 +238,8 @@ public sealed class KernelPartition : UntypedActor
         {
             var batch = _outgoing[p];
             if (batch.Count == 0) continue;
+            if (_sentLog is not null) LogAndFilter(p, batch);
+            if (batch.Count == 0) continue;
             sentTo[p] = batch.Count;
             // Chunks stay under the large-object threshold, so a busy window does not provoke full collections.
             for (var from = 0; from < batch.Count; from += RemoteChunk)
@@ -239,9 +265,42 @@ public sealed class KernelPartition : UntypedActor
         if (earliestAnswer < _bound) _bound = earliestAnswer;
     }
 
+    /// <summary>
+    /// Hand-over: keeps <paramref name="batch"/> in the log for <paramref name="partition"/>, in (source,
+    /// sequence) order so that any prefix of it that arrives holds a prefix of each source's events, and
+    /// leaves out what the partition already has (a rebuilt partition replaying its predecessor's sends).
+    /// </summary>
+    private void LogAndFilter(int partition, List<SimEvent> batch)
+    {
+        batch.Sort(static (x, y) => x.Source.Value != y.Source.Value ? x.Source.Value.CompareTo(y.Source.Value) : x.Sequence.CompareTo(y.Sequence));
+        _sentLog![partition].AddRange(batch);
+        if (_delivered[partition] is { } delivered)
+            batch.RemoveAll(evt => delivered.TryGetValue(evt.Source, out var last) && evt.Sequence <= last);
+    }
+
+    /// <summary>Hand-over: sends the coordinator everything sent to <paramref name="partition"/>, then what came from its LPs.</summary>
+    private void SendLog(int partition)
+    {
+        var log = _sentLog?[partition] ?? [];
+        for (var from = 0; from < log.Count; from += RemoteChunk)
+            Sender.Tell(new SentLog(_index, partition, log.GetRange(from, Math.Min(RemoteChunk, log.Count - from))));
+        var received = _lastReceived.Where(r => _placement.PartitionOf(r.Key, _partitionCount) == partition).ToList();
+        Sender.Tell(new SentLogDone(_index, partition, received.Select(r => r.Key).ToArray(), received.Select(r => r.Value).ToArray()));
+    }
+
     private void Receive(RemoteEvents remote)
     {
-        foreach (var evt in remote.Events) _calendar.Add(evt);
+        foreach (var evt in remote.Events)
+        {
+            if (_sentLog is not null)
+            {
+                // Sources send in sequence order (LogAndFilter): an event not above the last one had is a copy.
+                ref var last = ref CollectionsMarshal.GetValueRefOrAddDefault(_lastReceived, evt.Source, out var known);
+                if (known && evt.Sequence <= last) continue;
+                last = evt.Sequence;
+            }
+            _calendar.Add(evt);
+        }
         if (_receivedWindow != remote.Window)
         {
             _receivedWindow = remote.Window;

@@ -51,6 +51,37 @@ public static class KernelProtocol
 
     public sealed record WindowSynced(long Window, int Partition, SimTime Next);
 
+    // Hand-over: rebuilding a partition lost with its node (KernelSettings.HandOver).
+
+    /// <summary>Simulation -> coordinator: a copy of the events injected into <paramref name="Partition"/>, for its rebuild.</summary>
+    public sealed record InjectedEvents(int Partition, IReadOnlyList<SimEvent> Events);
+
+    /// <summary>Simulation -> coordinator: the partitions' actors now (answered with an IReadOnlyList of IActorRef).</summary>
+    public sealed class GetPartitions
+    {
+        public static readonly GetPartitions Instance = new();
+
+        private GetPartitions() { }
+    }
+
+    /// <summary>Coordinator -> surviving partition: send me everything you sent to <paramref name="Partition"/>, then what you received from its LPs.</summary>
+    public sealed record SendLogOf(int Partition);
+
+    /// <summary>Survivor -> coordinator: events it sent to <paramref name="Partition"/> (in chunks, in order).</summary>
+    public sealed record SentLog(int From, int Partition, IReadOnlyList<SimEvent> Events);
+
+    /// <summary>
+    /// Survivor -> coordinator, after its log: the highest sequence it received from each LP of
+    /// <paramref name="Partition"/> (forwarded to the rebuilt partition, which does not send those again).
+    /// </summary>
+    public sealed record SentLogDone(int From, int Partition, LpId[] Sources, long[] Sequences);
+
+    /// <summary>Coordinator -> rebuilt partition: what partition <paramref name="To"/> already has from each source LP.</summary>
+    public sealed record AlreadyDelivered(int To, LpId[] Sources, long[] Sequences);
+
+    /// <summary>Coordinator -> rebuilt partition: its predecessor had handled every event before <paramref name="Time"/>.</summary>
+    public sealed record ReplayBefore(SimTime Time);
+
     /// <summary>Coordinator -> partition during a stall: which LPs have not finished?</summary>
     public sealed record GetBusyLps(long Window);
 

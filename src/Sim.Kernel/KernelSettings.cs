@@ -47,6 +47,15 @@ public sealed record KernelSettings
     /// </summary>
     public bool PublishObservations { get; init; }
 
+    /// <summary>
+    /// A partition lost with its node can be rebuilt on another node (a cluster run): every partition
+    /// keeps the events it sent to each other partition and sends them in (source, sequence) order, and
+    /// drops an event from a source LP it has already had, so the rebuilt partition can replay its
+    /// whole history from what it was sent and send again only what never arrived
+    /// (<see cref="WindowCoordinator"/>). Costs the memory of every event that crossed partitions.
+    /// </summary>
+    public bool HandOver { get; init; }
+
     /// <summary>Where LPs report use-case steps for traced meters; null = no trace.</summary>
     public ITraceSink? Trace { get; init; }
 

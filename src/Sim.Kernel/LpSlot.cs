@@ -158,6 +158,15 @@ internal sealed class PartitionRuntime
 
     public bool StopRequested => _stopRequested;
 
+    /// <summary>
+    /// A rebuilt partition replays what its lost predecessor had already done: events before this time
+    /// were handled, observed and traced once already, so they are not counted, published or traced again.
+    /// </summary>
+    public SimTime ReplayedBefore { get; set; } = SimTime.Zero;
+
+    /// <summary>Whether an LP at <paramref name="now"/> acts for the first time (not replaying).</summary>
+    public bool IsLive(SimTime now) => now >= ReplayedBefore;
+
     /// <summary>The calling thread's buffer for what this partition's LPs send and handle in the window.</summary>
     public WindowOutput Output => _output.Value!;
 

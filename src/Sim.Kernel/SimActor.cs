@@ -83,7 +83,7 @@ public abstract class SimActor : UntypedActor
     }
 
     /// <summary>Whether observations are published (<see cref="KernelSettings.PublishObservations"/>); check before building one.</summary>
-    protected bool IsObserved => Lp.Runtime.Settings.PublishObservations;
+    protected bool IsObserved => Lp.Runtime.Settings.PublishObservations && Lp.Runtime.IsLive(Lp.Now);
 
     /// <summary>Publishes <paramref name="observation"/> on the event stream if the run is observed.</summary>
     protected void Publish(object observation)
@@ -149,7 +149,8 @@ public abstract class SimActor : UntypedActor
             while (!lp.DirectInFlight && lp.TryTakeNext(out var evt))
             {
                 lp.Now = evt.Time;
-                output.Handled++;
+                var live = lp.Runtime.IsLive(evt.Time);
+                if (live) output.Handled++;
                 EventSource = evt.Source;
                 var payload = evt.Payload;
                 if (payload is TimerFired fired)
@@ -159,7 +160,7 @@ public abstract class SimActor : UntypedActor
                     lp.Timers.Remove(fired.Key);
                     payload = fired.Payload;
                 }
-                if (output.EventTypes is { } types) CollectionsMarshal.GetValueRefOrAddDefault(types, payload.GetType(), out _)++;
+                if (output.EventTypes is { } types && live) CollectionsMarshal.GetValueRefOrAddDefault(types, payload.GetType(), out _)++;
                 OnEvent(payload);
                 FlushDirect(lp);
             }
@@ -188,7 +189,7 @@ public abstract class SimActor : UntypedActor
 
     internal static void Trace(LpSlot lp, long meter, string step, string text)
     {
-        if (lp.Runtime.Settings.Trace is { } trace && trace.Traces(meter)) trace.Record(meter, lp.Now, lp.Id, step, text);
+        if (lp.Runtime.Settings.Trace is { } trace && trace.Traces(meter) && lp.Runtime.IsLive(lp.Now)) trace.Record(meter, lp.Now, lp.Id, step, text);
     }
 
     internal static void Post(LpSlot lp, LpId target, TimeSpan delay, object payload)

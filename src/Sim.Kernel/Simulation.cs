@@ -74,12 +74,17 @@ public sealed class Simulation
     /// references): its window coordinator runs on <paramref name="home"/>. Kernel messages between
     /// nodes go through Akka's serialization (see <see cref="KernelSerialization"/>).
     /// </summary>
-    public static Simulation Across(ActorSystem home, KernelSettings settings, IReadOnlyList<IActorRef> partitions, IPlacement? placement = null, string name = "sim")
+    /// <param name="rehost">
+    /// With <see cref="KernelSettings.HandOver"/>: starts partition i again on a node that is still up
+    /// (as <see cref="StartPartition"/> did first), when its node is lost; the kernel then rebuilds it.
+    /// </param>
+    public static Simulation Across(ActorSystem home, KernelSettings settings, IReadOnlyList<IActorRef> partitions, IPlacement? placement = null, string name = "sim",
+        Func<int, Task<IActorRef>>? rehost = null)
     {
         settings = settings.Validated();
         if (partitions.Count != settings.Partitions)
             throw new ArgumentException($"{partitions.Count} partitions given for settings of {settings.Partitions}", nameof(partitions));
-        var coordinator = home.ActorOf(WindowCoordinator.Props(partitions, settings), $"{name}-coordinator");
+        var coordinator = home.ActorOf(WindowCoordinator.Props(partitions, settings, rehost), $"{name}-coordinator");
         return new Simulation(settings, coordinator, partitions, placement ?? ModuloPlacement.Instance);
     }
 
@@ -96,12 +101,16 @@ public sealed class Simulation
     /// <exception cref="SimulationFailedException">an LP failed, or the run stalled past the abort limit.</exception>
     public async Task<RunCompleted> RunAsync(SimTime? until = null, CancellationToken cancellation = default)
     {
-        for (var p = 0; p < _partitions.Count; p++)
+        var partitions = await PartitionsAsync();
+        for (var p = 0; p < partitions.Count; p++)
         {
             if (_toInject[p].Count == 0) continue;
             // In chunks, as partitions send events to each other: a partition may be on another node.
             foreach (var chunk in _toInject[p].Chunk(KernelPartition.RemoteChunk))
-                await _partitions[p].Ask<EventsInjected>(new InjectEvents(chunk), cancellation);
+            {
+                await partitions[p].Ask<EventsInjected>(new InjectEvents(chunk), cancellation);
+                if (Settings.HandOver) _coordinator.Tell(new InjectedEvents(p, chunk)); // kept for a rebuild of the partition
+            }
             _toInject[p].Clear();
         }
         var answer = await _coordinator.Ask<object>(new RunUntil(until ?? SimTime.Never), cancellation);
@@ -121,15 +130,19 @@ public sealed class Simulation
     public async Task<IReadOnlyDictionary<string, long>> EventTypesAsync(TimeSpan? timeout = null)
     {
         var total = new Dictionary<string, long>();
-        foreach (var partition in _partitions)
+        foreach (var partition in await PartitionsAsync())
             foreach (var (type, count) in (await partition.Ask<EventTypeCounts>(GetEventTypes.Instance, timeout ?? TimeSpan.FromSeconds(10))).Counts)
                 total[type] = total.GetValueOrDefault(type) + count;
         return total;
     }
 
     /// <summary>The primary actor of <paramref name="lp"/> (made if no event has reached it yet), for queries outside the model.</summary>
-    public Task<IActorRef> LpActorAsync(LpId lp, TimeSpan? timeout = null) =>
-        _partitions[_placement.PartitionOf(lp, _partitions.Count)].Ask<IActorRef>(new GetLpActor(lp), timeout ?? TimeSpan.FromSeconds(10));
+    public async Task<IActorRef> LpActorAsync(LpId lp, TimeSpan? timeout = null) =>
+        await (await PartitionsAsync())[_placement.PartitionOf(lp, _partitions.Count)].Ask<IActorRef>(new GetLpActor(lp), timeout ?? TimeSpan.FromSeconds(10));
+
+    /// <summary>The partitions' actors now: with hand-over, a lost partition's successor replaces it.</summary>
+    private async Task<IReadOnlyList<IActorRef>> PartitionsAsync() =>
+        Settings.HandOver ? await _coordinator.Ask<IReadOnlyList<IActorRef>>(GetPartitions.Instance, TimeSpan.FromSeconds(10)) : _partitions;
 }
 
 /// <summary>A run could not go on; the message names the LP or partition and why.</summary>

@@ -19,7 +19,7 @@ public ref struct TraceText
 
     private TraceText(int literalLength, int formattedCount, LpSlot lp, long meter, out bool enabled)
     {
-        enabled = Enabled = lp.Runtime.Settings.Trace?.Traces(meter) == true;
+        enabled = Enabled = lp.Runtime.Settings.Trace?.Traces(meter) == true && lp.Runtime.IsLive(lp.Now);
         if (enabled) _text = new DefaultInterpolatedStringHandler(literalLength, formattedCount);
     }
 

@@ -16,7 +16,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
     private const string TickTimer = "tick";
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly IReadOnlyList<IActorRef> _partitions;
+    private readonly IActorRef[] _partitions;
+    private readonly Func<int, Task<IActorRef>>? _rehost;
     private readonly KernelSettings _settings;
     private readonly long _lookahead;
     private readonly long _partitionLookahead;
@@ -32,9 +33,10 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
     private long _epochWindows;
     private SimTime _reached;
 
-    // The open window's barrier.
-    private int _executedCount;
-    private int _syncedCount;
+    // The open window's barrier: it waits for the partitions not lost.
+    private Phase _phase = Phase.Idle;
+    private readonly bool[] _executed;
+    private readonly bool[] _synced;
     private readonly int[] _expected;
     private readonly int[] _received;
     private readonly SimTime[] _next;
@@ -44,25 +46,40 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
     private readonly List<LpId> _busy = new();
     private int _busyAnswers;
 
+    // Hand-over: partitions lost with their node, the one being rebuilt, and what was injected into each.
+    private readonly SortedSet<int> _lost = [];
+    private int _rebuilding = -1;
+    private int _logsPending;
+    private readonly SimTime[] _reachedBy;
+    private readonly List<SimEvent>[] _injected;
+
     // Progress between ticks.
     private long _eventsAtLastTick;
     private TimeSpan _wallAtLastTick;
 
-    public WindowCoordinator(IReadOnlyList<IActorRef> partitions, KernelSettings settings)
+    public WindowCoordinator(IReadOnlyList<IActorRef> partitions, KernelSettings settings, Func<int, Task<IActorRef>>? rehost = null)
     {
-        _partitions = partitions;
+        _partitions = partitions.ToArray();
+        _rehost = settings.HandOver ? rehost : null;
         _settings = settings;
         _lookahead = settings.LookaheadMicros;
         _partitionLookahead = settings.PartitionLookaheadMicros;
         _expected = new int[partitions.Count];
         _received = new int[partitions.Count];
         _next = new SimTime[partitions.Count];
+        _executed = new bool[partitions.Count];
+        _synced = new bool[partitions.Count];
+        _reachedBy = new SimTime[partitions.Count];
+        _injected = partitions.Select(_ => new List<SimEvent>()).ToArray();
     }
+
+    private enum Phase { Idle, Executing, Syncing, Rebuilding }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IReadOnlyList<IActorRef> partitions, KernelSettings settings) =>
-        Akka.Actor.Props.Create(() => new WindowCoordinator(partitions, settings));
+    /// <param name="rehost">starts partition i again on a surviving node (cluster runs with <see cref="KernelSettings.HandOver"/>); null: a lost partition ends the run.</param>
+    public static Props Props(IReadOnlyList<IActorRef> partitions, KernelSettings settings, Func<int, Task<IActorRef>>? rehost = null) =>
+        Akka.Actor.Props.Create(() => new WindowCoordinator(partitions, settings, rehost));
 
     protected override void PreStart()
     {
@@ -86,29 +103,53 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
             case RunUntil run:
                 Start(run);
                 break;
-            case WindowExecuted executed when executed.Window == _window && _requester is not null:
+            case WindowExecuted executed when executed.Window == _window && _phase == Phase.Executing && !_lost.Contains(executed.Partition):
                 OnExecuted(executed);
                 break;
-            case WindowSynced synced when synced.Window == _window && _requester is not null:
+            case WindowSynced synced when synced.Window == _window && synced.Partition == _rebuilding:
+                Rebuilt(synced);
+                break;
+            case WindowSynced synced when synced.Window == _window && _phase == Phase.Syncing && !_lost.Contains(synced.Partition):
                 _next[synced.Partition] = synced.Next;
-                if (++_syncedCount == _partitions.Count) Advance();
+                _synced[synced.Partition] = true;
+                CheckBarrier();
+                break;
+            case InjectedEvents injected when _rehost is not null:
+                _injected[injected.Partition].AddRange(injected.Events);
+                break;
+            case InjectedEvents:
+            case EventsInjected:
+                break;
+            case GetPartitions:
+                Sender.Tell(_partitions.ToList());
+                break;
+            case Rehosted rehosted:
+                Rebuild(rehosted.Partition, rehosted.Actor);
+                break;
+            case SentLog log when log.Partition == _rebuilding:
+                _partitions[_rebuilding].Tell(new InjectEvents(log.Events));
+                break;
+            case SentLogDone done when done.Partition == _rebuilding:
+                _partitions[_rebuilding].Tell(new AlreadyDelivered(done.From, done.Sources, done.Sequences));
+                if (--_logsPending == 0)
+                {
+                    // Everything it was ever sent is queued before this sync, which it answers with its first event's time.
+                    _partitions[_rebuilding].Tell(new ReplayBefore(_reachedBy[_rebuilding]));
+                    _partitions[_rebuilding].Tell(new SyncWindow(_window, 0));
+                }
                 break;
             case PartitionFailed failed:
                 Finish(new RunFailed($"partition {failed.Partition}: {failed.Reason}"));
                 break;
             case Terminated terminated:
-                var index = _partitions.ToList().FindIndex(p => p.Equals(terminated.ActorRef));
-                _gone = $"partition {index} on {(terminated.ActorRef.Path.Address.HasLocalScope ? "this node" : $"node {terminated.ActorRef.Path.Address}")} is gone" +
-                        (terminated.AddressTerminated ? " (its node crashed, left or was removed from the cluster)" : "") +
-                        ": its LPs' state is lost and the run cannot go on";
-                Finish(new RunFailed(_gone));
+                OnLost(terminated);
                 break;
             case Tick:
                 OnTick();
                 break;
             case BusyLps busy when busy.Window == _window:
                 _busy.AddRange(busy.Lps);
-                if (++_busyAnswers == _partitions.Count) ReportStall();
+                if (++_busyAnswers == _partitions.Length - _lost.Count) ReportStall();
                 break;
             default:
                 Unhandled(message);
@@ -137,11 +178,15 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
         _eventsAtLastTick = 0;
         // Wall-clock infrastructure (progress and stall reports), never simulated behaviour.
         Timers.StartPeriodicTimer(TickTimer, Tick.Instance, Min(_settings.ProgressInterval, TimeSpan.FromSeconds(1)));
+        _stopRequested = false;
+        if (_phase == Phase.Rebuilding) return; // the run starts once the partition is rebuilt
         // Window "zero" of a run is only a sync: it learns where every partition's earliest event is.
         _window++;
-        _syncedCount = 0;
-        _stopRequested = false;
-        foreach (var partition in _partitions) partition.Tell(new SyncWindow(_window, 0));
+        _phase = Phase.Syncing;
+        Array.Clear(_synced);
+        for (var p = 0; p < _partitions.Length; p++)
+            if (!_lost.Contains(p)) _partitions[p].Tell(new SyncWindow(_window, 0));
+        CheckBarrier();
     }
 
     private void OnExecuted(WindowExecuted executed)
@@ -149,21 +194,105 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
         _events += executed.Handled;
         _epochWindows = Math.Max(_epochWindows, executed.Windows);
         if (executed.Reached > _reached) _reached = executed.Reached;
+        if (executed.Reached > _reachedBy[executed.Partition]) _reachedBy[executed.Partition] = executed.Reached;
         _received[executed.Partition] = executed.Received;
         _next[executed.Partition] = executed.Next;
         _stopRequested |= executed.StopRequested;
         for (var p = 0; p < executed.SentTo.Count; p++) _expected[p] += executed.SentTo[p];
-        if (++_executedCount < _partitions.Count) return;
+        _executed[executed.Partition] = true;
+        CheckBarrier();
+    }
 
-        _windowOpen.Stop();
-        // Every partition has run the window; those still missing events from peers answer when they have them.
-        _syncedCount = 0;
-        for (var p = 0; p < _partitions.Count; p++)
+    /// <summary>Moves the barrier on once every partition not lost has executed, then synced, the window.</summary>
+    private void CheckBarrier()
+    {
+        if (_phase == Phase.Executing)
         {
-            if (_received[p] >= _expected[p]) _syncedCount++;
-            else _partitions[p].Tell(new SyncWindow(_window, _expected[p]));
+            for (var p = 0; p < _partitions.Length; p++)
+                if (!_executed[p] && !_lost.Contains(p)) return;
+            _windowOpen.Stop();
+            // Every partition has run the window; those still missing events from peers answer when they have them.
+            _phase = Phase.Syncing;
+            Array.Clear(_synced);
+            for (var p = 0; p < _partitions.Length; p++)
+            {
+                if (_lost.Contains(p)) continue;
+                if (_received[p] >= _expected[p]) _synced[p] = true;
+                else _partitions[p].Tell(new SyncWindow(_window, _expected[p]));
+            }
         }
-        if (_syncedCount == _partitions.Count) Advance();
+        if (_phase != Phase.Syncing) return;
+        for (var p = 0; p < _partitions.Length; p++)
+            if (!_synced[p] && !_lost.Contains(p)) return;
+        if (_lost.Count > 0) Rehost(_lost.Min);
+        else Advance();
+    }
+
+    /// <summary>
+    /// A partition's actor is gone (its node left, crashed or was removed). With hand-over, the barrier
+    /// goes on without it and, once the others are synced, it is rebuilt on another node; otherwise
+    /// (or for partition 0, the home node's) the run cannot go on.
+    /// </summary>
+    private void OnLost(Terminated terminated)
+    {
+        var index = Array.FindIndex(_partitions, p => p.Equals(terminated.ActorRef));
+        if (index < 0 || _lost.Contains(index)) return; // a predecessor already replaced
+        var where = terminated.ActorRef.Path.Address.HasLocalScope ? "this node" : $"node {terminated.ActorRef.Path.Address}";
+        var why = terminated.AddressTerminated ? " (its node crashed, left or was removed from the cluster)" : "";
+        if (_rehost is null || index == 0 || _rebuilding >= 0)
+        {
+            var reason = _rehost is null ? "its LPs' state is lost and the run cannot go on"
+                : index == 0 ? "it holds the head-end and the coordinator's own node's LPs, which cannot be rebuilt elsewhere"
+                : $"partition {_rebuilding} is still being rebuilt, and one hand-over at a time is all the kernel does";
+            _gone = $"partition {index} on {where} is gone{why}: {reason}";
+            Finish(new RunFailed(_gone));
+            return;
+        }
+        _log.Warning("Partition {0} on {1} is gone{2}: it will be rebuilt on another node from the events it was sent", index, where, why);
+        _lost.Add(index);
+        CheckBarrier();
+    }
+
+    private void Rehost(int partition)
+    {
+        _phase = Phase.Rebuilding;
+        _rebuilding = partition;
+        _rehost!(partition).PipeTo(Self, success: actor => new Rehosted(partition, actor),
+            failure: error => new PartitionFailed(partition, $"it was lost with its node and could not be started elsewhere: {error.Message}"));
+    }
+
+    /// <summary>
+    /// The lost partition's successor is up: everyone learns its address, and it gets every event it
+    /// was ever given (injected by the simulation and logged by each other partition) and what each
+    /// already has from its LPs. It then replays its predecessor's history from the start, with the
+    /// usual barrier bounding it (the others wait meanwhile), sending only what never arrived.
+    /// </summary>
+    private void Rebuild(int partition, IActorRef successor)
+    {
+        _partitions[partition] = successor;
+        Context.Watch(successor);
+        _lost.Remove(partition);
+        var topology = new PartitionTopology(_partitions, Self);
+        foreach (var p in _partitions) p.Tell(topology);
+        foreach (var chunk in _injected[partition].Chunk(KernelPartition.RemoteChunk)) successor.Tell(new InjectEvents(chunk));
+        _logsPending = _partitions.Length - 1;
+        for (var p = 0; p < _partitions.Length; p++)
+            if (p != partition) _partitions[p].Tell(new SendLogOf(partition));
+    }
+
+    private void Rebuilt(WindowSynced synced)
+    {
+        _log.Warning("Partition {0} was rebuilt on {1}; it replays up to {2}", synced.Partition, _partitions[synced.Partition].Path.Address, _reachedBy[synced.Partition]);
+        _next[synced.Partition] = synced.Next;
+        _rebuilding = -1;
+        if (_requester is null)
+        {
+            _phase = Phase.Idle;
+            return;
+        }
+        _phase = Phase.Syncing;
+        _synced[synced.Partition] = true;
+        CheckBarrier();
     }
 
     private void Advance()
@@ -179,18 +308,19 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
         if (next >= _until) { _now = _until; Finish(new RunCompleted(_until, _events, _windows, _wall.Elapsed, "time limit")); return; }
 
         _window++;
+        _phase = Phase.Executing;
         Array.Clear(_expected);
         Array.Clear(_received);
-        _executedCount = 0;
+        Array.Clear(_executed);
         _stallReported = false;
         _windowOpen.Restart();
         _windowStart = next;
         // Each partition may run on its own until the earliest time another partition could send it
         // something: the earliest event of any other partition plus the partition lookahead.
-        for (var p = 0; p < _partitions.Count; p++)
+        for (var p = 0; p < _partitions.Length; p++)
         {
             var others = SimTime.Never;
-            for (var q = 0; q < _partitions.Count; q++)
+            for (var q = 0; q < _partitions.Length; q++)
                 if (q != p) others = SimTime.Min(others, _next[q]);
             var bound = others.IsNever ? _until : SimTime.Min(_until, new SimTime(others.Micros + _partitionLookahead));
             var start = _next[p];
@@ -202,6 +332,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
     private void Finish(object result)
     {
         if (_requester is null) return;
+        if (_phase != Phase.Rebuilding) _phase = Phase.Idle;
         Timers.Cancel(TickTimer);
         _wall.Stop();
         _windowOpen.Reset();
@@ -223,7 +354,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
             _stallReported = true;
             _busy.Clear();
             _busyAnswers = 0;
-            foreach (var partition in _partitions) partition.Tell(new GetBusyLps(_window));
+            for (var p = 0; p < _partitions.Length; p++)
+                if (!_lost.Contains(p)) _partitions[p].Tell(new GetBusyLps(_window));
         }
     }
 
@@ -247,6 +379,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private sealed record Rehosted(int Partition, IActorRef Actor);
 
     private sealed class Tick
     {

@@ -89,6 +89,79 @@ public sealed class ClusterKernelTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task A_node_that_leaves_mid_run_has_its_partition_rebuilt_and_the_digest_is_that_of_one_process()
+    {
+        var settings = new KernelSettings { Lookahead = TimeSpan.FromMilliseconds(20), Seed = 5, Partitions = 3, HandOver = true, ProgressInterval = TimeSpan.FromMilliseconds(100) };
+        var until = SimTime.FromSeconds(4);
+        var models = _nodes.Select(_ => new SyntheticTraffic(Options)).ToList();
+        var partitions = new List<IActorRef>();
+        for (var i = 0; i < 3; i++)
+        {
+            var started = Simulation.StartPartition(_nodes[i], i, settings, models[i]);
+            partitions.Add(i == 0 ? started
+                : await _nodes[0].ActorSelection(new RootActorPath(Cluster.Get(_nodes[i]).SelfAddress) / "user" / Simulation.PartitionName("sim", i))
+                    .ResolveOne(TimeSpan.FromSeconds(10)));
+        }
+        // Partition 2's successor goes to the second node, with that node's instance of the model.
+        var rehosted = new List<int>();
+        var clustered = Simulation.Across(_nodes[0], settings, partitions, rehost: async index =>
+        {
+            rehosted.Add(index);
+            Simulation.StartPartition(_nodes[1], index, settings, models[1]);
+            // The coordinator talks to it over the wire, as to any partition on another node.
+            return await _nodes[0].ActorSelection(new RootActorPath(Cluster.Get(_nodes[1]).SelfAddress) / "user" / Simulation.PartitionName("sim", index))
+                .ResolveOne(TimeSpan.FromSeconds(10));
+        });
+        models[0].Seed(clustered);
+
+        // The third node leaves once a third of the run's events are handled.
+        var leaving = new TaskCompletionSource<long>();
+        Action<KernelProgress> onProgress = progress =>
+        {
+            if (progress.Time > SimTime.FromSeconds(1.2)) leaving.TrySetResult(progress.EventsHandled);
+        };
+        var watcher = _nodes[0].ActorOf(Props.Create(() => new ProgressWatcher(onProgress)));
+        _nodes[0].EventStream.Subscribe(watcher, typeof(KernelProgress));
+        var running = clustered.RunAsync(until);
+        var handledBeforeLeave = await leaving.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await Cluster.Get(_nodes[2]).LeaveAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var run = await running.WaitAsync(TimeSpan.FromSeconds(120));
+
+        var single = new SyntheticTraffic(Options);
+        var alone = ActorSystem.Create("single", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        RunCompleted local;
+        try
+        {
+            var sim = Simulation.Create(alone, settings with { Partitions = 1, HandOver = false }, single);
+            single.Seed(sim);
+            local = await sim.RunAsync(until);
+        }
+        finally
+        {
+            await alone.Terminate();
+        }
+        output.WriteLine($"left after {handledBeforeLeave:N0} of {run.EventsHandled:N0} events; rebuilt: {string.Join(", ", rehosted)}");
+        Assert.Equal([2], rehosted);
+        Assert.InRange(handledBeforeLeave, 1, run.EventsHandled - 1);
+        Assert.Equal("time limit", run.Reason);
+        // Replayed events are not counted twice, and every LP ends where it ends in one process.
+        Assert.Equal(local.EventsHandled, run.EventsHandled);
+        var digests = new ulong[Options.Lps];
+        for (var lp = 0; lp < Options.Lps; lp++)
+        {
+            var partition = ModuloPlacement.Instance.PartitionOf(SyntheticTraffic.LpOf(lp), 3);
+            digests[lp] = models[partition == 2 ? 1 : partition].Digests[lp];
+        }
+        Assert.All(models, m => Assert.All(m.OrderViolations, v => Assert.Equal(0, v)));
+        Assert.Equal(single.Digests, digests);
+    }
+
+    private sealed class ProgressWatcher : ReceiveActor
+    {
+        public ProgressWatcher(Action<KernelProgress> onProgress) => Receive<KernelProgress>(onProgress);
+    }
+
+    [Fact]
     public void Events_crossing_nodes_are_binary_and_their_size_is_known()
     {
         var node = _nodes[0];
