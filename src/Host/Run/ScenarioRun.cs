@@ -85,8 +85,10 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
             var trace = new TraceFile(TraceFile.Choose(scenario.TracedMeters, topology));
             var kernel = ScenarioAssembly.Kernel(scenario, topology, KernelSettings.FromConfig(akka.GetConfig("amisim.kernel")), trace);
             var layout = node?.Layout ?? LocalLayout.Instance;
+            // Across nodes, partitions keep what they send each other, so that one lost with its node can be rebuilt.
+            if (layout.CanRehost) kernel = kernel with { HandOver = true };
             var partitions = await layout.StartAsync(system, model, new RunBlueprint(scenario, packageFile, trusted, kernel));
-            var simulation = Simulation.Across(system, kernel, partitions, model);
+            var simulation = Simulation.Across(system, kernel, partitions, model, rehost: layout.CanRehost ? layout.RehostAsync : null);
 
             // Step 1.3: the head-end starts the campaign; operator actions are scripted at their times.
             var lastAction = ScenarioAssembly.ScheduleScript(simulation, scenario);
