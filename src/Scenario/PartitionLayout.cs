@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using AmiSim.HeadEnd.Programs;
 using AmiSim.Kernel;
 
@@ -29,6 +30,9 @@ public interface IPartitionLayout
 
     /// <summary>Starts partition <paramref name="index"/> again on a node that is still up, after <see cref="StartAsync"/>.</summary>
     Task<IActorRef> RehostAsync(int index) => throw new NotSupportedException("this layout keeps every partition in one process");
+
+    /// <summary>The run is over: partitions hosted elsewhere may stop.</summary>
+    void Release() { }
 }
 
 /// <summary>Every partition in this process (the default).</summary>
@@ -42,108 +46,62 @@ public sealed class LocalLayout : IPartitionLayout
 }
 
 /// <summary>
-/// Partitions spread over cluster nodes, partition i on node i modulo the node count (so the first
-/// node, the one running the campaign, holds partition 0). Other nodes host theirs through the
-/// <see cref="PartitionHost"/> each runs; the kernel then talks to them over Akka.Remote. A partition
-/// whose node is lost is started again on the node hosting the fewest partitions that answers.
+/// Partitions spread over cluster nodes: partition 0 (the head-end's and the MDM's) on this node, the
+/// others as entities of the cluster-sharded type <see cref="PartitionShards"/>, which places each on
+/// the node with the fewest partitions. A partition whose node is lost is hosted again through the
+/// same shard region, which puts it on a node still up (the kernel then rebuilds it).
 /// </summary>
 public sealed class ClusterLayout(IReadOnlyList<Address> nodes) : IPartitionLayout
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan RehostTimeout = TimeSpan.FromSeconds(15);
 
     private ActorSystem? _home;
     private SimulationModel? _localModel;
     private RunBlueprint? _blueprint;
-    private Address[] _nodeOf = [];
+    private IActorRef _run = ActorRefs.Nobody;
+    private readonly string _runId = Guid.NewGuid().ToString("N");
 
     public bool CanRehost => nodes.Count > 1;
 
     public async Task<IReadOnlyList<IActorRef>> StartAsync(ActorSystem home, SimulationModel localModel, RunBlueprint blueprint)
     {
         (_home, _localModel, _blueprint) = (home, localModel, blueprint);
-        var count = blueprint.Kernel.Partitions;
-        var byNode = Enumerable.Range(0, count).GroupBy(i => i % nodes.Count).ToList();
-        var partitions = new IActorRef[count];
-        _nodeOf = new Address[count];
-        foreach (var group in byNode)
-        {
-            var node = nodes[group.Key];
-            foreach (var i in group) _nodeOf[i] = node;
-            if (group.Key == 0)
-            {
-                foreach (var i in group) partitions[i] = Simulation.StartPartition(home, i, blueprint.Kernel, localModel, localModel);
-                continue;
-            }
-            var hosted = await HostAsync(node, group.ToArray(), Timeout);
-            for (var i = 0; i < hosted.Length; i++) partitions[group.ElementAt(i)] = hosted[i];
-        }
+        // Hosted partitions live as long as this actor (the run): they stop when it stops or its node goes.
+        _run = home.ActorOf(Props.Empty, $"run-{_runId}");
+        var partitions = new IActorRef[blueprint.Kernel.Partitions];
+        partitions[0] = Simulation.StartPartition(home, 0, blueprint.Kernel, localModel, localModel);
+        await WaitForRegionsAsync(home);
+        var hosted = Enumerable.Range(1, partitions.Length - 1).Select(HostAsync).ToList();
+        for (var i = 1; i < partitions.Length; i++) partitions[i] = await hosted[i - 1];
         return partitions;
     }
 
-    public async Task<IActorRef> RehostAsync(int index)
+    public Task<IActorRef> RehostAsync(int index) => HostAsync(index);
+
+    /// <summary>Waits until sharding knows every node's region, so that the first placements spread over all of them.</summary>
+    private async Task WaitForRegionsAsync(ActorSystem home)
     {
-        if (_home is null || _localModel is null || _blueprint is null) throw new InvalidOperationException("the layout has not started a run");
-        var lost = _nodeOf[index];
-        var errors = new List<string>();
-        foreach (var node in nodes.Where(n => n != lost).OrderBy(n => _nodeOf.Count(m => m == n)).ThenBy(n => nodes.ToList().IndexOf(n)))
+        var region = PartitionShards.Region(home);
+        for (var attempt = 0; ; attempt++)
         {
-            try
-            {
-                var actor = node == nodes[0]
-                    ? Simulation.StartPartition(_home, index, _blueprint.Kernel, _localModel, _localModel)
-                    : (await HostAsync(node, [index], RehostTimeout))[0];
-                _nodeOf[index] = node;
-                return actor;
-            }
-            catch (Exception error) when (error is InvalidOperationException or AskTimeoutException or ActorNotFoundException or TaskCanceledException)
-            {
-                errors.Add($"{node}: {error.Message}"); // that node is going too: try the next
-            }
+            var regions = await region.Ask<CurrentRegions>(GetCurrentRegions.Instance, Timeout);
+            if (regions.Regions.Count >= nodes.Count) return;
+            if (attempt == 300)
+                throw new TimeoutException($"sharding knows {regions.Regions.Count} of {nodes.Count} nodes' partition regions after 60 s: {string.Join(", ", regions.Regions)}");
+            await Task.Delay(200);
         }
-        throw new InvalidOperationException($"no node could host partition {index}: {string.Join("; ", errors)}");
     }
 
-    private async Task<IActorRef[]> HostAsync(Address node, int[] indices, TimeSpan timeout)
+    public void Release() => _run.Tell(PoisonPill.Instance);
+
+    private async Task<IActorRef> HostAsync(int index)
     {
-        var remote = _blueprint! with { Kernel = _blueprint.Kernel with { Trace = null } }; // the trace file is this node's
-        var host = _home!.ActorSelection(new RootActorPath(node) / "user" / PartitionHost.Name);
-        var answer = await host.Ask<object>(new PartitionHost.Host(remote, indices), timeout);
-        if (answer is not PartitionHost.Hosted)
-            throw new InvalidOperationException($"node {node} could not host partitions {string.Join(", ", indices)}: {answer}");
-        var actors = new IActorRef[indices.Length];
-        for (var i = 0; i < indices.Length; i++)
-            actors[i] = await _home.ActorSelection(new RootActorPath(node) / "user" / Simulation.PartitionName("sim", indices[i])).ResolveOne(timeout);
-        return actors;
+        if (_home is null || _blueprint is null) throw new InvalidOperationException("the layout has not started a run");
+        var remote = _blueprint with { Kernel = _blueprint.Kernel with { Trace = null } }; // the trace file is this node's
+        var region = PartitionShards.Region(_home);
+        var answer = await region.Ask<object>(new PartitionShards.Host(_runId, index, remote, _run), Timeout);
+        return answer is PartitionShards.Hosted hosted
+            ? hosted.Partition
+            : throw new InvalidOperationException($"partition {index} could not be hosted: {answer}");
     }
-}
-
-/// <summary>
-/// The actor through which a cluster node hosts partitions of a run started elsewhere: it builds the
-/// run's model from the blueprint (verifying the package as the head-end did) and starts the partitions.
-/// </summary>
-public sealed class PartitionHost : ReceiveActor
-{
-    public const string Name = "amisim-partitions";
-
-    public PartitionHost()
-    {
-        Receive<Host>(host =>
-        {
-            try
-            {
-                var model = ScenarioAssembly.ModelFor(host.Blueprint);
-                foreach (var index in host.Partitions) Simulation.StartPartition(Context.System, index, host.Blueprint.Kernel, model, model);
-                Sender.Tell(new Hosted(host.Partitions));
-            }
-            catch (Exception error)
-            {
-                Sender.Tell(new Status.Failure(error));
-            }
-        });
-    }
-
-    public sealed record Host(RunBlueprint Blueprint, int[] Partitions);
-
-    public sealed record Hosted(int[] Partitions);
 }

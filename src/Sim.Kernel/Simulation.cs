@@ -57,13 +57,17 @@ public sealed class Simulation
     /// system (cluster node) that hosts it, with that node's own instance of the model. A clustered run
     /// starts every partition on its node, then joins them with <see cref="Across"/> on one node.
     /// </summary>
-    public static IActorRef StartPartition(ActorSystem node, int index, KernelSettings settings, ILpFactory factory, IPlacement? placement = null, string name = "sim")
+    public static IActorRef StartPartition(ActorSystem node, int index, KernelSettings settings, ILpFactory factory, IPlacement? placement = null, string name = "sim") =>
+        node.ActorOf(PartitionProps(node, index, settings, factory, placement), PartitionName(name, index));
+
+    /// <summary>The props of partition <paramref name="index"/>, for a host that starts it under an actor of its own (a cluster-sharded entity).</summary>
+    public static Props PartitionProps(ActorSystem node, int index, KernelSettings settings, ILpFactory factory, IPlacement? placement = null)
     {
         settings = settings.Validated();
         if (index < 0 || index >= settings.Partitions)
             throw new ArgumentOutOfRangeException(nameof(index), index, $"partitions are numbered 0 to {settings.Partitions - 1}");
         LpDispatcher.Register(node);
-        return node.ActorOf(KernelPartition.Props(index, settings.Partitions, settings, factory, placement ?? ModuloPlacement.Instance), PartitionName(name, index));
+        return KernelPartition.Props(index, settings.Partitions, settings, factory, placement ?? ModuloPlacement.Instance);
     }
 
     /// <summary>The actor name of partition <paramref name="index"/> of the simulation <paramref name="name"/> (under /user).</summary>

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using AmiSim.HeadEnd.Persistence;
 using AmiSim.Host.Clustering;
@@ -53,13 +54,18 @@ public sealed class ClusterRunTests : IAsyncLifetime
         var clustered = await new ScenarioRun(Scenario, Path.Combine(_dir, "cluster"), (_nodes[0], new ClusterLayout(addresses)))
             .RunAsync(HoconLoader.Load(["amisim.kernel.partitions = 3"]));
 
-        // Partitions 1 and 2 (collectors 1 and 2 with their meshes) really ran on the other nodes.
-        for (var i = 1; i < 3; i++)
+        // Partitions 1 and 2 (collectors 1 and 2 with their meshes) really ran on the other nodes, one
+        // each: sharding placed the shards there, partition 0 stayed with the head-end.
+        var shards = new List<string>[3];
+        for (var i = 0; i < 3; i++)
         {
-            var path = $"/user/{Simulation.PartitionName("sim", i)}";
-            await _nodes[i].ActorSelection(path).ResolveOne(TimeSpan.FromSeconds(5));
-            await Assert.ThrowsAsync<ActorNotFoundException>(() => _nodes[0].ActorSelection(path).ResolveOne(TimeSpan.FromSeconds(1)));
+            var state = await PartitionShards.Region(_nodes[i]).Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(5));
+            shards[i] = state.Shards.Select(s => s.ShardId).ToList();
         }
+        Assert.Empty(shards[0]);
+        Assert.Single(shards[1]);
+        Assert.Single(shards[2]);
+        Assert.Equal(["1", "2"], shards[1].Concat(shards[2]).Order());
         Assert.Equal("completed", clustered.Summary.Status);
         Assert.True(clustered.Outcomes.Count(o => o.Phase == AmiSim.HeadEnd.Campaign.MeterPhase.Succeeded) > 200);
         Assert.Equal(alone.Events, clustered.Events);

@@ -8,8 +8,8 @@ namespace AmiSim.Host.Clustering;
 
 /// <summary>
 /// An AmiSim cluster node: an actor system named "amisim" with Akka.Cluster over TCP, kernel traffic
-/// serialized by <see cref="KernelSerialization"/>, and a <see cref="PartitionHost"/> through which
-/// the node that runs a scenario places kernel partitions on it.
+/// serialized by <see cref="KernelSerialization"/>, and the region of the cluster-sharded kernel
+/// partitions (<see cref="PartitionShards"/>) through which the node that runs a scenario places them.
 /// </summary>
 public static class ClusterNode
 {
@@ -26,7 +26,7 @@ public static class ClusterNode
             akka.cluster.log-info = off
             """).WithFallback(KernelSerialization.Config).WithFallback(defaults);
         var system = ActorSystem.Create(SystemName, config);
-        system.ActorOf(Props.Create<PartitionHost>(), PartitionHost.Name);
+        PartitionShards.StartRegion(system);
         var cluster = Akka.Cluster.Cluster.Get(system);
         cluster.JoinSeedNodes(addresses.Count > 0 ? addresses : [cluster.SelfAddress]);
         return system;

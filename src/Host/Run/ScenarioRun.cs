@@ -132,6 +132,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
         }
         finally
         {
+            node?.Layout.Release();
             if (node is null) await system.Terminate();
             http?.Dispose();
         }
