@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs a scenario on N AmiSim cluster nodes on this machine (loopback TCP) and prints what the run
+# node's report says (wall time, events, events/s, windows, digest) and each process's peak RSS.
+#   bash bench/cluster-run.sh NODES SCENARIO [OUT]
+# Example: bash bench/cluster-run.sh 2 hocon/scenarios/fleet-100k.conf
+# Uses the Release build of src/Host (built first); nodes are stopped at the end.
+set -euo pipefail
+nodes=${1:?number of nodes}; scenario=${2:?scenario file}; out=${3:-$(mktemp -d /tmp/amisim-cluster-XXXX)}
+mkdir -p "$out"
+root=$(cd "$(dirname "$0")/.." && pwd)
+dotnet build -c Release "$root/src/Host" -v q -nologo >/dev/null
+bin=$(mktemp -d /tmp/amisim-bin-XXXX)
+cp -r "$root/src/Host/bin/Release/net10.0/." "$bin"   # a copy: rebuilding during the run cannot change it
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+pids=()
+trap 'for pid in "${pids[@]}"; do pkill -P "$pid" 2>/dev/null || true; done' EXIT
+for ((i = 1; i < nodes; i++)); do
+  /usr/bin/time -f "node $i peak RSS %M KiB" dotnet "$bin/amisim.dll" node --port 0 --seed-nodes "akka.tcp://amisim@127.0.0.1:$port" >"$out/node-$i.log" 2>&1 &
+  pids+=($!)
+done
+if ((nodes == 1)); then
+  /usr/bin/time -f "run node peak RSS %M KiB" dotnet "$bin/amisim.dll" run --scenario "$scenario" --out "$out/run" >"$out/run.log" 2>&1
+else
+  /usr/bin/time -f "run node peak RSS %M KiB" dotnet "$bin/amisim.dll" run --cluster --port "$port" --nodes "$nodes" --scenario "$scenario" --out "$out/run" >"$out/run.log" 2>&1
+fi
+for pid in "${pids[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; done   # the nodes under /usr/bin/time (background jobs ignore SIGINT)
+wait 2>/dev/null || true
+python3 - "$out/run/report.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+k = r["run"]
+print({key: k.get(key) for key in ("wallSeconds", "eventsHandled", "eventsPerSecond", "windows", "peakWorkingSetMB")}, "resultDigest", r["resultDigest"])
+PY
+tail -n 1 "$out/run.log"; for ((i = 1; i < nodes; i++)); do tail -n 1 "$out/node-$i.log"; done
+echo "run folder: $out"
