@@ -19,7 +19,9 @@ public static class PartitionShards
 
     /// <summary>Starts this node's region (once per node).</summary>
     public static IActorRef StartRegion(ActorSystem system) =>
-        ClusterSharding.Get(system).Start(TypeName, Props.Create<PartitionEntity>(), ClusterShardingSettings.Create(system),
+        // No passivation: after its first message an entity hears nothing through sharding (the kernel talks
+        // to its partition directly), and an idle-timeout stop would look like a lost partition.
+        ClusterSharding.Get(system).Start(TypeName, Props.Create<PartitionEntity>(), ClusterShardingSettings.Create(system).WithPassivateIdleAfter(TimeSpan.Zero),
             new Extractor(), new FewestPartitions(), PartitionEntity.Stop.Instance);
 
     public static IActorRef Region(ActorSystem system) => ClusterSharding.Get(system).ShardRegion(TypeName);

@@ -259,6 +259,8 @@ public sealed class KernelPartition : UntypedActor
             return;
         }
         _outgoing[partition].Add(evt);
+        // A rebuilt partition replaying what the other already has: it will not be sent, so nothing can answer it.
+        if (_delivered[partition] is { } delivered && delivered.TryGetValue(evt.Source, out var last) && evt.Sequence <= last) return;
         // An answer to this event can come back no sooner than one partition lookahead after it lands:
         // this epoch must stop there, whatever the other partitions' pending events allowed.
         var earliestAnswer = new SimTime(evt.Time.Micros + _settings.PartitionLookaheadMicros);

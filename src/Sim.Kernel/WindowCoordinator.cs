@@ -139,6 +139,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
                 }
                 break;
             case PartitionFailed failed:
+                if (failed.Partition == _rebuilding) _gone = $"partition {failed.Partition}: {failed.Reason}"; // later runs cannot go on either
                 Finish(new RunFailed($"partition {failed.Partition}: {failed.Reason}"));
                 break;
             case Terminated terminated:

@@ -24,6 +24,8 @@ public static class ClusterNode
             akka.actor.provider = cluster
             akka.remote.dot-netty.tcp { hostname = "{{hostname}}", port = {{port}} }
             akka.cluster.log-info = off
+            # A node busy simulating (both cores, large heaps) can be late with heartbeats for seconds.
+            akka.cluster.failure-detector.acceptable-heartbeat-pause = 10s
             """).WithFallback(KernelSerialization.Config).WithFallback(defaults);
         var system = ActorSystem.Create(SystemName, config);
         PartitionShards.StartRegion(system);
