@@ -47,8 +47,10 @@ public static class ScenarioAssembly
     public static ProgramPackage LoadPackage(string packageFile, byte[] trustedKey, NetworkTopology topology)
     {
         var targets = PackageFile.Read(packageFile).Package.Manifest.TargetModels; // malformed files are refused here, as by the library
-        return new ProgramLibrary([trustedKey]).Load(packageFile,
+        var loaded = new ProgramLibrary([trustedKey]).Load(packageFile,
             topology.Meters.Where(m => targets.Count == 0 || targets.Contains(m.Model)).Select(m => m.Firmware).Distinct());
+        ImageWire.Register(loaded); // chunks of it cross nodes as references into it
+        return loaded;
     }
 
     /// <summary>What the model is made of, for the program the head-end loaded and the vendor key the meters trust.</summary>

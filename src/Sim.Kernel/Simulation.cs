@@ -130,6 +130,9 @@ public sealed class Simulation
         }
     }
 
+    /// <summary>Stops the window coordinator (the partitions stay until their host stops them).</summary>
+    public async Task StopAsync() => await _coordinator.GracefulStop(TimeSpan.FromSeconds(10));
+
     /// <summary>Events handled so far by payload type name, over all partitions (empty unless <see cref="KernelSettings.CountEventTypes"/>).</summary>
     public async Task<IReadOnlyDictionary<string, long>> EventTypesAsync(TimeSpan? timeout = null)
     {

@@ -26,7 +26,7 @@ public static class ClusterNode
             akka.cluster.log-info = off
             # A node busy simulating (both cores, large heaps) can be late with heartbeats for seconds.
             akka.cluster.failure-detector.acceptable-heartbeat-pause = 10s
-            """).WithFallback(KernelSerialization.Config).WithFallback(defaults);
+            """).WithFallback(ImageWire.Config).WithFallback(KernelSerialization.Config).WithFallback(defaults);
         var system = ActorSystem.Create(SystemName, config);
         PartitionShards.StartRegion(system);
         var cluster = Akka.Cluster.Cluster.Get(system);

@@ -77,6 +77,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
 
         var http = scenario.MdmEndpoint.Length == 0 ? null : new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var system = node?.System ?? ActorSystem.Create("amisim", akka.WithFallback(journal ?? JournalConfig.Sqlite(Path.Combine(runDirectory, "headend.db"))));
+        Simulation? simulation = null;
         try
         {
             var outbox = new RunFolderOutbox(Path.Combine(runDirectory, "cim"),
@@ -88,7 +89,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
             // Across nodes, partitions keep what they send each other, so that one lost with its node can be rebuilt.
             if (layout.CanRehost) kernel = kernel with { HandOver = true };
             var partitions = await layout.StartAsync(system, model, new RunBlueprint(scenario, packageFile, trusted, kernel));
-            var simulation = Simulation.Across(system, kernel, partitions, model, rehost: layout.CanRehost ? layout.RehostAsync : null);
+            simulation = Simulation.Across(system, kernel, partitions, model, rehost: layout.CanRehost ? layout.RehostAsync : null);
 
             // Step 1.3: the head-end starts the campaign; operator actions are scripted at their times.
             var lastAction = ScenarioAssembly.ScheduleScript(simulation, scenario);
@@ -132,7 +133,12 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
         }
         finally
         {
-            node?.Layout.Release();
+            if (node is not null)
+            {
+                // The kernel stops before the hosted partitions do, so their end is not taken for a lost node.
+                if (simulation is not null) await simulation.StopAsync();
+                node.Value.Layout.Release();
+            }
             if (node is null) await system.Terminate();
             http?.Dispose();
         }
