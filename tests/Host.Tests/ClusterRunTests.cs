@@ -71,4 +71,49 @@ public sealed class ClusterRunTests : IAsyncLifetime
         Assert.Equal(alone.Events, clustered.Events);
         Assert.Equal(RunReport.Build(alone)["resultDigest"]!.GetValue<string>(), RunReport.Build(clustered)["resultDigest"]!.GetValue<string>());
     }
+
+    /// <summary>
+    /// A hosted partition stopped again and again mid-run (as a node's leaving or sharding's hand-off
+    /// stops it) is rebuilt each time, replaying further each time, and the run ends as in one process.
+    /// </summary>
+    [Fact]
+    public async Task A_partition_lost_again_and_again_is_rebuilt_each_time_and_the_result_is_that_of_one_process()
+    {
+        var scenario = ScenarioSettings.Read(ScenarioReader.Load(HoconLoader.Embedded("scenarios/small.conf"), "small",
+            ["amisim.scenario.fleet.meters = 3000", "amisim.scenario.fleet.collectors = 3", "amisim.scenario.program.size = 65536",
+             "amisim.scenario.campaign.canary-meters = 6"]));
+        var addresses = _nodes.Select(n => Cluster.Get(n).SelfAddress).ToList();
+        var run = new ScenarioRun(scenario, Path.Combine(_dir, "cluster"), (_nodes[0], new ClusterLayout(addresses)))
+            .RunAsync(HoconLoader.Load(["amisim.kernel.partitions = 3"]));
+        var stops = 0;
+        while (!run.IsCompleted)
+        {
+            // Wall clock: every two seconds, stop whichever hosted partition is found first.
+            await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(2)));
+            if (run.IsCompleted) break;
+            foreach (var node in _nodes.Skip(1))
+            {
+                try
+                {
+                    var partition = await node.ActorSelection("/system/sharding/amisim-partition/*/*/sim-partition-*").ResolveOne(TimeSpan.FromSeconds(1));
+                    partition.Tell(PoisonPill.Instance);
+                    stops++;
+                    break;
+                }
+                catch (ActorNotFoundException)
+                {
+                    // being rebuilt, or on the other node
+                }
+            }
+        }
+        var clustered = await run;
+
+        var single = Path.Combine(_dir, "single");
+        Directory.CreateDirectory(single);
+        var alone = await new ScenarioRun(scenario, single).RunAsync(HoconLoader.Load(["amisim.kernel.partitions = 1"]));
+        Assert.True(stops >= 2, $"the run should have lost a partition at least twice, lost {stops}");
+        Assert.Equal("completed", clustered.Summary.Status);
+        Assert.Equal(alone.Events, clustered.Events);
+        Assert.Equal(RunReport.Build(alone)["resultDigest"]!.GetValue<string>(), RunReport.Build(clustered)["resultDigest"]!.GetValue<string>());
+    }
 }
