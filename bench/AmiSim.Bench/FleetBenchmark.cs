@@ -59,18 +59,8 @@ internal sealed class FleetBenchmark : AsyncCommand<FleetBenchmark.Settings>
             AnsiConsole.MarkupLine($"peak working set {result.PeakWorkingSetBytes / (1 << 20):N0} MiB = {result.PeakWorkingSetBytes / (double)scenario.Fleet.Meters:N0} bytes per meter");
             AnsiConsole.MarkupLine(GcFigures.Now().Since(gcBefore, result.Events));
             AnsiConsole.MarkupLine($"journal writes {result.Summary.JournalWrites:N0} = {result.Summary.JournalWrites / wall:0.0}/s; virtual duration {result.End}");
-            if (result.EventTypes is { } types)
-            {
-                var table = new Table().AddColumn("events").AddColumn("payload type");
-                foreach (var (type, count) in types.OrderByDescending(t => t.Value)) table.AddRow($"{count:N0}", Markup.Escape(type));
-                AnsiConsole.Write(table);
-            }
-            if (sampler is not null)
-            {
-                var table = new Table().AddColumn("sampled MiB").AddColumn("allocated type");
-                foreach (var (type, bytes) in sampler.BytesByType.OrderByDescending(t => t.Value).Take(25)) table.AddRow($"{bytes / (double)(1 << 20):N0}", Markup.Escape(type));
-                AnsiConsole.Write(table);
-            }
+            if (result.EventTypes is { } types) WriteLargestFirst("events", "payload type", types, count => $"{count:N0}");
+            if (sampler is not null) WriteLargestFirst("sampled MiB", "allocated type", sampler.BytesByType, bytes => $"{bytes / (double)(1 << 20):N0}", top: 25);
             AnsiConsole.MarkupLine($"resultDigest {report["resultDigest"]!.GetValue<string>()}");
             return 0;
         }
@@ -78,5 +68,13 @@ internal sealed class FleetBenchmark : AsyncCommand<FleetBenchmark.Settings>
         {
             if (settings.Out is null) Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>A two-column table of counts by type name, the <paramref name="top"/> largest first.</summary>
+    private static void WriteLargestFirst(string countColumn, string typeColumn, IEnumerable<KeyValuePair<string, long>> counts, Func<long, string> format, int top = int.MaxValue)
+    {
+        var table = new Table().AddColumn(countColumn).AddColumn(typeColumn);
+        foreach (var (type, count) in counts.OrderByDescending(c => c.Value).Take(top)) table.AddRow(format(count), Markup.Escape(type));
+        AnsiConsole.Write(table);
     }
 }

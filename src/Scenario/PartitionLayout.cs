@@ -56,7 +56,6 @@ public sealed class ClusterLayout(IReadOnlyList<Address> nodes) : IPartitionLayo
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     private ActorSystem? _home;
-    private SimulationModel? _localModel;
     private RunBlueprint? _blueprint;
     private IActorRef _run = ActorRefs.Nobody;
     private readonly string _runId = Guid.NewGuid().ToString("N");
@@ -65,7 +64,7 @@ public sealed class ClusterLayout(IReadOnlyList<Address> nodes) : IPartitionLayo
 
     public async Task<IReadOnlyList<IActorRef>> StartAsync(ActorSystem home, SimulationModel localModel, RunBlueprint blueprint)
     {
-        (_home, _localModel, _blueprint) = (home, localModel, blueprint);
+        (_home, _blueprint) = (home, blueprint);
         // Hosted partitions live as long as this actor (the run): they stop when it stops or its node goes.
         _run = home.ActorOf(Props.Empty, $"run-{_runId}");
         var partitions = new IActorRef[blueprint.Kernel.Partitions];

@@ -260,7 +260,7 @@ public sealed class KernelPartition : UntypedActor
         }
         _outgoing[partition].Add(evt);
         // A rebuilt partition replaying what the other already has: it will not be sent, so nothing can answer it.
-        if (_delivered[partition] is { } delivered && delivered.TryGetValue(evt.Source, out var last) && evt.Sequence <= last) return;
+        if (AlreadyHas(partition, evt)) return;
         // An answer to this event can come back no sooner than one partition lookahead after it lands:
         // this epoch must stop there, whatever the other partitions' pending events allowed.
         var earliestAnswer = new SimTime(evt.Time.Micros + _settings.PartitionLookaheadMicros);
@@ -276,9 +276,12 @@ public sealed class KernelPartition : UntypedActor
     {
         batch.Sort(static (x, y) => x.Source.Value != y.Source.Value ? x.Source.Value.CompareTo(y.Source.Value) : x.Sequence.CompareTo(y.Sequence));
         _sentLog![partition].AddRange(batch);
-        if (_delivered[partition] is { } delivered)
-            batch.RemoveAll(evt => delivered.TryGetValue(evt.Source, out var last) && evt.Sequence <= last);
+        if (_delivered[partition] is not null) batch.RemoveAll(evt => AlreadyHas(partition, evt));
     }
+
+    /// <summary>Whether <paramref name="partition"/> had <paramref name="evt"/> from this partition's predecessor (<see cref="AlreadyDelivered"/>).</summary>
+    private bool AlreadyHas(int partition, in SimEvent evt) =>
+        _delivered[partition] is { } delivered && delivered.TryGetValue(evt.Source, out var last) && evt.Sequence <= last;
 
     /// <summary>Hand-over: sends the coordinator everything sent to <paramref name="partition"/>, then what came from its LPs.</summary>
     private void SendLog(int partition)

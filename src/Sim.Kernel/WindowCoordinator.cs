@@ -31,7 +31,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
     private long _events;
     private long _windows;
     private long _epochWindows;
-    private SimTime _reached;
+    /// <summary>Per partition, the virtual time up to which it has handled every event (a rebuilt one replays up to its predecessor's).</summary>
+    private readonly SimTime[] _reachedBy;
 
     // The open window's barrier: it waits for the partitions not lost.
     private Phase _phase = Phase.Idle;
@@ -50,7 +51,6 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
     private readonly SortedSet<int> _lost = [];
     private int _rebuilding = -1;
     private int _logsPending;
-    private readonly SimTime[] _reachedBy;
     private readonly List<SimEvent>[] _injected;
 
     // Progress between ticks.
@@ -194,7 +194,6 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
     {
         _events += executed.Handled;
         _epochWindows = Math.Max(_epochWindows, executed.Windows);
-        if (executed.Reached > _reached) _reached = executed.Reached;
         if (executed.Reached > _reachedBy[executed.Partition]) _reachedBy[executed.Partition] = executed.Reached;
         _received[executed.Partition] = executed.Received;
         _next[executed.Partition] = executed.Next;
@@ -303,7 +302,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
 
         _windows += _epochWindows;
         _epochWindows = 0;
-        if (_reached > _now) _now = _reached;
+        foreach (var reached in _reachedBy) if (reached > _now) _now = reached;
         if (_stopRequested) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "stop requested")); return; }
         if (next.IsNever) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "idle")); return; }
         if (next >= _until) { _now = _until; Finish(new RunCompleted(_until, _events, _windows, _wall.Elapsed, "time limit")); return; }

@@ -50,17 +50,7 @@ public sealed class ClusterKernelTests(ITestOutputHelper output) : IAsyncLifetim
     {
         var settings = new KernelSettings { Lookahead = TimeSpan.FromMilliseconds(20), Seed = 11, Partitions = 3 };
 
-        // Each node hosts one partition with its own instance of the model.
-        var models = _nodes.Select(_ => new SyntheticTraffic(Options)).ToList();
-        var partitions = new List<IActorRef>();
-        for (var i = 0; i < 3; i++)
-        {
-            var local = Simulation.StartPartition(_nodes[i], i, settings, models[i]);
-            // The coordinator's node sees the others' partitions as remote references.
-            partitions.Add(i == 0 ? local
-                : await _nodes[0].ActorSelection(new RootActorPath(Cluster.Get(_nodes[i]).SelfAddress) / "user" / Simulation.PartitionName("sim", i))
-                    .ResolveOne(TimeSpan.FromSeconds(10)));
-        }
+        var (models, partitions) = await StartPartitionsAsync(settings);
         Assert.All(partitions.Skip(1), p => Assert.False(p.Path.Address.Equals(Cluster.Get(_nodes[0]).SelfAddress)));
         var clustered = Simulation.Across(_nodes[0], settings, partitions);
         models[0].Seed(clustered);
@@ -70,19 +60,8 @@ public sealed class ClusterKernelTests(ITestOutputHelper output) : IAsyncLifetim
         for (var lp = 0; lp < Options.Lps; lp++) digests[lp] = models[ModuloPlacement.Instance.PartitionOf(SyntheticTraffic.LpOf(lp), 3)].Digests[lp];
         Assert.All(models, m => Assert.All(m.OrderViolations, v => Assert.Equal(0, v)));
 
-        var single = new SyntheticTraffic(Options);
-        var alone = ActorSystem.Create("single", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
-        try
-        {
-            var sim = Simulation.Create(alone, settings with { Partitions = 1 }, single);
-            single.Seed(sim);
-            var local = await sim.RunAsync(Until);
-            Assert.Equal(local.EventsHandled, run.EventsHandled);
-        }
-        finally
-        {
-            await alone.Terminate();
-        }
+        var (local, single) = await RunAloneAsync(settings, Until);
+        Assert.Equal(local.EventsHandled, run.EventsHandled);
         Assert.True(run.EventsHandled > 20_000, $"the model should be busy, handled {run.EventsHandled}");
         Assert.Equal(single.Digests, digests);
         output.WriteLine($"{run.EventsHandled:N0} events in {run.Windows:N0} windows on 3 nodes, {run.Wall.TotalSeconds:F1} s");
@@ -93,24 +72,14 @@ public sealed class ClusterKernelTests(ITestOutputHelper output) : IAsyncLifetim
     {
         var settings = new KernelSettings { Lookahead = TimeSpan.FromMilliseconds(20), Seed = 5, Partitions = 3, HandOver = true, ProgressInterval = TimeSpan.FromMilliseconds(100) };
         var until = SimTime.FromSeconds(4);
-        var models = _nodes.Select(_ => new SyntheticTraffic(Options)).ToList();
-        var partitions = new List<IActorRef>();
-        for (var i = 0; i < 3; i++)
-        {
-            var started = Simulation.StartPartition(_nodes[i], i, settings, models[i]);
-            partitions.Add(i == 0 ? started
-                : await _nodes[0].ActorSelection(new RootActorPath(Cluster.Get(_nodes[i]).SelfAddress) / "user" / Simulation.PartitionName("sim", i))
-                    .ResolveOne(TimeSpan.FromSeconds(10)));
-        }
+        var (models, partitions) = await StartPartitionsAsync(settings);
         // Partition 2's successor goes to the second node, with that node's instance of the model.
         var rehosted = new List<int>();
         var clustered = Simulation.Across(_nodes[0], settings, partitions, rehost: async index =>
         {
             rehosted.Add(index);
             Simulation.StartPartition(_nodes[1], index, settings, models[1]);
-            // The coordinator talks to it over the wire, as to any partition on another node.
-            return await _nodes[0].ActorSelection(new RootActorPath(Cluster.Get(_nodes[1]).SelfAddress) / "user" / Simulation.PartitionName("sim", index))
-                .ResolveOne(TimeSpan.FromSeconds(10));
+            return await SeenFromFirstNodeAsync(1, index); // over the wire, as any partition on another node
         });
         models[0].Seed(clustered);
 
@@ -127,19 +96,7 @@ public sealed class ClusterKernelTests(ITestOutputHelper output) : IAsyncLifetim
         await Cluster.Get(_nodes[2]).LeaveAsync().WaitAsync(TimeSpan.FromSeconds(30));
         var run = await running.WaitAsync(TimeSpan.FromSeconds(120));
 
-        var single = new SyntheticTraffic(Options);
-        var alone = ActorSystem.Create("single", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
-        RunCompleted local;
-        try
-        {
-            var sim = Simulation.Create(alone, settings with { Partitions = 1, HandOver = false }, single);
-            single.Seed(sim);
-            local = await sim.RunAsync(until);
-        }
-        finally
-        {
-            await alone.Terminate();
-        }
+        var (local, single) = await RunAloneAsync(settings with { HandOver = false }, until);
         output.WriteLine($"left after {handledBeforeLeave:N0} of {run.EventsHandled:N0} events; rebuilt: {string.Join(", ", rehosted)}");
         Assert.Equal([2], rehosted);
         Assert.InRange(handledBeforeLeave, 1, run.EventsHandled - 1);
@@ -154,6 +111,41 @@ public sealed class ClusterKernelTests(ITestOutputHelper output) : IAsyncLifetim
         }
         Assert.All(models, m => Assert.All(m.OrderViolations, v => Assert.Equal(0, v)));
         Assert.Equal(single.Digests, digests);
+    }
+
+    /// <summary>Each node hosts one partition with its own instance of the model; the first node sees the others' as remote references.</summary>
+    private async Task<(List<SyntheticTraffic> Models, List<IActorRef> Partitions)> StartPartitionsAsync(KernelSettings settings)
+    {
+        var models = _nodes.Select(_ => new SyntheticTraffic(Options)).ToList();
+        var partitions = new List<IActorRef>();
+        for (var i = 0; i < 3; i++)
+        {
+            var started = Simulation.StartPartition(_nodes[i], i, settings, models[i]);
+            partitions.Add(i == 0 ? started : await SeenFromFirstNodeAsync(i, i));
+        }
+        return (models, partitions);
+    }
+
+    /// <summary>Partition <paramref name="index"/> on node <paramref name="node"/>, as the first node's remote reference.</summary>
+    private Task<IActorRef> SeenFromFirstNodeAsync(int node, int index) =>
+        _nodes[0].ActorSelection(new RootActorPath(Cluster.Get(_nodes[node]).SelfAddress) / "user" / Simulation.PartitionName("sim", index))
+            .ResolveOne(TimeSpan.FromSeconds(10));
+
+    /// <summary>The same model run in one process, one partition, for comparison.</summary>
+    private static async Task<(RunCompleted Run, SyntheticTraffic Model)> RunAloneAsync(KernelSettings settings, SimTime until)
+    {
+        var single = new SyntheticTraffic(Options);
+        var alone = ActorSystem.Create("single", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        try
+        {
+            var sim = Simulation.Create(alone, settings with { Partitions = 1 }, single);
+            single.Seed(sim);
+            return (await sim.RunAsync(until), single);
+        }
+        finally
+        {
+            await alone.Terminate();
+        }
     }
 
     private sealed class ProgressWatcher : ReceiveActor

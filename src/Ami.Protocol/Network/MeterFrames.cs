@@ -55,17 +55,15 @@ public sealed record ImageChunk(string ProgramId, int BlockSize, IReadOnlyList<I
     public const int HeaderBytes = 24;
     public const int BlockOverheadBytes = 12;
 
-    public int WireBytes => BytesFor(DataBytes(Blocks), Blocks.Count);
+    public int WireBytes => WireBytesOf(Blocks);
 
-    /// <summary>The image bytes <paramref name="blocks"/> carry.</summary>
-    public static int DataBytes(IReadOnlyList<ImageBlock> blocks)
+    /// <summary>Bytes on the air of a chunk carrying <paramref name="blocks"/> (a hop may carry fewer than the chunk it got).</summary>
+    public static int WireBytesOf(IReadOnlyList<ImageBlock> blocks)
     {
-        var bytes = 0;
+        var bytes = HeaderBytes + blocks.Count * BlockOverheadBytes;
         for (var i = 0; i < blocks.Count; i++) bytes += blocks[i].Data.Length;
         return bytes;
     }
-
-    public static int BytesFor(int dataBytes, int blocks) => HeaderBytes + blocks * BlockOverheadBytes + dataBytes;
 }
 
 public enum ConfirmationOutcome : byte

@@ -133,13 +133,13 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
         }
         finally
         {
-            if (node is not null)
+            if (node is null) await system.Terminate();
+            else
             {
                 // The kernel stops before the hosted partitions do, so their end is not taken for a lost node.
                 if (simulation is not null) await simulation.StopAsync();
                 node.Value.Layout.Release();
             }
-            if (node is null) await system.Terminate();
             http?.Dispose();
         }
     }

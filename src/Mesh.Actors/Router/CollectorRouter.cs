@@ -203,7 +203,7 @@ public sealed class CollectorRouter : SimActor
         var node = hop.Path[hop.Hop];
         var counters = _down[_cell.Depth[node] - 1];
         var blocks = hop.Blocks;
-        var bytes = blocks is null ? hop.Frame.WireBytes : ImageChunk.BytesFor(ImageChunk.DataBytes(blocks), blocks.Count);
+        var bytes = blocks is null ? hop.Frame.WireBytes : ImageChunk.WireBytesOf(blocks);
         var (start, end) = Transmit(bytes, counters);
         counters.BlocksSent += blocks?.Count ?? 0;
         if (Blocked(node, start, end))
@@ -252,7 +252,7 @@ public sealed class CollectorRouter : SimActor
         var children = _cell.Children[hop.Transmitter];
         if (children.Length == 0) return;
         var counters = _down[_cell.Depth[hop.Transmitter]]; // links one level below the transmitter
-        var (start, end) = Transmit(ImageChunk.BytesFor(ImageChunk.DataBytes(hop.Blocks), hop.Blocks.Count), counters);
+        var (start, end) = Transmit(ImageChunk.WireBytesOf(hop.Blocks), counters);
         counters.BlocksSent += hop.Blocks.Count;
         var arrival = end + Radio.HopLatency;
         List<FloodHop>? relays = null;
