@@ -117,7 +117,9 @@ public sealed class Simulation
             }
             _toInject[p].Clear();
         }
-        var answer = await _coordinator.Ask<object>(new RunUntil(until ?? SimTime.Never), cancellation);
+        // No ask timeout: a step may take any wall time (a rebuilt partition replays days of virtual time
+        // within one), and a window that stops moving is the coordinator's to report (StallTimeout).
+        var answer = await _coordinator.Ask<object>(new RunUntil(until ?? SimTime.Never), Timeout.InfiniteTimeSpan, cancellation);
         switch (answer)
         {
             case RunCompleted completed:
@@ -149,7 +151,10 @@ public sealed class Simulation
 
     /// <summary>The partitions' actors now: with hand-over, a lost partition's successor replaces it.</summary>
     private async Task<IReadOnlyList<IActorRef>> PartitionsAsync() =>
-        Settings.HandOver ? await _coordinator.Ask<IReadOnlyList<IActorRef>>(GetPartitions.Instance, TimeSpan.FromSeconds(10)) : _partitions;
+        Settings.HandOver
+            // No timeout: the coordinator is in this process, and answers once a partition lost between runs has caught up.
+            ? await _coordinator.Ask<IReadOnlyList<IActorRef>>(GetPartitions.Instance, Timeout.InfiniteTimeSpan)
+            : _partitions;
 }
 
 /// <summary>A run could not go on; the message names the LP or partition and why.</summary>

@@ -11,7 +11,7 @@ namespace AmiSim.Kernel;
 /// nothing. Also reports progress and stalls on the event stream; those use Akka's scheduler because
 /// they are about wall time, never about simulated behaviour.
 /// </summary>
-public sealed class WindowCoordinator : UntypedActor, IWithTimers
+public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnboundedStash
 {
     private const string TickTimer = "tick";
 
@@ -52,6 +52,11 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
     private int _rebuilding = -1;
     private int _logsPending;
     private readonly List<SimEvent>[] _injected;
+    /// <summary>
+    /// A partition lost between runs is rebuilt at once and replays up to where its predecessor stopped
+    /// (this time), so that queries between runs find its LPs as they were; they wait meanwhile.
+    /// </summary>
+    private SimTime _catchUpUntil = SimTime.Never;
 
     // Progress between ticks.
     private long _eventsAtLastTick;
@@ -76,6 +81,10 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
     private enum Phase { Idle, Executing, Syncing, Rebuilding }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    public IStash Stash { get; set; } = null!;
+
+    private bool CatchingUp => !_catchUpUntil.IsNever;
 
     /// <param name="rehost">starts partition i again on a surviving node (cluster runs with <see cref="KernelSettings.HandOver"/>); null: a lost partition ends the run.</param>
     public static Props Props(IReadOnlyList<IActorRef> partitions, KernelSettings settings, Func<int, Task<IActorRef>>? rehost = null) =>
@@ -120,6 +129,9 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
             case InjectedEvents:
             case EventsInjected:
                 break;
+            case GetPartitions when CatchingUp || (_phase == Phase.Rebuilding && _requester is null):
+                Stash.Stash(); // answered once the lost partition has caught up
+                break;
             case GetPartitions:
                 Sender.Tell(_partitions.ToList());
                 break;
@@ -160,6 +172,14 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
 
     private void Start(RunUntil run)
     {
+        if (CatchingUp)
+        {
+            // The run takes the catch-up over: replaying is what its first windows would do anyway.
+            _catchUpUntil = SimTime.Never;
+            Stash.UnstashAll();
+            BeginRun(run);
+            return;
+        }
         if (_requester is not null)
         {
             Sender.Tell(new RunFailed("a run is already going on"));
@@ -170,6 +190,23 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
             Sender.Tell(new RunFailed(_gone));
             return;
         }
+        BeginRun(run);
+        if (_phase == Phase.Rebuilding)
+        {
+            Stash.UnstashAll(); // queries that waited for the rebuild: the run has the partitions now
+            return; // the run starts once the partition is rebuilt
+        }
+        // Window "zero" of a run is only a sync: it learns where every partition's earliest event is.
+        _window++;
+        _phase = Phase.Syncing;
+        Array.Clear(_synced);
+        for (var p = 0; p < _partitions.Length; p++)
+            if (!_lost.Contains(p)) _partitions[p].Tell(new SyncWindow(_window, 0));
+        CheckBarrier();
+    }
+
+    private void BeginRun(RunUntil run)
+    {
         _requester = Sender;
         _until = run.Until;
         _wall.Restart();
@@ -180,14 +217,6 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
         // Wall-clock infrastructure (progress and stall reports), never simulated behaviour.
         Timers.StartPeriodicTimer(TickTimer, Tick.Instance, Min(_settings.ProgressInterval, TimeSpan.FromSeconds(1)));
         _stopRequested = false;
-        if (_phase == Phase.Rebuilding) return; // the run starts once the partition is rebuilt
-        // Window "zero" of a run is only a sync: it learns where every partition's earliest event is.
-        _window++;
-        _phase = Phase.Syncing;
-        Array.Clear(_synced);
-        for (var p = 0; p < _partitions.Length; p++)
-            if (!_lost.Contains(p)) _partitions[p].Tell(new SyncWindow(_window, 0));
-        CheckBarrier();
     }
 
     private void OnExecuted(WindowExecuted executed)
@@ -250,7 +279,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
         }
         _log.Warning("Partition {0} on {1} is gone{2}: it will be rebuilt on another node from the events it was sent", index, where, why);
         _lost.Add(index);
-        CheckBarrier();
+        if (_requester is null && _phase == Phase.Idle) Rehost(index); // between runs: at once, not when the next run starts
+        else CheckBarrier();
     }
 
     private void Rehost(int partition)
@@ -287,8 +317,11 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
         _rebuilding = -1;
         if (_requester is null)
         {
-            _phase = Phase.Idle;
-            return;
+            // Lost between runs: replay now up to where the predecessor stopped, others standing still.
+            var reached = _reachedBy[synced.Partition];
+            _catchUpUntil = CatchingUp && _catchUpUntil > reached ? _catchUpUntil : reached;
+            _log.Warning("Between runs: partition {0} catches up to {1} before queries are answered", synced.Partition, reached);
+            _stopRequested = false;
         }
         _phase = Phase.Syncing;
         _synced[synced.Partition] = true;
@@ -302,11 +335,22 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
 
         _windows += _epochWindows;
         _epochWindows = 0;
+        if (CatchingUp)
+        {
+            if (next.IsNever || next >= _catchUpUntil || _stopRequested) EndCatchUp();
+            else StartWindows(next, _catchUpUntil);
+            return;
+        }
         foreach (var reached in _reachedBy) if (reached > _now) _now = reached;
         if (_stopRequested) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "stop requested")); return; }
         if (next.IsNever) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "idle")); return; }
         if (next >= _until) { _now = _until; Finish(new RunCompleted(_until, _events, _windows, _wall.Elapsed, "time limit")); return; }
+        StartWindows(next, _until);
+    }
 
+    /// <summary>Starts the next window at <paramref name="next"/>, the earliest pending event, bounded by <paramref name="until"/>.</summary>
+    private void StartWindows(SimTime next, SimTime until)
+    {
         _window++;
         _phase = Phase.Executing;
         Array.Clear(_expected);
@@ -322,16 +366,37 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers
             var others = SimTime.Never;
             for (var q = 0; q < _partitions.Length; q++)
                 if (q != p) others = SimTime.Min(others, _next[q]);
-            var bound = others.IsNever ? _until : SimTime.Min(_until, new SimTime(others.Micros + _partitionLookahead));
+            var bound = others.IsNever ? until : SimTime.Min(until, new SimTime(others.Micros + _partitionLookahead));
             var start = _next[p];
             var end = start.IsNever ? bound : SimTime.Min(bound, new SimTime(start.Micros + _lookahead));
             _partitions[p].Tell(new StartWindow(_window, start, end, bound));
         }
     }
 
+    private void EndCatchUp()
+    {
+        _log.Info("Caught up: every partition is where the last run left it ({0})", _catchUpUntil);
+        _catchUpUntil = SimTime.Never;
+        _phase = Phase.Idle;
+        _windowOpen.Reset();
+        Stash.UnstashAll();
+    }
+
     private void Finish(object result)
     {
-        if (_requester is null) return;
+        if (_requester is null)
+        {
+            // A failure between runs (rebuilding or catching up): waiting queries get the partitions as they are, and later runs fail.
+            if (result is RunFailed betweenRuns)
+            {
+                _log.Error("Between runs: {0}", betweenRuns.Reason);
+                _gone ??= betweenRuns.Reason;
+                _catchUpUntil = SimTime.Never;
+                _phase = Phase.Idle;
+                Stash.UnstashAll();
+            }
+            return;
+        }
         if (_phase != Phase.Rebuilding) _phase = Phase.Idle;
         Timers.Cancel(TickTimer);
         _wall.Stop();

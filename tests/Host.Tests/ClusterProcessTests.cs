@@ -76,8 +76,7 @@ public sealed class ClusterProcessTests : IDisposable
     /// </summary>
     [Theory]
     [InlineData("leaves")]
-    // Not "killed": a crash is downed about 30 s later and mostly survived, but one CI run ended with an
-    // undiagnosed 60 s ask timeout while the crash was being detected (docs/PERFORMANCE.md).
+    [InlineData("killed")]
     public async Task A_node_lost_mid_run_has_its_partition_rebuilt_and_the_run_gets_the_result_of_one_process(string how)
     {
         var scenario = Path.Combine(_dir, "cluster-longer.conf");
