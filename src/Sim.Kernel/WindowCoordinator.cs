@@ -53,10 +53,11 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     private int _logsPending;
     private readonly List<SimEvent>[] _injected;
     /// <summary>
-    /// A partition lost between runs is rebuilt at once and replays up to where its predecessor stopped
-    /// (this time), so that queries between runs find its LPs as they were; they wait meanwhile.
+    /// A partition lost between runs is rebuilt at once and replays up to where its predecessor stopped,
+    /// so that queries between runs find its LPs as they were; they wait meanwhile. While catching up,
+    /// each partition runs only up to the point it had reached (<see cref="_reachedBy"/>).
     /// </summary>
-    private SimTime _catchUpUntil = SimTime.Never;
+    private bool _catchingUp;
 
     // Progress between ticks.
     private long _eventsAtLastTick;
@@ -84,7 +85,6 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
 
     public IStash Stash { get; set; } = null!;
 
-    private bool CatchingUp => !_catchUpUntil.IsNever;
 
     /// <param name="rehost">starts partition i again on a surviving node (cluster runs with <see cref="KernelSettings.HandOver"/>); null: a lost partition ends the run.</param>
     public static Props Props(IReadOnlyList<IActorRef> partitions, KernelSettings settings, Func<int, Task<IActorRef>>? rehost = null) =>
@@ -129,7 +129,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             case InjectedEvents:
             case EventsInjected:
                 break;
-            case GetPartitions when CatchingUp || (_phase == Phase.Rebuilding && _requester is null):
+            case GetPartitions when _catchingUp || (_phase == Phase.Rebuilding && _requester is null):
                 Stash.Stash(); // answered once the lost partition has caught up
                 break;
             case GetPartitions:
@@ -172,10 +172,10 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
 
     private void Start(RunUntil run)
     {
-        if (CatchingUp)
+        if (_catchingUp)
         {
             // The run takes the catch-up over: replaying is what its first windows would do anyway.
-            _catchUpUntil = SimTime.Never;
+            _catchingUp = false;
             Stash.UnstashAll();
             BeginRun(run);
             return;
@@ -318,9 +318,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         if (_requester is null)
         {
             // Lost between runs: replay now up to where the predecessor stopped, others standing still.
-            var reached = _reachedBy[synced.Partition];
-            _catchUpUntil = CatchingUp && _catchUpUntil > reached ? _catchUpUntil : reached;
-            _log.Warning("Between runs: partition {0} catches up to {1} before queries are answered", synced.Partition, reached);
+            _catchingUp = true;
+            _log.Warning("Between runs: partition {0} catches up to {1} before queries are answered", synced.Partition, _reachedBy[synced.Partition]);
             _stopRequested = false;
         }
         _phase = Phase.Syncing;
@@ -335,10 +334,12 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
 
         _windows += _epochWindows;
         _epochWindows = 0;
-        if (CatchingUp)
+        if (_catchingUp)
         {
-            if (next.IsNever || next >= _catchUpUntil || _stopRequested) EndCatchUp();
-            else StartWindows(next, _catchUpUntil);
+            var behind = false;
+            for (var p = 0; p < _partitions.Length; p++) behind |= _next[p] < _reachedBy[p];
+            if (!behind || _stopRequested) EndCatchUp();
+            else StartWindows(next, _until);
             return;
         }
         foreach (var reached in _reachedBy) if (reached > _now) _now = reached;
@@ -366,7 +367,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             var others = SimTime.Never;
             for (var q = 0; q < _partitions.Length; q++)
                 if (q != p) others = SimTime.Min(others, _next[q]);
-            var bound = others.IsNever ? until : SimTime.Min(until, new SimTime(others.Micros + _partitionLookahead));
+            var limit = _catchingUp ? SimTime.Min(until, _reachedBy[p]) : until;
+            var bound = others.IsNever ? limit : SimTime.Min(limit, new SimTime(others.Micros + _partitionLookahead));
             var start = _next[p];
             var end = start.IsNever ? bound : SimTime.Min(bound, new SimTime(start.Micros + _lookahead));
             _partitions[p].Tell(new StartWindow(_window, start, end, bound));
@@ -375,8 +377,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
 
     private void EndCatchUp()
     {
-        _log.Info("Caught up: every partition is where the last run left it ({0})", _catchUpUntil);
-        _catchUpUntil = SimTime.Never;
+        _log.Info("Caught up: every partition is where the last run left it");
+        _catchingUp = false;
         _phase = Phase.Idle;
         _windowOpen.Reset();
         Stash.UnstashAll();
@@ -391,7 +393,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             {
                 _log.Error("Between runs: {0}", betweenRuns.Reason);
                 _gone ??= betweenRuns.Reason;
-                _catchUpUntil = SimTime.Never;
+                _catchingUp = false;
                 _phase = Phase.Idle;
                 Stash.UnstashAll();
             }
