@@ -50,6 +50,7 @@ internal sealed class FleetBenchmark : AsyncCommand<FleetBenchmark.Settings>
         {
             using var sampler = settings.Allocations ? new AllocationSampler() : null;
             var gcBefore = GcFigures.Now();
+            using var heap = new HeapWatch();
             var result = await new ScenarioRun(scenario, folder).RunAsync(HoconLoader.Load(settings.Set.Where(s => !s.StartsWith("amisim.scenario.", StringComparison.Ordinal))
                 .Concat(settings.EventsByType ? ["amisim.kernel.count-event-types = on"] : [])).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING")), null, cancellation);
             var report = RunReport.Build(result);
@@ -58,6 +59,7 @@ internal sealed class FleetBenchmark : AsyncCommand<FleetBenchmark.Settings>
             AnsiConsole.MarkupLine($"wall {wall:0.0} s; {result.Events:N0} events in {result.Windows:N0} windows = {result.Events / wall / 1e6:0.00}M events/s");
             AnsiConsole.MarkupLine($"peak working set {result.PeakWorkingSetBytes / (1 << 20):N0} MiB = {result.PeakWorkingSetBytes / (double)scenario.Fleet.Meters:N0} bytes per meter");
             AnsiConsole.MarkupLine(GcFigures.Now().Since(gcBefore, result.Events));
+            AnsiConsole.MarkupLine(heap.Summary());
             AnsiConsole.MarkupLine($"journal writes {result.Summary.JournalWrites:N0} = {result.Summary.JournalWrites / wall:0.0}/s; virtual duration {result.End}");
             if (result.EventTypes is { } types) WriteLargestFirst("events", "payload type", types, count => $"{count:N0}");
             if (sampler is not null) WriteLargestFirst("sampled MiB", "allocated type", sampler.BytesByType, bytes => $"{bytes / (double)(1 << 20):N0}", top: 25);

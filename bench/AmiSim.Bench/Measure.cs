@@ -43,3 +43,34 @@ internal readonly record struct GcFigures(long Allocated, int Gen0, int Gen1, in
                $"collections gen0 {Gen0 - before.Gen0}, gen1 {Gen1 - before.Gen1}, gen2 {Gen2 - before.Gen2}; paused {(Paused - before.Paused).TotalSeconds:0.0} s";
     }
 }
+
+/// <summary>
+/// Polls the garbage collector during a run for what the working set is made of: the most a full
+/// collection found alive, and the most memory the GC had committed.
+/// </summary>
+internal sealed class HeapWatch : IDisposable
+{
+    private readonly Timer _timer;
+    private long _liveAfterFull;
+    private long _committed;
+
+    public HeapWatch() => _timer = new Timer(_ => Poll(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(250));
+
+    private void Poll()
+    {
+        foreach (var kind in new[] { GCKind.FullBlocking, GCKind.Background })
+        {
+            var full = GC.GetGCMemoryInfo(kind);
+            if (full.Index > 0) _liveAfterFull = Math.Max(_liveAfterFull, full.PromotedBytes);
+        }
+        _committed = Math.Max(_committed, GC.GetGCMemoryInfo(GCKind.Any).TotalCommittedBytes);
+    }
+
+    public string Summary()
+    {
+        Poll();
+        return $"GC heap: at most {_liveAfterFull / (1 << 20):N0} MiB alive after a full collection; at most {_committed / (1 << 20):N0} MiB committed";
+    }
+
+    public void Dispose() => _timer.Dispose();
+}

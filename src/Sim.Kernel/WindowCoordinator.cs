@@ -85,7 +85,6 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
 
     public IStash Stash { get; set; } = null!;
 
-
     /// <param name="rehost">starts partition i again on a surviving node (cluster runs with <see cref="KernelSettings.HandOver"/>); null: a lost partition ends the run.</param>
     public static Props Props(IReadOnlyList<IActorRef> partitions, KernelSettings settings, Func<int, Task<IActorRef>>? rehost = null) =>
         Akka.Actor.Props.Create(() => new WindowCoordinator(partitions, settings, rehost));
@@ -339,18 +338,18 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             var behind = false;
             for (var p = 0; p < _partitions.Length; p++) behind |= _next[p] < _reachedBy[p];
             if (!behind || _stopRequested) EndCatchUp();
-            else StartWindows(next, _until);
+            else StartWindows(next);
             return;
         }
         foreach (var reached in _reachedBy) if (reached > _now) _now = reached;
         if (_stopRequested) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "stop requested")); return; }
         if (next.IsNever) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "idle")); return; }
         if (next >= _until) { _now = _until; Finish(new RunCompleted(_until, _events, _windows, _wall.Elapsed, "time limit")); return; }
-        StartWindows(next, _until);
+        StartWindows(next);
     }
 
-    /// <summary>Starts the next window at <paramref name="next"/>, the earliest pending event, bounded by <paramref name="until"/>.</summary>
-    private void StartWindows(SimTime next, SimTime until)
+    /// <summary>Starts the next window at <paramref name="next"/>, the earliest pending event.</summary>
+    private void StartWindows(SimTime next)
     {
         _window++;
         _phase = Phase.Executing;
@@ -367,7 +366,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             var others = SimTime.Never;
             for (var q = 0; q < _partitions.Length; q++)
                 if (q != p) others = SimTime.Min(others, _next[q]);
-            var limit = _catchingUp ? SimTime.Min(until, _reachedBy[p]) : until;
+            var limit = _catchingUp ? SimTime.Min(_until, _reachedBy[p]) : _until;
             var bound = others.IsNever ? limit : SimTime.Min(limit, new SimTime(others.Micros + _partitionLookahead));
             var start = _next[p];
             var end = start.IsNever ? bound : SimTime.Min(bound, new SimTime(start.Micros + _lookahead));
