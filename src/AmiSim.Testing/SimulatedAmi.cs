@@ -116,7 +116,7 @@ public sealed class SimulatedAmi
 
     /// <summary>What the MDM holds for every meter it knows.</summary>
     public async Task<IReadOnlyList<MdmQueries.MeterView>> MdmAsync() =>
-        await (await Simulation.LpActorAsync(MdmSetup.Lp)).Ask<List<MdmQueries.MeterView>>(MdmQueries.GetAllMeters.Instance, AskTimeout);
+        await Simulation.AskLpAsync<List<MdmQueries.MeterView>>(MdmSetup.Lp, MdmQueries.GetAllMeters.Instance, AskTimeout);
 
     /// <summary>PSEM reads of a meter's tables, handled by its board as the NIC's reads are.</summary>
     /// <exception cref="ArgumentException">a request other than a read, or a meter not in the network.</exception>
@@ -155,7 +155,7 @@ public sealed class SimulatedAmi
         return response.IsOk ? response.Data.ToArray() : throw new InvalidOperationException($"meter {meter}: reading {table} answered {response.Code}");
     }
 
-    private async Task<T> AskCampaign<T>(object query) => await (await Simulation.LpActorAsync(CampaignSetup.Lp)).Ask<T>(query, AskTimeout);
+    private Task<T> AskCampaign<T>(object query) => Simulation.AskLpAsync<T>(CampaignSetup.Lp, query, AskTimeout);
 }
 
 /// <summary>Keeps the CIM messages the head-end sends, once per message id.</summary>

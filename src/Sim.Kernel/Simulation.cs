@@ -149,6 +149,23 @@ public sealed class Simulation
     public async Task<IActorRef> LpActorAsync(LpId lp, TimeSpan? timeout = null) =>
         await (await PartitionsAsync())[_placement.PartitionOf(lp, _partitions.Count)].Ask<IActorRef>(new GetLpActor(lp), timeout ?? TimeSpan.FromSeconds(10));
 
+    /// <summary>
+    /// Asks <paramref name="lp"/>'s primary actor <paramref name="query"/> (a query from outside the model).
+    /// With hand-over, a query lost because the LP's partition was lost between finding the actor and asking
+    /// it times out once and is asked again of the rebuilt LP (finding it waits for the rebuild).
+    /// </summary>
+    public async Task<T> AskLpAsync<T>(LpId lp, object query, TimeSpan timeout)
+    {
+        try
+        {
+            return await (await LpActorAsync(lp, timeout)).Ask<T>(query, timeout);
+        }
+        catch (AskTimeoutException) when (Settings.HandOver)
+        {
+            return await (await LpActorAsync(lp, timeout)).Ask<T>(query, timeout);
+        }
+    }
+
     /// <summary>The partitions' actors now: with hand-over, a lost partition's successor replaces it.</summary>
     private async Task<IReadOnlyList<IActorRef>> PartitionsAsync() =>
         Settings.HandOver

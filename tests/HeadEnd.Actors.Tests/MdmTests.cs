@@ -66,7 +66,7 @@ public abstract class MdmTests : IAsyncLifetime
 
         public void Deliver(double seconds, string xml) => Simulation.Schedule(HeadEnd, SimTime.FromSeconds(seconds), new Outgoing(xml));
 
-        public async Task<T> AskMdm<T>(object query) => await (await Simulation.LpActorAsync(MdmSetup.Lp)).Ask<T>(query, TimeSpan.FromSeconds(5));
+        public Task<T> AskMdm<T>(object query) => Simulation.AskLpAsync<T>(MdmSetup.Lp, query, TimeSpan.FromSeconds(5));
     }
 
     private sealed record Outgoing(string Xml);

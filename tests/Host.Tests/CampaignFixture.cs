@@ -61,16 +61,16 @@ public sealed class CampaignRun : IAsyncDisposable
     public Task<RunCompleted> RunAsync(double days = 10) => Simulation.RunAsync(SimTime.From(TimeSpan.FromDays(days)));
 
     public async Task<CampaignSummary> SummaryAsync() =>
-        await (await Simulation.LpActorAsync(CampaignSetup.Lp)).Ask<CampaignSummary>(GetCampaignSummary.Instance, TimeSpan.FromSeconds(10));
+        await Simulation.AskLpAsync<CampaignSummary>(CampaignSetup.Lp, GetCampaignSummary.Instance, TimeSpan.FromSeconds(10));
 
     public async Task<IReadOnlyList<MeterOutcome>> OutcomesAsync() =>
-        await (await Simulation.LpActorAsync(CampaignSetup.Lp)).Ask<List<MeterOutcome>>(GetMeterOutcomes.Instance, TimeSpan.FromSeconds(10));
+        await Simulation.AskLpAsync<List<MeterOutcome>>(CampaignSetup.Lp, GetMeterOutcomes.Instance, TimeSpan.FromSeconds(10));
 
     public async Task<MeterProtocol.BoardState> BoardAsync(MeterId meter) =>
-        await (await Simulation.LpActorAsync(MeterSetup.LpOf(meter))).Ask<MeterProtocol.BoardState>(MeterProtocol.GetBoardState.Instance, TimeSpan.FromSeconds(10));
+        await Simulation.AskLpAsync<MeterProtocol.BoardState>(MeterSetup.LpOf(meter), MeterProtocol.GetBoardState.Instance, TimeSpan.FromSeconds(10));
 
     public async Task<IReadOnlyList<MdmQueries.MeterView>> MdmAsync() =>
-        await (await Simulation.LpActorAsync(MdmSetup.Lp)).Ask<List<MdmQueries.MeterView>>(MdmQueries.GetAllMeters.Instance, TimeSpan.FromSeconds(10));
+        await Simulation.AskLpAsync<List<MdmQueries.MeterView>>(MdmSetup.Lp, MdmQueries.GetAllMeters.Instance, TimeSpan.FromSeconds(10));
 
     public async ValueTask DisposeAsync()
     {

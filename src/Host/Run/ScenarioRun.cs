@@ -119,8 +119,8 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
             var outcomes = await AskCampaign<List<MeterOutcome>>(simulation, GetMeterOutcomes.Instance);
             var mesh = new List<MeshMetrics>();
             foreach (var collector in topology.Collectors)
-                mesh.Add(await (await simulation.LpActorAsync(CollectorSetup.LpOf(collector.Id))).Ask<MeshMetrics>(GetMeshMetrics.Instance, TimeSpan.FromSeconds(30)));
-            var mdm = await (await simulation.LpActorAsync(MdmSetup.Lp)).Ask<List<MdmQueries.MeterView>>(MdmQueries.GetAllMeters.Instance, TimeSpan.FromSeconds(60));
+                mesh.Add(await simulation.AskLpAsync<MeshMetrics>(CollectorSetup.LpOf(collector.Id), GetMeshMetrics.Instance, TimeSpan.FromSeconds(30)));
+            var mdm = await simulation.AskLpAsync<List<MdmQueries.MeterView>>(MdmSetup.Lp, MdmQueries.GetAllMeters.Instance, TimeSpan.FromSeconds(60));
             var end = outcomes.Count == 0 ? SimTime.Zero : new SimTime(outcomes.Max(o => o.FinishedMicros));
             await using (var writer = File.CreateText(Path.Combine(runDirectory, "trace.txt")))
                 trace.Write(writer, topology, scenario.EpochUtc, [
@@ -145,5 +145,5 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
     }
 
     private static async Task<T> AskCampaign<T>(Simulation simulation, object query) =>
-        await (await simulation.LpActorAsync(CampaignSetup.Lp)).Ask<T>(query, TimeSpan.FromSeconds(60));
+        await simulation.AskLpAsync<T>(CampaignSetup.Lp, query, TimeSpan.FromSeconds(60));
 }
