@@ -42,8 +42,10 @@ public sealed class KernelPartition : UntypedActor
     private int _windowCount;
     private bool _executing;
     private long _receivedWindow = -1;
-    private int _received;
-    private int _awaitingSync = -1;
+    /// <summary>Events of <see cref="_receivedWindow"/> received from each partition.</summary>
+    private readonly int[] _receivedFrom;
+    /// <summary>What an open <see cref="SyncWindow"/> waits for from each partition; null when none is open.</summary>
+    private IReadOnlyList<int>? _awaitingFrom;
     private bool _failed;
 
     // Hand-over (KernelSettings.HandOver): what this partition sent to each other one, the highest
@@ -64,6 +66,7 @@ public sealed class KernelPartition : UntypedActor
         _outgoing = Enumerable.Range(0, partitionCount).Select(_ => new List<SimEvent>()).ToArray();
         _sentLog = settings.HandOver ? Enumerable.Range(0, partitionCount).Select(_ => new List<SimEvent>()).ToArray() : null;
         _delivered = new Dictionary<LpId, long>?[partitionCount];
+        _receivedFrom = new int[partitionCount];
     }
 
     public static Props Props(int index, int partitionCount, KernelSettings settings, ILpFactory factory, IPlacement placement) =>
@@ -84,7 +87,7 @@ public sealed class KernelPartition : UntypedActor
                 break;
             case SyncWindow sync:
                 _window = sync.Window; // the same window after execution; a fresh number at the start of a run
-                _awaitingSync = sync.Expected;
+                _awaitingFrom = sync.ExpectedFrom; // a later sync for the same window replaces it (a sender was lost)
                 AnswerSyncIfComplete();
                 break;
             case InjectEvents inject:
@@ -137,7 +140,7 @@ public sealed class KernelPartition : UntypedActor
         if (_failed) return;
         _window = start.Window;
         _bound = start.Bound;
-        _awaitingSync = -1; // a sync left open by a partition that was lost is over
+        _awaitingFrom = null; // a sync left open by a partition that was lost is over
         _runtime.ClearStop();
         _epochWindows = 0;
         _epochHandled = 0;
@@ -249,7 +252,7 @@ public sealed class KernelPartition : UntypedActor
                 _peers[p].Tell(new RemoteEvents(_window, _index, CollectionsMarshal.AsSpan(batch).Slice(from, Math.Min(RemoteChunk, batch.Count - from)).ToArray()));
             batch.Clear();
         }
-        var received = _receivedWindow == _window ? _received : 0;
+        var received = _receivedWindow == _window ? _receivedFrom.ToArray() : new int[_partitionCount];
         _coordinator.Tell(new WindowExecuted(_window, _index, sentTo, received, next, _epochHandled, _runtime.StopRequested, _epochWindows, _reached));
     }
 
@@ -309,21 +312,23 @@ public sealed class KernelPartition : UntypedActor
             }
             _calendar.Add(evt);
         }
-        if (_receivedWindow != remote.Window)
+        // A window's events arrive before the next window starts anywhere, so one window's counts suffice;
+        // a late batch of an older window (from a partition lost since) is kept but not counted.
+        if (remote.Window > _receivedWindow)
         {
             _receivedWindow = remote.Window;
-            _received = 0;
+            Array.Clear(_receivedFrom);
         }
-        _received += remote.Events.Count;
+        if (remote.Window == _receivedWindow) _receivedFrom[remote.FromPartition] += remote.Events.Count;
         AnswerSyncIfComplete();
     }
 
     private void AnswerSyncIfComplete()
     {
-        if (_awaitingSync < 0) return;
-        var received = _receivedWindow == _window ? _received : 0;
-        if (received < _awaitingSync) return;
-        _awaitingSync = -1;
+        if (_awaitingFrom is not { } expected) return;
+        for (var from = 0; from < expected.Count; from++)
+            if (expected[from] > (_receivedWindow == _window ? _receivedFrom[from] : 0)) return;
+        _awaitingFrom = null;
         _coordinator.Tell(new WindowSynced(_window, _index, NextTime()));
     }
 

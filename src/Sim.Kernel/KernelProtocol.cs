@@ -40,14 +40,23 @@ public static class KernelProtocol
     public sealed record RemoteEvents(long Window, int FromPartition, IReadOnlyList<SimEvent> Events);
 
     /// <param name="SentTo">events sent to each partition during the window (index = partition).</param>
-    /// <param name="Received">events received from other partitions for this window so far.</param>
+    /// <param name="ReceivedFrom">events received from each other partition for this window so far (index = sender).</param>
     /// <param name="Next">the earliest event this partition holds now.</param>
     /// <param name="Windows">windows the partition ran in this epoch.</param>
     /// <param name="Reached">virtual time up to which it handled every event.</param>
-    public sealed record WindowExecuted(long Window, int Partition, IReadOnlyList<int> SentTo, int Received, SimTime Next, long Handled, bool StopRequested,
+    public sealed record WindowExecuted(long Window, int Partition, IReadOnlyList<int> SentTo, IReadOnlyList<int> ReceivedFrom, SimTime Next, long Handled, bool StopRequested,
         long Windows, SimTime Reached);
 
-    public sealed record SyncWindow(long Window, int Expected);
+    /// <summary>
+    /// Answer <see cref="WindowSynced"/> once the events of the window from each other partition have
+    /// arrived: <paramref name="ExpectedFrom"/>[sender] of them (empty: none). Counted per sender, so that
+    /// a sender lost with its node, whose events may never come, can be left out by a later SyncWindow.
+    /// </summary>
+    public sealed record SyncWindow(long Window, IReadOnlyList<int> ExpectedFrom)
+    {
+        /// <summary>A sync that waits for nothing: it only asks for the partition's earliest event.</summary>
+        public static SyncWindow Immediate(long window) => new(window, []);
+    }
 
     public sealed record WindowSynced(long Window, int Partition, SimTime Next);
 

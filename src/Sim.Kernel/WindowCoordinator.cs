@@ -38,8 +38,10 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     private Phase _phase = Phase.Idle;
     private readonly bool[] _executed;
     private readonly bool[] _synced;
-    private readonly int[] _expected;
-    private readonly int[] _received;
+    /// <summary>Per receiving partition, the events each other partition sent it in the open window.</summary>
+    private readonly int[][] _expectedFrom;
+    /// <summary>Per receiving partition, the events from each other partition it had when it reported.</summary>
+    private readonly IReadOnlyList<int>[] _receivedFrom;
     private readonly SimTime[] _next;
     private bool _stopRequested;
     private readonly Stopwatch _windowOpen = new();
@@ -70,8 +72,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         _settings = settings;
         _lookahead = settings.LookaheadMicros;
         _partitionLookahead = settings.PartitionLookaheadMicros;
-        _expected = new int[partitions.Count];
-        _received = new int[partitions.Count];
+        _expectedFrom = partitions.Select(_ => new int[partitions.Count]).ToArray();
+        _receivedFrom = partitions.Select(_ => (IReadOnlyList<int>)new int[partitions.Count]).ToArray();
         _next = new SimTime[partitions.Count];
         _executed = new bool[partitions.Count];
         _synced = new bool[partitions.Count];
@@ -146,7 +148,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
                 {
                     // Everything it was ever sent is queued before this sync, which it answers with its first event's time.
                     _partitions[_rebuilding].Tell(new ReplayBefore(_reachedBy[_rebuilding]));
-                    _partitions[_rebuilding].Tell(new SyncWindow(_window, 0));
+                    _partitions[_rebuilding].Tell(SyncWindow.Immediate(_window));
                 }
                 break;
             case PartitionFailed failed:
@@ -200,7 +202,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         _phase = Phase.Syncing;
         Array.Clear(_synced);
         for (var p = 0; p < _partitions.Length; p++)
-            if (!_lost.Contains(p)) _partitions[p].Tell(new SyncWindow(_window, 0));
+            if (!_lost.Contains(p)) _partitions[p].Tell(SyncWindow.Immediate(_window));
         CheckBarrier();
     }
 
@@ -223,10 +225,10 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         _events += executed.Handled;
         _epochWindows = Math.Max(_epochWindows, executed.Windows);
         if (executed.Reached > _reachedBy[executed.Partition]) _reachedBy[executed.Partition] = executed.Reached;
-        _received[executed.Partition] = executed.Received;
+        _receivedFrom[executed.Partition] = executed.ReceivedFrom;
         _next[executed.Partition] = executed.Next;
         _stopRequested |= executed.StopRequested;
-        for (var p = 0; p < executed.SentTo.Count; p++) _expected[p] += executed.SentTo[p];
+        for (var p = 0; p < executed.SentTo.Count; p++) _expectedFrom[p][executed.Partition] += executed.SentTo[p];
         _executed[executed.Partition] = true;
         CheckBarrier();
     }
@@ -245,8 +247,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             for (var p = 0; p < _partitions.Length; p++)
             {
                 if (_lost.Contains(p)) continue;
-                if (_received[p] >= _expected[p]) _synced[p] = true;
-                else _partitions[p].Tell(new SyncWindow(_window, _expected[p]));
+                if (HasAll(p)) _synced[p] = true;
+                else _partitions[p].Tell(new SyncWindow(_window, ExpectedFrom(p)));
             }
         }
         if (_phase != Phase.Syncing) return;
@@ -254,6 +256,25 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             if (!_synced[p] && !_lost.Contains(p)) return;
         if (_lost.Count > 0) Rehost(_lost.Min);
         else Advance();
+    }
+
+    /// <summary>
+    /// What partition <paramref name="receiver"/> waits for from each other one: what they sent it, except
+    /// from partitions lost since (what they sent may never come; their successors send it again).
+    /// </summary>
+    private int[] ExpectedFrom(int receiver)
+    {
+        var expected = _expectedFrom[receiver].ToArray();
+        foreach (var lost in _lost) expected[lost] = 0;
+        return expected;
+    }
+
+    private bool HasAll(int receiver)
+    {
+        var expected = ExpectedFrom(receiver);
+        for (var from = 0; from < expected.Length; from++)
+            if (expected[from] > (from < _receivedFrom[receiver].Count ? _receivedFrom[receiver][from] : 0)) return false;
+        return true;
     }
 
     /// <summary>
@@ -278,8 +299,18 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         }
         _log.Warning("Partition {0} on {1} is gone{2}: it will be rebuilt on another node from the events it was sent", index, where, why);
         _lost.Add(index);
-        if (_requester is null && _phase == Phase.Idle) Rehost(index); // between runs: at once, not when the next run starts
-        else CheckBarrier();
+        if (_requester is null && _phase == Phase.Idle)
+        {
+            Rehost(index); // between runs: at once, not when the next run starts
+            return;
+        }
+        if (_phase == Phase.Syncing)
+        {
+            // Partitions still waiting for events it sent stop waiting for them: they may have been lost with it.
+            for (var p = 0; p < _partitions.Length; p++)
+                if (!_synced[p] && !_lost.Contains(p)) _partitions[p].Tell(new SyncWindow(_window, ExpectedFrom(p)));
+        }
+        CheckBarrier();
     }
 
     private void Rehost(int partition)
@@ -353,8 +384,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     {
         _window++;
         _phase = Phase.Executing;
-        Array.Clear(_expected);
-        Array.Clear(_received);
+        foreach (var expected in _expectedFrom) Array.Clear(expected);
         Array.Clear(_executed);
         _stallReported = false;
         _windowOpen.Restart();
