@@ -22,14 +22,19 @@ namespace AmiSim.Kernel;
 /// </remarks>
 public sealed class Simulation
 {
+    /// <summary>How often a query is asked again when the partition it went to is lost before it answers.</summary>
+    private const int QueryAttempts = 20;
+
+    private readonly ActorSystem _home;
     private readonly IActorRef _coordinator;
     private readonly IReadOnlyList<IActorRef> _partitions;
     private readonly IPlacement _placement;
     private readonly List<SimEvent>[] _toInject;
     private long _injectSequence;
 
-    private Simulation(KernelSettings settings, IActorRef coordinator, IReadOnlyList<IActorRef> partitions, IPlacement placement)
+    private Simulation(ActorSystem home, KernelSettings settings, IActorRef coordinator, IReadOnlyList<IActorRef> partitions, IPlacement placement)
     {
+        _home = home;
         Settings = settings;
         _coordinator = coordinator;
         _partitions = partitions;
@@ -89,7 +94,7 @@ public sealed class Simulation
         if (partitions.Count != settings.Partitions)
             throw new ArgumentException($"{partitions.Count} partitions given for settings of {settings.Partitions}", nameof(partitions));
         var coordinator = home.ActorOf(WindowCoordinator.Props(partitions, settings, rehost), $"{name}-coordinator");
-        return new Simulation(settings, coordinator, partitions, placement ?? ModuloPlacement.Instance);
+        return new Simulation(home, settings, coordinator, partitions, placement ?? ModuloPlacement.Instance);
     }
 
     /// <summary>Schedules <paramref name="payload"/> for <paramref name="target"/> at <paramref name="at"/>, from outside the model.</summary>
@@ -146,23 +151,65 @@ public sealed class Simulation
     }
 
     /// <summary>The primary actor of <paramref name="lp"/> (made if no event has reached it yet), for queries outside the model.</summary>
-    public async Task<IActorRef> LpActorAsync(LpId lp, TimeSpan? timeout = null) =>
-        await (await PartitionsAsync())[_placement.PartitionOf(lp, _partitions.Count)].Ask<IActorRef>(new GetLpActor(lp), timeout ?? TimeSpan.FromSeconds(10));
+    public async Task<IActorRef> LpActorAsync(LpId lp, TimeSpan? timeout = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var partition = (await PartitionsAsync())[_placement.PartitionOf(lp, _partitions.Count)];
+            var (answered, actor) = await AskUnlessGoneAsync<IActorRef>(partition, new GetLpActor(lp), timeout ?? TimeSpan.FromSeconds(10));
+            if (answered) return actor;
+            await PauseBeforeAskingAgain(lp, attempt);
+        }
+    }
 
     /// <summary>
     /// Asks <paramref name="lp"/>'s primary actor <paramref name="query"/> (a query from outside the model).
-    /// With hand-over, a query lost because the LP's partition was lost between finding the actor and asking
-    /// it times out once and is asked again of the rebuilt LP (finding it waits for the rebuild).
+    /// With hand-over, a query whose LP is lost with its partition before it answers is asked again of the
+    /// rebuilt LP (finding it waits for the rebuild).
     /// </summary>
     public async Task<T> AskLpAsync<T>(LpId lp, object query, TimeSpan timeout)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (answered, answer) = await AskUnlessGoneAsync<T>(await LpActorAsync(lp, timeout), query, timeout);
+            if (answered) return answer;
+            await PauseBeforeAskingAgain(lp, attempt);
+        }
+    }
+
+    /// <summary>Asks <paramref name="target"/>; with hand-over, (false, default) if it stops first (its partition was lost).</summary>
+    private async Task<(bool Answered, T Answer)> AskUnlessGoneAsync<T>(IActorRef target, object message, TimeSpan timeout)
+    {
+        if (!Settings.HandOver) return (true, await target.Ask<T>(message, timeout));
+        var gone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watch = _home.ActorOf(Props.Create(() => new GoneWatch(target, gone)));
         try
         {
-            return await (await LpActorAsync(lp, timeout)).Ask<T>(query, timeout);
+            var answer = target.Ask<T>(message, timeout);
+            if (await Task.WhenAny(answer, gone.Task) == answer) return (true, await answer);
+            _ = answer.ContinueWith(static failed => failed.Exception, TaskContinuationOptions.OnlyOnFaulted); // it times out unanswered
+            return (false, default!);
         }
-        catch (AskTimeoutException) when (Settings.HandOver)
+        finally
         {
-            return await (await LpActorAsync(lp, timeout)).Ask<T>(query, timeout);
+            _home.Stop(watch);
+        }
+    }
+
+    /// <exception cref="SimulationFailedException">the LP's partition was lost again and again while it was asked.</exception>
+    private static Task PauseBeforeAskingAgain(LpId lp, int attempt) =>
+        attempt < QueryAttempts
+            // Wall clock, not simulated time: the coordinator learns of the loss about when the query does, then holds queries until the rebuild.
+            ? Task.Delay(TimeSpan.FromMilliseconds(100))
+            : throw new SimulationFailedException($"LP {lp}: its partition was lost {attempt} times while a query to it was waiting for an answer");
+
+    /// <summary>Completes <paramref name="gone"/> when <paramref name="target"/> stops (or its node is lost).</summary>
+    private sealed class GoneWatch : ReceiveActor
+    {
+        public GoneWatch(IActorRef target, TaskCompletionSource gone)
+        {
+            Context.Watch(target);
+            Receive<Terminated>(_ => gone.TrySetResult());
         }
     }
 
