@@ -54,6 +54,9 @@ public sealed class LocalLayout : IPartitionLayout
 public sealed class ClusterLayout(IReadOnlyList<Address> nodes) : IPartitionLayout
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    /// <summary>Hosting a partition is asked in attempts of this long, up to <see cref="HostAttempts"/> (two minutes in all).</summary>
+    private static readonly TimeSpan HostAttempt = TimeSpan.FromSeconds(10);
+    private const int HostAttempts = 12;
 
     private ActorSystem? _home;
     private RunBlueprint? _blueprint;
@@ -98,9 +101,22 @@ public sealed class ClusterLayout(IReadOnlyList<Address> nodes) : IPartitionLayo
         if (_home is null || _blueprint is null) throw new InvalidOperationException("the layout has not started a run");
         var remote = _blueprint with { Kernel = _blueprint.Kernel with { Trace = null } }; // the trace file is this node's
         var region = PartitionShards.Region(_home);
-        var answer = await region.Ask<object>(new PartitionShards.Host(_runId, index, remote, _run), Timeout);
-        return answer is PartitionShards.Hosted hosted
-            ? hosted.Partition
-            : throw new InvalidOperationException($"partition {index} could not be hosted: {answer}");
+        for (var attempt = 1; ; attempt++)
+        {
+            object answer;
+            try
+            {
+                answer = await region.Ask<object>(new PartitionShards.Host(_runId, index, remote, _run), HostAttempt);
+            }
+            catch (AskTimeoutException) when (attempt < HostAttempts)
+            {
+                // Just after a node is lost, this node's region may still send the shard to the lost node's
+                // region (until it learns that region is gone): hosting is idempotent, so ask again.
+                continue;
+            }
+            return answer is PartitionShards.Hosted hosted
+                ? hosted.Partition
+                : throw new InvalidOperationException($"partition {index} could not be hosted: {answer}");
+        }
     }
 }
