@@ -151,29 +151,31 @@ public sealed class Simulation
     }
 
     /// <summary>The primary actor of <paramref name="lp"/> (made if no event has reached it yet), for queries outside the model.</summary>
-    public async Task<IActorRef> LpActorAsync(LpId lp, TimeSpan? timeout = null)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var partition = (await PartitionsAsync())[_placement.PartitionOf(lp, _partitions.Count)];
-            var (answered, actor) = await AskUnlessGoneAsync<IActorRef>(partition, new GetLpActor(lp), timeout ?? TimeSpan.FromSeconds(10));
-            if (answered) return actor;
-            await PauseBeforeAskingAgain(lp, attempt);
-        }
-    }
+    public Task<IActorRef> LpActorAsync(LpId lp, TimeSpan? timeout = null) =>
+        AskFollowingAsync<IActorRef>(lp, async () => (await PartitionsAsync())[_placement.PartitionOf(lp, _partitions.Count)], new GetLpActor(lp),
+            timeout ?? TimeSpan.FromSeconds(10));
 
     /// <summary>
     /// Asks <paramref name="lp"/>'s primary actor <paramref name="query"/> (a query from outside the model).
     /// With hand-over, a query whose LP is lost with its partition before it answers is asked again of the
     /// rebuilt LP (finding it waits for the rebuild).
     /// </summary>
-    public async Task<T> AskLpAsync<T>(LpId lp, object query, TimeSpan timeout)
+    public Task<T> AskLpAsync<T>(LpId lp, object query, TimeSpan timeout) =>
+        AskFollowingAsync<T>(lp, () => LpActorAsync(lp, timeout), query, timeout);
+
+    /// <summary>Asks the actor <paramref name="find"/> gives; if it stops before answering (its partition lost), finds it again and asks again.</summary>
+    /// <exception cref="SimulationFailedException">the LP's partition was lost again and again while it was asked.</exception>
+    private async Task<T> AskFollowingAsync<T>(LpId lp, Func<Task<IActorRef>> find, object message, TimeSpan timeout)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var (answered, answer) = await AskUnlessGoneAsync<T>(await LpActorAsync(lp, timeout), query, timeout);
+            var (answered, answer) = await AskUnlessGoneAsync<T>(await find(), message, timeout);
             if (answered) return answer;
-            await PauseBeforeAskingAgain(lp, attempt);
+            if (attempt == QueryAttempts)
+                throw new SimulationFailedException($"LP {lp}: its partition was lost {attempt} times while a query to it was waiting for an answer");
+            // Wall clock, outside the simulation (a caller waiting for an answer, never a simulated delay): the
+            // coordinator learns of the loss about when the query does, and then holds queries until the rebuild.
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
         }
     }
 
@@ -195,13 +197,6 @@ public sealed class Simulation
             _home.Stop(watch);
         }
     }
-
-    /// <exception cref="SimulationFailedException">the LP's partition was lost again and again while it was asked.</exception>
-    private static Task PauseBeforeAskingAgain(LpId lp, int attempt) =>
-        attempt < QueryAttempts
-            // Wall clock, not simulated time: the coordinator learns of the loss about when the query does, then holds queries until the rebuild.
-            ? Task.Delay(TimeSpan.FromMilliseconds(100))
-            : throw new SimulationFailedException($"LP {lp}: its partition was lost {attempt} times while a query to it was waiting for an answer");
 
     /// <summary>Completes <paramref name="gone"/> when <paramref name="target"/> stops (or its node is lost).</summary>
     private sealed class GoneWatch : ReceiveActor

@@ -269,11 +269,11 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         return expected;
     }
 
+    /// <summary>Whether <paramref name="receiver"/> had, when it reported, every event the partitions not lost sent it.</summary>
     private bool HasAll(int receiver)
     {
-        var expected = ExpectedFrom(receiver);
-        for (var from = 0; from < expected.Length; from++)
-            if (expected[from] > (from < _receivedFrom[receiver].Count ? _receivedFrom[receiver][from] : 0)) return false;
+        for (var from = 0; from < _partitions.Length; from++)
+            if (!_lost.Contains(from) && _expectedFrom[receiver][from] > _receivedFrom[receiver][from]) return false;
         return true;
     }
 
@@ -407,6 +407,12 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     private void EndCatchUp()
     {
         _log.Info("Caught up: every partition is where the last run left it");
+        IdleBetweenRuns();
+    }
+
+    /// <summary>Nothing runs until the next run: queries that waited for a rebuild or a catch-up are answered.</summary>
+    private void IdleBetweenRuns()
+    {
         _catchingUp = false;
         _phase = Phase.Idle;
         _windowOpen.Reset();
@@ -422,9 +428,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             {
                 _log.Error("Between runs: {0}", betweenRuns.Reason);
                 _gone ??= betweenRuns.Reason;
-                _catchingUp = false;
-                _phase = Phase.Idle;
-                Stash.UnstashAll();
+                IdleBetweenRuns();
             }
             return;
         }

@@ -56,14 +56,10 @@ public sealed class ClusterKernelTests(ITestOutputHelper output) : IAsyncLifetim
         models[0].Seed(clustered);
         var run = await clustered.RunAsync(Until);
 
-        var digests = new ulong[Options.Lps];
-        for (var lp = 0; lp < Options.Lps; lp++) digests[lp] = models[ModuloPlacement.Instance.PartitionOf(SyntheticTraffic.LpOf(lp), 3)].Digests[lp];
-        Assert.All(models, m => Assert.All(m.OrderViolations, v => Assert.Equal(0, v)));
-
         var (local, single) = await RunAloneAsync(settings, Until);
         Assert.Equal(local.EventsHandled, run.EventsHandled);
         Assert.True(run.EventsHandled > 20_000, $"the model should be busy, handled {run.EventsHandled}");
-        Assert.Equal(single.Digests, digests);
+        AssertDigestsOfOneProcess(single, models);
         output.WriteLine($"{run.EventsHandled:N0} events in {run.Windows:N0} windows on 3 nodes, {run.Wall.TotalSeconds:F1} s");
     }
 
@@ -73,14 +69,8 @@ public sealed class ClusterKernelTests(ITestOutputHelper output) : IAsyncLifetim
         var settings = new KernelSettings { Lookahead = TimeSpan.FromMilliseconds(20), Seed = 5, Partitions = 3, HandOver = true, ProgressInterval = TimeSpan.FromMilliseconds(100) };
         var until = SimTime.FromSeconds(4);
         var (models, partitions) = await StartPartitionsAsync(settings);
-        // Partition 2's successor goes to the second node, with that node's instance of the model.
         var rehosted = new List<int>();
-        var clustered = Simulation.Across(_nodes[0], settings, partitions, rehost: async index =>
-        {
-            rehosted.Add(index);
-            Simulation.StartPartition(_nodes[1], index, settings, models[1]);
-            return await SeenFromFirstNodeAsync(1, index); // over the wire, as any partition on another node
-        });
+        var clustered = Simulation.Across(_nodes[0], settings, partitions, rehost: OnSecondNode(settings, models, rehosted.Add));
         models[0].Seed(clustered);
 
         // The third node leaves once a third of the run's events are handled.
@@ -103,14 +93,7 @@ public sealed class ClusterKernelTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Equal("time limit", run.Reason);
         // Replayed events are not counted twice, and every LP ends where it ends in one process.
         Assert.Equal(local.EventsHandled, run.EventsHandled);
-        var digests = new ulong[Options.Lps];
-        for (var lp = 0; lp < Options.Lps; lp++)
-        {
-            var partition = ModuloPlacement.Instance.PartitionOf(SyntheticTraffic.LpOf(lp), 3);
-            digests[lp] = models[partition == 2 ? 1 : partition].Digests[lp];
-        }
-        Assert.All(models, m => Assert.All(m.OrderViolations, v => Assert.Equal(0, v)));
-        Assert.Equal(single.Digests, digests);
+        AssertDigestsOfOneProcess(single, models, rebuiltOnSecondNode: 2);
     }
 
     /// <param name="queryFirst">
@@ -126,12 +109,7 @@ public sealed class ClusterKernelTests(ITestOutputHelper output) : IAsyncLifetim
         var (first, until) = (SimTime.FromSeconds(1), SimTime.FromSeconds(2));
         var (models, partitions) = await StartPartitionsAsync(settings);
         var rehosted = new TaskCompletionSource<int>();
-        var clustered = Simulation.Across(_nodes[0], settings, partitions, rehost: async index =>
-        {
-            rehosted.TrySetResult(index);
-            Simulation.StartPartition(_nodes[1], index, settings, models[1]);
-            return await SeenFromFirstNodeAsync(1, index);
-        });
+        var clustered = Simulation.Across(_nodes[0], settings, partitions, rehost: OnSecondNode(settings, models, index => rehosted.TrySetResult(index)));
         models[0].Seed(clustered);
         var firstRun = await clustered.RunAsync(first);
 
@@ -144,14 +122,7 @@ public sealed class ClusterKernelTests(ITestOutputHelper output) : IAsyncLifetim
         var secondRun = await clustered.RunAsync(until);
         var (local, single) = await RunAloneAsync(settings with { HandOver = false }, until);
         Assert.Equal(local.EventsHandled, firstRun.EventsHandled + secondRun.EventsHandled);
-        var digests = new ulong[Options.Lps];
-        for (var i = 0; i < Options.Lps; i++)
-        {
-            var partition = ModuloPlacement.Instance.PartitionOf(SyntheticTraffic.LpOf(i), 3);
-            digests[i] = models[partition == 2 ? 1 : partition].Digests[i];
-        }
-        Assert.All(models, m => Assert.All(m.OrderViolations, v => Assert.Equal(0, v)));
-        Assert.Equal(single.Digests, digests);
+        AssertDigestsOfOneProcess(single, models, rebuiltOnSecondNode: 2);
     }
 
     /// <summary>A query waits until partition 2's successor (on the second node) has replayed to where its predecessor stopped: its LPs are as they were at <paramref name="stoppedAt"/>.</summary>
@@ -161,6 +132,30 @@ public sealed class ClusterKernelTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Equal(Cluster.Get(_nodes[1]).SelfAddress, (await clustered.LpActorAsync(SyntheticTraffic.LpOf(onPartition2[0]))).Path.Address);
         var (_, alone) = await RunAloneAsync(settings with { HandOver = false }, stoppedAt);
         Assert.Equal(onPartition2.Select(i => alone.Digests[i]), onPartition2.Select(i => successorModel.Digests[i]));
+    }
+
+    /// <summary>A rehost that starts the lost partition's successor on the second node, with that node's instance of the model, and tells <paramref name="rehosted"/>.</summary>
+    private Func<int, Task<IActorRef>> OnSecondNode(KernelSettings settings, List<SyntheticTraffic> models, Action<int> rehosted) => async index =>
+    {
+        rehosted(index);
+        Simulation.StartPartition(_nodes[1], index, settings, models[1]);
+        return await SeenFromFirstNodeAsync(1, index); // over the wire, as any partition on another node
+    };
+
+    /// <summary>
+    /// Every LP, read from the model instance of the node that ran it (partition i on node i, except
+    /// <paramref name="rebuiltOnSecondNode"/>, whose successor ran on the second node), ends as in one process.
+    /// </summary>
+    private static void AssertDigestsOfOneProcess(SyntheticTraffic single, List<SyntheticTraffic> models, int rebuiltOnSecondNode = -1)
+    {
+        var digests = new ulong[Options.Lps];
+        for (var lp = 0; lp < Options.Lps; lp++)
+        {
+            var partition = ModuloPlacement.Instance.PartitionOf(SyntheticTraffic.LpOf(lp), 3);
+            digests[lp] = models[partition == rebuiltOnSecondNode ? 1 : partition].Digests[lp];
+        }
+        Assert.All(models, m => Assert.All(m.OrderViolations, v => Assert.Equal(0, v)));
+        Assert.Equal(single.Digests, digests);
     }
 
     /// <summary>Each node hosts one partition with its own instance of the model; the first node sees the others' as remote references.</summary>
