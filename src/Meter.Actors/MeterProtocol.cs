@@ -1,5 +1,6 @@
 using AmiSim.Meter.Board;
 using AmiSim.Protocol.C1219;
+using AmiSim.Protocol.Network;
 using AmiSim.Protocol.Psem;
 
 namespace AmiSim.Meter;
@@ -14,13 +15,15 @@ public static class MeterProtocol
     public sealed record BoardResponse(PsemResponse Response);
 
     /// <summary>
-    /// NIC -> board: several PSEM requests the board handles one after the other, in order, exactly as
-    /// if they came one per exchange (the NIC sends a chunk's block writes this way). Answered with
-    /// <see cref="BoardResponses"/>.
+    /// NIC -> board: a chunk's blocks as partial writes into MT102, one per block at block x block size,
+    /// handled as the same <see cref="PartialWriteRequest"/>s would be (<see cref="MetrologyBoard.WriteImageBlocks"/>),
+    /// without a request object per block: a flood hands every meter of a cell the same chunk.
+    /// Answered with <see cref="ImageBlocksWritten"/>.
     /// </summary>
-    public sealed record BoardRequests(IReadOnlyList<PsemRequest> Requests);
+    public sealed record WriteImageBlocks(ImageChunk Chunk);
 
-    public sealed record BoardResponses(IReadOnlyList<PsemResponse> Responses);
+    /// <summary>Board -> NIC: how many of the blocks were written (answered ok), and the code of the first refused.</summary>
+    public sealed record ImageBlocksWritten(int Written, PsemResponseCode FirstRefusal);
 
     /// <summary>NIC -> board: a board timer fired (timers fire at the LP, which is the NIC).</summary>
     public sealed record BoardTick(BoardTimer Timer);

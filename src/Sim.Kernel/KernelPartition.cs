@@ -187,8 +187,7 @@ public sealed class KernelPartition : UntypedActor
         _windowCount = 0;
         _calendar.TakeBefore(end, this, static (self, evt) => self.Append(evt));
         if (_windowCount == 0) return;
-        // A struct comparer: the sort is specialised for it (no delegate per window, the comparison inlined).
-        _windowEvents.AsSpan(0, _windowCount).Sort(new ByTargetThenOrder());
+        SortWindow(_windowEvents.AsSpan(0, _windowCount));
         var from = 0;
         while (from < _windowCount)
         {
@@ -199,6 +198,32 @@ public sealed class KernelPartition : UntypedActor
             slot.Release(_windowEvents, from, to, end);
             _released.Add(slot);
             from = to;
+        }
+    }
+
+    /// <summary>
+    /// Sorts a window's events by <see cref="ByTargetThenOrder"/>. Most windows hold a handful of events:
+    /// those are sorted by insertion, in place; Span.Sort would box the comparer and make a delegate each time.
+    /// </summary>
+    internal static void SortWindow(Span<SimEvent> events)
+    {
+        const int InsertionLimit = 24;
+        if (events.Length > InsertionLimit)
+        {
+            events.Sort(new ByTargetThenOrder());
+            return;
+        }
+        var order = new ByTargetThenOrder();
+        for (var i = 1; i < events.Length; i++)
+        {
+            var evt = events[i];
+            var at = i;
+            while (at > 0 && order.Compare(events[at - 1], evt) > 0)
+            {
+                events[at] = events[at - 1];
+                at--;
+            }
+            events[at] = evt;
         }
     }
 

@@ -42,6 +42,26 @@ internal sealed class LpSlot
     /// <summary>A direct message asked for by the running handler, sent when the handler returns.</summary>
     public (IActorRef To, object Message)? PendingDirect { get; set; }
 
+    /// <summary>The direct message on its way to one of the LP's actors (<see cref="Pass"/>), until it takes it.</summary>
+    private object? _direct;
+
+    /// <summary>Sends <paramref name="message"/> to <paramref name="to"/>, an actor of this LP, as the exchange's next step.</summary>
+    public void Pass(IActorRef to, object message)
+    {
+        if (_direct is not null)
+            throw new InvalidOperationException($"LP {Id}: a direct message was sent before the previous one was taken; actors of one LP talk in strict request/response");
+        _direct = message;
+        to.Tell(DirectMessage.Ready, ActorRefs.NoSender);
+    }
+
+    /// <summary>The receiving actor's side of <see cref="Pass"/>.</summary>
+    public object TakeDirect()
+    {
+        var message = _direct ?? throw new InvalidOperationException($"LP {Id}: told of a direct message that is not there");
+        _direct = null;
+        return message;
+    }
+
     /// <summary>The primary is in a direct exchange with the LP's members (set and cleared by the primary only).</summary>
     public bool DirectInFlight { get; set; }
 

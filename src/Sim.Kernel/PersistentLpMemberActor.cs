@@ -40,7 +40,7 @@ public abstract class PersistentLpMemberActor : UntypedPersistentActor
     {
         if (_answered) throw new InvalidOperationException($"LP {Id}: {GetType().Name} answered twice, or without being asked");
         _answered = true;
-        _lp.Actor.Tell(new DirectMessage(message), ActorRefs.NoSender);
+        _lp.Pass(_lp.Actor, message);
     }
 
     protected sealed override void OnCommand(object message)
@@ -57,7 +57,7 @@ public abstract class PersistentLpMemberActor : UntypedPersistentActor
             }
             return;
         }
-        if (message is not DirectMessage direct)
+        if (message is not DirectMessage)
         {
             OnOtherCommand(message);
             return;
@@ -65,7 +65,7 @@ public abstract class PersistentLpMemberActor : UntypedPersistentActor
         _answered = false;
         try
         {
-            OnDirect(direct.Message);
+            OnDirect(_lp.TakeDirect());
         }
         catch (Exception error)
         {

@@ -116,12 +116,12 @@ public abstract class SimActor : UntypedActor
                 }
                 Resume();
                 break;
-            case DirectMessage direct:
+            case DirectMessage:
                 Lp.DirectInFlight = false; // the exchange came back: only the primary clears the flag
                 Lp.Output = Lp.Runtime.Output;
                 try
                 {
-                    OnDirect(direct.Message);
+                    OnDirect(Lp.TakeDirect());
                 }
                 catch (Exception error)
                 {
@@ -231,7 +231,7 @@ public abstract class SimActor : UntypedActor
         if (lp.PendingDirect is not { } pending) return lp.DirectInFlight;
         lp.PendingDirect = null;
         lp.DirectInFlight = true;
-        pending.To.Tell(new DirectMessage(pending.Message), ActorRefs.NoSender);
+        lp.Pass(pending.To, pending.Message);
         return true;
     }
 
@@ -241,7 +241,7 @@ public abstract class SimActor : UntypedActor
         if (lp.PendingDirect is { } pending)
         {
             lp.PendingDirect = null;
-            pending.To.Tell(new DirectMessage(pending.Message), ActorRefs.NoSender);
+            lp.Pass(pending.To, pending.Message);
         }
         else
         {
@@ -299,7 +299,7 @@ public abstract class LpMemberActor : UntypedActor
 
     protected sealed override void OnReceive(object message)
     {
-        if (message is not DirectMessage direct)
+        if (message is not DirectMessage)
         {
             OnOtherMessage(message);
             return;
@@ -307,7 +307,7 @@ public abstract class LpMemberActor : UntypedActor
         _lp.Output = _lp.Runtime.Output;
         try
         {
-            OnDirect(direct.Message);
+            OnDirect(_lp.TakeDirect());
         }
         catch (Exception error)
         {
@@ -338,9 +338,16 @@ public sealed class LookaheadViolationException(LpId source, LpId target, TimeSp
 
 internal sealed record TimerFired(object Key, long Generation, object Payload);
 
-internal sealed class DirectMessage(object message)
+/// <summary>
+/// Tells an actor of an LP that the direct message of the LP's exchange is waiting in its slot
+/// (<see cref="LpSlot.Pass"/>): one exchange is in flight at a time, so the slot holds it, and no
+/// wrapper is made per message.
+/// </summary>
+internal sealed class DirectMessage
 {
-    public object Message { get; } = message;
+    public static readonly DirectMessage Ready = new();
+
+    private DirectMessage() { }
 }
 
 /// <summary>A message to a member that expects no answer (<see cref="SimActor.TellMember"/>).</summary>

@@ -36,9 +36,13 @@ public enum PsemResponseCode : byte
 /// </summary>
 public sealed record PsemResponse(PsemResponseCode Code, ReadOnlyMemory<byte> Data)
 {
-    public static readonly PsemResponse Ok = new(PsemResponseCode.Ok, ReadOnlyMemory<byte>.Empty);
+    /// <summary>The code-only responses, one each: a board refusing every block of a flood would otherwise make one per block.</summary>
+    private static readonly PsemResponse[] CodeOnly =
+        Enumerable.Range(0, (int)PsemResponseCode.InvalidServiceSequenceState + 1).Select(c => new PsemResponse((PsemResponseCode)c, ReadOnlyMemory<byte>.Empty)).ToArray();
 
-    public static PsemResponse Of(PsemResponseCode code) => code == PsemResponseCode.Ok ? Ok : new(code, ReadOnlyMemory<byte>.Empty);
+    public static readonly PsemResponse Ok = Of(PsemResponseCode.Ok);
+
+    public static PsemResponse Of(PsemResponseCode code) => (int)code < CodeOnly.Length ? CodeOnly[(int)code] : new(code, ReadOnlyMemory<byte>.Empty);
 
     public static PsemResponse ReadOk(ReadOnlyMemory<byte> data) => new(PsemResponseCode.Ok, data);
 

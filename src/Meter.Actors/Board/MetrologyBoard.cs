@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using AmiSim.Kernel;
 using AmiSim.Protocol.C1219;
+using AmiSim.Protocol.Network;
 using AmiSim.Protocol.Programs;
 using AmiSim.Protocol.Psem;
 
@@ -199,17 +200,44 @@ public sealed class MetrologyBoard
         var check = CheckWrite(write.Table, write.ChecksumValid);
         if (!check.IsOk) return check;
         if (write.Table != Tables.ImageTransferData) return PsemResponse.Of(PsemResponseCode.InappropriateActionRequested);
+        return WriteImageData(write.Offset, write.Data);
+    }
+
+    /// <summary>
+    /// A train of partial writes into MT102, one per block at block x <paramref name="blockSize"/>, handled
+    /// exactly as the same <see cref="PartialWriteRequest"/>s one after the other (the NIC writes a chunk
+    /// this way). The writes' checksums are left out: the NIC computes each over the bytes the board then
+    /// checks it against, and the simulated serial link does not alter them, so the check cannot fail.
+    /// Returns how many were answered ok, and the code of the first that was not.
+    /// </summary>
+    public (int Written, PsemResponseCode FirstRefusal) WriteImageBlocks(int blockSize, IReadOnlyList<ImageBlock> blocks)
+    {
+        var written = 0;
+        var firstRefusal = PsemResponseCode.Ok;
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            var block = blocks[i];
+            var response = CheckWrite(Tables.ImageTransferData, checksumValid: true);
+            if (response.IsOk) response = WriteImageData((uint)(block.Number * blockSize), block.Data);
+            if (response.IsOk) written++;
+            else if (firstRefusal == PsemResponseCode.Ok) firstRefusal = response.Code;
+        }
+        return (written, firstRefusal);
+    }
+
+    private PsemResponse WriteImageData(uint offset, ReadOnlyMemory<byte> data)
+    {
         if (_transfer is not { Status: ImageTransferStatus.TransferInitiated } transfer)
             return PsemResponse.Of(PsemResponseCode.InvalidServiceSequenceState);
 
         var manifest = transfer.Manifest;
-        var block = (int)(write.Offset / (uint)manifest.BlockSize);
+        var block = (int)(offset / (uint)manifest.BlockSize);
         var expectedLength = Math.Min(manifest.BlockSize, manifest.Size - block * manifest.BlockSize);
-        if (write.Offset % manifest.BlockSize != 0 || block >= manifest.BlockCount || write.Data.Length != expectedLength)
+        if (offset % manifest.BlockSize != 0 || block >= manifest.BlockCount || data.Length != expectedLength)
             return PsemResponse.Of(PsemResponseCode.OperationNotPossible);
         if (_faults.Chance(_setup.Faults.FlashWriteFailure)) return PsemResponse.Of(PsemResponseCode.Error);
 
-        var corrupt = _faults.Chance(_setup.Faults.SilentCorruption) || !BlockDigests.Matches(write.Data, manifest.BlockDigests[block]);
+        var corrupt = _faults.Chance(_setup.Faults.SilentCorruption) || !BlockDigests.Matches(data, manifest.BlockDigests[block]);
         transfer.Record(block, corrupt);
         return PsemResponse.Ok;
     }

@@ -53,10 +53,9 @@ public sealed class MetrologyBoardActor : LpMemberActor, IBoardClock
             case BoardRequest request:
                 SendDirect(Primary, new BoardResponse(_board.Handle(request.Request, this)));
                 break;
-            case BoardRequests batch:
-                var responses = new PsemResponse[batch.Requests.Count];
-                for (var i = 0; i < responses.Length; i++) responses[i] = _board.Handle(batch.Requests[i], this);
-                SendDirect(Primary, new BoardResponses(responses));
+            case WriteImageBlocks writes:
+                var (written, firstRefusal) = _board.WriteImageBlocks(writes.Chunk.BlockSize, writes.Chunk.Blocks);
+                SendDirect(Primary, new ImageBlocksWritten(written, firstRefusal));
                 break;
             case BoardTick tick:
                 var finished = _board.OnTimer(tick.Timer, this);

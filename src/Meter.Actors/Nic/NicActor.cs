@@ -275,20 +275,13 @@ public sealed class NicActor : SimActor
         {
             if (_sent) return null;
             _sent = true;
-            if (chunk.Blocks[0].Number == 0)
-                _trace = true;
-            var writes = new PsemRequest[chunk.Blocks.Count];
-            for (var i = 0; i < writes.Length; i++)
-                writes[i] = new PartialWriteRequest(Tables.ImageTransferData, (uint)(chunk.Blocks[i].Number * chunk.BlockSize), chunk.Blocks[i].Data);
-            return new BoardRequests(writes);
+            return new WriteImageBlocks(chunk);
         }
-
-        private bool _trace;
 
         public override void OnAnswer(object answer, NicActor nic)
         {
-            if (_trace && answer is BoardResponses responses && responses.Responses.Any(r => r.IsOk))
-                nic.Trace(nic.Meter.Value, "1.6", $"NIC wrote blocks {chunk.Blocks[0].Number}..{chunk.Blocks[^1].Number} into MT102 by partial writes: {responses.Responses.Count(r => r.IsOk)} ok");
+            if (chunk.Blocks[0].Number == 0 && answer is ImageBlocksWritten { Written: > 0 } written)
+                nic.Trace(nic.Meter.Value, "1.6", $"NIC wrote blocks {chunk.Blocks[0].Number}..{chunk.Blocks[^1].Number} into MT102 by partial writes: {written.Written} ok");
         }
     }
 
