@@ -24,9 +24,10 @@ public sealed class LpDispatcher : MessageDispatcher
 
     private LpDispatcher(MessageDispatcherConfigurator configurator) : base(configurator) { }
 
-    /// <summary>Makes the dispatcher known to <paramref name="system"/> (once; later calls do nothing).</summary>
+    /// <summary>Makes the dispatcher and <see cref="LpMailbox"/> known to <paramref name="system"/> (once; later calls do nothing).</summary>
     public static void Register(ActorSystem system)
     {
+        LpMailbox.Register(system);
         var dispatchers = system.Dispatchers;
         if (dispatchers.HasDispatcher(DispatcherId)) return;
         // A mailbox is drained in one go: handing the rest back after a throughput quota would only
@@ -34,6 +35,15 @@ public sealed class LpDispatcher : MessageDispatcher
         var config = ConfigurationFactory.ParseString($"id = \"{DispatcherId}\"\nthroughput = 1000000\nthroughput-deadline-time = 0s")
             .WithFallback(dispatchers.DefaultDispatcherConfig);
         dispatchers.RegisterConfigurator(DispatcherId, new LpConfigurator(config, dispatchers.Prerequisites));
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> MailboxFits = new();
+
+    /// <summary>Props of an LP actor: on this dispatcher, and in an <see cref="LpMailbox"/> unless the actor needs a queue of another kind.</summary>
+    public static Props Deploy(Props props)
+    {
+        props = props.WithDispatcher(DispatcherId);
+        return MailboxFits.GetOrAdd(props.Type, LpMailbox.Fits) ? props.WithMailbox(LpMailbox.ConfigPath) : props;
     }
 
     protected override void ExecuteTask(IRunnable run) => run.Run();

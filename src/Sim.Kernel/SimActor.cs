@@ -97,8 +97,8 @@ public abstract class SimActor : UntypedActor
     /// <summary>What this LP's member actors take in their Props (see <see cref="LpMemberActor"/>).</summary>
     protected LpMembership Membership => new(Lp);
 
-    /// <summary>Starts one of this LP's member actors, on the LP dispatcher like the primary (call from <see cref="OnStart"/>).</summary>
-    protected IActorRef StartMember(Props props, string name) => Context.ActorOf(props.WithDispatcher(LpDispatcher.DispatcherId), name);
+    /// <summary>Starts one of this LP's member actors, on the LP dispatcher and mailbox like the primary (call from <see cref="OnStart"/>).</summary>
+    protected IActorRef StartMember(Props props, string name) => Context.ActorOf(LpDispatcher.Deploy(props), name);
 
     protected sealed override void OnReceive(object message)
     {

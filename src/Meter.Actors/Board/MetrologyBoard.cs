@@ -212,13 +212,15 @@ public sealed class MetrologyBoard
     /// </summary>
     public (int Written, PsemResponseCode FirstRefusal) WriteImageBlocks(int blockSize, IReadOnlyList<ImageBlock> blocks)
     {
+        // The session and the table's rights do not change between the writes: checked once for all.
+        var check = CheckWrite(Tables.ImageTransferData, checksumValid: true);
+        if (!check.IsOk) return (0, check.Code);
         var written = 0;
         var firstRefusal = PsemResponseCode.Ok;
         for (var i = 0; i < blocks.Count; i++)
         {
             var block = blocks[i];
-            var response = CheckWrite(Tables.ImageTransferData, checksumValid: true);
-            if (response.IsOk) response = WriteImageData((uint)(block.Number * blockSize), block.Data);
+            var response = WriteImageData((uint)(block.Number * blockSize), block.Data);
             if (response.IsOk) written++;
             else if (firstRefusal == PsemResponseCode.Ok) firstRefusal = response.Code;
         }
