@@ -120,6 +120,7 @@ public sealed record ScenarioSettings
                 FlushInterval = r.Duration("campaign.flush-interval"),
                 MdmBatchSize = r.Int("campaign.mdm-batch-size", 1, 100_000),
                 SnapshotEvery = r.Int("campaign.snapshot-every", 1),
+                SnapshotJournalRatio = r.Double("campaign.snapshot-journal-ratio", 0, 1000),
                 MdmRetry = r.Duration("campaign.mdm-retry"),
                 MdmBatchInterval = r.Duration("campaign.mdm-batch-interval"),
                 ActivateAt = activateAt.Length == 0 ? null : SimTime.From(r.Duration("campaign.activate-at")),

@@ -93,7 +93,7 @@ public sealed class HeadEndCrashTests
     private static async Task<(IReadOnlyList<MeterOutcome> Outcomes, IReadOnlyList<AmiSim.HeadEnd.Mdm.MdmQueries.MeterView> Mdm, string[] Boards, CampaignSummary Summary)> Run(params double[] crashHours)
     {
         // Snapshots every 7 flushes, so that recovery starts from a snapshot and replays the flushes after it.
-        await using var run = new CampaignRun(60, 2, new CampaignSettings { CanaryMeters = 6, MaxAttempts = 8, SnapshotEvery = 7 }, new AmiSim.Meter.MeterFaultProfile { ActivationFailure = 0.05 });
+        await using var run = new CampaignRun(60, 2, new CampaignSettings { CanaryMeters = 6, MaxAttempts = 8, SnapshotEvery = 7, SnapshotJournalRatio = 0 }, new AmiSim.Meter.MeterFaultProfile { ActivationFailure = 0.05 });
         foreach (var hour in crashHours)
             run.Simulation.Schedule(CampaignSetup.Lp, AmiSim.Kernel.SimTime.FromSeconds(hour * 3600), new HeadEndCrash(TimeSpan.FromMinutes(40)));
         await run.RunAsync();

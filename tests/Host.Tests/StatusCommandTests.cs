@@ -31,7 +31,7 @@ public sealed class StatusCommandTests : IDisposable
         var folder = Path.Combine(_dir, "run");
         Assert.Equal(0, await AmiSimApp.Create().RunAsync(["run", "--out", folder, "--set", "amisim.scenario.fleet.meters=60",
             "--set", "amisim.scenario.fleet.collectors=2", "--set", "amisim.scenario.program.size=8192", "--set", "amisim.scenario.faults.nic-outages-per-day=0",
-            "--set", "amisim.scenario.campaign.snapshot-every=5"])); // the reader starts from a snapshot
+            "--set", "amisim.scenario.campaign.snapshot-every=5", "--set", "amisim.scenario.campaign.snapshot-journal-ratio=0"])); // the reader starts from a snapshot
 
         var (code, output) = await Status(Path.Combine(folder, "headend.db"));
 

@@ -11,21 +11,23 @@ namespace AmiSim.HeadEnd.Campaign;
 public sealed class CampaignJournal : PersistentLpMemberActor
 {
     private readonly string _campaignId;
-    private readonly int _snapshotEvery;
+    private readonly SnapshotPolicy _snapshots;
     private readonly WriteProgress _progress;
     private DurableCampaign _state = new();
+    private int _snapshotFlushes;
+    private long _transitionsSinceSnapshot;
 
-    /// <param name="snapshotEvery">flushes between snapshots: recovery replays at most this many batches after the latest snapshot.</param>
+    /// <param name="snapshots">when to snapshot the journal, so that recovery need not replay it all.</param>
     /// <param name="progress">counts the batches written since this journal started, for the campaign to read without asking.</param>
-    public CampaignJournal(LpMembership membership, string campaignId, int snapshotEvery, WriteProgress progress) : base(membership)
+    public CampaignJournal(LpMembership membership, string campaignId, SnapshotPolicy snapshots, WriteProgress progress) : base(membership)
     {
         _campaignId = campaignId;
-        _snapshotEvery = snapshotEvery;
+        _snapshots = snapshots;
         _progress = progress;
     }
 
-    public static Props Props(LpMembership membership, string campaignId, int snapshotEvery, WriteProgress progress) =>
-        Akka.Actor.Props.Create(() => new CampaignJournal(membership, campaignId, snapshotEvery, progress));
+    public static Props Props(LpMembership membership, string campaignId, SnapshotPolicy snapshots, WriteProgress progress) =>
+        Akka.Actor.Props.Create(() => new CampaignJournal(membership, campaignId, snapshots, progress));
 
     public override string PersistenceId => $"amisim-campaign-{_campaignId}";
 
@@ -35,9 +37,11 @@ public sealed class CampaignJournal : PersistentLpMemberActor
         {
             case SnapshotOffer { Snapshot: CampaignSnapshot snapshot }:
                 _state = DurableCampaign.From(snapshot);
+                _snapshotFlushes = snapshot.Flushes;
                 break;
             case CampaignFlushed flushed:
                 _state.Apply(flushed);
+                _transitionsSinceSnapshot += flushed.Transitions.Count;
                 break;
         }
     }
@@ -71,7 +75,13 @@ public sealed class CampaignJournal : PersistentLpMemberActor
         PersistAsync(flushed, written =>
         {
             _state.Apply(written);
-            if (_state.Flushes % _snapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
+            _transitionsSinceSnapshot += written.Transitions.Count;
+            if (_snapshots.Due(_state.Flushes - _snapshotFlushes, _transitionsSinceSnapshot, _state.MeterCount))
+            {
+                SaveSnapshot(_state.ToSnapshot());
+                _snapshotFlushes = _state.Flushes;
+                _transitionsSinceSnapshot = 0;
+            }
             _progress.Advance();
         });
     }
@@ -106,6 +116,18 @@ public sealed class CampaignJournal : PersistentLpMemberActor
 
     /// <summary>The durable state, or null when the journal holds nothing.</summary>
     internal sealed record Recovered(DurableCampaignState? State);
+}
+
+/// <summary>
+/// When a <see cref="CampaignJournal"/> snapshots: every <paramref name="Every"/> flushes at least, and
+/// only once the transitions journaled since the last snapshot reach <paramref name="JournalRatio"/>
+/// times the meters the snapshot holds. A snapshot writes every meter: by flushes alone, a fleet ten
+/// times larger (ten times the flushes) writes snapshots ten times larger ten times as often.
+/// </summary>
+public sealed record SnapshotPolicy(int Every, double JournalRatio)
+{
+    public bool Due(int flushesSince, long transitionsSince, int meters) =>
+        flushesSince >= Every && transitionsSince >= JournalRatio * meters;
 }
 
 /// <summary>

@@ -75,6 +75,9 @@ public sealed class DurableCampaign
 
     public int Flushes => _flushes;
 
+    /// <summary>The meters the state holds (what a snapshot writes).</summary>
+    public int MeterCount => _meters.Count;
+
     public void Apply(CampaignFlushed flushed)
     {
         _flushes++;

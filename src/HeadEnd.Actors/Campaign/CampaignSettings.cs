@@ -61,8 +61,15 @@ public sealed record CampaignSettings
     /// <summary>Virtual time between durability flushes of campaign state.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Durability flushes between journal snapshots (recovery replays at most this many after the latest).</summary>
+    /// <summary>Durability flushes between journal snapshots, at least.</summary>
     public int SnapshotEvery { get; init; } = 500;
+
+    /// <summary>
+    /// A snapshot also waits until the transitions journaled since the last one reach this many times the
+    /// meters it holds, so that snapshots cost at most about this multiple of the journal whatever the
+    /// fleet size; 0 snapshots every <see cref="SnapshotEvery"/> flushes.
+    /// </summary>
+    public double SnapshotJournalRatio { get; init; } = 1.0;
 
     /// <summary>Meters per CIM message to the MDM.</summary>
     public int MdmBatchSize { get; init; } = 500;
