@@ -20,20 +20,31 @@ internal sealed class EventCalendar(long bucketMicros)
     private readonly Dictionary<long, Bucket> _buckets = new();
     private readonly PriorityQueue<long, long> _order = new();
     private readonly Stack<Bucket> _spare = new();
+    // The bucket of the last event added: a window's events mostly land in one or two buckets.
+    private long _lastIndex = -1;
+    private Bucket? _lastBucket;
 
     public int Count { get; private set; }
 
     public void Add(in SimEvent evt)
     {
         var index = evt.Time.Micros / bucketMicros;
+        var bucket = index == _lastIndex ? _lastBucket! : BucketAt(index);
+        bucket.Add(evt);
+        Count++;
+    }
+
+    private Bucket BucketAt(long index)
+    {
         if (!_buckets.TryGetValue(index, out var bucket))
         {
             bucket = _spare.Count > 0 ? _spare.Pop() : new Bucket();
             _buckets.Add(index, bucket);
             _order.Enqueue(index, index);
         }
-        bucket.Add(evt);
-        Count++;
+        _lastIndex = index;
+        _lastBucket = bucket;
+        return bucket;
     }
 
     /// <summary>The time of the earliest pending event, or <see cref="SimTime.Never"/>.</summary>
@@ -52,6 +63,7 @@ internal sealed class EventCalendar(long bucketMicros)
                 Count -= bucket.Count;
                 _order.Dequeue();
                 _buckets.Remove(index);
+                if (index == _lastIndex) _lastIndex = -1; // the bucket goes back to the spares
                 bucket.Clear();
                 if (_spare.Count < SpareBuckets && bucket.Events.Length <= LargestSpareArray) _spare.Push(bucket);
                 continue;

@@ -39,7 +39,8 @@ public sealed class CollectorRouter : SimActor
     private readonly CellTopology _cell;
     private readonly LinkCounters[] _down;
     private readonly LinkCounters[] _up;
-    private readonly Dictionary<MeterId, List<OutageWindow>> _linkOutages;
+    /// <summary>The outages of the link from each node to its parent, by node (null: none, as for most).</summary>
+    private readonly List<OutageWindow>?[] _linkOutages;
     private readonly List<OutageWindow> _collectorOutages;
     private readonly Dictionary<long, bool[]> _groups = new();
     private RandomStream _loss = null!;
@@ -59,7 +60,8 @@ public sealed class CollectorRouter : SimActor
         _up = Enumerable.Range(0, depths).Select(_ => new LinkCounters()).ToArray();
         var own = setup.Outages.Where(o => o.Collector == setup.Collector.Id).ToList();
         _collectorOutages = own.Where(o => o.Link is null).ToList();
-        _linkOutages = own.Where(o => o.Link is not null).GroupBy(o => o.Link!.Value).ToDictionary(g => g.Key, g => g.ToList());
+        var byLink = own.Where(o => o.Link is not null).GroupBy(o => o.Link!.Value).ToDictionary(g => g.Key, g => g.ToList());
+        _linkOutages = _cell.Meters.Select(meter => byLink.GetValueOrDefault(meter)).ToArray();
     }
 
     public static Props Props(CollectorSetup setup) => Akka.Actor.Props.Create(() => new CollectorRouter(setup));
@@ -174,7 +176,7 @@ public sealed class CollectorRouter : SimActor
 
     /// <summary>Whether an outage takes the hop between <paramref name="node"/> and its parent during [start, end).</summary>
     private bool Blocked(int node, SimTime start, SimTime end) =>
-        (_linkOutages.TryGetValue(_cell.Meters[node], out var windows) && windows.AnyOverlaps(start, end)) ||
+        (_linkOutages[node] is { } windows && windows.AnyOverlaps(start, end)) ||
         (_cell.Parent[node] == 0 && _collectorOutages.AnyOverlaps(start, end));
 
     /// <summary>
