@@ -15,7 +15,9 @@ internal sealed class LpSlot
     private SimEvent[] _batch = [];
     private int _next;
     private int _end;
+    /// <summary>The rest of the window once a self-event was inserted into it (kept for reuse: routers do this every window).</summary>
     private List<SimEvent>? _spill;
+    private bool _spilling;
     private int _spillNext;
 
     public LpSlot(LpId id, PartitionRuntime runtime)
@@ -86,14 +88,15 @@ internal sealed class LpSlot
     /// <summary>LP: the next event of the window, if any.</summary>
     public bool TryTakeNext(out SimEvent evt)
     {
-        if (_spill is not null)
+        if (_spilling)
         {
-            if (_spillNext < _spill.Count)
+            if (_spillNext < _spill!.Count)
             {
                 evt = _spill[_spillNext++];
                 return true;
             }
-            _spill = null;
+            _spilling = false;
+            _spill.Clear();
         }
         else if (_next < _end)
         {
@@ -107,8 +110,8 @@ internal sealed class LpSlot
 
     /// <summary>LP: the time of the next event of the window (the window's end when there is none).</summary>
     public SimTime PeekNextTime() =>
-        _spill is not null && _spillNext < _spill.Count ? _spill[_spillNext].Time
-        : _spill is null && _next < _end ? _batch[_next].Time
+        _spilling && _spillNext < _spill!.Count ? _spill[_spillNext].Time
+        : !_spilling && _next < _end ? _batch[_next].Time
         : WindowEnd;
 
     /// <summary>LP: queues an event it sends; a self-event due inside the window is handled in this window, in order.</summary>
@@ -122,17 +125,19 @@ internal sealed class LpSlot
 
     private void InsertInWindow(in SimEvent evt)
     {
-        if (_spill is null)
+        if (!_spilling)
         {
-            // Rare (a timer shorter than the lookahead): move the rest of the window to a list of our own.
-            _spill = new List<SimEvent>(_end - _next + 1);
+            // A self-event sooner than the lookahead (a router's next hop): move the rest of the window to a list of our own.
+            _spill ??= new List<SimEvent>(_end - _next + 1);
             for (var i = _next; i < _end; i++) _spill.Add(_batch[i]);
+            _spilling = true;
             _spillNext = 0;
             _next = _end;
         }
-        var at = _spill.Count;
-        while (at > _spillNext && evt.Precedes(_spill[at - 1])) at--;
-        _spill.Insert(at, evt);
+        var spill = _spill!;
+        var at = spill.Count;
+        while (at > _spillNext && evt.Precedes(spill[at - 1])) at--;
+        spill.Insert(at, evt);
     }
 }
 
