@@ -3,6 +3,7 @@
 # node's report says (wall time, events, events/s, windows, digest) and each process's peak RSS.
 #   bash bench/cluster-run.sh NODES SCENARIO [OUT]
 # Example: bash bench/cluster-run.sh 2 hocon/scenarios/fleet-100k.conf
+# AMISIM_SET="key=value ..." passes --set options to every node (Akka keys too).
 # Uses the Release build of src/Host (built first); nodes are stopped at the end.
 set -euo pipefail
 nodes=${1:?number of nodes}; scenario=${2:?scenario file}; out=${3:-$(mktemp -d /tmp/amisim-cluster-XXXX)}
@@ -12,16 +13,17 @@ dotnet build -c Release "$root/src/Host" -v q -nologo >/dev/null
 bin=$(mktemp -d /tmp/amisim-bin-XXXX)
 cp -r "$root/src/Host/bin/Release/net10.0/." "$bin"   # a copy: rebuilding during the run cannot change it
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+extra=(); for kv in ${AMISIM_SET:-}; do extra+=(--set "$kv"); done
 pids=()
 trap 'for pid in "${pids[@]}"; do pkill -P "$pid" 2>/dev/null || true; done' EXIT
 for ((i = 1; i < nodes; i++)); do
-  /usr/bin/time -f "node $i peak RSS %M KiB" dotnet "$bin/amisim.dll" node --port 0 --seed-nodes "akka.tcp://amisim@127.0.0.1:$port" >"$out/node-$i.log" 2>&1 &
+  /usr/bin/time -f "node $i peak RSS %M KiB" dotnet "$bin/amisim.dll" node --port 0 --seed-nodes "akka.tcp://amisim@127.0.0.1:$port" "${extra[@]}" >"$out/node-$i.log" 2>&1 &
   pids+=($!)
 done
 if ((nodes == 1)); then
-  /usr/bin/time -f "run node peak RSS %M KiB" dotnet "$bin/amisim.dll" run --scenario "$scenario" --out "$out/run" >"$out/run.log" 2>&1
+  /usr/bin/time -f "run node peak RSS %M KiB" dotnet "$bin/amisim.dll" run --scenario "$scenario" --out "$out/run" "${extra[@]}" >"$out/run.log" 2>&1
 else
-  /usr/bin/time -f "run node peak RSS %M KiB" dotnet "$bin/amisim.dll" run --cluster --port "$port" --nodes "$nodes" --scenario "$scenario" --out "$out/run" >"$out/run.log" 2>&1
+  /usr/bin/time -f "run node peak RSS %M KiB" dotnet "$bin/amisim.dll" run --cluster --port "$port" --nodes "$nodes" --scenario "$scenario" --out "$out/run" "${extra[@]}" >"$out/run.log" 2>&1
 fi
 for pid in "${pids[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; done   # the nodes under /usr/bin/time (background jobs ignore SIGINT)
 wait 2>/dev/null || true
