@@ -97,7 +97,13 @@ public sealed class CampaignActor : SimActor
 
     protected override void OnStart()
     {
-        _journal = StartMember(CampaignJournal.Props(Membership, _setup.CampaignId, new SnapshotPolicy(_settings.SnapshotEvery, _settings.SnapshotJournalRatio), _written = new WriteProgress()), "journal");
+        StartJournal("journal");
+    }
+
+    /// <summary>Starts the campaign's journal member (again after a crash, under a new name) and asks what it recovered.</summary>
+    private void StartJournal(string name)
+    {
+        _journal = StartMember(CampaignJournal.Props(Membership, _setup.CampaignId, _settings.Snapshots, _written = new WriteProgress()), name);
         SendDirect(_journal, CampaignJournal.GetRecovered.Instance);
     }
 
@@ -406,8 +412,7 @@ public sealed class CampaignActor : SimActor
     {
         _down = false;
         _told = 0;
-        _journal = StartMember(CampaignJournal.Props(Membership, _setup.CampaignId, new SnapshotPolicy(_settings.SnapshotEvery, _settings.SnapshotJournalRatio), _written = new WriteProgress()), $"journal-{_incarnation}");
-        SendDirect(_journal, CampaignJournal.GetRecovered.Instance);
+        StartJournal($"journal-{_incarnation}");
     }
 
     /// <summary>Rebuilds the campaign from its journal, then asks every meter still in flight where it got to.</summary>

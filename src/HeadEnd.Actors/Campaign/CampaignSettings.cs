@@ -71,6 +71,9 @@ public sealed record CampaignSettings
     /// </summary>
     public double SnapshotJournalRatio { get; init; } = 1.0;
 
+    /// <summary>The journal's snapshot rule from <see cref="SnapshotEvery"/> and <see cref="SnapshotJournalRatio"/>.</summary>
+    public SnapshotPolicy Snapshots => new(SnapshotEvery, SnapshotJournalRatio);
+
     /// <summary>Meters per CIM message to the MDM.</summary>
     public int MdmBatchSize { get; init; } = 500;
 
