@@ -7,8 +7,9 @@ namespace AmiSim.Scenario;
 
 /// <summary>
 /// Kernel partitions as Akka.Cluster.Sharding entities: the shard is the partition (a set of whole
-/// collectors with their meshes and meters, chosen by the run's placement from the collector number),
-/// the entity is that partition in one run. Every node runs the region; a run places its partitions
+/// collectors with their meshes and meters, chosen by the run's placement from the collector number;
+/// partition 0, the head-end's and the MDM's, stays on the run node), the entity is that partition in
+/// one run. Every node runs the region; a run places its partitions
 /// through it, and sharding keeps them on nodes that are up: when a node leaves, its shards are handed
 /// off (their partitions stop), and when one crashes it is downed and its shards freed; the next
 /// <see cref="Host"/> for that partition starts it on another node, where the kernel rebuilds it.
