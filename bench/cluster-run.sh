@@ -4,14 +4,19 @@
 #   bash bench/cluster-run.sh NODES SCENARIO [OUT]
 # Example: bash bench/cluster-run.sh 2 hocon/scenarios/fleet-100k.conf
 # AMISIM_SET="key=value ..." passes --set options to every node (Akka keys too).
-# Uses the Release build of src/Host (built first); nodes are stopped at the end.
+# Uses the Release build of src/Host (built first), or the build in the folder AMISIM_BIN names (to
+# compare two builds); nodes are stopped at the end.
 set -euo pipefail
 nodes=${1:?number of nodes}; scenario=${2:?scenario file}; out=${3:-$(mktemp -d /tmp/amisim-cluster-XXXX)}
 mkdir -p "$out"
 root=$(cd "$(dirname "$0")/.." && pwd)
-dotnet build -c Release "$root/src/Host" -v q -nologo >/dev/null
 bin=$(mktemp -d /tmp/amisim-bin-XXXX)
-cp -r "$root/src/Host/bin/Release/net10.0/." "$bin"   # a copy: rebuilding during the run cannot change it
+if [[ -n ${AMISIM_BIN:-} ]]; then
+  cp -r "$AMISIM_BIN/." "$bin"
+else
+  dotnet build -c Release "$root/src/Host" -v q -nologo >/dev/null
+  cp -r "$root/src/Host/bin/Release/net10.0/." "$bin"   # a copy: rebuilding during the run cannot change it
+fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 extra=(); for kv in ${AMISIM_SET:-}; do extra+=(--set "$kv"); done
 pids=()

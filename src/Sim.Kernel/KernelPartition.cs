@@ -41,9 +41,9 @@ public sealed class KernelPartition : UntypedActor
     private SimEvent[] _windowEvents = new SimEvent[1024];
     private int _windowCount;
     private bool _executing;
-    private long _receivedWindow = -1;
-    /// <summary>Events of <see cref="_receivedWindow"/> received from each partition.</summary>
-    private readonly int[] _receivedFrom;
+    private readonly ReceivedCounts _received;
+    /// <summary>A window to run once the events it awaits from the previous one have arrived.</summary>
+    private StartWindow? _pendingStart;
     /// <summary>What an open <see cref="SyncWindow"/> waits for from each partition; null when none is open.</summary>
     private IReadOnlyList<int>? _awaitingFrom;
     private bool _failed;
@@ -66,7 +66,7 @@ public sealed class KernelPartition : UntypedActor
         _outgoing = Enumerable.Range(0, partitionCount).Select(_ => new List<SimEvent>()).ToArray();
         _sentLog = settings.HandOver ? Enumerable.Range(0, partitionCount).Select(_ => new List<SimEvent>()).ToArray() : null;
         _delivered = new Dictionary<LpId, long>?[partitionCount];
-        _receivedFrom = new int[partitionCount];
+        _received = new ReceivedCounts(partitionCount);
     }
 
     public static Props Props(int index, int partitionCount, KernelSettings settings, ILpFactory factory, IPlacement placement) =>
@@ -77,8 +77,17 @@ public sealed class KernelPartition : UntypedActor
         switch (message)
         {
             case StartWindow start:
-                Execute(start);
+                if (_received.HasAll(start.Window - 1, start.Awaiting)) Execute(start);
+                else _pendingStart = start; // the events it awaits are on their way: Receive starts it
                 break;
+            case AbandonStart abandon when _pendingStart?.Window == abandon.Window:
+                // A partition that sent some of what it awaits is lost: its successor sends them again first.
+                _pendingStart = null;
+                _window = abandon.Window;
+                _coordinator.Tell(new WindowSynced(_window, _index, NextTime()));
+                break;
+            case AbandonStart:
+                break; // it had everything and ran: its report is on the way
             case WindowWorkDone:
                 if (_executing && FinishWindow(out var next)) RunWindow(next);
                 break;
@@ -265,20 +274,22 @@ public sealed class KernelPartition : UntypedActor
     private void ReportEpoch(SimTime next)
     {
         var sentTo = new int[_partitionCount];
+        var sentEarliest = new SimTime[_partitionCount];
         for (var p = 0; p < _partitionCount; p++)
         {
+            sentEarliest[p] = SimTime.Never;
             var batch = _outgoing[p];
             if (batch.Count == 0) continue;
             if (_sentLog is not null) LogAndFilter(p, batch);
             if (batch.Count == 0) continue;
             sentTo[p] = batch.Count;
+            foreach (var evt in batch) sentEarliest[p] = SimTime.Min(sentEarliest[p], evt.Time);
             // Chunks stay under the large-object threshold, so a busy window does not provoke full collections.
             for (var from = 0; from < batch.Count; from += RemoteChunk)
                 _peers[p].Tell(new RemoteEvents(_window, _index, CollectionsMarshal.AsSpan(batch).Slice(from, Math.Min(RemoteChunk, batch.Count - from)).ToArray()));
             batch.Clear();
         }
-        var received = _receivedWindow == _window ? _receivedFrom.ToArray() : new int[_partitionCount];
-        _coordinator.Tell(new WindowExecuted(_window, _index, sentTo, received, next, _epochHandled, _runtime.StopRequested, _epochWindows, _reached));
+        _coordinator.Tell(new WindowExecuted(_window, _index, sentTo, sentEarliest, _received.Of(_window), next, _epochHandled, _runtime.StopRequested, _epochWindows, _reached));
     }
 
     private void Route(in SimEvent evt)
@@ -337,22 +348,18 @@ public sealed class KernelPartition : UntypedActor
             }
             _calendar.Add(evt);
         }
-        // A window's events arrive before the next window starts anywhere, so one window's counts suffice;
-        // a late batch of an older window (from a partition lost since) is kept but not counted.
-        if (remote.Window > _receivedWindow)
+        _received.Add(remote.Window, remote.FromPartition, remote.Events.Count);
+        if (_pendingStart is { } pending && _received.HasAll(pending.Window - 1, pending.Awaiting))
         {
-            _receivedWindow = remote.Window;
-            Array.Clear(_receivedFrom);
+            _pendingStart = null;
+            Execute(pending);
         }
-        if (remote.Window == _receivedWindow) _receivedFrom[remote.FromPartition] += remote.Events.Count;
         AnswerSyncIfComplete();
     }
 
     private void AnswerSyncIfComplete()
     {
-        if (_awaitingFrom is not { } expected) return;
-        for (var from = 0; from < expected.Count; from++)
-            if (expected[from] > (_receivedWindow == _window ? _receivedFrom[from] : 0)) return;
+        if (_awaitingFrom is not { } expected || !_received.HasAll(_window, expected)) return;
         _awaitingFrom = null;
         _coordinator.Tell(new WindowSynced(_window, _index, NextTime()));
     }
@@ -401,6 +408,46 @@ public sealed class KernelPartition : UntypedActor
             Self.Tell(new LpFailed(LpId.Kernel, $"an LP actor crashed: {error.Message}"));
             return Directive.Stop;
         });
+}
+
+/// <summary>
+/// Events a partition received from each other one, for the two latest windows. Two suffice: a window
+/// starts nowhere before every partition had the previous one's events, but a partition that had them
+/// may start and send while another still waits for the last of them.
+/// </summary>
+internal sealed class ReceivedCounts(int partitions)
+{
+    private readonly long[] _windows = [-1, -1];
+    private readonly int[][] _counts = [new int[partitions], new int[partitions]];
+
+    public void Add(long window, int from, int count)
+    {
+        var slot = SlotOf(window);
+        if (slot < 0)
+        {
+            var older = _windows[0] <= _windows[1] ? 0 : 1;
+            // A late batch of an older window (from a partition lost since) is kept but not counted.
+            if (window < _windows[older]) return;
+            _windows[older] = window;
+            Array.Clear(_counts[older]);
+            slot = older;
+        }
+        _counts[slot][from] += count;
+    }
+
+    /// <summary>Whether <paramref name="expected"/>[sender] events of <paramref name="window"/> have come from each sender.</summary>
+    public bool HasAll(long window, IReadOnlyList<int> expected)
+    {
+        var slot = SlotOf(window);
+        for (var from = 0; from < expected.Count; from++)
+            if (expected[from] > (slot < 0 ? 0 : _counts[slot][from])) return false;
+        return true;
+    }
+
+    /// <summary>What came from each partition in <paramref name="window"/> so far.</summary>
+    public int[] Of(long window) => SlotOf(window) is var slot and >= 0 ? _counts[slot].ToArray() : new int[_counts[0].Length];
+
+    private int SlotOf(long window) => _windows[0] == window ? 0 : _windows[1] == window ? 1 : -1;
 }
 
 /// <summary>Orders a window's events by target LP, then by the kernel's (time, source, sequence) order.</summary>

@@ -15,9 +15,13 @@ namespace AmiSim.Kernel;
 ///   LPs) until its next event reaches the bound (or one lookahead after an event it sent to another
 ///   partition), sends events for other partitions as <see cref="RemoteEvents"/> and answers
 ///   <see cref="WindowExecuted"/> with how many it sent to each partition and received so far;</item>
-/// <item>when every partition has received all that was sent to it, the next epoch starts from the
-///   partitions' earliest events; otherwise <see cref="SyncWindow"/> asks the partitions still
-///   waiting to answer <see cref="WindowSynced"/> once their events arrived.</item>
+/// <item>once every partition has reported, the next epoch starts from the partitions' earliest events,
+///   counting those on their way to them (each report names the earliest event it sent to each
+///   partition); a partition runs its part only once it has every event the others counted as sent
+///   to it (<see cref="StartWindow.Awaiting"/>), so one round trip a window is all it costs;</item>
+/// <item>before the run ends, and when a partition was lost, the coordinator waits instead until each
+///   partition has everything: <see cref="SyncWindow"/> asks those still waiting to answer
+///   <see cref="WindowSynced"/> once their events arrived.</item>
 /// </list>
 /// </remarks>
 public static class KernelProtocol
@@ -33,18 +37,28 @@ public static class KernelProtocol
     /// <summary>
     /// Run windows from <paramref name="Start"/> (the first one ends at <paramref name="End"/>) until the
     /// partition's next event is at or after <paramref name="Bound"/>: no other partition can send it
-    /// anything earlier than that, so it may run several windows before it reports (an epoch).
+    /// anything earlier than that, so it may run several windows before it reports (an epoch). Before it
+    /// starts, it must have <paramref name="Awaiting"/>[sender] events of the previous window from each
+    /// partition (empty: none, it had them all when it reported).
     /// </summary>
-    public sealed record StartWindow(long Window, SimTime Start, SimTime End, SimTime Bound);
+    public sealed record StartWindow(long Window, SimTime Start, SimTime End, SimTime Bound, IReadOnlyList<int> Awaiting);
+
+    /// <summary>
+    /// Coordinator -> partition whose <see cref="StartWindow"/> waits for events from a partition lost
+    /// since: do not run it; answer <see cref="WindowSynced"/> instead (the lost partition's successor
+    /// sends what never came, and the coordinator starts the window again). Ignored if it has run.
+    /// </summary>
+    public sealed record AbandonStart(long Window);
 
     public sealed record RemoteEvents(long Window, int FromPartition, IReadOnlyList<SimEvent> Events);
 
     /// <param name="SentTo">events sent to each partition during the window (index = partition).</param>
+    /// <param name="SentEarliest">the time of the earliest of them, per partition (Never when none).</param>
     /// <param name="ReceivedFrom">events received from each other partition for this window so far (index = sender).</param>
     /// <param name="Next">the earliest event this partition holds now.</param>
     /// <param name="Windows">windows the partition ran in this epoch.</param>
     /// <param name="Reached">virtual time up to which it handled every event.</param>
-    public sealed record WindowExecuted(long Window, int Partition, IReadOnlyList<int> SentTo, IReadOnlyList<int> ReceivedFrom, SimTime Next, long Handled, bool StopRequested,
+    public sealed record WindowExecuted(long Window, int Partition, IReadOnlyList<int> SentTo, IReadOnlyList<SimTime> SentEarliest, IReadOnlyList<int> ReceivedFrom, SimTime Next, long Handled, bool StopRequested,
         long Windows, SimTime Reached);
 
     /// <summary>
@@ -138,6 +152,12 @@ public sealed record RunFailed(string Reason);
 
 /// <summary>Published on the event stream every progress interval (wall time) while a run goes on.</summary>
 public sealed record KernelProgress(SimTime Time, long EventsHandled, long Windows, double EventsPerSecond, TimeSpan Wall);
+
+/// <summary>
+/// Published on the event stream when a partition lost with its node has been started again on
+/// <paramref name="Node"/> and has every event it was given; it replays up to <paramref name="ReplaysTo"/>.
+/// </summary>
+public sealed record PartitionRebuilt(int Partition, Address Node, SimTime ReplaysTo);
 
 /// <summary>Published on the event stream when a window has not closed within the stall timeout.</summary>
 public sealed record WindowStalled(long Window, SimTime Start, TimeSpan OpenFor, IReadOnlyList<LpId> BusyLps)

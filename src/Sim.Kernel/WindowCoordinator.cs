@@ -42,6 +42,12 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     private readonly int[][] _expectedFrom;
     /// <summary>Per receiving partition, the events from each other partition it had when it reported.</summary>
     private readonly IReadOnlyList<int>[] _receivedFrom;
+    /// <summary>Per receiving partition, the earliest event sent to it in the open window.</summary>
+    private readonly SimTime[] _sentEarliest;
+    /// <summary>Per partition, what its open window's start waits for from each other one (empty: nothing).</summary>
+    private readonly IReadOnlyList<int>[] _startAwaits;
+    /// <summary>Partitions that gave up their window's start because a partition it waited for was lost.</summary>
+    private readonly bool[] _abandoned;
     private readonly SimTime[] _next;
     private bool _stopRequested;
     private readonly Stopwatch _windowOpen = new();
@@ -75,6 +81,9 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         _expectedFrom = partitions.Select(_ => new int[partitions.Count]).ToArray();
         _receivedFrom = partitions.Select(_ => (IReadOnlyList<int>)new int[partitions.Count]).ToArray();
         _next = new SimTime[partitions.Count];
+        _sentEarliest = partitions.Select(_ => SimTime.Never).ToArray();
+        _startAwaits = partitions.Select(_ => (IReadOnlyList<int>)[]).ToArray();
+        _abandoned = new bool[partitions.Count];
         _executed = new bool[partitions.Count];
         _synced = new bool[partitions.Count];
         _reachedBy = new SimTime[partitions.Count];
@@ -115,6 +124,13 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
                 break;
             case WindowExecuted executed when executed.Window == _window && _phase == Phase.Executing && !_lost.Contains(executed.Partition):
                 OnExecuted(executed);
+                break;
+            case WindowSynced abandoned when abandoned.Window == _window && _phase == Phase.Executing && !_lost.Contains(abandoned.Partition):
+                // It gave its start up (AbandonStart): it ran nothing, and waits like the others for the rebuild.
+                _next[abandoned.Partition] = abandoned.Next;
+                _abandoned[abandoned.Partition] = true;
+                _executed[abandoned.Partition] = true;
+                CheckBarrier();
                 break;
             case WindowSynced synced when synced.Window == _window && synced.Partition == _rebuilding:
                 Rebuilt(synced);
@@ -228,12 +244,20 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         _receivedFrom[executed.Partition] = executed.ReceivedFrom;
         _next[executed.Partition] = executed.Next;
         _stopRequested |= executed.StopRequested;
-        for (var p = 0; p < executed.SentTo.Count; p++) _expectedFrom[p][executed.Partition] += executed.SentTo[p];
+        for (var p = 0; p < executed.SentTo.Count; p++)
+        {
+            _expectedFrom[p][executed.Partition] += executed.SentTo[p];
+            _sentEarliest[p] = SimTime.Min(_sentEarliest[p], executed.SentEarliest[p]);
+        }
         _executed[executed.Partition] = true;
         CheckBarrier();
     }
 
-    /// <summary>Moves the barrier on once every partition not lost has executed, then synced, the window.</summary>
+    /// <summary>
+    /// Moves the barrier on once every partition not lost has executed the window: at once, if the run
+    /// goes on with every partition, each next window waiting for what was sent to it in this one;
+    /// otherwise once every partition has synced (has all that was sent to it).
+    /// </summary>
     private void CheckBarrier()
     {
         if (_phase == Phase.Executing)
@@ -241,13 +265,19 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             for (var p = 0; p < _partitions.Length; p++)
                 if (!_executed[p] && !_lost.Contains(p)) return;
             _windowOpen.Stop();
+            if (GoesOnAtOnce())
+            {
+                for (var p = 0; p < _partitions.Length; p++) _next[p] = SimTime.Min(_next[p], _sentEarliest[p]);
+                Advance(awaitSent: true);
+                return;
+            }
             // Every partition has run the window; those still missing events from peers answer when they have them.
             _phase = Phase.Syncing;
             Array.Clear(_synced);
             for (var p = 0; p < _partitions.Length; p++)
             {
                 if (_lost.Contains(p)) continue;
-                if (HasAll(p)) _synced[p] = true;
+                if (HasAll(p) && !_abandoned[p]) _synced[p] = true;
                 else _partitions[p].Tell(new SyncWindow(_window, ExpectedFrom(p)));
             }
         }
@@ -255,7 +285,20 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         for (var p = 0; p < _partitions.Length; p++)
             if (!_synced[p] && !_lost.Contains(p)) return;
         if (_lost.Count > 0) Rehost(_lost.Min);
-        else Advance();
+        else Advance(awaitSent: false);
+    }
+
+    /// <summary>
+    /// Whether the next window can start before the partitions confirm they have what was sent to them:
+    /// not when a partition is lost or catching up, nor when the run ends now (the next run, or a query,
+    /// must find every event where it belongs).
+    /// </summary>
+    private bool GoesOnAtOnce()
+    {
+        if (_lost.Count > 0 || _catchingUp || _stopRequested) return false;
+        var next = SimTime.Never;
+        for (var p = 0; p < _partitions.Length; p++) next = SimTime.Min(next, SimTime.Min(_next[p], _sentEarliest[p]));
+        return !next.IsNever && next < _until;
     }
 
     /// <summary>
@@ -310,6 +353,13 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             for (var p = 0; p < _partitions.Length; p++)
                 if (!_synced[p] && !_lost.Contains(p)) _partitions[p].Tell(new SyncWindow(_window, ExpectedFrom(p)));
         }
+        if (_phase == Phase.Executing)
+        {
+            // Starts waiting for events it sent may wait for ever: they wait for its successor instead.
+            for (var p = 0; p < _partitions.Length; p++)
+                if (!_executed[p] && !_lost.Contains(p) && index < _startAwaits[p].Count && _startAwaits[p][index] > 0)
+                    _partitions[p].Tell(new AbandonStart(_window));
+        }
         CheckBarrier();
     }
 
@@ -343,6 +393,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     private void Rebuilt(WindowSynced synced)
     {
         _log.Warning("Partition {0} was rebuilt on {1}; it replays up to {2}", synced.Partition, _partitions[synced.Partition].Path.Address, _reachedBy[synced.Partition]);
+        Context.System.EventStream.Publish(new PartitionRebuilt(synced.Partition, _partitions[synced.Partition].Path.Address, _reachedBy[synced.Partition]));
         _next[synced.Partition] = synced.Next;
         _rebuilding = -1;
         if (_requester is null)
@@ -357,7 +408,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         CheckBarrier();
     }
 
-    private void Advance()
+    /// <param name="awaitSent">whether each partition's next window waits for the events sent to it in this one.</param>
+    private void Advance(bool awaitSent)
     {
         var next = SimTime.Never;
         foreach (var t in _next) next = SimTime.Min(next, t);
@@ -369,23 +421,27 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             var behind = false;
             for (var p = 0; p < _partitions.Length; p++) behind |= _next[p] < _reachedBy[p];
             if (!behind || _stopRequested) EndCatchUp();
-            else StartWindows(next);
+            else StartWindows(next, awaitSent);
             return;
         }
         foreach (var reached in _reachedBy) if (reached > _now) _now = reached;
         if (_stopRequested) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "stop requested")); return; }
         if (next.IsNever) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "idle")); return; }
         if (next >= _until) { _now = _until; Finish(new RunCompleted(_until, _events, _windows, _wall.Elapsed, "time limit")); return; }
-        StartWindows(next);
+        StartWindows(next, awaitSent);
     }
 
     /// <summary>Starts the next window at <paramref name="next"/>, the earliest pending event.</summary>
-    private void StartWindows(SimTime next)
+    private void StartWindows(SimTime next, bool awaitSent)
     {
+        for (var p = 0; p < _partitions.Length; p++)
+            _startAwaits[p] = awaitSent && !HasAll(p) ? _expectedFrom[p].ToArray() : [];
         _window++;
         _phase = Phase.Executing;
         foreach (var expected in _expectedFrom) Array.Clear(expected);
+        Array.Fill(_sentEarliest, SimTime.Never);
         Array.Clear(_executed);
+        Array.Clear(_abandoned);
         _stallReported = false;
         _windowOpen.Restart();
         _windowStart = next;
@@ -400,7 +456,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             var bound = others.IsNever ? limit : SimTime.Min(limit, new SimTime(others.Micros + _partitionLookahead));
             var start = _next[p];
             var end = start.IsNever ? bound : SimTime.Min(bound, new SimTime(start.Micros + _lookahead));
-            _partitions[p].Tell(new StartWindow(_window, start, end, bound));
+            _partitions[p].Tell(new StartWindow(_window, start, end, bound, _startAwaits[p]));
         }
     }
 

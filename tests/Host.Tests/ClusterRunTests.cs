@@ -78,7 +78,9 @@ public sealed class ClusterRunTests : IAsyncLifetime
     /// A hosted partition stopped again and again mid-run (as a node's leaving or sharding's hand-off
     /// stops it) is rebuilt each time, replaying further each time, and the run ends as in one process.
     /// Stops go on until the run has ended, so some come between the kernel's steps or while the run
-    /// node reads the report: the partition is then rebuilt at once and the queries wait for it.
+    /// node reads the report: the partition is then rebuilt at once and the queries wait for it. Each
+    /// stop waits until the last one's partition is rebuilt: the kernel rebuilds one at a time, and a
+    /// second loss during a rebuild ends the run (README, "A run across a cluster").
     /// </summary>
     [Fact]
     public async Task A_partition_lost_again_and_again_is_rebuilt_each_time_and_the_result_is_that_of_one_process()
@@ -91,10 +93,19 @@ public sealed class ClusterRunTests : IAsyncLifetime
         var addresses = _nodes.Select(n => Cluster.Get(n).SelfAddress).ToList();
         var run = new ScenarioRun(scenario, Path.Combine(_dir, "cluster"), (_nodes[0], new ClusterLayout(addresses)))
             .RunAsync(HoconLoader.Load(["amisim.kernel.partitions = 3"]));
+        var rebuilds = new SemaphoreSlim(0);
+        var rebuilt = 0;
+        Action onRebuilt = () =>
+        {
+            Interlocked.Increment(ref rebuilt);
+            rebuilds.Release();
+        };
+        _nodes[0].EventStream.Subscribe(_nodes[0].ActorOf(Props.Create(() => new OnEvent(onRebuilt))), typeof(PartitionRebuilt));
         var stops = 0;
         while (!run.IsCompleted)
         {
-            // Wall clock: every second, stop whichever hosted partition is found first.
+            // Wall clock: a second after the last rebuild, stop whichever hosted partition is found first.
+            if (stops > 0) await Task.WhenAny(run, rebuilds.WaitAsync());
             await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(1)));
             if (run.IsCompleted) continue;
             foreach (var node in _nodes.Skip(1))
@@ -115,8 +126,15 @@ public sealed class ClusterRunTests : IAsyncLifetime
         var clustered = await run;
 
         Assert.True(stops >= 2, $"the run should have lost a partition at least twice, lost {stops}");
+        Assert.True(rebuilt >= stops - 1, $"every stop but perhaps the last (after the run's end) should have been rebuilt: {stops} stops, {rebuilt} rebuilt");
         Assert.Equal("completed", clustered.Summary.Status);
         Assert.Equal(alone.Events, clustered.Events);
         Assert.Equal(RunReport.Build(alone)["resultDigest"]!.GetValue<string>(), RunReport.Build(clustered)["resultDigest"]!.GetValue<string>());
+    }
+
+    /// <summary>Calls back on every message (events it is subscribed to).</summary>
+    private sealed class OnEvent : ReceiveActor
+    {
+        public OnEvent(Action callback) => ReceiveAny(_ => callback());
     }
 }

@@ -72,7 +72,7 @@ public sealed class HandOverTests : TestKit
                     _coordinator.Tell(new WindowSynced(sync.Window, 2, SimTime.Zero));
                     break;
                 case StartWindow start:
-                    _coordinator.Tell(new WindowExecuted(start.Window, 2, [5, 5, 0], [0, 0, 0], SimTime.Zero, 0, false, 1, SimTime.Zero));
+                    _coordinator.Tell(new WindowExecuted(start.Window, 2, [5, 5, 0], [SimTime.Zero, SimTime.Zero, SimTime.Never], [0, 0, 0], SimTime.Zero, 0, false, 1, SimTime.Zero));
                     Context.Stop(Self);
                     break;
             }
