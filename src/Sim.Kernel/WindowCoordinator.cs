@@ -356,9 +356,11 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         if (_phase == Phase.Executing)
         {
             // Starts waiting for events it sent may wait for ever: they wait for its successor instead.
-            for (var p = 0; p < _partitions.Length; p++)
-                if (!_executed[p] && !_lost.Contains(p) && index < _startAwaits[p].Count && _startAwaits[p][index] > 0)
-                    _partitions[p].Tell(new AbandonStart(_window));
+            var waiting = Enumerable.Range(0, _partitions.Length)
+                .Where(p => !_executed[p] && !_lost.Contains(p) && index < _startAwaits[p].Count && _startAwaits[p][index] > 0).ToList();
+            if (waiting.Count > 0)
+                _log.Warning("Partitions {0} give their start of window {1} up: they wait for events partition {2} sent", string.Join(", ", waiting), _window, index);
+            foreach (var p in waiting) _partitions[p].Tell(new AbandonStart(_window));
         }
         CheckBarrier();
     }

@@ -18,7 +18,19 @@ public sealed class HandOverTests : TestKit
     /// lost; its successor sends them again; the run ends as one process ends it.
     /// </summary>
     [Fact]
-    public async Task A_partition_lost_after_reporting_events_that_never_arrived_does_not_leave_the_others_waiting()
+    public Task A_partition_lost_after_reporting_events_that_never_arrived_does_not_leave_the_others_waiting() =>
+        RunWithPartition2LostInTransit(lostAtStart: 1);
+
+    /// <summary>
+    /// As above, but the partition is lost only once the next window has started: the others'
+    /// starts wait for the events it counted, so the coordinator has them give their starts up
+    /// (<see cref="AbandonStart"/>), rebuilds it, and starts the window again.
+    /// </summary>
+    [Fact]
+    public Task A_partition_lost_while_the_others_wait_to_start_on_its_events_has_them_give_up_their_start() =>
+        EventFilter.Warning(contains: "give their start of window").ExpectOneAsync(() => RunWithPartition2LostInTransit(lostAtStart: 2));
+
+    private async Task RunWithPartition2LostInTransit(int lostAtStart)
     {
         var settings = new KernelSettings { Lookahead = TimeSpan.FromMilliseconds(20), Seed = 3, Partitions = 3, HandOver = true };
         var until = SimTime.FromSeconds(0.5);
@@ -27,7 +39,7 @@ public sealed class HandOverTests : TestKit
         {
             Simulation.StartPartition(Sys, 0, settings, model),
             Simulation.StartPartition(Sys, 1, settings, model),
-            Sys.ActorOf(Props.Create(() => new PartitionLostInTransit()), "lost-partition-2"),
+            Sys.ActorOf(Props.Create(() => new PartitionLostInTransit(lostAtStart)), "lost-partition-2"),
         };
         var rebuilt = 0;
         var simulation = Simulation.Across(Sys, settings, partitions, rehost: index =>
@@ -52,11 +64,12 @@ public sealed class HandOverTests : TestKit
     /// <summary>
     /// Partition 2 as a crash leaves it: it answers the first sync (its events could start at zero),
     /// reports its first window as having sent five events to each other partition, sends none of
-    /// them, and stops.
+    /// them, and stops when told to start window number <paramref name="lostAtStart"/>.
     /// </summary>
-    private sealed class PartitionLostInTransit : UntypedActor
+    private sealed class PartitionLostInTransit(int lostAtStart) : UntypedActor
     {
         private IActorRef _coordinator = ActorRefs.Nobody;
+        private int _starts;
 
         protected override void OnReceive(object message)
         {
@@ -72,8 +85,9 @@ public sealed class HandOverTests : TestKit
                     _coordinator.Tell(new WindowSynced(sync.Window, 2, SimTime.Zero));
                     break;
                 case StartWindow start:
-                    _coordinator.Tell(new WindowExecuted(start.Window, 2, [5, 5, 0], [SimTime.Zero, SimTime.Zero, SimTime.Never], [0, 0, 0], SimTime.Zero, 0, false, 1, SimTime.Zero));
-                    Context.Stop(Self);
+                    if (++_starts == 1)
+                        _coordinator.Tell(new WindowExecuted(start.Window, 2, [5, 5, 0], [SimTime.Zero, SimTime.Zero, SimTime.Never], [0, 0, 0], SimTime.Zero, 0, false, 1, SimTime.Zero));
+                    if (_starts == lostAtStart) Context.Stop(Self);
                     break;
             }
         }
