@@ -36,7 +36,7 @@ python3 - "$out/run/report.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 k = r["run"]
-print({key: k.get(key) for key in ("wallSeconds", "eventsHandled", "eventsPerSecond", "windows", "peakWorkingSetMB")}, "resultDigest", r["resultDigest"])
+print({key: k.get(key) for key in ("wallSeconds", "eventsHandled", "eventsPerSecond", "windows", "epochs", "peakWorkingSetMB")}, "resultDigest", r["resultDigest"])
 PY
 tail -n 1 "$out/run.log"; for ((i = 1; i < nodes; i++)); do tail -n 1 "$out/node-$i.log"; done
 echo "run folder: $out"

@@ -54,6 +54,7 @@ public sealed class SimulationModel : ILpFactory, IPlacement
     private readonly ModelSetup _setup;
     private readonly long _seed;
     private readonly Dictionary<long, int> _collectorOf;
+    private readonly TimeSpan _shortestBackhaul;
     private readonly Props _campaign;
     private readonly Props _mdm;
 
@@ -63,6 +64,7 @@ public sealed class SimulationModel : ILpFactory, IPlacement
         _seed = seed;
         var topology = setup.Topology;
         _collectorOf = topology.Meters.ToDictionary(m => m.Meter.Value, m => m.Collector);
+        _shortestBackhaul = topology.Collectors.Min(c => c.BackhaulLatency);
         var fleet = topology.Meters.Select(m => new FleetMeter(m.Meter, m.Collector, m.Model, m.Firmware, Credentials.For(seed, m.Meter))).ToList();
         var profiles = topology.Collectors.Select(c =>
         {
@@ -98,6 +100,14 @@ public sealed class SimulationModel : ILpFactory, IPlacement
         LpKind.Collector => CollectorPartition(id.Number, partitionCount),
         _ => 0,
     };
+
+    /// <summary>
+    /// Only the backhaul crosses partitions: collectors reach the head-end no sooner than the shortest
+    /// backhaul latency, and the head-end sends to a collector a lookahead earlier than its frame is to
+    /// arrive (<see cref="CampaignActor"/>); the collectors' partitions never talk to each other directly.
+    /// </summary>
+    public TimeSpan? DirectLookahead(int from, int to, int partitionCount) =>
+        from == 0 ? _setup.AccessDelay + _shortestBackhaul : to == 0 ? _shortestBackhaul : TimeSpan.MaxValue;
 
     private static int CollectorPartition(long collector, int partitionCount) =>
         partitionCount == 1 ? 0 : 1 + (int)(collector % (partitionCount - 1));

@@ -305,7 +305,7 @@ public sealed class KernelPartition : UntypedActor
         if (AlreadyHas(partition, evt)) return;
         // An answer to this event can come back no sooner than one partition lookahead after it lands:
         // this epoch must stop there, whatever the other partitions' pending events allowed.
-        var earliestAnswer = new SimTime(evt.Time.Micros + _settings.PartitionLookaheadMicros);
+        var earliestAnswer = PartitionLookaheads.After(evt.Time, _runtime.Lookaheads.Reach(partition, _index));
         if (earliestAnswer < _bound) _bound = earliestAnswer;
     }
 

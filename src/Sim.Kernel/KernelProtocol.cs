@@ -144,8 +144,9 @@ public static class KernelProtocol
 
 /// <summary>The answer to <see cref="KernelProtocol.RunUntil"/> when the run ended normally; counts are of this run only.</summary>
 /// <param name="Time">virtual time when the run stopped (the end of the last window, or the requested limit).</param>
+/// <param name="Epochs">the barrier's round trips: stretches each partition ran on its own (several windows each).</param>
 /// <param name="Reason">why it stopped: "idle", "stop requested" or "time limit".</param>
-public sealed record RunCompleted(SimTime Time, long EventsHandled, long Windows, TimeSpan Wall, string Reason);
+public sealed record RunCompleted(SimTime Time, long EventsHandled, long Windows, TimeSpan Wall, string Reason, long Epochs = 0);
 
 /// <summary>The answer to <see cref="KernelProtocol.RunUntil"/> when the run cannot go on.</summary>
 public sealed record RunFailed(string Reason);

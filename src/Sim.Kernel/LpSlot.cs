@@ -149,7 +149,6 @@ internal sealed class PartitionRuntime
     private int _pending;
     private volatile bool _stopRequested;
 
-    private readonly int _index;
     private readonly int _partitionCount;
     private readonly IPlacement _placement;
 
@@ -157,9 +156,11 @@ internal sealed class PartitionRuntime
     {
         Settings = settings;
         LookaheadMicros = settings.LookaheadMicros;
-        PartitionLookaheadMicros = settings.PartitionLookaheadMicros;
+        Lookaheads = new PartitionLookaheads(settings with { Partitions = partitionCount }, placement);
+        var neverToSome = Enumerable.Range(0, partitionCount).Any(to => to != index && Lookaheads.NeverDirect(index, to));
+        CheckSendsBelowMicros = partitionCount == 1 ? LookaheadMicros : neverToSome ? long.MaxValue : Math.Max(LookaheadMicros, Lookaheads.MaxDirect[index]);
         Partition = partition;
-        _index = index;
+        Index = index;
         _partitionCount = partitionCount;
         _placement = placement;
         _output = new ThreadLocal<WindowOutput>(() =>
@@ -174,10 +175,15 @@ internal sealed class PartitionRuntime
 
     public long LookaheadMicros { get; }
 
-    public long PartitionLookaheadMicros { get; }
+    public PartitionLookaheads Lookaheads { get; }
 
-    /// <summary>Whether <paramref name="lp"/> lives on another partition than this one.</summary>
-    public bool IsElsewhere(LpId lp) => _partitionCount > 1 && _placement.PartitionOf(lp, _partitionCount) != _index;
+    /// <summary>A send to another LP with a delay shorter than this is checked against the lookaheads.</summary>
+    public long CheckSendsBelowMicros { get; }
+
+    public int Index { get; }
+
+    /// <summary>The partition of <paramref name="lp"/>.</summary>
+    public int PartitionOf(LpId lp) => _partitionCount == 1 ? 0 : _placement.PartitionOf(lp, _partitionCount);
 
     public IActorRef Partition { get; }
 

@@ -197,14 +197,21 @@ public abstract class SimActor : UntypedActor
         var micros = SimTime.ToMicros(delay);
         if (micros < 0)
             throw new ArgumentOutOfRangeException(nameof(delay), delay, $"LP {lp.Id}: a send to {target} cannot go back in time");
-        if (target != lp.Id && micros < lp.Runtime.PartitionLookaheadMicros)
-        {
-            if (micros < lp.Runtime.LookaheadMicros)
-                throw new LookaheadViolationException(lp.Id, target, delay, lp.Runtime.Settings.Lookahead);
-            if (lp.Runtime.IsElsewhere(target))
-                throw new LookaheadViolationException(lp.Id, target, delay, lp.Runtime.Settings.PartitionLookahead!.Value, "the partition lookahead (the LPs are on different partitions)");
-        }
+        if (target != lp.Id && micros < lp.Runtime.CheckSendsBelowMicros) CheckLookahead(lp, target, delay, micros);
         lp.Enqueue(new SimEvent(new SimTime(lp.Now.Micros + micros), lp.Id, lp.NextSequence++, target, payload));
+    }
+
+    private static void CheckLookahead(LpSlot lp, LpId target, TimeSpan delay, long micros)
+    {
+        var runtime = lp.Runtime;
+        if (micros < runtime.LookaheadMicros)
+            throw new LookaheadViolationException(lp.Id, target, delay, runtime.Settings.Lookahead);
+        var (from, to) = (runtime.Index, runtime.PartitionOf(target));
+        if (from == to) return;
+        if (runtime.Lookaheads.NeverDirect(from, to))
+            throw new LookaheadViolationException(lp.Id, target, $"LP {lp.Id} on partition {from} sent to LP {target} on partition {to}, but the placement says nothing on partition {from} sends straight to partition {to}");
+        if (micros < runtime.Lookaheads.Direct(from, to))
+            throw new LookaheadViolationException(lp.Id, target, delay, TimeSpan.FromTicks(runtime.Lookaheads.Direct(from, to) * 10), $"the lookahead from partition {from} to partition {to}");
     }
 
     internal static void StartTimer(LpSlot lp, object key, TimeSpan delay, object payload)
@@ -327,13 +334,23 @@ public sealed class LpMembership
     internal LpSlot Slot { get; }
 }
 
-/// <summary>Thrown when an LP sends to another LP sooner than the lookahead allows.</summary>
-public sealed class LookaheadViolationException(LpId source, LpId target, TimeSpan delay, TimeSpan lookahead, string which = "the lookahead")
-    : InvalidOperationException($"LP {source} sent to LP {target} with delay {delay.TotalMilliseconds} ms, shorter than {which} {lookahead.TotalMilliseconds} ms")
+/// <summary>Thrown when an LP sends to another LP sooner than the lookahead allows, or where its placement says it never sends.</summary>
+public sealed class LookaheadViolationException : InvalidOperationException
 {
-    public LpId SourceLp { get; } = source;
+    public LookaheadViolationException(LpId source, LpId target, TimeSpan delay, TimeSpan lookahead, string which = "the lookahead")
+        : this(source, target, $"LP {source} sent to LP {target} with delay {delay.TotalMilliseconds} ms, shorter than {which} {lookahead.TotalMilliseconds} ms")
+    {
+    }
 
-    public LpId TargetLp { get; } = target;
+    public LookaheadViolationException(LpId source, LpId target, string message) : base(message)
+    {
+        SourceLp = source;
+        TargetLp = target;
+    }
+
+    public LpId SourceLp { get; }
+
+    public LpId TargetLp { get; }
 }
 
 internal sealed record TimerFired(object Key, long Generation, object Payload);

@@ -93,8 +93,9 @@ public sealed class Simulation
         settings = settings.Validated();
         if (partitions.Count != settings.Partitions)
             throw new ArgumentException($"{partitions.Count} partitions given for settings of {settings.Partitions}", nameof(partitions));
-        var coordinator = home.ActorOf(WindowCoordinator.Props(partitions, settings, rehost), $"{name}-coordinator");
-        return new Simulation(home, settings, coordinator, partitions, placement ?? ModuloPlacement.Instance);
+        placement ??= ModuloPlacement.Instance;
+        var coordinator = home.ActorOf(WindowCoordinator.Props(partitions, settings, new PartitionLookaheads(settings, placement), rehost), $"{name}-coordinator");
+        return new Simulation(home, settings, coordinator, partitions, placement);
     }
 
     /// <summary>Schedules <paramref name="payload"/> for <paramref name="target"/> at <paramref name="at"/>, from outside the model.</summary>

@@ -20,7 +20,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     private readonly Func<int, Task<IActorRef>>? _rehost;
     private readonly KernelSettings _settings;
     private readonly long _lookahead;
-    private readonly long _partitionLookahead;
+    private readonly PartitionLookaheads _lookaheads;
     private readonly Stopwatch _wall = new();
 
     private IActorRef? _requester;
@@ -30,6 +30,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     private long _window;
     private long _events;
     private long _windows;
+    private long _epochs;
     private long _epochWindows;
     /// <summary>Per partition, the virtual time up to which it has handled every event (a rebuilt one replays up to its predecessor's).</summary>
     private readonly SimTime[] _reachedBy;
@@ -71,13 +72,13 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     private long _eventsAtLastTick;
     private TimeSpan _wallAtLastTick;
 
-    public WindowCoordinator(IReadOnlyList<IActorRef> partitions, KernelSettings settings, Func<int, Task<IActorRef>>? rehost = null)
+    public WindowCoordinator(IReadOnlyList<IActorRef> partitions, KernelSettings settings, PartitionLookaheads lookaheads, Func<int, Task<IActorRef>>? rehost = null)
     {
         _partitions = partitions.ToArray();
         _rehost = settings.HandOver ? rehost : null;
         _settings = settings;
         _lookahead = settings.LookaheadMicros;
-        _partitionLookahead = settings.PartitionLookaheadMicros;
+        _lookaheads = lookaheads;
         _expectedFrom = partitions.Select(_ => new int[partitions.Count]).ToArray();
         _receivedFrom = partitions.Select(_ => (IReadOnlyList<int>)new int[partitions.Count]).ToArray();
         _next = new SimTime[partitions.Count];
@@ -97,8 +98,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     public IStash Stash { get; set; } = null!;
 
     /// <param name="rehost">starts partition i again on a surviving node (cluster runs with <see cref="KernelSettings.HandOver"/>); null: a lost partition ends the run.</param>
-    public static Props Props(IReadOnlyList<IActorRef> partitions, KernelSettings settings, Func<int, Task<IActorRef>>? rehost = null) =>
-        Akka.Actor.Props.Create(() => new WindowCoordinator(partitions, settings, rehost));
+    public static Props Props(IReadOnlyList<IActorRef> partitions, KernelSettings settings, PartitionLookaheads lookaheads, Func<int, Task<IActorRef>>? rehost = null) =>
+        Akka.Actor.Props.Create(() => new WindowCoordinator(partitions, settings, lookaheads, rehost));
 
     protected override void PreStart()
     {
@@ -229,6 +230,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         _wall.Restart();
         _events = 0;
         _windows = 0;
+        _epochs = 0;
         _wallAtLastTick = TimeSpan.Zero;
         _eventsAtLastTick = 0;
         // Wall-clock infrastructure (progress and stall reports), never simulated behaviour.
@@ -427,9 +429,9 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             return;
         }
         foreach (var reached in _reachedBy) if (reached > _now) _now = reached;
-        if (_stopRequested) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "stop requested")); return; }
-        if (next.IsNever) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "idle")); return; }
-        if (next >= _until) { _now = _until; Finish(new RunCompleted(_until, _events, _windows, _wall.Elapsed, "time limit")); return; }
+        if (_stopRequested) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "stop requested", _epochs)); return; }
+        if (next.IsNever) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "idle", _epochs)); return; }
+        if (next >= _until) { _now = _until; Finish(new RunCompleted(_until, _events, _windows, _wall.Elapsed, "time limit", _epochs)); return; }
         StartWindows(next, awaitSent);
     }
 
@@ -439,6 +441,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         for (var p = 0; p < _partitions.Length; p++)
             _startAwaits[p] = awaitSent && !HasAll(p) ? _expectedFrom[p].ToArray() : [];
         _window++;
+        _epochs++;
         _phase = Phase.Executing;
         foreach (var expected in _expectedFrom) Array.Clear(expected);
         Array.Fill(_sentEarliest, SimTime.Never);
@@ -448,14 +451,14 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         _windowOpen.Restart();
         _windowStart = next;
         // Each partition may run on its own until the earliest time another partition could send it
-        // something: the earliest event of any other partition plus the partition lookahead.
+        // something: over the others, the earliest event plus the lookahead from there to here.
         for (var p = 0; p < _partitions.Length; p++)
         {
             var others = SimTime.Never;
             for (var q = 0; q < _partitions.Length; q++)
-                if (q != p) others = SimTime.Min(others, _next[q]);
+                if (q != p) others = SimTime.Min(others, PartitionLookaheads.After(_next[q], _lookaheads.Reach(q, p)));
             var limit = _catchingUp ? SimTime.Min(_until, _reachedBy[p]) : _until;
-            var bound = others.IsNever ? limit : SimTime.Min(limit, new SimTime(others.Micros + _partitionLookahead));
+            var bound = SimTime.Min(limit, others);
             var start = _next[p];
             var end = start.IsNever ? bound : SimTime.Min(bound, new SimTime(start.Micros + _lookahead));
             _partitions[p].Tell(new StartWindow(_window, start, end, bound, _startAwaits[p]));

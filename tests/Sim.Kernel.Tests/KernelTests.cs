@@ -108,7 +108,7 @@ public sealed class KernelTests : TestKit
 
         Assert.Contains("Model/7", error.Message);
         Assert.Contains("Model/8", error.Message);
-        Assert.Contains("partition lookahead", error.Message);
+        Assert.Contains("the lookahead from partition 1 to partition 0", error.Message);
         Assert.Empty(model.HandledBy(8));
     }
 

@@ -100,6 +100,7 @@ public static class RunReport
             ["wallSeconds"] = Math.Round(run.Wall.TotalSeconds, 2),
             ["eventsHandled"] = run.Events,
             ["windows"] = run.Windows,
+            ["epochs"] = run.Epochs,
             ["eventsPerSecond"] = Math.Round(run.Events / Math.Max(1e-9, run.Wall.TotalSeconds)),
             ["peakWorkingSetMB"] = run.PeakWorkingSetBytes / (1 << 20),
         };

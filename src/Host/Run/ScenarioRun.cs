@@ -30,6 +30,7 @@ public sealed record RunResult(
     SimTime End,
     long Events,
     long Windows,
+    long Epochs,
     TimeSpan Wall,
     long PeakWorkingSetBytes,
     int CimMessages,
@@ -97,6 +98,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
 
             long events = 0;
             long windows = 0;
+            long epochs = 0;
             async Task<RunCompleted> RunToEnd(SimTime limit)
             {
                 RunCompleted last;
@@ -106,6 +108,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                     last = await simulation.RunAsync(next, cancellation);
                     events += last.EventsHandled;
                     windows += last.Windows;
+                    epochs += last.Epochs;
                     if (last.Reason != "time limit") break;
                     var summary = await AskCampaign<CampaignSummary>(simulation, GetCampaignSummary.Instance);
                     if (ScenarioAssembly.IsOver(summary, simulation.Now, lastAction)) break; // scripted actions still to come keep the run going
@@ -129,7 +132,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                 ]);
             using var process = Process.GetCurrentProcess();
             var eventTypes = kernel.CountEventTypes ? await simulation.EventTypesAsync() : null;
-            return new RunResult(scenario, topology, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, windows, wall.Elapsed, process.PeakWorkingSet64, outbox.Written, eventTypes);
+            return new RunResult(scenario, topology, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, windows, epochs, wall.Elapsed, process.PeakWorkingSet64, outbox.Written, eventTypes);
         }
         finally
         {
