@@ -54,7 +54,8 @@ public sealed class LpMailboxTests : TestKit
         Assert.IsNotType<LpMailbox.Queue>(QueueOf(stashing));
     }
 
-    private static IMessageQueue QueueOf(IActorRef actor) => ((ActorCell)((ActorRefWithCell)actor).Underlying).Mailbox.MessageQueue;
+    private static IMessageQueue QueueOf(IActorRef actor) =>
+        ((ActorCell)((ActorRefWithCell)actor).Underlying).Mailbox?.MessageQueue ?? throw new InvalidOperationException($"{actor} has no mailbox");
 
     private sealed class Stashing : UntypedActor, IWithUnboundedStash
     {
