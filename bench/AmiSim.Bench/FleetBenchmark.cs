@@ -45,14 +45,16 @@ internal sealed class FleetBenchmark : AsyncCommand<FleetBenchmark.Settings>
         var scenario = ScenarioSettings.Read(ScenarioReader.Load(text, settings.Scenario, settings.Set.Where(s => s.StartsWith("amisim.scenario.", StringComparison.Ordinal))));
         var folder = settings.Out ?? Directory.CreateTempSubdirectory("amisim-fleet-").FullName;
         Directory.CreateDirectory(folder);
+        var akka = HoconLoader.Load(settings.Set.Where(s => !s.StartsWith("amisim.scenario.", StringComparison.Ordinal))
+            .Concat(settings.EventsByType ? ["amisim.kernel.count-event-types = on"] : [])).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
         AnsiConsole.MarkupLine($"[bold]fleet benchmark[/] {scenario.Name} on {Measure.Machine()}");
+        if (HeapBudget.Apply(akka, scenario.Fleet.Meters) is { } heapLimit) AnsiConsole.MarkupLine(heapLimit);
         try
         {
             using var sampler = settings.Allocations ? new AllocationSampler() : null;
             var gcBefore = GcFigures.Now();
             using var heap = new HeapWatch();
-            var result = await new ScenarioRun(scenario, folder).RunAsync(HoconLoader.Load(settings.Set.Where(s => !s.StartsWith("amisim.scenario.", StringComparison.Ordinal))
-                .Concat(settings.EventsByType ? ["amisim.kernel.count-event-types = on"] : [])).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING")), null, cancellation);
+            var result = await new ScenarioRun(scenario, folder).RunAsync(akka, null, cancellation);
             var report = RunReport.Build(result);
             var wall = result.Wall.TotalSeconds;
             AnsiConsole.MarkupLine($"meters {scenario.Fleet.Meters:N0}; outcomes {Markup.Escape(report["outcomes"]!.ToJsonString())}");

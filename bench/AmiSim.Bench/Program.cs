@@ -1,6 +1,8 @@
 using AmiSim.Bench;
 using Spectre.Console.Cli;
 
+// A fleet run sizes the heap for its fleet as amisim run does (the bench is its own process too).
+AmiSim.Host.Run.HeapBudget.OwnsProcess = true;
 var app = new CommandApp();
 app.Configure(config =>
 {

@@ -303,8 +303,8 @@ public sealed class KernelPartition : UntypedActor
         _outgoing[partition].Add(evt);
         // A rebuilt partition replaying what the other already has: it will not be sent, so nothing can answer it.
         if (AlreadyHas(partition, evt)) return;
-        // An answer to this event can come back no sooner than one partition lookahead after it lands:
-        // this epoch must stop there, whatever the other partitions' pending events allowed.
+        // An answer to this event can come back no sooner than the lookahead from there back here after
+        // it lands: this epoch must stop there, whatever the other partitions' pending events allowed.
         var earliestAnswer = PartitionLookaheads.After(evt.Time, _runtime.Lookaheads.Reach(partition, _index));
         if (earliestAnswer < _bound) _bound = earliestAnswer;
     }

@@ -91,6 +91,7 @@ public sealed class RunCommandTests : IDisposable
     [InlineData("amisim.scenario.fleet.meters=lots")]
     [InlineData("amisim.scenario.campaign.distribution=broadcast")]
     [InlineData("amisim.scenario.network.hop-latency=100")]
+    [InlineData("amisim.heap-limit=lots")]
     public async Task A_bad_key_or_value_stops_the_run_with_a_nonzero_exit_and_no_report(string set)
     {
         var (code, report) = await Run("bad", "--set", set);

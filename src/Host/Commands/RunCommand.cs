@@ -71,6 +71,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
     {
         ScenarioSettings scenario;
         Akka.Configuration.Config akka;
+        string? heap;
         try
         {
             var (text, source) = settings.Scenario is { } path
@@ -79,6 +80,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             var overrides = settings.Set.Concat(settings.Seed is { } seed ? [$"{ScenarioReader.Root}.seed={seed}"] : []).ToList();
             scenario = ScenarioSettings.Read(ScenarioReader.Load(text, source, overrides));
             akka = HoconLoader.Load(settings.Set.Where(s => !s.TrimStart().StartsWith(ScenarioReader.Root, StringComparison.Ordinal)));
+            heap = HeapBudget.Apply(akka, scenario.Fleet.Meters);
         }
         catch (Exception error) when (error is ScenarioException or HoconInputException or Akka.Configuration.ConfigurationException)
         {
@@ -91,6 +93,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         Logging.Start(Path.Combine(runDir, "amisim.log"));
         Log.Information("Scenario {Name}, seed {Seed}: {Meters} meters, {Collectors} collectors, {Distribution} of {Program} {Version}",
             scenario.Name, scenario.Seed, scenario.Fleet.Meters, scenario.Fleet.Collectors, scenario.Campaign.Distribution, scenario.Program.Id, scenario.Program.Version);
+        if (heap is not null) Log.Information("{Heap}", heap);
         AnsiConsole.MarkupLineInterpolated($"[bold]{scenario.Name}[/] (seed {scenario.Seed}): {scenario.Program.Kind} {scenario.Program.Id} {scenario.Program.Version} to {scenario.Fleet.Meters:N0} meters under {scenario.Fleet.Collectors} collectors, {scenario.Campaign.Distribution}");
         ActorSystem? node = null;
         var journal = settings.JournalPostgres is { } connection ? JournalConfig.PostgreSql(connection) : JournalConfig.Sqlite(Path.Combine(runDir, "headend.db"));

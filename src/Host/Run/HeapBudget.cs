@@ -1,0 +1,76 @@
+using Akka.Configuration;
+
+namespace AmiSim.Host.Run;
+
+/// <summary>
+/// The garbage collector's heap limit for a run (<c>amisim.heap-limit</c>): "auto" sizes it from the
+/// fleet, a size (<c>2GiB</c>) sets it, "off" leaves the runtime's default. Without a limit the server
+/// collector lets the heap grow to about twice what is alive (fleet-100k: 709 MiB alive, 1.4-1.7 GB
+/// working set); with one it collects sooner and the run stays within it at little cost
+/// (docs/PERFORMANCE.md). A limit the process was started with (<c>DOTNET_GCHeapHardLimit</c>, or the
+/// runtime configuration) wins. The limit is the whole process's, so only a process that is the
+/// <c>amisim</c> command itself sets it (<see cref="OwnsProcess"/>), never a test host.
+/// </summary>
+public static class HeapBudget
+{
+    public const string Key = "amisim.heap-limit";
+
+    /// <summary>The runtime, Akka, the program image and the topology, whatever the fleet.</summary>
+    private const ulong Fixed = 256UL << 20;
+
+    /// <summary>Per meter: at most 7.3 KiB (fleet-100k) to 7.9 KiB (fleet-1m) alive, and room to collect.</summary>
+    private const ulong PerMeter = 9UL << 10;
+
+    /// <summary>Set by the <c>amisim</c> program (and the bench): this process runs one scenario, so its heap may be sized for it.</summary>
+    public static bool OwnsProcess { get; set; }
+
+    /// <summary>The limit "auto" gives a fleet of <paramref name="meters"/>.</summary>
+    public static ulong Auto(int meters) => Fixed + (ulong)meters * PerMeter;
+
+    /// <summary>
+    /// Applies <see cref="Key"/> from <paramref name="config"/> for a fleet of <paramref name="meters"/>; returns
+    /// what was done, for the log (null: nothing, this process is not the amisim command).
+    /// </summary>
+    /// <exception cref="ConfigurationException">the key is neither auto, off nor a size.</exception>
+    public static string? Apply(Config config, int meters)
+    {
+        var setting = config.GetString(Key, "auto").Trim();
+        ulong limit;
+        if (setting.Equals("auto", StringComparison.OrdinalIgnoreCase)) limit = Auto(meters);
+        else if (setting.Equals("off", StringComparison.OrdinalIgnoreCase)) return OwnsProcess ? "heap limit: off (the runtime's default)" : null;
+        else limit = Size(config, setting);
+        if (!OwnsProcess) return null;
+        if (StartedWithLimit() is { } given) return $"heap limit: {given >> 20:N0} MiB, as the process was started (not {Key})";
+        AppContext.SetData("GCHeapHardLimit", limit);
+        GC.RefreshMemoryLimit();
+        return $"heap limit: {limit >> 20:N0} MiB ({Key} = {setting}, {meters:N0} meters)";
+    }
+
+    private static ulong Size(Config config, string setting)
+    {
+        long? bytes;
+        try
+        {
+            bytes = config.GetByteSize(Key);
+        }
+        catch (Exception error) when (error is FormatException or ConfigurationException or ArgumentException or OverflowException)
+        {
+            bytes = null;
+        }
+        return bytes is > 0 ? (ulong)bytes.Value : throw new ConfigurationException($"{Key} = \"{setting}\": expected auto, off or a size such as 2GiB");
+    }
+
+    /// <summary>A limit from the environment or the runtime configuration, if the process has one.</summary>
+    private static ulong? StartedWithLimit()
+    {
+        foreach (var name in new[] { "DOTNET_GCHeapHardLimit", "COMPlus_GCHeapHardLimit" })
+            if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } hex && ulong.TryParse(hex.Replace("0x", "", StringComparison.OrdinalIgnoreCase), System.Globalization.NumberStyles.HexNumber, null, out var fromEnvironment))
+                return fromEnvironment;
+        return AppContext.GetData("GCHeapHardLimit") switch
+        {
+            ulong configured when configured > 0 => configured,
+            long configured when configured > 0 => (ulong)configured,
+            _ => null,
+        };
+    }
+}
