@@ -103,8 +103,8 @@ public sealed class SimulationModel : ILpFactory, IPlacement
 
     /// <summary>
     /// Only the backhaul crosses partitions: collectors reach the head-end no sooner than the shortest
-    /// backhaul latency, and the head-end sends to a collector a lookahead earlier than its frame is to
-    /// arrive (<see cref="CampaignActor"/>); the collectors' partitions never talk to each other directly.
+    /// backhaul latency, and the head-end's sends to a collector take a lookahead plus that latency
+    /// (<see cref="CampaignActor"/>); the collectors' partitions never talk to each other directly.
     /// </summary>
     public TimeSpan? DirectLookahead(int from, int to, int partitionCount) =>
         from == 0 ? _setup.AccessDelay + _shortestBackhaul : to == 0 ? _shortestBackhaul : TimeSpan.MaxValue;

@@ -12,7 +12,8 @@ public sealed record KernelSettings
     /// The smallest delay of any event between LPs on different partitions (or nodes); at least
     /// <see cref="Lookahead"/>, which it is when null. A model whose partitions only talk over slow links
     /// (collectors and the head-end over the backhaul) sets it to that link's latency, and partitions
-    /// then run that much virtual time on their own between synchronisations.
+    /// then run that much virtual time on their own between synchronisations. A placement may name it
+    /// per pair of partitions instead (<see cref="IPlacement.DirectLookahead"/>).
     /// </summary>
     public TimeSpan? PartitionLookahead { get; init; }
 

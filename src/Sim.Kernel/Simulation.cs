@@ -71,8 +71,10 @@ public sealed class Simulation
         settings = settings.Validated();
         if (index < 0 || index >= settings.Partitions)
             throw new ArgumentOutOfRangeException(nameof(index), index, $"partitions are numbered 0 to {settings.Partitions - 1}");
+        placement ??= ModuloPlacement.Instance;
+        _ = new PartitionLookaheads(settings, placement); // a placement's bad lookahead is refused here, not in the partition's constructor
         LpDispatcher.Register(node);
-        return KernelPartition.Props(index, settings.Partitions, settings, factory, placement ?? ModuloPlacement.Instance);
+        return KernelPartition.Props(index, settings.Partitions, settings, factory, placement);
     }
 
     /// <summary>The actor name of partition <paramref name="index"/> of the simulation <paramref name="name"/> (under /user).</summary>
