@@ -80,7 +80,7 @@ public sealed class ClusterProcessTests : IDisposable
     public async Task A_node_lost_mid_run_has_its_partition_rebuilt_and_the_run_gets_the_result_of_one_process(string how)
     {
         var scenario = Path.Combine(_dir, "cluster-longer.conf");
-        await File.WriteAllTextAsync(scenario, ScenarioText.Replace("fleet.meters = 240", "fleet.meters = 3000").Replace("program.size = 16384", "program.size = 262144"));
+        await File.WriteAllTextAsync(scenario, ScenarioText.Replace("fleet.meters = 240", "fleet.meters = 3000").Replace("program.size = 16384", "program.size = 65536"));
         Assert.Equal(0, await AmiSimApp.Create().RunAsync(["run", "--scenario", scenario, "--out", Path.Combine(_dir, "single")]));
         var port = LoopbackPort.Free();
         var seed = $"akka.tcp://amisim@127.0.0.1:{port}";
@@ -108,9 +108,6 @@ public sealed class ClusterProcessTests : IDisposable
         await run.WaitForExitAsync(timeout.Token);
 
         Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {output} {await errors}");
-        // A node that leaves while the run goes on finishes leaving within moments (wall clock: another process).
-        using var leaving = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await victim.WaitForExitAsync(leaving.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         Assert.True(victim.HasExited, "the lost node's process should have ended");
         // The console wraps long lines; the log keeps them whole.
         var log = await File.ReadAllTextAsync(Path.Combine(_dir, how, "amisim.log"));
