@@ -54,14 +54,14 @@ public sealed class KernelPartition : UntypedActor
     private readonly Dictionary<LpId, long> _lastReceived = new();
     private readonly Dictionary<LpId, long>?[] _delivered;
 
-    public KernelPartition(int index, int partitionCount, KernelSettings settings, ILpFactory factory, IPlacement placement)
+    public KernelPartition(int index, int partitionCount, KernelSettings settings, ILpFactory factory, IPlacement placement, PartitionLookaheads lookaheads)
     {
         _index = index;
         _partitionCount = partitionCount;
         _settings = settings;
         _factory = factory;
         _placement = placement;
-        _runtime = new PartitionRuntime(settings, Self, index, partitionCount, placement);
+        _runtime = new PartitionRuntime(settings, Self, index, partitionCount, placement, lookaheads);
         _calendar = new EventCalendar(settings.LookaheadMicros);
         _outgoing = Enumerable.Range(0, partitionCount).Select(_ => new List<SimEvent>()).ToArray();
         _sentLog = settings.HandOver ? Enumerable.Range(0, partitionCount).Select(_ => new List<SimEvent>()).ToArray() : null;
@@ -69,8 +69,8 @@ public sealed class KernelPartition : UntypedActor
         _received = new ReceivedCounts(partitionCount);
     }
 
-    public static Props Props(int index, int partitionCount, KernelSettings settings, ILpFactory factory, IPlacement placement) =>
-        Akka.Actor.Props.Create(() => new KernelPartition(index, partitionCount, settings, factory, placement));
+    public static Props Props(int index, int partitionCount, KernelSettings settings, ILpFactory factory, IPlacement placement, PartitionLookaheads lookaheads) =>
+        Akka.Actor.Props.Create(() => new KernelPartition(index, partitionCount, settings, factory, placement, lookaheads));
 
     protected override void OnReceive(object message)
     {

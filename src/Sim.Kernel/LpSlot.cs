@@ -152,13 +152,12 @@ internal sealed class PartitionRuntime
     private readonly int _partitionCount;
     private readonly IPlacement _placement;
 
-    public PartitionRuntime(KernelSettings settings, IActorRef partition, int index, int partitionCount, IPlacement placement)
+    public PartitionRuntime(KernelSettings settings, IActorRef partition, int index, int partitionCount, IPlacement placement, PartitionLookaheads lookaheads)
     {
         Settings = settings;
         LookaheadMicros = settings.LookaheadMicros;
-        Lookaheads = new PartitionLookaheads(settings with { Partitions = partitionCount }, placement);
-        var neverToSome = Enumerable.Range(0, partitionCount).Any(to => to != index && Lookaheads.NeverDirect(index, to));
-        CheckSendsBelowMicros = partitionCount == 1 ? LookaheadMicros : neverToSome ? long.MaxValue : Math.Max(LookaheadMicros, Lookaheads.MaxDirect[index]);
+        Lookaheads = lookaheads;
+        CheckSendsBelowMicros = lookaheads.CheckSendsBelow(index);
         Partition = partition;
         Index = index;
         _partitionCount = partitionCount;

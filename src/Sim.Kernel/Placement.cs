@@ -36,6 +36,7 @@ public sealed class PartitionLookaheads
     private const long Never = long.MaxValue / 4;
     private readonly long[,] _direct;
     private readonly long[,] _reach;
+    private readonly long[] _checkBelow;
 
     public PartitionLookaheads(KernelSettings settings, IPlacement placement)
     {
@@ -57,10 +58,13 @@ public sealed class PartitionLookaheads
         for (var to = 0; to < n; to++)
             if (from != to && from != via && to != via)
                 _reach[from, to] = Math.Min(_reach[from, to], Math.Min(Never, _reach[from, via] + _reach[via, to]));
-        MaxDirect = new long[n];
+        _checkBelow = new long[n];
         for (var from = 0; from < n; from++)
-        for (var to = 0; to < n; to++)
-            if (from != to && _direct[from, to] < Never) MaxDirect[from] = Math.Max(MaxDirect[from], _direct[from, to]);
+        {
+            _checkBelow[from] = settings.LookaheadMicros;
+            for (var to = 0; to < n; to++)
+                if (from != to) _checkBelow[from] = _direct[from, to] >= Never ? long.MaxValue : Math.Max(_checkBelow[from], _direct[from, to]);
+        }
     }
 
     /// <summary>Whether nothing on <paramref name="from"/> is ever sent straight to <paramref name="to"/>.</summary>
@@ -72,8 +76,11 @@ public sealed class PartitionLookaheads
     /// <summary>The smallest delay of anything from <paramref name="from"/> reaching <paramref name="to"/>, in microseconds; very large when nothing can.</summary>
     public long Reach(int from, int to) => _reach[from, to];
 
-    /// <summary>Per partition, the largest finite direct lookahead to another: a send at least that long needs no check.</summary>
-    public long[] MaxDirect { get; }
+    /// <summary>
+    /// A send from <paramref name="from"/> to another LP with a delay shorter than this (microseconds) must be
+    /// checked against the lookaheads: the largest direct one, or every send when some partition is never sent to.
+    /// </summary>
+    public long CheckSendsBelow(int from) => _checkBelow[from];
 
     /// <summary><paramref name="time"/> plus <paramref name="micros"/>, at most <see cref="SimTime.Never"/>.</summary>
     public static SimTime After(SimTime time, long micros) =>

@@ -72,9 +72,9 @@ public sealed class Simulation
         if (index < 0 || index >= settings.Partitions)
             throw new ArgumentOutOfRangeException(nameof(index), index, $"partitions are numbered 0 to {settings.Partitions - 1}");
         placement ??= ModuloPlacement.Instance;
-        _ = new PartitionLookaheads(settings, placement); // a placement's bad lookahead is refused here, not in the partition's constructor
+        var lookaheads = new PartitionLookaheads(settings, placement); // a placement's bad lookahead is refused here, before anything starts
         LpDispatcher.Register(node);
-        return KernelPartition.Props(index, settings.Partitions, settings, factory, placement);
+        return KernelPartition.Props(index, settings.Partitions, settings, factory, placement, lookaheads);
     }
 
     /// <summary>The actor name of partition <paramref name="index"/> of the simulation <paramref name="name"/> (under /user).</summary>
