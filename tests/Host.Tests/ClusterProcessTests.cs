@@ -70,7 +70,7 @@ public sealed class ClusterProcessTests : IDisposable
     }
 
     /// <summary>
-    /// A node that leaves mid-run (Ctrl+C: it leaves the cluster gracefully) or is killed (the cluster
+    /// A node that leaves mid-run (SIGTERM, as from `kill PID`: it leaves the cluster gracefully) or is killed (the cluster
     /// downs it once it stops answering): its partition is rebuilt on another node from the events it
     /// was sent, and the run ends with the result of one process.
     /// </summary>
@@ -102,7 +102,9 @@ public sealed class ClusterProcessTests : IDisposable
             if (line.StartsWith('[')) break;
         }
         if (how == "killed") victim.Kill();
-        else Process.Start("kill", ["-INT", victim.Id.ToString()])!.WaitForExit();
+        // Not SIGINT (Ctrl+C): a test host started in the background (as CI may be) has it ignored, and
+        // the node inherits that.
+        else Process.Start("kill", ["-TERM", victim.Id.ToString()])!.WaitForExit();
         output.Append(await run.StandardOutput.ReadToEndAsync());
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         await run.WaitForExitAsync(timeout.Token);

@@ -1,6 +1,8 @@
 using System.ComponentModel;
+using System.Runtime.InteropServices;
 using AmiSim.Host.Clustering;
 using AmiSim.Scenario;
+using Serilog.Events;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -52,17 +54,38 @@ public sealed class NodeCommand : AsyncCommand<NodeCommand.Settings>
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
             return 2;
         }
+        Logging.StartNode(defaults.GetString("akka.loglevel", "INFO").ToUpperInvariant() switch
+        {
+            "DEBUG" => LogEventLevel.Debug,
+            "WARNING" => LogEventLevel.Warning,
+            "ERROR" => LogEventLevel.Error,
+            _ => LogEventLevel.Information,
+        });
         var system = ClusterNode.Start(settings.Hostname, settings.Port, settings.SeedNodes, defaults);
         var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
         System.Console.WriteLine($"node {self} joining {string.Join(", ", settings.SeedNodes)}; hosting partitions until stopped");
+        // Ctrl+C or SIGTERM (`kill PID`): leave the cluster gracefully, handing the partitions hosted here
+        // over, then exit. A node started as a background job of a shell script has Ctrl+C's SIGINT
+        // ignored (the shell's rule, which the runtime keeps), so there only SIGTERM stops it.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         try
         {
-            await Task.WhenAny(system.WhenTerminated, Task.Delay(Timeout.Infinite, cancellation));
+            await Task.WhenAny(system.WhenTerminated, Task.Delay(Timeout.Infinite, stop.Token));
+            if (stop.IsCancellationRequested) Serilog.Log.Information("Stopping: leaving the cluster, partitions hosted here are handed over");
         }
         finally
         {
             await Akka.Actor.CoordinatedShutdown.Get(system).Run(Akka.Actor.CoordinatedShutdown.ClrExitReason.Instance);
+            await Logging.StopAsync();
         }
         return 0;
+
+        void Stop(PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            stop.Cancel();
+        }
     }
 }
