@@ -55,12 +55,15 @@ internal sealed class FleetBenchmark : AsyncCommand<FleetBenchmark.Settings>
             var gcBefore = GcFigures.Now();
             using var heap = new HeapWatch();
             var result = await new ScenarioRun(scenario, folder).RunAsync(akka, null, cancellation);
+            // The run's figures, before the report of every meter is built.
+            var gc = GcFigures.Now().Since(gcBefore, result.Events);
+            sampler?.Dispose();
             var report = RunReport.Build(result);
             var wall = result.Wall.TotalSeconds;
             AnsiConsole.MarkupLine($"meters {scenario.Fleet.Meters:N0}; outcomes {Markup.Escape(report["outcomes"]!.ToJsonString())}");
             AnsiConsole.MarkupLine($"wall {wall:0.0} s; {result.Events:N0} events in {result.Windows:N0} windows = {result.Events / wall / 1e6:0.00}M events/s");
             AnsiConsole.MarkupLine($"peak working set {result.PeakWorkingSetBytes / (1 << 20):N0} MiB = {result.PeakWorkingSetBytes / (double)scenario.Fleet.Meters:N0} bytes per meter");
-            AnsiConsole.MarkupLine(GcFigures.Now().Since(gcBefore, result.Events));
+            AnsiConsole.MarkupLine(gc);
             AnsiConsole.MarkupLine(heap.Summary());
             AnsiConsole.MarkupLine($"journal writes {result.Summary.JournalWrites:N0} = {result.Summary.JournalWrites / wall:0.0}/s; virtual duration {result.End}");
             if (result.EventTypes is { } types) WriteLargestFirst("events", "payload type", types, count => $"{count:N0}");

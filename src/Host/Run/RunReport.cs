@@ -117,18 +117,29 @@ public static class RunReport
     }
 
     /// <summary>Cumulative succeeded meters at the end of each virtual hour, per wave.</summary>
+    /// <remarks>Counts each meter once, into the first hour that holds it, then sums: a million meters over hundreds of hours stay one pass.</remarks>
     private static JsonArray Completion(IReadOnlyList<MeterOutcome> outcomes)
     {
+        const long Hour = 3_600_000_000L;
         var succeeded = outcomes.Where(o => o.Phase == MeterPhase.Succeeded).ToList();
         if (succeeded.Count == 0) return [];
-        var hours = (int)Math.Ceiling(succeeded.Max(o => o.FinishedMicros) / 3.6e9);
+        var hours = (int)((succeeded.Max(o => o.FinishedMicros) + Hour - 1) / Hour);
+        var waves = succeeded.Select(o => o.Wave).Distinct().Order().ToList();
+        var finishedIn = new long[waves.Count + 1, hours + 1]; // [wave index + 1 (0: all), hour]
+        foreach (var o in succeeded)
+        {
+            // The first hour whose end is at or after the meter finished (hour 1 for a meter finished at zero).
+            var hour = (int)Math.Max(1, (o.FinishedMicros + Hour - 1) / Hour);
+            finishedIn[0, hour]++;
+            finishedIn[waves.BinarySearch(o.Wave) + 1, hour]++;
+        }
         var series = new JsonArray();
+        var total = new long[waves.Count + 1];
         for (var hour = 1; hour <= hours; hour++)
         {
-            var cutoff = hour * 3_600_000_000L;
-            var point = new JsonObject { ["hour"] = hour, ["succeeded"] = succeeded.Count(o => o.FinishedMicros <= cutoff) };
-            foreach (var wave in succeeded.GroupBy(o => o.Wave).OrderBy(g => g.Key))
-                point[$"wave{wave.Key + 1}"] = wave.Count(o => o.FinishedMicros <= cutoff);
+            for (var w = 0; w <= waves.Count; w++) total[w] += finishedIn[w, hour];
+            var point = new JsonObject { ["hour"] = hour, ["succeeded"] = (int)total[0] };
+            for (var w = 0; w < waves.Count; w++) point[$"wave{waves[w] + 1}"] = (int)total[w + 1];
             series.Add(point);
         }
         return series;
