@@ -1,5 +1,6 @@
 using Akka.Actor;
 using AmiSim.Kernel;
+using AmiSim.Protocol.Network;
 using AmiSim.Protocol.Psem;
 using static AmiSim.Meter.MeterProtocol;
 
@@ -53,9 +54,9 @@ public sealed class MetrologyBoardActor : LpMemberActor, IBoardClock
             case BoardRequest request:
                 SendDirect(Primary, new BoardResponse(_board.Handle(request.Request, this)));
                 break;
-            case WriteImageBlocks writes:
-                var (written, firstRefusal) = _board.WriteImageBlocks(writes.Chunk.BlockSize, writes.Chunk.Blocks);
-                SendDirect(Primary, new ImageBlocksWritten(written, firstRefusal));
+            case ImageChunk chunk:
+                var (written, firstRefusal) = _board.WriteImageBlocks(chunk.BlockSize, chunk.Blocks);
+                SendDirect(Primary, ImageBlocksWritten.Of(written, firstRefusal));
                 break;
             case BoardTick tick:
                 var finished = _board.OnTimer(tick.Timer, this);

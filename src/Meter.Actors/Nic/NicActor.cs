@@ -20,10 +20,12 @@ public sealed class NicActor : SimActor
     private const string OutageTimer = "outage";
 
     private readonly MeterSetup _setup;
-    private readonly Queue<SerialJob> _jobs = new();
+    /// <summary>The serial link's work in order: <see cref="SerialJob"/>s, and image chunks to write (the commonest job, kept as the chunk itself).</summary>
+    private readonly Queue<object> _jobs = new();
     private readonly SortedDictionary<long, ProgramConfirmation> _unacknowledged = new();
     private IActorRef _board = ActorRefs.Nobody;
-    private SerialJob? _current;
+    /// <summary>The job whose request the board is answering.</summary>
+    private object? _current;
     private RandomStream? _outages;
     private bool _online = true;
     private long _nextConfirmation = 1;
@@ -77,7 +79,7 @@ public sealed class NicActor : SimActor
                 Enqueue(new CommandJob(command));
                 break;
             case ImageChunk chunk:
-                Enqueue(new ChunkJob(chunk));
+                _jobs.Enqueue(chunk);
                 break;
             case ConfirmationAck ack:
                 _unacknowledged.Remove(ack.ConfirmationId);
@@ -97,7 +99,8 @@ public sealed class NicActor : SimActor
     {
         var job = _current ?? throw new InvalidOperationException($"meter {Meter}: a board answer with no request outstanding");
         _current = null;
-        job.OnAnswer(message, this);
+        if (job is ImageChunk chunk) OnChunkWritten(chunk, message);
+        else ((SerialJob)job).OnAnswer(message, this);
         Pump();
     }
 
@@ -132,18 +135,26 @@ public sealed class NicActor : SimActor
 
     private void Enqueue(SerialJob job) => _jobs.Enqueue(job);
 
+    /// <summary>
+    /// The board's answer to a chunk's blocks, written into MT102 at block x block size in one exchange
+    /// of the serial link; a board that was not initiated refuses them (isss) and the NIC discards the chunk.
+    /// </summary>
+    private void OnChunkWritten(ImageChunk chunk, object answer)
+    {
+        if (chunk.Blocks[0].Number == 0 && answer is ImageBlocksWritten { Written: > 0 } written)
+            Trace(Meter.Value, "1.6", $"NIC wrote blocks {chunk.Blocks[0].Number}..{chunk.Blocks[^1].Number} into MT102 by partial writes: {written.Written} ok");
+    }
+
     /// <summary>Sends the next request of the serial link, if it is free.</summary>
     private void Pump()
     {
         if (_current is not null) return;
         while (_jobs.TryPeek(out var job))
         {
-            var request = job.Next();
-            if (request is null)
-            {
-                _jobs.Dequeue();
-                continue;
-            }
+            // A chunk is its own request, sent once; a serial job says what comes next until it is done.
+            var request = job is SerialJob serial ? serial.Next() : job;
+            if (request is null || job is ImageChunk) _jobs.Dequeue();
+            if (request is null) continue;
             _current = job;
             SendDirect(_board, request);
             return;
@@ -260,28 +271,6 @@ public sealed class NicActor : SimActor
             nic.Trace(nic.Meter.Value, "1.6",
                 $"NIC ran PSEM command {command.CommandId} on its board over the serial link: {string.Join(", ", command.Requests.Take(_responses.Count).Zip(_responses, (q, r) => $"{q.Service}={r.Code}"))}");
             nic.SendUplink(new PsemCommandResult(nic.Meter, command.CommandId, _responses));
-        }
-    }
-
-    /// <summary>
-    /// Writes a chunk's blocks into MT102, each at block x block size, in one exchange of the serial
-    /// link; a board that was not initiated refuses them (isss) and the NIC discards the chunk.
-    /// </summary>
-    private sealed class ChunkJob(ImageChunk chunk) : SerialJob
-    {
-        private bool _sent;
-
-        public override object? Next()
-        {
-            if (_sent) return null;
-            _sent = true;
-            return new WriteImageBlocks(chunk);
-        }
-
-        public override void OnAnswer(object answer, NicActor nic)
-        {
-            if (chunk.Blocks[0].Number == 0 && answer is ImageBlocksWritten { Written: > 0 } written)
-                nic.Trace(nic.Meter.Value, "1.6", $"NIC wrote blocks {chunk.Blocks[0].Number}..{chunk.Blocks[^1].Number} into MT102 by partial writes: {written.Written} ok");
         }
     }
 
