@@ -43,6 +43,8 @@ public sealed class CollectorRouter : SimActor
     private readonly List<OutageWindow>?[] _linkOutages;
     private readonly List<OutageWindow> _collectorOutages;
     private readonly Dictionary<long, bool[]> _groups = new();
+    /// <summary>A flood's relay transmissions while they are gathered (sent as one array, then cleared).</summary>
+    private readonly List<FloodHop> _relays = [];
     private RandomStream _loss = null!;
     private SimTime _channelFree;
     private SimTime _backhaulDownFree;
@@ -87,11 +89,8 @@ public sealed class CollectorRouter : SimActor
             case DownHop hop:
                 Down(hop);
                 break;
-            case FloodHop hop:
-                Flood(hop);
-                break;
-            case FloodHop[] relays:
-                foreach (var relay in relays) Flood(relay);
+            case FloodHop[] transmissions:
+                foreach (var transmission in transmissions) Flood(transmission);
                 break;
             case UpHop hop:
                 Up(hop);
@@ -134,7 +133,7 @@ public sealed class CollectorRouter : SimActor
         }
         object next = downlink switch
         {
-            { Meter: null, Frame: ImageChunk chunk } => new FloodHop(0, chunk, chunk.Blocks, MembersOf(downlink.Group)),
+            { Meter: null, Frame: ImageChunk chunk } => new[] { new FloodHop(0, chunk, chunk.Blocks, MembersOf(downlink.Group)) },
             { Meter: null } => throw new InvalidOperationException($"collector {_setup.Collector.Id}: only image chunks can be multicast, not {downlink.Frame.GetType().Name}"),
             { Meter: { } meter, Frame: ImageChunk chunk } => new DownHop(_cell.PathTo(NodeOf(meter)), 0, chunk, chunk.Blocks),
             { Meter: { } meter } => new DownHop(_cell.PathTo(NodeOf(meter)), 0, downlink.Frame, null),
@@ -186,18 +185,19 @@ public sealed class CollectorRouter : SimActor
     /// </summary>
     private IReadOnlyList<ImageBlock> Survivors(IReadOnlyList<ImageBlock> blocks, double loss)
     {
-        List<ImageBlock>? survivors = null;
+        const int OnStack = 256;
+        Span<bool> lost = blocks.Count <= OnStack ? stackalloc bool[blocks.Count] : new bool[blocks.Count];
+        var kept = 0;
         for (var i = 0; i < blocks.Count; i++)
         {
-            var lost = _loss.Chance(loss);
-            if (lost && survivors is null)
-            {
-                survivors = new List<ImageBlock>(blocks.Count - 1);
-                for (var j = 0; j < i; j++) survivors.Add(blocks[j]);
-            }
-            else if (!lost) survivors?.Add(blocks[i]);
+            lost[i] = _loss.Chance(loss);
+            if (!lost[i]) kept++;
         }
-        return survivors ?? blocks;
+        if (kept == blocks.Count) return blocks;
+        var survivors = new ImageBlock[kept];
+        for (int i = 0, k = 0; i < blocks.Count; i++)
+            if (!lost[i]) survivors[k++] = blocks[i];
+        return survivors;
     }
 
     private void Down(DownHop hop)
@@ -249,7 +249,7 @@ public sealed class CollectorRouter : SimActor
         Send(MeterLp(node), arrival - Now, frame);
     }
 
-    private void Flood(FloodHop hop)
+    private void Flood(in FloodHop hop)
     {
         var children = _cell.Children[hop.Transmitter];
         if (children.Length == 0) return;
@@ -257,7 +257,6 @@ public sealed class CollectorRouter : SimActor
         var (start, end) = Transmit(ImageChunk.WireBytesOf(hop.Blocks), counters);
         counters.BlocksSent += hop.Blocks.Count;
         var arrival = end + Radio.HopLatency;
-        List<FloodHop>? relays = null;
         foreach (var child in children)
         {
             if (Blocked(child, start, end))
@@ -279,12 +278,14 @@ public sealed class CollectorRouter : SimActor
                 // Most meters lose nothing on the way: they share the head-end's chunk (immutable) instead of a copy each.
                 Send(MeterLp(child), arrival - Now, ReferenceEquals(survivors, hop.Chunk.Blocks) ? hop.Chunk : hop.Chunk with { Blocks = survivors });
             }
-            if (_cell.Children[child].Length > 0) (relays ??= []).Add(hop with { Transmitter = child, Blocks = survivors });
+            if (_cell.Children[child].Length > 0) _relays.Add(hop with { Transmitter = child, Blocks = survivors });
         }
         // The relays that heard it all have it at the same instant: one event for them, handled in the
         // order the children were served, which is where their separate events would have come (nothing
         // else this router sends itself can fall between them).
-        if (relays is not null) Send(Id, arrival - Now, relays.Count == 1 ? relays[0] : relays.ToArray());
+        if (_relays.Count == 0) return;
+        Send(Id, arrival - Now, _relays.ToArray());
+        _relays.Clear();
     }
 
     private void Up(UpHop hop)
@@ -338,7 +339,8 @@ public sealed class CollectorRouter : SimActor
     /// <paramref name="Chunk"/> it holds (<paramref name="Blocks"/>); <paramref name="Members"/> marks the
     /// cell's nodes in the round's group (null: all of them).
     /// </summary>
-    private sealed record FloodHop(int Transmitter, ImageChunk Chunk, IReadOnlyList<ImageBlock> Blocks, bool[]? Members);
+    /// <remarks>A struct: a flood event carries its transmissions in one array, not an object each.</remarks>
+    private readonly record struct FloodHop(int Transmitter, ImageChunk Chunk, IReadOnlyList<ImageBlock> Blocks, bool[]? Members);
 
     /// <summary>An uplink frame about to be sent by <paramref name="Node"/> to its parent.</summary>
     private sealed record UpHop(int Node, IUplinkFrame Frame);
