@@ -12,15 +12,18 @@ namespace AmiSim.Kernel;
 /// Most buckets are sparse: timers and timeouts hours ahead put a few events each into tens of
 /// thousands of future buckets (75,707 of them in a heap dump of the default run, which then held
 /// 195 MB of 64-event arrays, half the live heap). So a bucket starts small and grows, and spare
-/// buckets kept for reuse are few and never large. The busy buckets of the near future grow to
+/// buckets kept for reuse hold small arrays only. The busy buckets of the near future grow to
 /// thousands of events each; from <see cref="Bucket.PooledFrom"/> events on, bucket arrays come from
-/// the shared array pool and go back to it when the bucket is emptied (growing them anew was a tenth
-/// of all bytes a 100k fleet allocated).
+/// the shared array pool and go back to it when the bucket is emptied (arrays made anew for buckets
+/// were a tenth of all bytes a 100k fleet allocated).
 /// </remarks>
 internal sealed class EventCalendar(long bucketMicros)
 {
-    private const int SpareBuckets = 256;
-    private const int LargestSpareArray = 1024;
+    /// <summary>
+    /// Emptied buckets with a small array of their own, kept for reuse. Buckets are emptied one per
+    /// window as time moves on, but made in bursts (a wave's timers, hours ahead), hence this many.
+    /// </summary>
+    private const int SpareBuckets = 4096;
 
     private readonly Dictionary<long, Bucket> _buckets = new();
     private readonly PriorityQueue<long, long> _order = new();
@@ -70,7 +73,7 @@ internal sealed class EventCalendar(long bucketMicros)
                 _buckets.Remove(index);
                 if (index == _lastIndex) _lastIndex = -1; // the bucket goes back to the spares
                 bucket.Clear();
-                if (_spare.Count < SpareBuckets && bucket.Events.Length <= LargestSpareArray) _spare.Push(bucket);
+                if (_spare.Count < SpareBuckets && bucket.Events.Length < Bucket.PooledFrom) _spare.Push(bucket);
                 else bucket.ReturnArray();
                 continue;
             }
