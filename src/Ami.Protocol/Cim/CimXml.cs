@@ -25,21 +25,39 @@ public static class CimXml
     /// <summary>The schemas of every message AmiSim writes and reads.</summary>
     public static XmlSchemaSet Schemas => SchemaSet.Value;
 
+    private static readonly XmlWriterSettings WriterSettings = new() { Indent = true, Encoding = Encoding.UTF8 };
+
+    /// <summary>The calling thread's text buffer for <see cref="Write"/>, kept between messages unless one made it large.</summary>
+    [ThreadStatic] private static StringBuilder? _buffer;
+
+    /// <summary>The message as an indented UTF-8 XML document, written straight from the model (no element tree).</summary>
     public static string Write(CimMessage message)
     {
-        var root = message switch
+        var builder = _buffer ??= new StringBuilder(16 * 1024);
+        builder.Clear();
+        using (var writer = XmlWriter.Create(new Utf8StringWriter(builder), WriterSettings))
         {
-            EventMessage => new XElement(Msg + "EventMessage", HeaderElement(message.Header)),
-            RequestMessage => new XElement(Msg + "RequestMessage", HeaderElement(message.Header)),
-            ResponseMessage response => new XElement(Msg + "ResponseMessage", HeaderElement(message.Header), ReplyElement(response.Reply)),
-            _ => throw new ArgumentException($"unknown message type {message.GetType().Name}", nameof(message)),
-        };
-        if (message.Payload is { } payload) root.Add(new XElement(Msg + "Payload", PayloadElement(payload)));
-        var document = new XDocument(new XDeclaration("1.0", "utf-8", null), root);
-        var builder = new StringBuilder();
-        using (var writer = XmlWriter.Create(new Utf8StringWriter(builder), new XmlWriterSettings { Indent = true, Encoding = Encoding.UTF8 }))
-            document.Save(writer);
-        return builder.ToString();
+            writer.WriteStartDocument();
+            writer.WriteStartElement(message switch
+            {
+                EventMessage => "EventMessage",
+                RequestMessage => "RequestMessage",
+                ResponseMessage => "ResponseMessage",
+                _ => throw new ArgumentException($"unknown message type {message.GetType().Name}", nameof(message)),
+            }, MessageNs);
+            WriteHeader(writer, message.Header);
+            if (message is ResponseMessage response) WriteReply(writer, response.Reply);
+            if (message.Payload is { } payload)
+            {
+                writer.WriteStartElement("Payload", MessageNs);
+                WritePayload(writer, payload);
+                writer.WriteEndElement();
+            }
+            writer.WriteEndElement();
+        }
+        var xml = builder.ToString();
+        if (builder.Capacity > 1 << 20) _buffer = null;
+        return xml;
     }
 
     /// <summary>Validates and reads a message. <exception cref="CimFormatException">not XML, wrong namespace, or not valid against the schemas; says where.</exception></summary>
@@ -75,50 +93,84 @@ public static class CimXml
 
     public static string Timestamp(DateTime utc) => utc.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    private static XElement HeaderElement(CimHeader header)
+    private static void WriteHeader(XmlWriter writer, CimHeader header)
     {
-        var element = new XElement(Msg + "Header",
-            new XElement(Msg + "Verb", header.Verb),
-            new XElement(Msg + "Noun", header.Noun),
-            new XElement(Msg + "Revision", header.Revision),
-            new XElement(Msg + "Timestamp", Timestamp(header.Timestamp)),
-            new XElement(Msg + "Source", header.Source));
-        if (header.AckRequired is { } ack) element.Add(new XElement(Msg + "AckRequired", ack ? "true" : "false"));
-        element.Add(new XElement(Msg + "MessageID", header.MessageId));
-        if (header.CorrelationId is { } correlation) element.Add(new XElement(Msg + "CorrelationID", correlation));
-        return element;
+        writer.WriteStartElement("Header", MessageNs);
+        writer.WriteElementString("Verb", MessageNs, header.Verb);
+        writer.WriteElementString("Noun", MessageNs, header.Noun);
+        writer.WriteElementString("Revision", MessageNs, header.Revision);
+        writer.WriteElementString("Timestamp", MessageNs, Timestamp(header.Timestamp));
+        writer.WriteElementString("Source", MessageNs, header.Source);
+        if (header.AckRequired is { } ack) writer.WriteElementString("AckRequired", MessageNs, ack ? "true" : "false");
+        writer.WriteElementString("MessageID", MessageNs, header.MessageId);
+        if (header.CorrelationId is { } correlation) writer.WriteElementString("CorrelationID", MessageNs, correlation);
+        writer.WriteEndElement();
     }
 
-    private static XElement ReplyElement(CimReply reply) =>
-        new(Msg + "Reply",
-            new XElement(Msg + "Result", reply.Result.ToString()),
-            reply.Errors.Select(e => new XElement(Msg + "Error",
-                new XElement(Msg + "code", e.Code),
-                new XElement(Msg + "level", e.Level),
-                new XElement(Msg + "reason", e.Reason),
-                e.Details is null ? null : new XElement(Msg + "details", e.Details))));
-
-    private static XElement PayloadElement(ICimPayload payload) => payload switch
+    private static void WriteReply(XmlWriter writer, CimReply reply)
     {
-        EndDeviceEvents events => new XElement(Ede + "EndDeviceEvents", events.Events.Select(e =>
-            new XElement(Ede + "EndDeviceEvent",
-                new XElement(Ede + "mRID", e.Mrid),
-                new XElement(Ede + "createdDateTime", Timestamp(e.CreatedDateTime)),
-                e.Reason is null ? null : new XElement(Ede + "reason", e.Reason),
-                new XElement(Ede + "Assets", new XElement(Ede + "mRID", e.MeterMrid)),
-                e.Details.Select(d => new XElement(Ede + "EndDeviceEventDetails",
-                    new XElement(Ede + "name", d.Name),
-                    d.Value is null ? null : new XElement(Ede + "value", d.Value))),
-                new XElement(Ede + "EndDeviceEventType", new XAttribute("ref", e.EventType))))),
-        MeterConfig config => new XElement(Mc + "MeterConfig", config.Meters.Select(m =>
-            new XElement(Mc + "Meter",
-                new XElement(Mc + "mRID", m.Mrid),
-                new XElement(Mc + "SimpleEndDeviceFunction",
-                    m.ConfigId is null ? null : new XElement(Mc + "configID", m.ConfigId),
-                    m.FirmwareId is null ? null : new XElement(Mc + "firmwareID", m.FirmwareId),
-                    m.ProgramId is null ? null : new XElement(Mc + "programID", m.ProgramId))))),
-        _ => throw new ArgumentException($"unknown payload {payload.GetType().Name}", nameof(payload)),
-    };
+        writer.WriteStartElement("Reply", MessageNs);
+        writer.WriteElementString("Result", MessageNs, reply.Result.ToString());
+        foreach (var error in reply.Errors)
+        {
+            writer.WriteStartElement("Error", MessageNs);
+            writer.WriteElementString("code", MessageNs, error.Code);
+            writer.WriteElementString("level", MessageNs, error.Level);
+            writer.WriteElementString("reason", MessageNs, error.Reason);
+            if (error.Details is { } details) writer.WriteElementString("details", MessageNs, details);
+            writer.WriteEndElement();
+        }
+        writer.WriteEndElement();
+    }
+
+    private static void WritePayload(XmlWriter writer, ICimPayload payload)
+    {
+        switch (payload)
+        {
+            case EndDeviceEvents events:
+                writer.WriteStartElement("EndDeviceEvents", EndDeviceEventsNs);
+                foreach (var e in events.Events)
+                {
+                    writer.WriteStartElement("EndDeviceEvent", EndDeviceEventsNs);
+                    writer.WriteElementString("mRID", EndDeviceEventsNs, e.Mrid);
+                    writer.WriteElementString("createdDateTime", EndDeviceEventsNs, Timestamp(e.CreatedDateTime));
+                    if (e.Reason is { } reason) writer.WriteElementString("reason", EndDeviceEventsNs, reason);
+                    writer.WriteStartElement("Assets", EndDeviceEventsNs);
+                    writer.WriteElementString("mRID", EndDeviceEventsNs, e.MeterMrid);
+                    writer.WriteEndElement();
+                    foreach (var detail in e.Details)
+                    {
+                        writer.WriteStartElement("EndDeviceEventDetails", EndDeviceEventsNs);
+                        writer.WriteElementString("name", EndDeviceEventsNs, detail.Name);
+                        if (detail.Value is { } value) writer.WriteElementString("value", EndDeviceEventsNs, value);
+                        writer.WriteEndElement();
+                    }
+                    writer.WriteStartElement("EndDeviceEventType", EndDeviceEventsNs);
+                    writer.WriteAttributeString("ref", e.EventType);
+                    writer.WriteEndElement();
+                    writer.WriteEndElement();
+                }
+                writer.WriteEndElement();
+                break;
+            case MeterConfig config:
+                writer.WriteStartElement("MeterConfig", MeterConfigNs);
+                foreach (var meter in config.Meters)
+                {
+                    writer.WriteStartElement("Meter", MeterConfigNs);
+                    writer.WriteElementString("mRID", MeterConfigNs, meter.Mrid);
+                    writer.WriteStartElement("SimpleEndDeviceFunction", MeterConfigNs);
+                    if (meter.ConfigId is { } configId) writer.WriteElementString("configID", MeterConfigNs, configId);
+                    if (meter.FirmwareId is { } firmwareId) writer.WriteElementString("firmwareID", MeterConfigNs, firmwareId);
+                    if (meter.ProgramId is { } programId) writer.WriteElementString("programID", MeterConfigNs, programId);
+                    writer.WriteEndElement();
+                    writer.WriteEndElement();
+                }
+                writer.WriteEndElement();
+                break;
+            default:
+                throw new ArgumentException($"unknown payload {payload.GetType().Name}", nameof(payload));
+        }
+    }
 
     private static CimHeader ReadHeader(XElement header)
     {
