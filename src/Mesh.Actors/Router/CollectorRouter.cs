@@ -45,6 +45,12 @@ public sealed class CollectorRouter : SimActor
     private readonly Dictionary<long, bool[]> _groups = new();
     /// <summary>A flood's relay transmissions while they are gathered (sent as one array, then cleared).</summary>
     private readonly List<FloodHop> _relays = [];
+    /// <summary>Survivor lists of <see cref="_oneLostOf"/> that lost one block, by the block (<see cref="Survivors"/>).</summary>
+    private ImageBlock[]?[] _oneLost = [];
+    private IReadOnlyList<ImageBlock>? _oneLostOf;
+    /// <summary>Chunks made of the lists in <see cref="_oneLost"/>, and the chunks they were made from (<see cref="Deliverable"/>).</summary>
+    private ImageChunk?[] _oneLostChunks = [];
+    private ImageChunk?[] _oneLostChunksOf = [];
     private RandomStream _loss = null!;
     private SimTime _channelFree;
     private SimTime _backhaulDownFree;
@@ -181,9 +187,12 @@ public sealed class CollectorRouter : SimActor
     /// <summary>
     /// The blocks that survive a hop, one loss draw per block. Most frames lose nothing; they keep
     /// their (immutable) block list instead of a copy, which was a list per meter per hop of every
-    /// multicast chunk (106,741 of them live in a heap dump of the default run).
+    /// multicast chunk (106,741 of them live in a heap dump of the default run). When
+    /// <paramref name="share"/> and exactly one block is lost, the most common loss, the list is shared
+    /// by every hop that loses that block of <paramref name="blocks"/> (<paramref name="oneLostAt"/>
+    /// says which; -1 otherwise).
     /// </summary>
-    private IReadOnlyList<ImageBlock> Survivors(IReadOnlyList<ImageBlock> blocks, double loss)
+    private IReadOnlyList<ImageBlock> Survivors(IReadOnlyList<ImageBlock> blocks, double loss, bool share, out int oneLostAt)
     {
         const int OnStack = 256;
         Span<bool> lost = blocks.Count <= OnStack ? stackalloc bool[blocks.Count] : new bool[blocks.Count];
@@ -193,11 +202,41 @@ public sealed class CollectorRouter : SimActor
             lost[i] = _loss.Chance(loss);
             if (!lost[i]) kept++;
         }
+        oneLostAt = -1;
         if (kept == blocks.Count) return blocks;
+        if (share && kept == blocks.Count - 1)
+        {
+            oneLostAt = lost.IndexOf(true);
+            if (!ReferenceEquals(blocks, _oneLostOf))
+            {
+                _oneLostOf = blocks;
+                if (_oneLost.Length < blocks.Count) _oneLost = new ImageBlock[]?[blocks.Count];
+                else Array.Clear(_oneLost);
+            }
+            if (_oneLost[oneLostAt] is { } shared) return shared;
+        }
         var survivors = new ImageBlock[kept];
         for (int i = 0, k = 0; i < blocks.Count; i++)
             if (!lost[i]) survivors[k++] = blocks[i];
+        if (oneLostAt >= 0) _oneLost[oneLostAt] = survivors;
         return survivors;
+    }
+
+    /// <summary>The chunk a meter is handed: the transmitted one if nothing was lost, else one of the surviving blocks (shared when the survivors are).</summary>
+    private ImageChunk Deliverable(ImageChunk chunk, IReadOnlyList<ImageBlock> survivors, int oneLostAt)
+    {
+        if (ReferenceEquals(survivors, chunk.Blocks)) return chunk;
+        if (oneLostAt < 0) return chunk with { Blocks = survivors };
+        if (_oneLostChunks.Length < _oneLost.Length) _oneLostChunks = new ImageChunk?[_oneLost.Length];
+        ref var shared = ref _oneLostChunks[oneLostAt];
+        // Made for these very survivors from this very chunk, or made again.
+        if (shared is null || !ReferenceEquals(shared.Blocks, survivors) || !ReferenceEquals(_oneLostChunksOf[oneLostAt], chunk))
+        {
+            shared = chunk with { Blocks = survivors };
+            if (_oneLostChunksOf.Length < _oneLostChunks.Length) Array.Resize(ref _oneLostChunksOf, _oneLostChunks.Length);
+            _oneLostChunksOf[oneLostAt] = chunk;
+        }
+        return shared;
     }
 
     private void Down(DownHop hop)
@@ -219,7 +258,7 @@ public sealed class CollectorRouter : SimActor
         IReadOnlyList<ImageBlock>? survivors = null;
         if (blocks is not null)
         {
-            survivors = Survivors(blocks, loss);
+            survivors = Survivors(blocks, loss, share: false, out _); // a unicast frame reaches one meter: nothing to share
             counters.BlocksLost += blocks.Count - survivors.Count;
             if (survivors.Count == 0)
             {
@@ -265,7 +304,7 @@ public sealed class CollectorRouter : SimActor
                 counters.BlocksLost += hop.Blocks.Count;
                 continue;
             }
-            var survivors = Survivors(hop.Blocks, _cell.Loss[child]);
+            var survivors = Survivors(hop.Blocks, _cell.Loss[child], share: true, out var oneLostAt);
             counters.BlocksLost += hop.Blocks.Count - survivors.Count;
             if (survivors.Count == 0) continue;
             counters.FramesDelivered++;
@@ -276,7 +315,7 @@ public sealed class CollectorRouter : SimActor
                 if (survivors[0].Number == 0)
                     Trace(_cell.Meters[child].Value, "1.5", $"multicast from {(hop.Transmitter == 0 ? $"collector {_setup.Collector.Id}" : $"relay {_cell.Meters[hop.Transmitter].Value}")} delivered {survivors.Count} of {hop.Blocks.Count} blocks of the first chunk");
                 // Most meters lose nothing on the way: they share the head-end's chunk (immutable) instead of a copy each.
-                Send(MeterLp(child), arrival - Now, ReferenceEquals(survivors, hop.Chunk.Blocks) ? hop.Chunk : hop.Chunk with { Blocks = survivors });
+                Send(MeterLp(child), arrival - Now, Deliverable(hop.Chunk, survivors, oneLostAt));
             }
             if (_cell.Children[child].Length > 0) _relays.Add(hop with { Transmitter = child, Blocks = survivors });
         }
