@@ -25,7 +25,6 @@ public sealed class KernelPartition : UntypedActor
     private readonly PartitionRuntime _runtime;
     private readonly EventCalendar _calendar;
     private readonly LpDirectory _slots = new();
-    private readonly Dictionary<ulong, IActorRef> _groups = new();
     private readonly List<LpSlot> _released = new();
     private readonly List<SimEvent>[] _outgoing;
     private IReadOnlyList<IActorRef> _peers = Array.Empty<IActorRef>();
@@ -389,22 +388,9 @@ public sealed class KernelPartition : UntypedActor
         {
             throw new InvalidOperationException($"no LP {id} in this model: {error.Message}", error);
         }
-        GroupOf(id).Tell(new LpGroup.Create(slot, LpDispatcher.Deploy(props), $"{id.Kind.ToString().ToLowerInvariant()}-{id.Number}"), Self);
-        if (slot.Actor.IsNobody())
-            throw new InvalidOperationException($"LP {id}: its actor was not started on the partition's thread (LP actors must run on {LpDispatcher.DispatcherId})");
+        slot.Actor = Context.ActorOf(LpDispatcher.Deploy(props), $"{id.Kind.ToString().ToLowerInvariant()}-{id.Number}");
         _slots.Add(slot);
         return slot;
-    }
-
-    private IActorRef GroupOf(LpId id)
-    {
-        var key = LpGroup.KeyOf(id);
-        if (!_groups.TryGetValue(key, out var group))
-        {
-            group = Context.ActorOf(LpGroup.Props(Self), $"{id.Kind.ToString().ToLowerInvariant()}s-{id.Number >> LpGroup.NumberBits}");
-            _groups.Add(key, group);
-        }
-        return group;
     }
 
     private void Fail(string reason)
