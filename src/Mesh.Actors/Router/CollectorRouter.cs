@@ -48,9 +48,8 @@ public sealed class CollectorRouter : SimActor
     /// <summary>Survivor lists of <see cref="_oneLostOf"/> that lost one block, by the block (<see cref="Survivors"/>).</summary>
     private ImageBlock[]?[] _oneLost = [];
     private IReadOnlyList<ImageBlock>? _oneLostOf;
-    /// <summary>Chunks made of the lists in <see cref="_oneLost"/>, and the chunks they were made from (<see cref="Deliverable"/>).</summary>
-    private ImageChunk?[] _oneLostChunks = [];
-    private ImageChunk?[] _oneLostChunksOf = [];
+    /// <summary>Chunks made of the lists in <see cref="_oneLost"/>, with the chunk each was made from (<see cref="Deliverable"/>).</summary>
+    private (ImageChunk? From, ImageChunk? Made)[] _oneLostChunks = [];
     private RandomStream _loss = null!;
     private SimTime _channelFree;
     private SimTime _backhaulDownFree;
@@ -227,16 +226,12 @@ public sealed class CollectorRouter : SimActor
     {
         if (ReferenceEquals(survivors, chunk.Blocks)) return chunk;
         if (oneLostAt < 0) return chunk with { Blocks = survivors };
-        if (_oneLostChunks.Length < _oneLost.Length) _oneLostChunks = new ImageChunk?[_oneLost.Length];
+        if (_oneLostChunks.Length < _oneLost.Length) Array.Resize(ref _oneLostChunks, _oneLost.Length);
         ref var shared = ref _oneLostChunks[oneLostAt];
-        // Made for these very survivors from this very chunk, or made again.
-        if (shared is null || !ReferenceEquals(shared.Blocks, survivors) || !ReferenceEquals(_oneLostChunksOf[oneLostAt], chunk))
-        {
-            shared = chunk with { Blocks = survivors };
-            if (_oneLostChunksOf.Length < _oneLostChunks.Length) Array.Resize(ref _oneLostChunksOf, _oneLostChunks.Length);
-            _oneLostChunksOf[oneLostAt] = chunk;
-        }
-        return shared;
+        // Made from this very chunk for these very survivors, or made again.
+        if (!ReferenceEquals(shared.From, chunk) || !ReferenceEquals(shared.Made?.Blocks, survivors))
+            shared = (chunk, chunk with { Blocks = survivors });
+        return shared.Made!;
     }
 
     private void Down(DownHop hop)
