@@ -87,7 +87,7 @@ public sealed class ClusterProcessTests : IDisposable
         var victim = Start("node", "--port", LoopbackPort.Free().ToString(), "--seed-nodes", seed);
         var victimAddress = (await victim.StandardOutput.ReadLineAsync())!.Split(' ')[1];
         _ = victim.StandardOutput.ReadToEndAsync();
-        _ = victim.StandardError.ReadToEndAsync();
+        var victimLog = victim.StandardError.ReadToEndAsync();
         var other = Start("node", "--port", "0", "--seed-nodes", seed);
         _ = other.StandardOutput.ReadToEndAsync();
         _ = other.StandardError.ReadToEndAsync();
@@ -111,6 +111,7 @@ public sealed class ClusterProcessTests : IDisposable
 
         Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {output} {await errors}");
         Assert.True(victim.HasExited, "the lost node's process should have ended");
+        if (how == "leaves") Assert.Contains("Stopping: leaving the cluster", await victimLog); // the node's own handler, not the runtime's exit
         // The console wraps long lines; the log keeps them whole.
         var log = await File.ReadAllTextAsync(Path.Combine(_dir, how, "amisim.log"));
         Assert.Contains($"on node {victimAddress} is gone", log);
