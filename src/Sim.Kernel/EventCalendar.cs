@@ -131,15 +131,15 @@ internal sealed class EventCalendar(long bucketMicros)
             var size = Math.Max(4, Count * 2);
             var grown = size >= PooledFrom ? ArrayPool<SimEvent>.Shared.Rent(size) : new SimEvent[size];
             Array.Copy(Events, grown, Count);
-            if (Events.Length >= PooledFrom) Array.Clear(Events, 0, Count); // events hold payloads: a pooled array goes back empty
             ReturnArray();
             Events = grown;
         }
 
-        /// <summary>Gives a pooled array back, already cleared, when the bucket lets it go.</summary>
+        /// <summary>Gives a pooled array back when the bucket lets it go, its events cleared (they hold payloads).</summary>
         public void ReturnArray()
         {
             if (Events.Length < PooledFrom) return;
+            Array.Clear(Events, 0, Count);
             ArrayPool<SimEvent>.Shared.Return(Events);
             Events = [];
         }

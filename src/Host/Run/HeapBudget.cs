@@ -5,11 +5,12 @@ namespace AmiSim.Host.Run;
 /// <summary>
 /// The garbage collector's heap limit for a run (<c>amisim.heap-limit</c>): "auto" sizes it from the
 /// fleet, a size (<c>2GiB</c>) sets it, "off" leaves the runtime's default. Without a limit the server
-/// collector lets the heap grow to about twice what is alive (fleet-100k: 709 MiB alive, 1.4-1.7 GB
-/// working set); with one it collects sooner and the run stays within it, for about a tenth more wall
-/// time (docs/PERFORMANCE.md, "Session 7: the heap sized for the fleet"). A limit the process was started with (<c>DOTNET_GCHeapHardLimit</c>, or the
-/// runtime configuration) wins. The limit is the whole process's, so only a process that is the
-/// <c>amisim</c> command itself sets it (<see cref="OwnsProcess"/>), never a test host.
+/// collector lets the heap grow to about twice what is alive; with one it collects sooner and the run
+/// stays within it (fleet-100k: 1.3 GB instead of 1.4-1.7 GB). That cost a tenth of the wall time in
+/// session 7 and nothing measurable since the run allocates less (docs/PERFORMANCE.md, sessions 7 and 8).
+/// A limit the process was started with (<c>DOTNET_GCHeapHardLimit</c>, or the runtime configuration)
+/// wins. The limit is the whole process's, so only a process that is the <c>amisim</c> command itself
+/// sets it (<see cref="OwnsProcess"/>), never a test host.
 /// </summary>
 public static class HeapBudget
 {
