@@ -15,15 +15,19 @@ namespace AmiSim.Kernel;
 /// buckets kept for reuse hold small arrays only. The busy buckets of the near future grow to
 /// thousands of events each; from <see cref="Bucket.PooledFrom"/> events on, bucket arrays come from
 /// the shared array pool and go back to it when the bucket is emptied (arrays made anew for buckets
-/// were a tenth of all bytes a 100k fleet allocated).
+/// were a tenth of all bytes a 100k fleet allocated). Smaller arrays are kept by the calendar
+/// (<see cref="SmallArrays"/>) when a bucket grows out of one or is emptied, so that a bucket made
+/// for the next busy window does not make its first arrays anew either.
 /// </remarks>
 internal sealed class EventCalendar(long bucketMicros)
 {
     /// <summary>
-    /// Emptied buckets with a small array of their own, kept for reuse. Buckets are emptied one per
+    /// Emptied buckets (and arrays of each small size) kept for reuse. Buckets are emptied one per
     /// window as time moves on, but made in bursts (a wave's timers, hours ahead), hence this many.
     /// </summary>
     private const int SpareBuckets = 4096;
+
+    private readonly SmallArrays _arrays = new(SpareBuckets);
 
     private readonly Dictionary<long, Bucket> _buckets = new();
     private readonly PriorityQueue<long, long> _order = new();
@@ -38,7 +42,7 @@ internal sealed class EventCalendar(long bucketMicros)
     {
         var index = evt.Time.Micros / bucketMicros;
         var bucket = index == _lastIndex ? _lastBucket! : BucketAt(index);
-        bucket.Add(evt);
+        bucket.Add(evt, _arrays);
         Count++;
     }
 
@@ -72,9 +76,8 @@ internal sealed class EventCalendar(long bucketMicros)
                 _order.Dequeue();
                 _buckets.Remove(index);
                 if (index == _lastIndex) _lastIndex = -1; // the bucket goes back to the spares
-                bucket.Clear();
-                if (_spare.Count < SpareBuckets && bucket.Events.Length < Bucket.PooledFrom) _spare.Push(bucket);
-                else bucket.ReturnArray();
+                bucket.Empty(_arrays);
+                if (_spare.Count < SpareBuckets) _spare.Push(bucket);
                 continue;
             }
             Count -= bucket.TakeBefore(end.Micros, state, release);
@@ -87,14 +90,14 @@ internal sealed class EventCalendar(long bucketMicros)
         /// <summary>Arrays this long or longer are rented from the shared pool.</summary>
         public const int PooledFrom = 16;
 
-        public SimEvent[] Events = new SimEvent[4];
+        public SimEvent[] Events = [];
         public int Count;
         public long Min = long.MaxValue;
         public long Max = long.MinValue;
 
-        public void Add(in SimEvent evt)
+        public void Add(in SimEvent evt, SmallArrays arrays)
         {
-            if (Count == Events.Length) Grow();
+            if (Count == Events.Length) Grow(arrays);
             Events[Count++] = evt;
             var micros = evt.Time.Micros;
             if (micros < Min) Min = micros;
@@ -126,30 +129,49 @@ internal sealed class EventCalendar(long bucketMicros)
             return taken;
         }
 
-        private void Grow()
+        private void Grow(SmallArrays arrays)
         {
-            var size = Math.Max(4, Count * 2);
-            var grown = size >= PooledFrom ? ArrayPool<SimEvent>.Shared.Rent(size) : new SimEvent[size];
+            var size = Math.Max(SmallArrays.Smallest, Count * 2);
+            var grown = size >= PooledFrom ? ArrayPool<SimEvent>.Shared.Rent(size) : arrays.Take(size);
             Array.Copy(Events, grown, Count);
-            ReturnArray();
+            GiveBack(arrays);
             Events = grown;
         }
 
-        /// <summary>Gives a pooled array back when the bucket lets it go, its events cleared (they hold payloads).</summary>
-        public void ReturnArray()
+        /// <summary>Lets every event go and gives the array back; the bucket can be used again from empty.</summary>
+        public void Empty(SmallArrays arrays)
         {
-            if (Events.Length < PooledFrom) return;
-            Array.Clear(Events, 0, Count);
-            ArrayPool<SimEvent>.Shared.Return(Events);
+            GiveBack(arrays);
             Events = [];
-        }
-
-        public void Clear()
-        {
-            Array.Clear(Events, 0, Count);
             Count = 0;
             Min = long.MaxValue;
             Max = long.MinValue;
+        }
+
+        /// <summary>Gives the array back where it came from, its events cleared (they hold payloads).</summary>
+        private void GiveBack(SmallArrays arrays)
+        {
+            Array.Clear(Events, 0, Count);
+            if (Events.Length >= PooledFrom) ArrayPool<SimEvent>.Shared.Return(Events);
+            else if (Events.Length > 0) arrays.Give(Events);
+        }
+    }
+
+    /// <summary>Emptied bucket arrays shorter than <see cref="Bucket.PooledFrom"/>, by size (4 and 8), up to a limit of each.</summary>
+    private sealed class SmallArrays(int limit)
+    {
+        public const int Smallest = 4;
+
+        private readonly Stack<SimEvent[]> _fours = new();
+        private readonly Stack<SimEvent[]> _eights = new();
+
+        public SimEvent[] Take(int size) =>
+            (size == Smallest ? _fours : _eights) is { Count: > 0 } spare ? spare.Pop() : new SimEvent[size];
+
+        public void Give(SimEvent[] array)
+        {
+            var spare = array.Length == Smallest ? _fours : _eights;
+            if (spare.Count < limit) spare.Push(array);
         }
     }
 }

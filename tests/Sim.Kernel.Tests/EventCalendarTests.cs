@@ -12,10 +12,11 @@ public sealed class EventCalendarTests
     private sealed record Step(long[] Offsets, long Advance);
 
     private static readonly Gen<long> Offset = Gen.OneOf(
+        Gen.Long[0, 2 * Bucket], // crowding one or two buckets past their first arrays (4, 8, then pooled)
         Gen.Long[0, 100],        // this window or the next few
         Gen.Long[0, Far * 3]);   // far ahead
 
-    private static readonly Gen<Step> Steps = Gen.Select(Offset.Array[0, 12],
+    private static readonly Gen<Step> Steps = Gen.Select(Offset.Array[0, 40],
         Gen.OneOf(Gen.Long[1, 30], Gen.Long[1, Far * 2]), (offsets, advance) => new Step(offsets, advance));
 
     [Fact]
