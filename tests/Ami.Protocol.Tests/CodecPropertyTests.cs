@@ -77,7 +77,7 @@ public sealed class CodecPropertyTests
     }
 
     [Fact]
-    public void PSEM_requests_round_trip()
+    public void PSEM_requests_round_trip_and_say_their_length_without_encoding()
     {
         var table = Gen.UShort.Select(raw => new TableId(raw));
         var offset = Gen.UInt[0, 0xFFFFFF];
@@ -92,7 +92,12 @@ public sealed class CodecPropertyTests
             Gen.Select(table, offset, Bytes, (t, o, d) => (PsemRequest)new PartialWriteRequest(t, o, d)),
             Gen.Select(Gen.UShort, Gen.String[Gen.Char.AlphaNumeric, 0, 10], (id, user) => (PsemRequest)new LogonRequest(id, user)),
             Gen.Byte.Array[20].Select(p => (PsemRequest)new SecurityRequest(p)));
-        request.Sample(r => Assert.Equal(r, PsemRequest.Decode(r.Encode())));
+        request.Sample(r =>
+        {
+            var frame = r.Encode();
+            Assert.Equal(r, PsemRequest.Decode(frame));
+            Assert.Equal(frame.Length, r.EncodedLength); // airtime is worked out from it, hop by hop
+        });
     }
 
     [Fact]

@@ -28,8 +28,9 @@ public sealed record PsemCommand(long CommandId, IReadOnlyList<PsemRequest> Requ
     {
         get
         {
+            // By index: worked out at every hop, and foreach over the interface would box an enumerator each time.
             var bytes = 24;
-            foreach (var request in Requests) bytes += request.EncodedLength;
+            for (var i = 0; i < Requests.Count; i++) bytes += Requests[i].EncodedLength;
             return bytes;
         }
     }
@@ -40,7 +41,15 @@ public sealed record PsemCommandResult(MeterId Meter, long CommandId, IReadOnlyL
 {
     public bool AllOk => Responses.All(r => r.IsOk);
 
-    public int WireBytes => 24 + Responses.Sum(r => 4 + r.Data.Length);
+    public int WireBytes
+    {
+        get
+        {
+            var bytes = 24;
+            for (var i = 0; i < Responses.Count; i++) bytes += 4 + Responses[i].Data.Length;
+            return bytes;
+        }
+    }
 }
 
 /// <summary>One block of an image: its number and its bytes (a slice of the shared package content, never a copy).</summary>

@@ -94,6 +94,8 @@ public sealed record IdentRequest : PsemRequest
     public override PsemService Service => PsemService.Ident;
 
     public override byte[] Encode() => [(byte)Service];
+
+    public override int EncodedLength => 1;
 }
 
 public sealed record TerminateRequest : PsemRequest
@@ -101,6 +103,8 @@ public sealed record TerminateRequest : PsemRequest
     public override PsemService Service => PsemService.Terminate;
 
     public override byte[] Encode() => [(byte)Service];
+
+    public override int EncodedLength => 1;
 }
 
 public sealed record LogoffRequest : PsemRequest
@@ -108,6 +112,8 @@ public sealed record LogoffRequest : PsemRequest
     public override PsemService Service => PsemService.Logoff;
 
     public override byte[] Encode() => [(byte)Service];
+
+    public override int EncodedLength => 1;
 }
 
 public sealed record WaitRequest(byte Seconds) : PsemRequest
@@ -115,15 +121,19 @@ public sealed record WaitRequest(byte Seconds) : PsemRequest
     public override PsemService Service => PsemService.Wait;
 
     public override byte[] Encode() => [(byte)Service, Seconds];
+
+    public override int EncodedLength => 2;
 }
 
 public sealed record FullReadRequest(TableId Table) : PsemRequest
 {
     public override PsemService Service => PsemService.FullRead;
 
+    public override int EncodedLength => 3;
+
     public override byte[] Encode()
     {
-        var frame = new byte[3];
+        var frame = new byte[EncodedLength];
         frame[0] = (byte)Service;
         BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(1), Table.Raw);
         return frame;
@@ -134,9 +144,11 @@ public sealed record PartialReadRequest(TableId Table, uint Offset, ushort Count
 {
     public override PsemService Service => PsemService.PartialReadOffset;
 
+    public override int EncodedLength => 8;
+
     public override byte[] Encode()
     {
-        var frame = new byte[8];
+        var frame = new byte[EncodedLength];
         frame[0] = (byte)Service;
         BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(1), Table.Raw);
         WriteU24(frame.AsSpan(3), Offset);
