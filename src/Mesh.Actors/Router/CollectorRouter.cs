@@ -140,8 +140,8 @@ public sealed class CollectorRouter : SimActor
         {
             { Meter: null, Frame: ImageChunk chunk } => new[] { new FloodHop(0, chunk, chunk.Blocks, MembersOf(downlink.Group)) },
             { Meter: null } => throw new InvalidOperationException($"collector {_setup.Collector.Id}: only image chunks can be multicast, not {downlink.Frame.GetType().Name}"),
-            { Meter: { } meter, Frame: ImageChunk chunk } => new DownHop(_cell.PathTo(NodeOf(meter)), 0, chunk, chunk.Blocks),
-            { Meter: { } meter } => new DownHop(_cell.PathTo(NodeOf(meter)), 0, downlink.Frame, null),
+            { Meter: { } meter, Frame: ImageChunk chunk } => new DownHop(_cell.PathTo(NodeOf(meter)), chunk, chunk.Blocks),
+            { Meter: { } meter } => new DownHop(_cell.PathTo(NodeOf(meter)), downlink.Frame, null),
         };
         Send(Id, arrival - Now, next);
     }
@@ -270,7 +270,7 @@ public sealed class CollectorRouter : SimActor
         var arrival = end + Radio.HopLatency;
         if (hop.Hop < hop.Path.Length - 1)
         {
-            Send(Id, arrival - Now, hop with { Hop = hop.Hop + 1, Blocks = survivors });
+            Send(Id, arrival - Now, hop.Next(survivors));
             return;
         }
         counters.FramesDelivered++;
@@ -342,7 +342,7 @@ public sealed class CollectorRouter : SimActor
         var parent = _cell.Parent[node];
         if (parent != 0)
         {
-            Send(Id, arrival - Now, new UpHop(parent, hop.Frame));
+            Send(Id, arrival - Now, hop.To(parent));
             return;
         }
         counters.FramesDelivered++;
@@ -365,8 +365,26 @@ public sealed class CollectorRouter : SimActor
 
     private LpId MeterLp(int node) => new(LpKind.Meter, _cell.Meters[node].Value);
 
-    /// <summary>A unicast frame at hop <paramref name="Hop"/> of its path; <paramref name="Blocks"/> the chunk's blocks still alive (null for control frames).</summary>
-    private sealed record DownHop(int[] Path, int Hop, IDownlinkFrame Frame, IReadOnlyList<ImageBlock>? Blocks);
+    /// <summary>A unicast frame at hop <see cref="Hop"/> of its path; <see cref="Blocks"/> the chunk's blocks still alive (null for control frames).</summary>
+    /// <remarks>The router's own event, moved on from hop to hop: one object per frame, not one per hop.</remarks>
+    private sealed class DownHop(int[] path, IDownlinkFrame frame, IReadOnlyList<ImageBlock>? blocks)
+    {
+        public int[] Path { get; } = path;
+
+        public int Hop { get; private set; }
+
+        public IDownlinkFrame Frame { get; } = frame;
+
+        public IReadOnlyList<ImageBlock>? Blocks { get; private set; } = blocks;
+
+        /// <summary>The frame at the next hop, with the blocks that survived this one.</summary>
+        public DownHop Next(IReadOnlyList<ImageBlock>? survivors)
+        {
+            Hop++;
+            Blocks = survivors;
+            return this;
+        }
+    }
 
     /// <summary>
     /// A multicast transmission by <paramref name="Transmitter"/> (0 = the collector) of the blocks of
@@ -376,8 +394,21 @@ public sealed class CollectorRouter : SimActor
     /// <remarks>A struct: a flood event carries its transmissions in one array, not an object each.</remarks>
     private readonly record struct FloodHop(int Transmitter, ImageChunk Chunk, IReadOnlyList<ImageBlock> Blocks, bool[]? Members);
 
-    /// <summary>An uplink frame about to be sent by <paramref name="Node"/> to its parent.</summary>
-    private sealed record UpHop(int Node, IUplinkFrame Frame);
+    /// <summary>An uplink frame about to be sent by <see cref="Node"/> to its parent.</summary>
+    /// <remarks>The router's own event, moved on from hop to hop like <see cref="DownHop"/>.</remarks>
+    private sealed class UpHop(int node, IUplinkFrame frame)
+    {
+        public int Node { get; private set; } = node;
+
+        public IUplinkFrame Frame { get; } = frame;
+
+        /// <summary>The frame about to be sent by <paramref name="parent"/>.</summary>
+        public UpHop To(int parent)
+        {
+            Node = parent;
+            return this;
+        }
+    }
 
     private sealed record AtCollector(IUplinkFrame Frame);
 }
