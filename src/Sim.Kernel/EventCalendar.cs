@@ -11,13 +11,12 @@ namespace AmiSim.Kernel;
 /// <remarks>
 /// Most buckets are sparse: timers and timeouts hours ahead put a few events each into tens of
 /// thousands of future buckets (75,707 of them in a heap dump of the default run, which then held
-/// 195 MB of 64-event arrays, half the live heap). So a bucket starts small and grows, and spare
-/// buckets kept for reuse hold small arrays only. The busy buckets of the near future grow to
-/// thousands of events each; from <see cref="Bucket.PooledFrom"/> events on, bucket arrays come from
-/// the shared array pool and go back to it when the bucket is emptied (arrays made anew for buckets
-/// were a tenth of all bytes a 100k fleet allocated). Smaller arrays are kept by the calendar
-/// (<see cref="SmallArrays"/>) when a bucket grows out of one or is emptied, so that a bucket made
-/// for the next busy window does not make its first arrays anew either.
+/// 195 MB of 64-event arrays, half the live heap). So a bucket starts empty and grows. The busy
+/// buckets of the near future grow to thousands of events each; from <see cref="Bucket.PooledFrom"/>
+/// events on, bucket arrays come from the shared array pool and go back to it when the bucket is
+/// emptied (arrays made anew for buckets were a tenth of all bytes a 100k fleet allocated). The
+/// smaller arrays (4 and 8 events) are kept by the calendar (<see cref="SmallArrays"/>) when a bucket
+/// grows out of one or is emptied, so that the next bucket does not make its first arrays anew either.
 /// </remarks>
 internal sealed class EventCalendar(long bucketMicros)
 {
