@@ -384,6 +384,9 @@ public sealed class CollectorRouter : SimActor
             Blocks = survivors;
             return this;
         }
+
+        /// <summary>As a stall report names a pending event.</summary>
+        public override string ToString() => $"DownHop {{ hop {Hop + 1} of {Path.Length}, {Frame} }}";
     }
 
     /// <summary>
@@ -408,6 +411,9 @@ public sealed class CollectorRouter : SimActor
             Node = parent;
             return this;
         }
+
+        /// <summary>As a stall report names a pending event.</summary>
+        public override string ToString() => $"UpHop {{ node {Node}, {Frame} }}";
     }
 
     private sealed record AtCollector(IUplinkFrame Frame);
