@@ -277,9 +277,7 @@ public sealed class CollectorRouter : SimActor
         counters.BlocksDelivered += survivors?.Count ?? 0;
         if (hop.Frame is PsemCommand command)
             Trace(_cell.Meters[node].Value, "1.5", $"collector {_setup.Collector.Id} carried PSEM command {command.CommandId} over the backhaul and {hop.Path.Length} mesh hop(s), arriving {(arrival - Now).TotalMilliseconds:0} ms from now");
-        var frame = hop.Frame is ImageChunk chunk && survivors is not null && survivors.Count != chunk.Blocks.Count
-            ? chunk with { Blocks = survivors }
-            : hop.Frame;
+        var frame = hop.Frame is ImageChunk chunk && survivors is not null ? Deliverable(chunk, survivors, oneLostAt: -1) : hop.Frame;
         Send(MeterLp(node), arrival - Now, frame);
     }
 
