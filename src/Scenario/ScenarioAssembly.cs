@@ -72,16 +72,19 @@ public static class ScenarioAssembly
     /// <summary>
     /// <paramref name="defaults"/> with the scenario's seed and epoch, and the lookaheads its network allows:
     /// the smallest delay between LPs (a mesh hop or the backhaul) and, since partitions hold whole
-    /// collectors with their meters and the head-end and MDM share one, the backhaul's latency between partitions.
+    /// collectors with their meters and stations while the campaign and the MDM share one, the station
+    /// latency between partitions.
     /// </summary>
-    public static KernelSettings Kernel(ScenarioSettings scenario, NetworkTopology topology, KernelSettings defaults, ITraceSink? trace) => defaults with
+    /// <exception cref="ScenarioException">the campaign's station latency is shorter than the smallest delay between LPs.</exception>
+    public static KernelSettings Kernel(ScenarioSettings scenario, NetworkTopology topology, KernelSettings defaults, ITraceSink? trace)
     {
-        Lookahead = Lookahead(scenario, topology),
-        PartitionLookahead = topology.Collectors.Min(c => c.BackhaulLatency),
-        Seed = scenario.Seed,
-        EpochUtc = scenario.EpochUtc,
-        Trace = trace,
-    };
+        var lookahead = Lookahead(scenario, topology);
+        var stations = scenario.Campaign.StationLatency;
+        if (stations < lookahead)
+            throw new ScenarioException($"{ScenarioReader.Root}.campaign.station-latency ({stations.TotalMilliseconds} ms) must be at least "
+                                        + $"the network's shortest hop or backhaul latency ({lookahead.TotalMilliseconds} ms), the kernel's lookahead");
+        return defaults with { Lookahead = lookahead, PartitionLookahead = stations, Seed = scenario.Seed, EpochUtc = scenario.EpochUtc, Trace = trace };
+    }
 
     /// <summary>Step 1.3 and the script: starts the campaign at zero, schedules the operator's actions and the head-end's crashes; returns when the last of them is over.</summary>
     public static SimTime ScheduleScript(Simulation simulation, ScenarioSettings scenario)

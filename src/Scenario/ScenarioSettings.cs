@@ -118,6 +118,7 @@ public sealed record ScenarioSettings
                 StatusDelay = r.Duration("campaign.status-delay"),
                 ConfirmationTimeout = r.Duration("campaign.confirmation-timeout"),
                 FlushInterval = r.Duration("campaign.flush-interval"),
+                StationLatency = r.Duration("campaign.station-latency"),
                 MdmBatchSize = r.Int("campaign.mdm-batch-size", 1, 100_000),
                 SnapshotEvery = r.Int("campaign.snapshot-every", 1),
                 SnapshotJournalRatio = r.Double("campaign.snapshot-journal-ratio", 0, 1000),

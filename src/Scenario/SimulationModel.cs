@@ -54,7 +54,7 @@ public sealed class SimulationModel : ILpFactory, IPlacement
     private readonly ModelSetup _setup;
     private readonly long _seed;
     private readonly Dictionary<long, int> _collectorOf;
-    private readonly TimeSpan _shortestBackhaul;
+    private readonly Dictionary<int, StationSetup> _stations;
     private readonly Props _campaign;
     private readonly Props _mdm;
 
@@ -64,7 +64,6 @@ public sealed class SimulationModel : ILpFactory, IPlacement
         _seed = seed;
         var topology = setup.Topology;
         _collectorOf = topology.Meters.ToDictionary(m => m.Meter.Value, m => m.Collector);
-        _shortestBackhaul = topology.Collectors.Min(c => c.BackhaulLatency);
         var fleet = topology.Meters.Select(m => new FleetMeter(m.Meter, m.Collector, m.Model, m.Firmware, Credentials.For(seed, m.Meter))).ToList();
         var profiles = topology.Collectors.Select(c =>
         {
@@ -72,8 +71,10 @@ public sealed class SimulationModel : ILpFactory, IPlacement
             var relays = cell.Select(m => m.Parent).Where(p => p is not null).Distinct().Count();
             return new CollectorProfile(c.Id, relays, cell.Count == 0 ? 1 : cell.Max(m => m.Depth), c.BackhaulLatency);
         }).ToList();
-        _campaign = CampaignActor.Props(new CampaignSetup(setup.CampaignId, setup.Package, fleet, profiles, setup.Campaign, setup.Targets,
-            setup.Radio.PhyBitsPerSecond, setup.Radio.HopLatency, MdmSetup.Lp, setup.Outbox));
+        _campaign = CampaignActor.Props(new CampaignSetup(setup.CampaignId, setup.Package, fleet, setup.Campaign, setup.Targets, MdmSetup.Lp, setup.Outbox));
+        var fleetOf = fleet.ToLookup(m => m.Collector);
+        _stations = profiles.ToDictionary(p => p.Collector, p => new StationSetup(setup.CampaignId, setup.Package, p, fleetOf[p.Collector].ToList(), setup.Campaign,
+            setup.Radio.PhyBitsPerSecond, setup.Radio.HopLatency));
         _mdm = MdmActor.Props(new MdmSetup(topology.Meters.Select(m => (m.Meter.Identification, m.Firmware.ToString())).ToList(), setup.MdmOutages));
     }
 
@@ -81,33 +82,31 @@ public sealed class SimulationModel : ILpFactory, IPlacement
     {
         LpKind.Meter => NicActor.Props(MeterSetupOf(_setup.Topology.Meter(new MeterId(id.Number)))),
         LpKind.Collector => CollectorRouter.Props(new CollectorSetup(_setup.Topology.Collector((int)id.Number), _setup.Topology.Cell((int)id.Number),
-            _setup.Radio, CampaignSetup.Lp, _setup.Outages)),
+            _setup.Radio, StationSetup.LpOf((int)id.Number), _setup.Outages)),
+        LpKind.Station when _stations.TryGetValue((int)id.Number, out var station) => CollectorStation.Props(station),
         LpKind.HeadEnd when id == CampaignSetup.Lp => _campaign,
         LpKind.Mdm when id == MdmSetup.Lp => _mdm,
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, "the model has no such LP"),
     };
 
     /// <summary>
-    /// With one partition, everything is on it. With more, partition 0 holds the head-end and the MDM
-    /// alone, and the collectors, each with its meters, are spread over the others. Only the backhaul
-    /// then crosses partitions, and the head-end, whose events are sparse, bounds the collectors'
-    /// partitions only when it has something to do: on two partitions fleet-10k needs 105k epochs
-    /// instead of 323k with collectors on partition 0 too (docs/PERFORMANCE.md, session 7).
+    /// With one partition, everything is on it. With more, partition 0 holds the campaign and the MDM
+    /// alone, and the collectors, each with its meters and its station, are spread over the others. Only
+    /// the stations' reports and the campaign's orders then cross partitions (docs/PERFORMANCE.md).
     /// </summary>
     public int PartitionOf(LpId id, int partitionCount) => id.Kind switch
     {
         LpKind.Meter => CollectorPartition(_collectorOf[id.Number], partitionCount),
-        LpKind.Collector => CollectorPartition(id.Number, partitionCount),
+        LpKind.Collector or LpKind.Station => CollectorPartition(id.Number, partitionCount),
         _ => 0,
     };
 
     /// <summary>
-    /// Only the backhaul crosses partitions: collectors reach the head-end no sooner than the shortest
-    /// backhaul latency, and the head-end's sends to a collector take a lookahead plus that latency
-    /// (<see cref="CampaignActor"/>); the collectors' partitions never talk to each other directly.
+    /// Only the head-end's link between the campaign and its stations crosses partitions, one station
+    /// latency each way; the collectors' partitions never talk to each other directly.
     /// </summary>
     public TimeSpan? DirectLookahead(int from, int to, int partitionCount) =>
-        from == 0 ? _setup.AccessDelay + _shortestBackhaul : to == 0 ? _shortestBackhaul : TimeSpan.MaxValue;
+        from == 0 || to == 0 ? _setup.Campaign.StationLatency : TimeSpan.MaxValue;
 
     private static int CollectorPartition(long collector, int partitionCount) =>
         partitionCount == 1 ? 0 : 1 + (int)(collector % (partitionCount - 1));

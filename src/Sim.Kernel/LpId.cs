@@ -45,6 +45,8 @@ public enum LpKind : byte
     Collector = 2,
     HeadEnd = 3,
     Mdm = 4,
+    /// <summary>The head-end's front-end for one collector (numbered by the collector).</summary>
+    Station = 5,
     /// <summary>LPs of tests and benchmarks.</summary>
     Model = 200,
 }

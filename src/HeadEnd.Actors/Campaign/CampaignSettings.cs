@@ -58,6 +58,15 @@ public sealed record CampaignSettings
     /// <summary>How long to wait for the confirmation after activation before asking the meter.</summary>
     public TimeSpan ConfirmationTimeout { get; init; } = TimeSpan.FromHours(2);
 
+    /// <summary>
+    /// How long the head-end takes to carry a report from a collector's station (its front-end for that
+    /// collector) to the campaign, or an order back. Stations report their meters' transitions every
+    /// flush interval, so the campaign learns a transition up to a flush interval plus this late. It is
+    /// also the kernel's lookahead between the campaign's partition and the collectors' partitions, so a
+    /// longer one lets them run further apart (docs/PERFORMANCE.md); at least the kernel's lookahead.
+    /// </summary>
+    public TimeSpan StationLatency { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Virtual time between durability flushes of campaign state.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -32,11 +32,8 @@ public sealed record CampaignSetup(
     string CampaignId,
     ProgramPackage Package,
     IReadOnlyList<FleetMeter> Fleet,
-    IReadOnlyList<CollectorProfile> Collectors,
     CampaignSettings Settings,
     TargetSelection Targets,
-    int PhyBitsPerSecond,
-    TimeSpan HopLatency,
     LpId Mdm,
     ICimOutbox? Outbox = null)
 {

@@ -1,0 +1,76 @@
+using AmiSim.Kernel;
+using AmiSim.Protocol.Programs;
+using MemoryPack;
+
+namespace AmiSim.HeadEnd.Campaign;
+
+/// <summary>Everything a collector's station is made with: its collector, that collector's meters, and the campaign's policy.</summary>
+public sealed record StationSetup(
+    string CampaignId,
+    ProgramPackage Package,
+    CollectorProfile Collector,
+    IReadOnlyList<FleetMeter> Meters,
+    CampaignSettings Settings,
+    int PhyBitsPerSecond,
+    TimeSpan HopLatency)
+{
+    public static LpId LpOf(int collector) => new(LpKind.Station, collector);
+}
+
+// The campaign and its stations talk only through these events, each one station latency late
+// (CampaignSettings.StationLatency): they may live on different partitions, and on different nodes.
+// Every order carries the head-end's incarnation, so that a station ignores what an earlier life of
+// the process sent it.
+
+/// <summary>An order from the campaign to a station.</summary>
+public interface IStationOrder : IBinarySerialized
+{
+    int Incarnation { get; }
+}
+
+/// <summary>A targeted meter as the campaign hands it to its station: its place in the plan and, after a restart, its durable state.</summary>
+[MemoryPackable]
+public sealed partial record StationMeter(long Meter, int Wave, int Order, MeterPhase Phase, string Reason, int TotalAttempts, string FirmwareAfter, long FinishedMicros);
+
+/// <summary>
+/// The station's meters in the campaign, and the campaign's status. With <paramref name="RestoreWave"/> at
+/// 0 or more, the head-end restarted: the meters carry what the journal held, and the station asks that
+/// wave's unfinished meters where they got to.
+/// </summary>
+[MemoryPackable]
+public sealed partial record StationPlan(int Incarnation, string Status, IReadOnlyList<StationMeter> Meters, int RestoreWave) : IStationOrder;
+
+/// <summary>Wave <paramref name="Wave"/> (from 0) starts: the station takes its meters of it on.</summary>
+[MemoryPackable]
+public sealed partial record StationWave(int Incarnation, int Wave) : IStationOrder;
+
+/// <summary>The campaign's status changed (running, paused, canceled, completed).</summary>
+[MemoryPackable]
+public sealed partial record StationStatus(int Incarnation, string Status) : IStationOrder;
+
+/// <summary>The operator asked for failed and timed-out meters to be tried again.</summary>
+[MemoryPackable]
+public sealed partial record StationRetryFailed(int Incarnation) : IStationOrder;
+
+/// <summary>The station's reports up to <paramref name="Report"/> are durable: it may acknowledge the confirmations they held.</summary>
+[MemoryPackable]
+public sealed partial record StationDurable(int Incarnation, long Report) : IStationOrder;
+
+/// <summary>The head-end process died: the station loses what it held and waits for the plan of incarnation <paramref name="Incarnation"/>.</summary>
+[MemoryPackable]
+public sealed partial record StationCrash(int Incarnation) : IStationOrder;
+
+/// <summary>A station's running totals, for the campaign's summary.</summary>
+[MemoryPackable]
+public sealed partial record StationCounters(int MostSessions, int MulticastRounds, long MulticastBlocks, long UnicastBlocks, long DroppedWhileDown)
+{
+    public static readonly StationCounters None = new(0, 0, 0, 0, 0);
+}
+
+/// <summary>
+/// What a station changed since its last report: its meters' transitions, in order, and how many
+/// confirmations it holds that wait for them to be durable before they are acknowledged.
+/// </summary>
+[MemoryPackable]
+public sealed partial record StationReport(int Collector, int Incarnation, long Sequence, IReadOnlyList<MeterTransition> Transitions, int Acks, StationCounters Counters)
+    : IBinarySerialized;
