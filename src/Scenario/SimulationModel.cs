@@ -71,9 +71,10 @@ public sealed class SimulationModel : ILpFactory, IPlacement
             var relays = cell.Select(m => m.Parent).Where(p => p is not null).Distinct().Count();
             return new CollectorProfile(c.Id, relays, cell.Count == 0 ? 1 : cell.Max(m => m.Depth), c.BackhaulLatency);
         }).ToList();
-        _campaign = CampaignActor.Props(new CampaignSetup(setup.CampaignId, setup.Package, fleet, setup.Campaign, setup.Targets, MdmSetup.Lp, setup.Outbox));
-        var fleetOf = fleet.ToLookup(m => m.Collector);
-        _stations = profiles.ToDictionary(p => p.Collector, p => new StationSetup(setup.CampaignId, setup.Package, p, fleetOf[p.Collector].ToList(), setup.Campaign,
+        var plan = CampaignPlan.Make(fleet, setup.Targets, setup.Package.Manifest, setup.Campaign);
+        _campaign = CampaignActor.Props(new CampaignSetup(setup.CampaignId, setup.Package, plan, setup.Campaign, MdmSetup.Lp, setup.Outbox));
+        var plannedAt = plan.Meters.ToLookup(m => m.Meter.Collector);
+        _stations = profiles.ToDictionary(p => p.Collector, p => new StationSetup(setup.CampaignId, setup.Package, p, plannedAt[p.Collector].ToList(), setup.Campaign,
             setup.Radio.PhyBitsPerSecond, setup.Radio.HopLatency));
         _mdm = MdmActor.Props(new MdmSetup(topology.Meters.Select(m => (m.Meter.Identification, m.Firmware.ToString())).ToList(), setup.MdmOutages));
     }

@@ -13,9 +13,6 @@ namespace AmiSim.Kernel;
 /// </summary>
 public sealed class KernelPartition : UntypedActor
 {
-    /// <summary>Events per <see cref="RemoteEvents"/> message: 2,000 x 40 bytes stays below the large-object heap.</summary>
-    internal const int RemoteChunk = 2000;
-
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly int _index;
     private readonly int _partitionCount;
@@ -284,9 +281,9 @@ public sealed class KernelPartition : UntypedActor
             if (batch.Count == 0) continue;
             sentTo[p] = batch.Count;
             foreach (var evt in batch) sentEarliest[p] = SimTime.Min(sentEarliest[p], evt.Time);
-            // Chunks stay under the large-object threshold, so a busy window does not provoke full collections.
-            for (var from = 0; from < batch.Count; from += RemoteChunk)
-                _peers[p].Tell(new RemoteEvents(_window, _index, CollectionsMarshal.AsSpan(batch).Slice(from, Math.Min(RemoteChunk, batch.Count - from)).ToArray()));
+            // Chunks stay under the large-object threshold, so a busy window does not provoke full collections,
+            // and under the remote frame limit, however large some payloads are.
+            foreach (var chunk in EventChunks.Split(batch)) _peers[p].Tell(new RemoteEvents(_window, _index, chunk));
             batch.Clear();
         }
         _coordinator.Tell(new WindowExecuted(_window, _index, sentTo, sentEarliest, _received.Of(_window), next, _epochHandled, _runtime.StopRequested, _epochWindows, _reached));
@@ -329,8 +326,7 @@ public sealed class KernelPartition : UntypedActor
     private void SendLog(int partition)
     {
         var log = _sentLog?[partition] ?? [];
-        for (var from = 0; from < log.Count; from += RemoteChunk)
-            Sender.Tell(new SentLog(_index, partition, log.GetRange(from, Math.Min(RemoteChunk, log.Count - from))));
+        foreach (var chunk in EventChunks.Split(log)) Sender.Tell(new SentLog(_index, partition, chunk));
         var received = _lastReceived.Where(r => _placement.PartitionOf(r.Key, _partitionCount) == partition).ToList();
         Sender.Tell(new SentLogDone(_index, partition, received.Select(r => r.Key).ToArray(), received.Select(r => r.Value).ToArray()));
     }

@@ -8,8 +8,9 @@ namespace AmiSim.Kernel;
 /// events with their model payloads, queries and their answers), and MemoryPack for
 /// <see cref="IBinarySerialized"/> records. Akka's default for plain objects is JSON, which is both
 /// larger and slower and loses the types of <c>object</c> fields such as an event's payload.
-/// Remote frames may be 4 MiB: partitions send events in chunks of 2,000 (about 60 bytes each with a
-/// small payload, more with an image chunk), above Akka.Remote's default limit of 128,000 bytes.
+/// Remote frames may be 4 MiB: partitions send events in chunks of at most 2,000 and about 1 MiB
+/// (<see cref="EventChunks"/>; about 60 bytes an event with a small payload, more with an image chunk
+/// or a station's report), above Akka.Remote's default limit of 128,000 bytes.
 /// </summary>
 public static class KernelSerialization
 {

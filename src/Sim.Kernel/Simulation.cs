@@ -118,7 +118,7 @@ public sealed class Simulation
         {
             if (_toInject[p].Count == 0) continue;
             // In chunks, as partitions send events to each other: a partition may be on another node.
-            foreach (var chunk in _toInject[p].Chunk(KernelPartition.RemoteChunk))
+            foreach (var chunk in EventChunks.Split(_toInject[p]))
             {
                 await partitions[p].Ask<EventsInjected>(new InjectEvents(chunk), cancellation);
                 if (Settings.HandOver) _coordinator.Tell(new InjectedEvents(p, chunk)); // kept for a rebuild of the partition

@@ -388,7 +388,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         _lost.Remove(partition);
         var topology = new PartitionTopology(_partitions, Self);
         foreach (var p in _partitions) p.Tell(topology);
-        foreach (var chunk in _injected[partition].Chunk(KernelPartition.RemoteChunk)) successor.Tell(new InjectEvents(chunk));
+        foreach (var chunk in EventChunks.Split(_injected[partition])) successor.Tell(new InjectEvents(chunk));
         _logsPending = _partitions.Length - 1;
         for (var p = 0; p < _partitions.Length; p++)
             if (p != partition) _partitions[p].Tell(new SendLogOf(partition));

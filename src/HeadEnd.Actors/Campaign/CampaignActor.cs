@@ -219,53 +219,38 @@ public sealed class CampaignActor : SimActor
 
     private void Plan()
     {
-        var targets = new List<FleetMeter>();
-        foreach (var meter in _setup.Fleet.Where(_setup.Targets.Selects).OrderBy(m => m.Meter))
-        {
-            var reason =
-                _manifest.TargetModels.Count > 0 && !_manifest.TargetModels.Contains(meter.Model) ? $"incompatible: model {meter.Model} is not a target of {_manifest.ProgramId}"
-                : _manifest.Kind == ProgramKind.Firmware && meter.Firmware >= _manifest.Version ? $"already updated: runs {meter.Firmware}"
-                : _manifest.AllowedSourceVersions.Count > 0 && !_manifest.AllowedSourceVersions.Contains(meter.Firmware) ? $"incompatible: {_manifest.ProgramId} cannot be applied over {meter.Firmware}"
-                : null;
-            if (reason is null) targets.Add(meter);
-            else _skipped.Add(new MeterCampaignState(meter.Meter, meter.Collector, -1) { Phase = MeterPhase.Skipped, Reason = reason, FirmwareAfter = meter.Firmware.ToString() });
-        }
+        var plan = _setup.Plan;
+        foreach (var (meter, reason) in plan.Skipped)
+            _skipped.Add(new MeterCampaignState(meter.Meter, meter.Collector, -1) { Phase = MeterPhase.Skipped, Reason = reason, FirmwareAfter = meter.Firmware.ToString() });
         foreach (var skipped in _skipped) Record(skipped);
-
-        // Canary first (spread over collectors), then the configured shares of the rest.
-        var order = targets.GroupBy(t => t.Collector).SelectMany(g => g.Select((m, i) => (m, i))).OrderBy(x => x.i).ThenBy(x => x.m.Collector).Select(x => x.m).ToList();
-        var canary = order.Take(Math.Min(_settings.CanaryMeters, order.Count)).ToList();
-        var rest = order.Skip(canary.Count).OrderBy(m => m.Meter).ToList();
-        var sizes = new List<List<FleetMeter>> { canary };
-        var start = 0;
-        for (var i = 0; i < _settings.WaveShares.Count && start < rest.Count; i++)
-        {
-            var count = i == _settings.WaveShares.Count - 1 ? rest.Count - start : (int)Math.Ceiling(rest.Count * _settings.WaveShares[i]);
-            sizes.Add(rest.Skip(start).Take(count).ToList());
-            start += count;
-        }
-        if (start < rest.Count) sizes.Add(rest.Skip(start).ToList());
-        foreach (var wave in sizes.Where(w => w.Count > 0))
-        {
-            var index = _waves.Count;
-            _waves.Add(wave.Select(m =>
+        foreach (var wave in plan.Waves)
+            _waves.Add(wave.Select(planned =>
             {
-                var state = new MeterCampaignState(m.Meter, m.Collector, index) { FirmwareAfter = m.Firmware.ToString(), Order = _meters.Count };
-                _meters.Add(m.Meter, state);
+                var meter = planned.Meter;
+                var state = new MeterCampaignState(meter.Meter, meter.Collector, planned.Wave) { FirmwareAfter = meter.Firmware.ToString(), Order = planned.Order };
+                _meters.Add(meter.Meter, state);
                 return state;
             }).ToList());
-        }
         _stations = _meters.Values.Select(m => m.Collector).Distinct().Order().ToArray();
         _tally = new PhaseTally(_waves.Count);
         _status = "running";
     }
 
-    /// <summary>Hands each station its meters in plan order, with what is known of them (after a restart, <paramref name="restoreWave"/> at 0 or more).</summary>
+    /// <summary>
+    /// Tells each station to take its meters of the plan on (every node makes the same plan: see
+    /// <see cref="CampaignPlan"/>). After a restart (<paramref name="restoreWave"/> at 0 or more) it
+    /// adds what the journal held of each, which the station needs to ask the wave's unfinished meters
+    /// where they got to: its phase and its attempts so far, in plan order.
+    /// </summary>
     private void SendPlans(int restoreWave)
     {
         foreach (var byCollector in _meters.Values.OrderBy(m => m.Order).GroupBy(m => m.Collector).OrderBy(g => g.Key))
-            ToStation(byCollector.Key, new StationPlan(_incarnation, _status, byCollector
-                .Select(m => new StationMeter(m.Meter.Value, m.Wave, m.Order, m.Phase, m.Reason, m.TotalAttempts, m.FirmwareAfter, m.FinishedMicros)).ToList(), restoreWave));
+        {
+            var meters = byCollector.ToList();
+            ToStation(byCollector.Key, restoreWave < 0
+                ? new StationPlan(_incarnation, _status, -1, [], [])
+                : new StationPlan(_incarnation, _status, restoreWave, meters.Select(m => (byte)m.Phase).ToArray(), meters.Select(m => m.TotalAttempts).ToArray()));
+        }
     }
 
     private void NextWave()

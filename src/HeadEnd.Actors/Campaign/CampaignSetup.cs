@@ -31,9 +31,8 @@ public sealed record TargetSelection
 public sealed record CampaignSetup(
     string CampaignId,
     ProgramPackage Package,
-    IReadOnlyList<FleetMeter> Fleet,
+    CampaignPlan Plan,
     CampaignSettings Settings,
-    TargetSelection Targets,
     LpId Mdm,
     ICimOutbox? Outbox = null)
 {

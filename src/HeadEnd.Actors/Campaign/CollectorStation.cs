@@ -81,7 +81,7 @@ public sealed class CollectorStation : SimActor
         _settings = setup.Settings;
         _manifest = setup.Package.Manifest;
         _collector = setup.Collector.Collector;
-        _fleet = setup.Meters.ToDictionary(m => m.Meter);
+        _fleet = setup.Meters.ToDictionary(m => m.Meter.Meter, m => m.Meter);
     }
 
     public static Akka.Actor.Props Props(StationSetup setup) => Akka.Actor.Props.Create(() => new CollectorStation(setup));
@@ -156,20 +156,19 @@ public sealed class CollectorStation : SimActor
         _incarnation = plan.Incarnation;
         _down = false;
         _status = plan.Status;
-        foreach (var planned in plan.Meters)
+        for (var i = 0; i < _setup.Meters.Count; i++)
         {
-            var id = new MeterId(planned.Meter);
+            var planned = _setup.Meters[i];
+            var id = planned.Meter.Meter;
             var meter = new MeterCampaignState(id, _collector, planned.Wave)
-                { FirmwareAfter = planned.FirmwareAfter, Order = planned.Order, Deadlines = _deadlines };
+                { FirmwareAfter = planned.Meter.Firmware.ToString(), Order = planned.Order, Deadlines = _deadlines };
             _meters.Add(id, meter);
             _unfinished++;
             if (!_byWave.TryGetValue(planned.Wave, out var wave)) _byWave[planned.Wave] = wave = [];
             wave.Add(meter);
-            if (planned.Phase == MeterPhase.Pending) continue;
-            SetPhase(meter, planned.Phase);
-            meter.Reason = planned.Reason;
-            meter.TotalAttempts = planned.TotalAttempts;
-            meter.FinishedMicros = planned.FinishedMicros;
+            if (plan.RestoreWave < 0) continue;
+            SetPhase(meter, (MeterPhase)plan.Phases[i]);
+            meter.TotalAttempts = plan.Attempts[i];
         }
         if (plan.RestoreWave >= 0) Restore(plan.RestoreWave);
     }
