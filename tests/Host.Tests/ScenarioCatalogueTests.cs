@@ -48,13 +48,13 @@ public sealed class ScenarioCatalogueTests
     public void A_station_latency_shorter_than_the_kernel_lookahead_is_refused_by_name()
     {
         var scenario = ScenarioSettings.Read(ScenarioReader.Load(
-            "amisim.scenario { fleet { meters = 20, collectors = 2 }, network.hop-latency = 100ms, campaign.station-latency = 50ms }", "my.conf", []));
+            "amisim.scenario {\n fleet { meters = 20, collectors = 2 }\n network.hop-latency = 100ms\n campaign.station-latency = 50ms\n}", "my.conf", []));
         var error = Assert.Throws<ScenarioException>(() => ScenarioAssembly.Kernel(scenario, scenario.BuildTopology(), new AmiSim.Kernel.KernelSettings(), null));
         Assert.Contains("campaign.station-latency (50 ms) must be at least", error.Message);
         Assert.Contains("(100 ms)", error.Message);
 
         var accepted = ScenarioSettings.Read(ScenarioReader.Load(
-            "amisim.scenario { fleet { meters = 20, collectors = 2 }, network.hop-latency = 100ms, campaign.station-latency = 100ms }", "my.conf", []));
+            "amisim.scenario {\n fleet { meters = 20, collectors = 2 }\n network.hop-latency = 100ms\n campaign.station-latency = 100ms\n}", "my.conf", []));
         Assert.Equal(TimeSpan.FromMilliseconds(100), ScenarioAssembly.Kernel(accepted, accepted.BuildTopology(), new AmiSim.Kernel.KernelSettings(), null).PartitionLookahead);
     }
 }
