@@ -86,6 +86,26 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(one!["resultDigest"]!.GetValue<string>(), three!["resultDigest"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// The campaign's orders to its stations (pause, resume, a crash and the plan after the restart)
+    /// cross partitions one station latency late: the result is still the one of a single partition.
+    /// </summary>
+    [Fact]
+    public async Task A_crash_and_the_operator_give_the_same_result_on_partitions_as_on_one()
+    {
+        string[] script =
+        [
+            "--set", "amisim.scenario.operator-actions=[{ at = 20m, action = pause }, { at = 35m, action = resume }]",
+            "--set", "amisim.scenario.head-end-crashes=[{ at = 1h, downtime = 20m }]",
+        ];
+        var (_, one) = await Run("crash-p1", [.. script, "--set", "amisim.kernel.partitions=1"]);
+        var (_, three) = await Run("crash-p3", [.. script, "--set", "amisim.kernel.partitions=3"]);
+
+        Assert.Equal(120, one!["outcomes"]!.AsObject().Sum(o => o.Value!.GetValue<int>()));
+        Assert.Contains(Directory.GetFiles(Path.Combine(_dir, "crash-p1", "cim")), f => Path.GetFileName(f).Contains("-r1-")); // sent after the restart
+        Assert.Equal(one["resultDigest"]!.GetValue<string>(), three!["resultDigest"]!.GetValue<string>());
+    }
+
     [Theory]
     [InlineData("amisim.scenario.fleet.meterz=10")]
     [InlineData("amisim.scenario.fleet.meters=lots")]

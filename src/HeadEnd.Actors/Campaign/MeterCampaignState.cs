@@ -27,7 +27,7 @@ public static class MeterPhases
     public static bool IsError(this MeterPhase phase) => phase is MeterPhase.Failed or MeterPhase.TimedOut;
 }
 
-/// <summary>One meter's progress in the campaign.</summary>
+/// <summary>One meter's progress in the campaign: its station's working copy, or the campaign's view of it from the station's reports.</summary>
 public sealed class MeterCampaignState(MeterId meter, int collector, int wave)
 {
     public MeterId Meter { get; } = meter;
@@ -63,7 +63,7 @@ public sealed class MeterCampaignState(MeterId meter, int collector, int wave)
     /// <summary>Its place in the campaign's plan: meters due at the same tick are handled in this order.</summary>
     internal int Order { get; init; }
 
-    /// <summary>Where the campaign looks for meters whose deadline has passed (null: nowhere, outside a campaign).</summary>
+    /// <summary>Where its station looks for meters whose deadline has passed (null: nowhere, as in the campaign's view).</summary>
     internal DeadlineQueue? Deadlines { get; init; }
 
     public long FinishedMicros { get; set; }
@@ -104,8 +104,8 @@ public sealed partial record MeterTransition(long Meter, MeterPhase Phase, strin
 public sealed partial record CampaignFlushed(IReadOnlyList<MeterTransition> Transitions, int Wave, string Status) : IBinarySerialized;
 
 /// <summary>
-/// The campaign's meters by deadline, so that a tick finds the late ones without looking at every
-/// meter (a tick a minute over a million meters would otherwise dominate a long campaign). A meter is
+/// A station's meters by deadline, so that a tick finds the late ones without looking at every
+/// meter (a tick a minute over a collector's thousands of meters would otherwise dominate a long campaign). A meter is
 /// queued each time its deadline is set; entries whose deadline has changed since are skipped.
 /// </summary>
 internal sealed class DeadlineQueue
