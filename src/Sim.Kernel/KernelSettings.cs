@@ -26,6 +26,11 @@ public sealed record KernelSettings
     /// <summary>Kernel partitions in this process (each an actor with its own event queue).</summary>
     public int Partitions { get; init; } = Math.Max(1, Environment.ProcessorCount);
 
+    /// <summary>
+    /// The model chooses <see cref="Partitions"/> (`partitions = auto`): a model that does not keeps one.
+    /// </summary>
+    public bool AutoPartitions { get; init; }
+
     /// <summary>Wall time after which a window that has not closed is reported with its busy LPs.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -67,12 +72,16 @@ public sealed record KernelSettings
     /// <summary>Reads the settings from a config holding (or falling back to) hocon/kernel.conf's keys.</summary>
     public static KernelSettings FromConfig(Config kernel)
     {
+        var partitions = kernel.GetString("partitions", "1").Trim();
         var settings = new KernelSettings
         {
             Lookahead = kernel.GetTimeSpan("lookahead", TimeSpan.FromMilliseconds(20)),
             PartitionLookahead = kernel.GetTimeSpan("partition-lookahead", TimeSpan.Zero) is var pl && pl > TimeSpan.Zero ? pl : null,
             Seed = kernel.GetLong("seed", 1),
-            Partitions = kernel.GetInt("partitions", 0) is var p and > 0 ? p : Math.Max(1, Environment.ProcessorCount),
+            Partitions = partitions == "auto" ? 1
+                : int.TryParse(partitions, out var p) ? p > 0 ? p : Math.Max(1, Environment.ProcessorCount)
+                : throw new ConfigurationException($"amisim.kernel.partitions: expected a number or auto, got '{partitions}'"),
+            AutoPartitions = partitions == "auto",
             StallTimeout = kernel.GetTimeSpan("stall-timeout", TimeSpan.FromSeconds(60)),
             StallAbortAfter = kernel.GetTimeSpan("stall-abort-after", TimeSpan.Zero),
             ProgressInterval = kernel.GetTimeSpan("progress-interval", TimeSpan.FromSeconds(1)),

@@ -58,3 +58,47 @@ public sealed class ScenarioCatalogueTests
         Assert.Equal(TimeSpan.FromMilliseconds(100), ScenarioAssembly.Kernel(accepted, accepted.BuildTopology(), new AmiSim.Kernel.KernelSettings(), null).PartitionLookahead);
     }
 }
+
+public sealed class PartitionChoiceTests
+{
+    [Theory]
+    [InlineData("auto", 1, true)]
+    [InlineData("3", 3, false)]
+    [InlineData(" auto ", 1, true)]
+    public void The_kernel_reads_a_partition_count_or_auto(string value, int partitions, bool auto)
+    {
+        var settings = AmiSim.Kernel.KernelSettings.FromConfig(Akka.Configuration.ConfigurationFactory.ParseString($"partitions = \"{value}\""));
+        Assert.Equal((partitions, auto), (settings.Partitions, settings.AutoPartitions));
+    }
+
+    [Fact]
+    public void A_partition_count_that_is_neither_a_number_nor_auto_is_refused_by_name()
+    {
+        var error = Assert.Throws<Akka.Configuration.ConfigurationException>(() =>
+            AmiSim.Kernel.KernelSettings.FromConfig(Akka.Configuration.ConfigurationFactory.ParseString("partitions = many")));
+        Assert.Contains("amisim.kernel.partitions: expected a number or auto, got 'many'", error.Message);
+    }
+
+    [Theory]
+    [InlineData(10_000, 10, 2, 1)] // small fleets: one partition (fleet-10k is slower on five)
+    [InlineData(49_999, 20, 2, 1)]
+    [InlineData(100_000, 20, 2, 5)] // the campaign's and two collector partitions a core
+    [InlineData(1_000_000, 200, 8, 17)]
+    [InlineData(60_000, 3, 8, 4)] // at most one a collector
+    public void Auto_gives_large_fleets_two_collector_partitions_a_core(int meters, int collectors, int cores, int partitions) =>
+        Assert.Equal(partitions, ScenarioAssembly.PartitionsFor(meters, collectors, cores));
+
+    [Fact]
+    public void Auto_is_resolved_from_the_scenario_s_fleet()
+    {
+        var auto = new AmiSim.Kernel.KernelSettings { Partitions = 1, AutoPartitions = true };
+        var small = ScenarioSettings.Read(ScenarioReader.Load("amisim.scenario.fleet { meters = 20, collectors = 2 }", "my.conf", []));
+        var one = ScenarioAssembly.Kernel(small, small.BuildTopology(), auto, null);
+        Assert.Equal((1, false), (one.Partitions, one.AutoPartitions));
+
+        var large = ScenarioSettings.Read(ScenarioReader.Load("amisim.scenario.fleet { meters = 60000, collectors = 3 }", "my.conf", []));
+        var kernel = ScenarioAssembly.Kernel(large, large.BuildTopology(), auto, null);
+        Assert.True(kernel.Partitions > 1);
+        Assert.Equal(ScenarioAssembly.PartitionsFor(60_000, 3, Environment.ProcessorCount), kernel.Partitions);
+    }
+}

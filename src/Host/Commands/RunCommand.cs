@@ -102,9 +102,9 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             (ActorSystem, IPartitionLayout)? cluster = null;
             if (settings.Cluster)
             {
-                // One partition per node unless --set gives a count; the head-end's journal stays on this node.
+                // One partition per node unless --set gives a count (auto is not one); the head-end's journal stays on this node.
                 var partitionsSet = settings.Set.Any(s => s.TrimStart().StartsWith("amisim.kernel.partitions", StringComparison.Ordinal));
-                if (!partitionsSet || akka.GetInt("amisim.kernel.partitions", 0) <= 0)
+                if (!partitionsSet || !int.TryParse(akka.GetString("amisim.kernel.partitions", ""), out var partitions) || partitions <= 0)
                     akka = ConfigurationFactory.ParseString($"amisim.kernel.partitions = {settings.Nodes}").WithFallback(akka);
                 node = ClusterNode.Start(settings.Hostname, settings.Port, [], akka.WithFallback(journal));
                 AnsiConsole.MarkupLineInterpolated($"cluster node {Akka.Cluster.Cluster.Get(node).SelfAddress}: waiting for {settings.Nodes} nodes");
