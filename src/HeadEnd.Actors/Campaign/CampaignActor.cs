@@ -607,8 +607,8 @@ public sealed class CampaignActor : SimActor
 
 /// <summary>
 /// How many of each wave's meters have finished, failed or succeeded, kept as phases change: the
-/// campaign checks its thresholds after every result, and counting a wave each time cost a few
-/// percent of a 10,000-meter run (measured), growing with the wave.
+/// campaign checks its thresholds after every station report, and counting a wave each time cost a
+/// few percent of a 10,000-meter run (measured when it checked after every result), growing with the wave.
 /// </summary>
 internal sealed class PhaseTally(int waves)
 {

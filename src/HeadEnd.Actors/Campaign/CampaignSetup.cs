@@ -9,7 +9,7 @@ namespace AmiSim.HeadEnd.Campaign;
 public sealed record FleetMeter(MeterId Meter, int Collector, string Model, FirmwareVersion Firmware, byte[] Credential);
 
 /// <summary>What the head-end knows of a collector's mesh, to estimate how long a multicast round takes.</summary>
-/// <remarks><paramref name="BackhaulLatency"/>: frames to the collector are sent that much later than the lookahead, since they reach it only over the backhaul.</remarks>
+/// <remarks><paramref name="BackhaulLatency"/>: the collector's station sends frames to the collector's router that much later, since they reach it only over the backhaul.</remarks>
 public sealed record CollectorProfile(int Collector, int Relays, int MaxDepth, TimeSpan BackhaulLatency = default);
 
 /// <summary>Which meters a campaign targets; empty lists mean "any".</summary>

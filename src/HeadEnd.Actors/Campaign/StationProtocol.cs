@@ -65,10 +65,7 @@ public sealed partial record StationCrash(int Incarnation) : IStationOrder;
 
 /// <summary>A station's running totals, for the campaign's summary.</summary>
 [MemoryPackable]
-public sealed partial record StationCounters(int MostSessions, int MulticastRounds, long MulticastBlocks, long UnicastBlocks, long DroppedWhileDown)
-{
-    public static readonly StationCounters None = new(0, 0, 0, 0, 0);
-}
+public sealed partial record StationCounters(int MostSessions, int MulticastRounds, long MulticastBlocks, long UnicastBlocks, long DroppedWhileDown);
 
 /// <summary>
 /// What a station changed since its last report: its meters' transitions, in order, and how many
