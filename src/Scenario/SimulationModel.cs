@@ -109,6 +109,13 @@ public sealed class SimulationModel : ILpFactory, IPlacement
     public TimeSpan? DirectLookahead(int from, int to, int partitionCount) =>
         from == 0 || to == 0 ? _setup.Campaign.StationLatency : TimeSpan.MaxValue;
 
+    /// <summary>
+    /// Only the campaign and its stations speak across partitions, each on the head-end's clock, which
+    /// they promise the kernel (<see cref="CampaignActor"/>, <see cref="CollectorStation"/>).
+    /// </summary>
+    public IReadOnlyList<LpId>? SendersAcross(int partition, int partitionCount) =>
+        partition == 0 ? [CampaignSetup.Lp] : _stations.Keys.Where(c => CollectorPartition(c, partitionCount) == partition).Order().Select(StationSetup.LpOf).ToList();
+
     private static int CollectorPartition(long collector, int partitionCount) =>
         partitionCount == 1 ? 0 : 1 + (int)(collector % (partitionCount - 1));
 

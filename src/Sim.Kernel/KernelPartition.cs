@@ -44,6 +44,11 @@ public sealed class KernelPartition : UntypedActor
     /// <summary>What an open <see cref="SyncWindow"/> waits for from each partition; null when none is open.</summary>
     private IReadOnlyList<int>? _awaitingFrom;
     private bool _failed;
+    /// <summary>The LPs here that may send to other partitions (<see cref="IPlacement.SendersAcross"/>); null: any.</summary>
+    private readonly LpId[]? _sendersAcross;
+    private readonly HashSet<LpId>? _mayCross;
+    /// <summary>Per partition, what its LPs promised at the epoch's start (<see cref="KernelProtocol.StartWindow.Quiet"/>).</summary>
+    private IReadOnlyList<QuietPromise> _quietOf = [];
 
     // Hand-over (KernelSettings.HandOver): what this partition sent to each other one, the highest
     // sequence it received from each remote source LP, and (rebuilt) what each peer already has from it.
@@ -64,6 +69,11 @@ public sealed class KernelPartition : UntypedActor
         _sentLog = settings.HandOver ? Enumerable.Range(0, partitionCount).Select(_ => new List<SimEvent>()).ToArray() : null;
         _delivered = new Dictionary<LpId, long>?[partitionCount];
         _received = new ReceivedCounts(partitionCount);
+        if (partitionCount > 1 && placement.SendersAcross(index, partitionCount) is { } senders)
+        {
+            _sendersAcross = senders.ToArray();
+            _mayCross = senders.ToHashSet();
+        }
     }
 
     public static Props Props(int index, int partitionCount, KernelSettings settings, ILpFactory factory, IPlacement placement, PartitionLookaheads lookaheads) =>
@@ -81,7 +91,7 @@ public sealed class KernelPartition : UntypedActor
                 // A partition that sent some of what it awaits is lost: its successor sends them again first.
                 _pendingStart = null;
                 _window = abandon.Window;
-                _coordinator.Tell(new WindowSynced(_window, _index, NextTime()));
+                _coordinator.Tell(new WindowSynced(_window, _index, NextTime(), Quiet()));
                 break;
             case AbandonStart:
                 break; // it had everything and ran: its report is on the way
@@ -146,6 +156,7 @@ public sealed class KernelPartition : UntypedActor
         if (_failed) return;
         _window = start.Window;
         _bound = start.Bound;
+        _quietOf = start.Quiet;
         _awaitingFrom = null; // a sync left open by a partition that was lost is over
         _runtime.ClearStop();
         _epochWindows = 0;
@@ -286,7 +297,7 @@ public sealed class KernelPartition : UntypedActor
             foreach (var chunk in EventChunks.Split(batch)) _peers[p].Tell(new RemoteEvents(_window, _index, chunk));
             batch.Clear();
         }
-        _coordinator.Tell(new WindowExecuted(_window, _index, sentTo, sentEarliest, _received.Of(_window), next, _epochHandled, _runtime.StopRequested, _epochWindows, _reached));
+        _coordinator.Tell(new WindowExecuted(_window, _index, sentTo, sentEarliest, _received.Of(_window), next, _epochHandled, _runtime.StopRequested, _epochWindows, _reached, Quiet()));
     }
 
     private void Route(in SimEvent evt)
@@ -297,12 +308,19 @@ public sealed class KernelPartition : UntypedActor
             _calendar.Add(evt);
             return;
         }
+        if (_mayCross is not null && !_mayCross.Contains(evt.Source))
+        {
+            Fail($"LP {evt.Source} sent to LP {evt.Target} on partition {partition}, but the placement names only {string.Join(", ", _sendersAcross!)} as sending from partition {_index} to others");
+            return;
+        }
         _outgoing[partition].Add(evt);
         // A rebuilt partition replaying what the other already has: it will not be sent, so nothing can answer it.
         if (AlreadyHas(partition, evt)) return;
         // An answer to this event can come back no sooner than the lookahead from there back here after
-        // it lands: this epoch must stop there, whatever the other partitions' pending events allowed.
-        var earliestAnswer = PartitionLookaheads.After(evt.Time, _runtime.Lookaheads.Reach(partition, _index));
+        // it lands (or after the other partition's promise, if later): this epoch must stop there, whatever
+        // the other partitions' pending events allowed.
+        var answerFrom = partition < _quietOf.Count ? _quietOf[partition].EarliestSend(evt.Time) : evt.Time;
+        var earliestAnswer = PartitionLookaheads.After(answerFrom, _runtime.Lookaheads.Reach(partition, _index));
         if (earliestAnswer < _bound) _bound = earliestAnswer;
     }
 
@@ -357,7 +375,7 @@ public sealed class KernelPartition : UntypedActor
     {
         if (_awaitingFrom is not { } expected || !_received.HasAll(_window, expected)) return;
         _awaitingFrom = null;
-        _coordinator.Tell(new WindowSynced(_window, _index, NextTime()));
+        _coordinator.Tell(new WindowSynced(_window, _index, NextTime(), Quiet()));
     }
 
     private void Enqueue(SimEvent evt)
@@ -369,6 +387,20 @@ public sealed class KernelPartition : UntypedActor
     }
 
     private SimTime NextTime() => _calendar.Next;
+
+    /// <summary>
+    /// What the placement's senders across have promised (<see cref="QuietPromise"/>): none when any LP may
+    /// send across, or a sender has not started or not promised.
+    /// </summary>
+    private QuietPromise Quiet()
+    {
+        if (_sendersAcross is null) return QuietPromise.None;
+        if (_sendersAcross.Length == 0) return QuietPromise.Silent;
+        var promises = new (SimTime, long)[_sendersAcross.Length];
+        for (var i = 0; i < promises.Length; i++)
+            promises[i] = _slots.Find(_sendersAcross[i]) is { } slot ? (slot.QuietUntil, slot.QuietEveryMicros) : (SimTime.Zero, 0);
+        return QuietPromise.Of(promises);
+    }
 
     private LpSlot SlotOf(LpId id)
     {

@@ -39,9 +39,11 @@ public static class KernelProtocol
     /// partition's next event is at or after <paramref name="Bound"/>: no other partition can send it
     /// anything earlier than that, so it may run several windows before it reports (an epoch). Before it
     /// starts, it must have <paramref name="Awaiting"/>[sender] events of the previous window from each
-    /// partition (empty: none, it had them all when it reported).
+    /// partition (empty: none, it had them all when it reported). <paramref name="Quiet"/>[partition]: what
+    /// that partition's LPs promised, when the epoch started, to send nothing across before
+    /// (<see cref="WindowExecuted.Quiet"/>); an answer to an event sent there comes no sooner.
     /// </summary>
-    public sealed record StartWindow(long Window, SimTime Start, SimTime End, SimTime Bound, IReadOnlyList<int> Awaiting);
+    public sealed record StartWindow(long Window, SimTime Start, SimTime End, SimTime Bound, IReadOnlyList<int> Awaiting, IReadOnlyList<QuietPromise> Quiet);
 
     /// <summary>
     /// Coordinator -> partition whose <see cref="StartWindow"/> waits for events from a partition lost
@@ -58,8 +60,9 @@ public static class KernelProtocol
     /// <param name="Next">the earliest event this partition holds now.</param>
     /// <param name="Windows">windows the partition ran in this epoch.</param>
     /// <param name="Reached">virtual time up to which it handled every event.</param>
+    /// <param name="Quiet">what its senders across promised (<see cref="IPlacement.SendersAcross"/>, <see cref="SimActor.PromiseQuiet"/>).</param>
     public sealed record WindowExecuted(long Window, int Partition, IReadOnlyList<int> SentTo, IReadOnlyList<SimTime> SentEarliest, IReadOnlyList<int> ReceivedFrom, SimTime Next, long Handled, bool StopRequested,
-        long Windows, SimTime Reached);
+        long Windows, SimTime Reached, QuietPromise Quiet);
 
     /// <summary>
     /// Answer <see cref="WindowSynced"/> once the events of the window from each other partition have
@@ -72,7 +75,8 @@ public static class KernelProtocol
         public static SyncWindow Immediate(long window) => new(window, []);
     }
 
-    public sealed record WindowSynced(long Window, int Partition, SimTime Next);
+    /// <param name="Quiet">as in <see cref="WindowExecuted.Quiet"/>.</param>
+    public sealed record WindowSynced(long Window, int Partition, SimTime Next, QuietPromise Quiet);
 
     // Hand-over: rebuilding a partition lost with its node (KernelSettings.HandOver).
 

@@ -36,6 +36,12 @@ internal sealed class LpSlot
 
     public SimTime Now { get; set; }
 
+    /// <summary>The LP sends nothing to another partition before this (<see cref="SimActor.PromiseQuiet"/>); Zero: no promise.</summary>
+    public SimTime QuietUntil { get; set; }
+
+    /// <summary>And sends across only at whole multiples of this many microseconds (0: no such promise).</summary>
+    public long QuietEveryMicros { get; set; }
+
     public SimTime WindowEnd { get; private set; }
 
     /// <summary>Released this window and not yet finished: what a stall report names.</summary>

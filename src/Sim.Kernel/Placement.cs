@@ -15,6 +15,15 @@ public interface IPlacement
     /// however many partitions it passes through, could reach it.
     /// </summary>
     TimeSpan? DirectLookahead(int from, int to, int partitionCount) => null;
+
+    /// <summary>
+    /// The only LPs of partition <paramref name="partition"/> that ever send to another partition, when the
+    /// model knows them (null, the default: any LP may). The kernel then fails a send across from any other
+    /// LP, and lets the other partitions run up to the earliest send these LPs promise
+    /// (<see cref="SimActor.PromiseQuiet"/>), not only up to this partition's next event. Empty: nothing
+    /// on the partition sends across.
+    /// </summary>
+    IReadOnlyList<LpId>? SendersAcross(int partition, int partitionCount) => null;
 }
 
 /// <summary>Spreads LPs by number; LPs of one kind with neighbouring numbers land on different partitions.</summary>

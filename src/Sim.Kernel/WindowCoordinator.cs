@@ -50,6 +50,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     /// <summary>Partitions that gave up their window's start because a partition it waited for was lost.</summary>
     private readonly bool[] _abandoned;
     private readonly SimTime[] _next;
+    /// <summary>Per partition, what its LPs promised to send nothing across before (<see cref="WindowExecuted.Quiet"/>).</summary>
+    private readonly QuietPromise[] _quiet;
     private bool _stopRequested;
     private readonly Stopwatch _windowOpen = new();
     private bool _stallReported;
@@ -82,6 +84,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         _expectedFrom = partitions.Select(_ => new int[partitions.Count]).ToArray();
         _receivedFrom = partitions.Select(_ => (IReadOnlyList<int>)new int[partitions.Count]).ToArray();
         _next = new SimTime[partitions.Count];
+        _quiet = partitions.Select(_ => QuietPromise.None).ToArray();
         _sentEarliest = partitions.Select(_ => SimTime.Never).ToArray();
         _startAwaits = partitions.Select(_ => (IReadOnlyList<int>)[]).ToArray();
         _abandoned = new bool[partitions.Count];
@@ -129,6 +132,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             case WindowSynced abandoned when abandoned.Window == _window && _phase == Phase.Executing && !_lost.Contains(abandoned.Partition):
                 // It gave its start up (AbandonStart): it ran nothing, and waits like the others for the rebuild.
                 _next[abandoned.Partition] = abandoned.Next;
+                _quiet[abandoned.Partition] = abandoned.Quiet;
                 _abandoned[abandoned.Partition] = true;
                 _executed[abandoned.Partition] = true;
                 CheckBarrier();
@@ -138,6 +142,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
                 break;
             case WindowSynced synced when synced.Window == _window && _phase == Phase.Syncing && !_lost.Contains(synced.Partition):
                 _next[synced.Partition] = synced.Next;
+                _quiet[synced.Partition] = synced.Quiet;
                 _synced[synced.Partition] = true;
                 CheckBarrier();
                 break;
@@ -245,6 +250,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         if (executed.Reached > _reachedBy[executed.Partition]) _reachedBy[executed.Partition] = executed.Reached;
         _receivedFrom[executed.Partition] = executed.ReceivedFrom;
         _next[executed.Partition] = executed.Next;
+        _quiet[executed.Partition] = executed.Quiet;
         _stopRequested |= executed.StopRequested;
         for (var p = 0; p < executed.SentTo.Count; p++)
         {
@@ -399,6 +405,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         _log.Warning("Partition {0} was rebuilt on {1}; it replays up to {2}", synced.Partition, _partitions[synced.Partition].Path.Address, _reachedBy[synced.Partition]);
         Context.System.EventStream.Publish(new PartitionRebuilt(synced.Partition, _partitions[synced.Partition].Path.Address, _reachedBy[synced.Partition]));
         _next[synced.Partition] = synced.Next;
+        _quiet[synced.Partition] = synced.Quiet;
         _rebuilding = -1;
         if (_requester is null)
         {
@@ -451,19 +458,28 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         _windowOpen.Restart();
         _windowStart = next;
         // Each partition may run on its own until the earliest time another partition could send it
-        // something: over the others, the earliest event plus the lookahead from there to here.
+        // something: over the others, the earliest send (their earliest event, or their LPs' promise if
+        // later) plus the lookahead from there to here.
+        var quiet = _quiet.ToArray();
         for (var p = 0; p < _partitions.Length; p++)
         {
             var others = SimTime.Never;
             for (var q = 0; q < _partitions.Length; q++)
-                if (q != p) others = SimTime.Min(others, PartitionLookaheads.After(_next[q], _lookaheads.Reach(q, p)));
+                if (q != p) others = SimTime.Min(others, PartitionLookaheads.After(EarliestSend(q), _lookaheads.Reach(q, p)));
             var limit = _catchingUp ? SimTime.Min(_until, _reachedBy[p]) : _until;
             var bound = SimTime.Min(limit, others);
             var start = _next[p];
             var end = start.IsNever ? bound : SimTime.Min(bound, new SimTime(start.Micros + _lookahead));
-            _partitions[p].Tell(new StartWindow(_window, start, end, bound, _startAwaits[p]));
+            _partitions[p].Tell(new StartWindow(_window, start, end, bound, _startAwaits[p], quiet));
         }
     }
+
+    /// <summary>
+    /// The earliest time partition <paramref name="q"/> could send anything to another one: its LPs act no
+    /// sooner than its earliest event (counting those on their way to it), and its senders across keep
+    /// their promises whatever they receive. What it receives later from others is counted by the path.
+    /// </summary>
+    private SimTime EarliestSend(int q) => _quiet[q].EarliestSend(_next[q]);
 
     private void EndCatchUp()
     {

@@ -82,11 +82,11 @@ public sealed class HandOverTests : TestKit
                     Sender.Tell(new EventsInjected(inject.Events.Count));
                     break;
                 case SyncWindow sync:
-                    _coordinator.Tell(new WindowSynced(sync.Window, 2, SimTime.Zero));
+                    _coordinator.Tell(new WindowSynced(sync.Window, 2, SimTime.Zero, QuietPromise.None));
                     break;
                 case StartWindow start:
                     if (++_starts == 1)
-                        _coordinator.Tell(new WindowExecuted(start.Window, 2, [5, 5, 0], [SimTime.Zero, SimTime.Zero, SimTime.Never], [0, 0, 0], SimTime.Zero, 0, false, 1, SimTime.Zero));
+                        _coordinator.Tell(new WindowExecuted(start.Window, 2, [5, 5, 0], [SimTime.Zero, SimTime.Zero, SimTime.Never], [0, 0, 0], SimTime.Zero, 0, false, 1, SimTime.Zero, QuietPromise.None));
                     if (_starts == lostAtStart) Context.Stop(Self);
                     break;
             }

@@ -72,6 +72,8 @@ public sealed class ScriptLp(ScriptModel model, Action<ScriptLp.Api, object>? sc
         public void SendToMember(object message) => lp.SendDirect(lp.Member, message);
 
         public void RequestStop() => lp.RequestStop();
+
+        public void PromiseQuiet(SimTime until, TimeSpan onlyEvery = default) => lp.PromiseQuiet(until, onlyEvery);
     }
 }
 

@@ -22,6 +22,7 @@ public sealed class CampaignActor : SimActor
     private const string WrittenTimer = "written";
     private const string MdmTimer = "mdm-retry";
     private const string MdmBatchTimer = "mdm-batch";
+    private const string DispatchTimer = "dispatch";
 
     /// <summary>
     /// How long after a batch is written the campaign treats it as confirmed durable. A write really takes
@@ -51,6 +52,8 @@ public sealed class CampaignActor : SimActor
     private readonly SortedDictionary<int, long> _acksAfterFlush = new();
     private readonly SortedDictionary<string, string> _unacknowledgedCim = new(StringComparer.Ordinal);
     private IActorRef _journal = ActorRefs.Nobody;
+    /// <summary>Orders for the stations, sent at the head-end clock's next tick.</summary>
+    private readonly List<(int Collector, IStationOrder Order)> _orders = [];
     private readonly Queue<FlushInFlight> _inFlight = new();
     private WriteProgress _written = new();
     private long _told;
@@ -79,6 +82,9 @@ public sealed class CampaignActor : SimActor
 
     protected override void OnStart()
     {
+        // The campaign speaks to its stations only on the head-end's clock (ToStation), so the kernel lets
+        // the collectors' partitions run up to its next tick without waiting for this one.
+        PromiseQuiet(SimTime.Zero, onlyEvery: _settings.FlushInterval);
         StartJournal("journal");
     }
 
@@ -97,6 +103,12 @@ public sealed class CampaignActor : SimActor
 
     private void HandleEvent(object payload)
     {
+        if (payload is DispatchOrders)
+        {
+            foreach (var (collector, order) in _orders) Send(StationSetup.LpOf(collector), _settings.StationLatency, order);
+            _orders.Clear();
+            return;
+        }
         if (_down)
         {
             if (payload is HeadEndRestart restart && restart.Incarnation == _incarnation) Restart();
@@ -328,10 +340,15 @@ public sealed class CampaignActor : SimActor
     }
 
     /// <summary>
-    /// Sends an order to a collector's station. It crosses the head-end from the campaign to the
-    /// station's front-end in the station latency, which is also the kernel's lookahead between them.
+    /// Sends an order to a collector's station at the head-end clock's next tick (now, if it is one). It
+    /// crosses the head-end from the campaign to the station's front-end in the station latency, which is
+    /// also the kernel's lookahead between them.
     /// </summary>
-    private void ToStation(int collector, IStationOrder order) => Send(StationSetup.LpOf(collector), _settings.StationLatency, order);
+    private void ToStation(int collector, IStationOrder order)
+    {
+        _orders.Add((collector, order));
+        if (!IsTimerActive(DispatchTimer)) StartTimer(DispatchTimer, _settings.NextTick(Now) - Now, DispatchOrders.Instance);
+    }
 
     // ---- what the stations report ------------------------------------------------------------
 
@@ -393,6 +410,7 @@ public sealed class CampaignActor : SimActor
         _cimSequence = 0;
         _down = true;
         _incarnation++;
+        _orders.Clear(); // what was not dispatched dies with the process; the stations learn of the crash
         foreach (var station in _stations) ToStation(station, new StationCrash(_incarnation));
         Send(Id, downtime, new HeadEndRestart(_incarnation));
     }
@@ -575,6 +593,13 @@ public sealed class CampaignActor : SimActor
         public static readonly Flush Instance = new();
 
         private Flush() { }
+    }
+
+    private sealed class DispatchOrders
+    {
+        public static readonly DispatchOrders Instance = new();
+
+        private DispatchOrders() { }
     }
 
     private sealed class ConfirmDue

@@ -67,8 +67,20 @@ public sealed record CampaignSettings
     /// </summary>
     public TimeSpan StationLatency { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Virtual time between durability flushes of campaign state.</summary>
+    /// <summary>
+    /// Virtual time between durability flushes of campaign state. It is also the head-end's clock: the
+    /// stations report, and the campaign dispatches its orders to them, only at whole multiples of it
+    /// (<see cref="NextTick"/>).
+    /// </summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The head-end clock's first tick at or after <paramref name="now"/> (or strictly after it).</summary>
+    public SimTime NextTick(SimTime now, bool strictlyAfter = false)
+    {
+        var every = SimTime.ToMicros(FlushInterval);
+        var remainder = now.Micros % every;
+        return remainder == 0 && !strictlyAfter ? now : new SimTime(now.Micros - remainder + every);
+    }
 
     /// <summary>Durability flushes between journal snapshots, at least.</summary>
     public int SnapshotEvery { get; init; } = 500;

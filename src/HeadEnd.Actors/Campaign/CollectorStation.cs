@@ -65,6 +65,7 @@ public sealed class CollectorStation : SimActor
     private bool _down = true;
     private long _nextCommand = 1;
     private long _reports;
+    private SimTime _reportAt;
     private byte[]? _manifestTable;
 
     // Running totals, kept across a restart of the head-end, reported with the transitions.
@@ -115,7 +116,7 @@ public sealed class CollectorStation : SimActor
             case IUplinkFrame when _down:
                 _droppedWhileDown++; // the process is dead: frames to it are lost (NICs resend confirmations)
                 _countersChanged = true;
-                return;
+                break;
             case StatusRound { Incarnation: var i } when i != _incarnation:
             case UnicastStatusDue { Incarnation: var j } when j != _incarnation:
                 break; // scheduled by an earlier life of the process
@@ -791,9 +792,20 @@ public sealed class CollectorStation : SimActor
 
     private bool ReportDueNow => _unreported.Count > 0 || _confirmations.Count > 0 || _countersChanged;
 
+    /// <summary>
+    /// Starts the report timer when there is something to report, and promises the kernel when the campaign
+    /// can hear from this station next: the station speaks to it only in <see cref="Report"/>, so at the
+    /// timer, or one flush interval after anything new at the soonest. The campaign's partition then runs
+    /// up to there without waiting for the mesh.
+    /// </summary>
     private void EnsureReportTimer()
     {
-        if (!_down && ReportDueNow && !IsTimerActive(ReportTimer)) StartTimer(ReportTimer, _settings.FlushInterval, ReportDue.Instance);
+        if (!_down && ReportDueNow && !IsTimerActive(ReportTimer))
+        {
+            _reportAt = _settings.NextTick(Now, strictlyAfter: true);
+            StartTimer(ReportTimer, _reportAt - Now, ReportDue.Instance);
+        }
+        PromiseQuiet(IsTimerActive(ReportTimer) ? _reportAt : Now, onlyEvery: _settings.FlushInterval);
     }
 
     /// <summary>Tells the campaign what changed since the last report, one station latency later.</summary>
