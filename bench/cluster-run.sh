@@ -22,13 +22,13 @@ extra=(); for kv in ${AMISIM_SET:-}; do extra+=(--set "$kv"); done
 pids=()
 trap 'for pid in "${pids[@]}"; do pkill -P "$pid" 2>/dev/null || true; done' EXIT
 for ((i = 1; i < nodes; i++)); do
-  /usr/bin/time -f "node $i peak RSS %M KiB" dotnet "$bin/amisim.dll" node --port 0 --seed-nodes "akka.tcp://amisim@127.0.0.1:$port" "${extra[@]}" >"$out/node-$i.log" 2>&1 &
+  /usr/bin/time -f "node $i peak RSS %M KiB, CPU %U s user %S s system" dotnet "$bin/amisim.dll" node --port 0 --seed-nodes "akka.tcp://amisim@127.0.0.1:$port" "${extra[@]}" >"$out/node-$i.log" 2>&1 &
   pids+=($!)
 done
 if ((nodes == 1)); then
-  /usr/bin/time -f "run node peak RSS %M KiB" dotnet "$bin/amisim.dll" run --scenario "$scenario" --out "$out/run" "${extra[@]}" >"$out/run.log" 2>&1
+  /usr/bin/time -f "run node peak RSS %M KiB, CPU %U s user %S s system" dotnet "$bin/amisim.dll" run --scenario "$scenario" --out "$out/run" "${extra[@]}" >"$out/run.log" 2>&1
 else
-  /usr/bin/time -f "run node peak RSS %M KiB" dotnet "$bin/amisim.dll" run --cluster --port "$port" --nodes "$nodes" --scenario "$scenario" --out "$out/run" "${extra[@]}" >"$out/run.log" 2>&1
+  /usr/bin/time -f "run node peak RSS %M KiB, CPU %U s user %S s system" dotnet "$bin/amisim.dll" run --cluster --port "$port" --nodes "$nodes" --scenario "$scenario" --out "$out/run" "${extra[@]}" >"$out/run.log" 2>&1
 fi
 for pid in "${pids[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; done   # the nodes under /usr/bin/time (background jobs ignore SIGINT)
 wait 2>/dev/null || true
@@ -36,7 +36,7 @@ python3 - "$out/run/report.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 k = r["run"]
-print({key: k.get(key) for key in ("wallSeconds", "eventsHandled", "eventsPerSecond", "windows", "epochs", "peakWorkingSetMB")}, "resultDigest", r["resultDigest"])
+print({key: k.get(key) for key in ("wallSeconds", "eventsHandled", "eventsPerSecond", "windows", "epochs", "epochsSatOut", "peakWorkingSetMB")}, "resultDigest", r["resultDigest"])
 PY
 tail -n 1 "$out/run.log"; for ((i = 1; i < nodes; i++)); do tail -n 1 "$out/node-$i.log"; done
 echo "run folder: $out"

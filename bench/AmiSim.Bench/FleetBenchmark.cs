@@ -61,7 +61,7 @@ internal sealed class FleetBenchmark : AsyncCommand<FleetBenchmark.Settings>
             var report = RunReport.Build(result);
             var wall = result.Wall.TotalSeconds;
             AnsiConsole.MarkupLine($"meters {scenario.Fleet.Meters:N0}; outcomes {Markup.Escape(report["outcomes"]!.ToJsonString())}");
-            AnsiConsole.MarkupLine($"wall {wall:0.0} s; {result.Events:N0} events in {result.Windows:N0} windows, {result.Epochs:N0} epochs = {result.Events / wall / 1e6:0.00}M events/s");
+            AnsiConsole.MarkupLine($"wall {wall:0.0} s; {result.Events:N0} events in {result.Windows:N0} windows, {result.Epochs:N0} epochs ({result.EpochsSatOut:N0} partition epochs sat out) = {result.Events / wall / 1e6:0.00}M events/s");
             AnsiConsole.MarkupLine($"peak working set {result.PeakWorkingSetBytes / (1 << 20):N0} MiB = {result.PeakWorkingSetBytes / (double)scenario.Fleet.Meters:N0} bytes per meter");
             AnsiConsole.MarkupLine(gc);
             AnsiConsole.MarkupLine(heap.Summary());

@@ -10,7 +10,8 @@ namespace AmiSim.Kernel;
 /// One epoch, as the coordinator sees it:
 /// <list type="number">
 /// <item><see cref="StartWindow"/> to every partition, each with its own bound: the earliest time
-///   another partition could send it anything;</item>
+///   another partition could send it anything (one with nothing to run before it, and every event
+///   sent to it so far in hand, sits the epoch out unasked);</item>
 /// <item>each partition runs windows (releases its events due before a window's end, waits for its
 ///   LPs) until its next event reaches the bound (or one lookahead after an event it sent to another
 ///   partition), sends events for other partitions as <see cref="RemoteEvents"/> and answers
@@ -150,7 +151,8 @@ public static class KernelProtocol
 /// <param name="Time">virtual time when the run stopped (the end of the last window, or the requested limit).</param>
 /// <param name="Epochs">the barrier's round trips: stretches each partition ran on its own (several windows each).</param>
 /// <param name="Reason">why it stopped: "idle", "stop requested" or "time limit".</param>
-public sealed record RunCompleted(SimTime Time, long EventsHandled, long Windows, TimeSpan Wall, string Reason, long Epochs = 0);
+/// <param name="SatOut">epochs a partition sat out, idle, without a round trip (summed over the partitions).</param>
+public sealed record RunCompleted(SimTime Time, long EventsHandled, long Windows, TimeSpan Wall, string Reason, long Epochs = 0, long SatOut = 0);
 
 /// <summary>The answer to <see cref="KernelProtocol.RunUntil"/> when the run cannot go on.</summary>
 public sealed record RunFailed(string Reason);

@@ -31,6 +31,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     private long _events;
     private long _windows;
     private long _epochs;
+    private long _sittingOut;
     private long _epochWindows;
     /// <summary>Per partition, the virtual time up to which it has handled every event (a rebuilt one replays up to its predecessor's).</summary>
     private readonly SimTime[] _reachedBy;
@@ -50,6 +51,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     /// <summary>Partitions that gave up their window's start because a partition it waited for was lost.</summary>
     private readonly bool[] _abandoned;
     private readonly SimTime[] _next;
+    private readonly int[] _noneReceived;
     /// <summary>Per partition, what its LPs promised to send nothing across before (<see cref="WindowExecuted.Quiet"/>).</summary>
     private readonly QuietPromise[] _quiet;
     private bool _stopRequested;
@@ -84,6 +86,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         _expectedFrom = partitions.Select(_ => new int[partitions.Count]).ToArray();
         _receivedFrom = partitions.Select(_ => (IReadOnlyList<int>)new int[partitions.Count]).ToArray();
         _next = new SimTime[partitions.Count];
+        _noneReceived = new int[partitions.Count];
         _quiet = partitions.Select(_ => QuietPromise.None).ToArray();
         _sentEarliest = partitions.Select(_ => SimTime.Never).ToArray();
         _startAwaits = partitions.Select(_ => (IReadOnlyList<int>)[]).ToArray();
@@ -236,6 +239,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         _events = 0;
         _windows = 0;
         _epochs = 0;
+        _sittingOut = 0;
         _wallAtLastTick = TimeSpan.Zero;
         _eventsAtLastTick = 0;
         // Wall-clock infrastructure (progress and stall reports), never simulated behaviour.
@@ -436,9 +440,9 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             return;
         }
         foreach (var reached in _reachedBy) if (reached > _now) _now = reached;
-        if (_stopRequested) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "stop requested", _epochs)); return; }
-        if (next.IsNever) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "idle", _epochs)); return; }
-        if (next >= _until) { _now = _until; Finish(new RunCompleted(_until, _events, _windows, _wall.Elapsed, "time limit", _epochs)); return; }
+        if (_stopRequested) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "stop requested", _epochs, _sittingOut)); return; }
+        if (next.IsNever) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "idle", _epochs, _sittingOut)); return; }
+        if (next >= _until) { _now = _until; Finish(new RunCompleted(_until, _events, _windows, _wall.Elapsed, "time limit", _epochs, _sittingOut)); return; }
         StartWindows(next, awaitSent);
     }
 
@@ -469,10 +473,26 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             var limit = _catchingUp ? SimTime.Min(_until, _reachedBy[p]) : _until;
             var bound = SimTime.Min(limit, others);
             var start = _next[p];
+            if (start >= bound && Skippable(p))
+            {
+                // Nothing to run before its bound, and nothing owed to it: it sits the epoch out without a
+                // round trip. What others send it meanwhile, its next start awaits (it reported none had).
+                _executed[p] = true;
+                _receivedFrom[p] = _noneReceived;
+                _sittingOut++;
+                continue;
+            }
             var end = start.IsNever ? bound : SimTime.Min(bound, new SimTime(start.Micros + _lookahead));
             _partitions[p].Tell(new StartWindow(_window, start, end, bound, _startAwaits[p], quiet));
         }
     }
+
+    /// <summary>
+    /// Whether partition <paramref name="p"/>, idle this epoch, may be left out of it: only when it has
+    /// every event sent to it before (so what comes now is all its next start awaits) and no partition is
+    /// lost, rebuilt or catching up.
+    /// </summary>
+    private bool Skippable(int p) => _startAwaits[p].Count == 0 && _lost.Count == 0 && _rebuilding < 0 && !_catchingUp;
 
     /// <summary>
     /// The earliest time partition <paramref name="q"/> could send anything to another one: its LPs act no

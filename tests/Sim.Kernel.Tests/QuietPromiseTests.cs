@@ -99,6 +99,8 @@ public sealed class QuietPromiseTests : TestKit
         Assert.Equal(alone.Log, unpromised.Log);
         Assert.Equal(alone.Log, promised.Log);
         Assert.True(promised.Run.Epochs * 3 < unpromised.Run.Epochs * 2, $"promised clocks should need a third fewer epochs at least: {promised.Run.Epochs} against {unpromised.Run.Epochs}");
+        // Spoke 5 only hears from the hub now and then: most epochs it has nothing to do, and is not asked.
+        Assert.True(promised.Run.SatOut > promised.Run.Epochs / 2, $"the listening spoke should sit most epochs out: {promised.Run.SatOut} of {promised.Run.Epochs}");
     }
 
     [Fact]

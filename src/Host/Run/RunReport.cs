@@ -101,6 +101,7 @@ public static class RunReport
             ["eventsHandled"] = run.Events,
             ["windows"] = run.Windows,
             ["epochs"] = run.Epochs,
+            ["epochsSatOut"] = run.EpochsSatOut,
             ["eventsPerSecond"] = Math.Round(run.Events / Math.Max(1e-9, run.Wall.TotalSeconds)),
             ["peakWorkingSetMB"] = run.PeakWorkingSetBytes / (1 << 20),
         };

@@ -31,6 +31,7 @@ public sealed record RunResult(
     long Events,
     long Windows,
     long Epochs,
+    long EpochsSatOut,
     TimeSpan Wall,
     long PeakWorkingSetBytes,
     int CimMessages,
@@ -99,6 +100,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
             long events = 0;
             long windows = 0;
             long epochs = 0;
+            long satOut = 0;
             async Task<RunCompleted> RunToEnd(SimTime limit)
             {
                 RunCompleted last;
@@ -109,6 +111,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                     events += last.EventsHandled;
                     windows += last.Windows;
                     epochs += last.Epochs;
+                    satOut += last.SatOut;
                     if (last.Reason != "time limit") break;
                     var summary = await AskCampaign<CampaignSummary>(simulation, GetCampaignSummary.Instance);
                     if (ScenarioAssembly.IsOver(summary, simulation.Now, lastAction)) break; // scripted actions still to come keep the run going
@@ -132,7 +135,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                 ]);
             using var process = Process.GetCurrentProcess();
             var eventTypes = kernel.CountEventTypes ? await simulation.EventTypesAsync() : null;
-            return new RunResult(scenario, topology, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, windows, epochs, wall.Elapsed, process.PeakWorkingSet64, outbox.Written, eventTypes);
+            return new RunResult(scenario, topology, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, windows, epochs, satOut, wall.Elapsed, process.PeakWorkingSet64, outbox.Written, eventTypes);
         }
         finally
         {
