@@ -390,7 +390,7 @@ public sealed class CampaignActor : SimActor
 
     /// <summary>
     /// The process dies: everything not in the journal is gone, and nothing answers until the restart.
-    /// Its stations learn it one station latency later and lose what they held too.
+    /// Its stations learn it at the clock's next tick and one station latency later, and lose what they held too.
     /// </summary>
     private void Crash(TimeSpan downtime)
     {

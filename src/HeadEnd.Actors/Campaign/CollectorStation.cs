@@ -13,9 +13,10 @@ namespace AmiSim.HeadEnd.Campaign;
 /// collector's session limit), floods the image (or sends it per meter), reads each meter's transfer
 /// status, repairs what is missing (another multicast round when many miss, else unicast), verifies
 /// and activates, and times out meters that stay silent. It reports its meters' transitions to the
-/// campaign every flush interval, and acknowledges a meter's confirmation once the campaign says the
-/// report holding it is durable. It lives on its collector's partition: only its reports and the
-/// campaign's orders cross partitions, one station latency late.
+/// campaign on the head-end's clock (<see cref="CampaignSettings.NextTick"/>), and acknowledges a
+/// meter's confirmation once the campaign says the report holding it is durable. It lives on its
+/// collector's partition: only its reports and the campaign's orders cross partitions, one station
+/// latency late.
 /// </summary>
 public sealed class CollectorStation : SimActor
 {
@@ -793,10 +794,10 @@ public sealed class CollectorStation : SimActor
     private bool ReportDueNow => _unreported.Count > 0 || _confirmations.Count > 0 || _countersChanged;
 
     /// <summary>
-    /// Starts the report timer when there is something to report, and promises the kernel when the campaign
-    /// can hear from this station next: the station speaks to it only in <see cref="Report"/>, so at the
-    /// timer, or one flush interval after anything new at the soonest. The campaign's partition then runs
-    /// up to there without waiting for the mesh.
+    /// Starts the report timer, for the clock's next tick, when there is something to report, and promises
+    /// the kernel when the campaign can hear from this station next: the station speaks to it only in
+    /// <see cref="Report"/>, so at the timer, or at a later tick. The campaign's partition then runs up to
+    /// there without waiting for the mesh.
     /// </summary>
     private void EnsureReportTimer()
     {

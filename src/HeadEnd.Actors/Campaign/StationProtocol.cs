@@ -17,8 +17,9 @@ public sealed record StationSetup(
     public static LpId LpOf(int collector) => new(LpKind.Station, collector);
 }
 
-// The campaign and its stations talk only through these events, each one station latency late
-// (CampaignSettings.StationLatency): they may live on different partitions, and on different nodes.
+// The campaign and its stations talk only through these events, sent on the head-end's clock
+// (CampaignSettings.NextTick) and each one station latency late (CampaignSettings.StationLatency):
+// they may live on different partitions, and on different nodes.
 // Every order carries the head-end's incarnation, so that a station ignores what an earlier life of
 // the process sent it.
 
