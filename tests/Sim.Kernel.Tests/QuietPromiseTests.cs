@@ -111,10 +111,8 @@ public sealed class QuietPromiseTests : TestKit
             lp.PromiseQuiet(lp.Now + L * 5);
             lp.Send(Lp(3), L * 2, "too soon");
         });
-        var sim = Simulation.Create(Sys, new KernelSettings { Lookahead = L, Partitions = 3 }, model, new Hub(named: true), "early");
-        sim.Schedule(Lp(4), SimTime.Zero, "go");
 
-        var error = await Assert.ThrowsAsync<SimulationFailedException>(() => sim.RunAsync());
+        var error = await RunFailing(model, 4, "early");
 
         Assert.Contains("Model/4", error.Message);
         Assert.Contains("promised to send nothing across before", error.Message);
@@ -130,10 +128,8 @@ public sealed class QuietPromiseTests : TestKit
             if (payload is "go") lp.Send(lp.Id, L, "off the clock");
             else lp.Send(Lp(3), L * 2, "now");
         });
-        var sim = Simulation.Create(Sys, new KernelSettings { Lookahead = L, Partitions = 3 }, model, new Hub(named: true), "off-clock");
-        sim.Schedule(Lp(4), SimTime.Zero, "go");
 
-        var error = await Assert.ThrowsAsync<SimulationFailedException>(() => sim.RunAsync());
+        var error = await RunFailing(model, 4, "off-clock");
 
         Assert.Contains("Model/4", error.Message);
         Assert.Contains("only every", error.Message);
@@ -144,10 +140,8 @@ public sealed class QuietPromiseTests : TestKit
     {
         // 7 is on partition 1 with 4, which the placement names as its only sender across.
         var model = new ScriptModel().On(7, (lp, _) => lp.Send(Lp(3), L * 2, "unannounced"));
-        var sim = Simulation.Create(Sys, new KernelSettings { Lookahead = L, Partitions = 3 }, model, new Hub(named: true), "unnamed");
-        sim.Schedule(Lp(7), SimTime.Zero, "go");
 
-        var error = await Assert.ThrowsAsync<SimulationFailedException>(() => sim.RunAsync());
+        var error = await RunFailing(model, 7, "unnamed");
 
         Assert.Contains("Model/7", error.Message);
         Assert.Contains("names only Model/4", error.Message);
@@ -155,18 +149,24 @@ public sealed class QuietPromiseTests : TestKit
     }
 
     [Fact]
-    public void A_promised_clock_cannot_be_changed()
+    public async Task A_promised_clock_cannot_be_changed()
     {
         var model = new ScriptModel().On(4, (lp, _) =>
         {
             lp.PromiseQuiet(lp.Now, onlyEvery: Clock);
             lp.PromiseQuiet(lp.Now, onlyEvery: L);
         });
-        var sim = Simulation.Create(Sys, new KernelSettings { Lookahead = L, Partitions = 3 }, model, new Hub(named: true), "clock");
-        sim.Schedule(Lp(4), SimTime.Zero, "go");
 
-        var error = Assert.ThrowsAsync<SimulationFailedException>(() => sim.RunAsync()).GetAwaiter().GetResult();
+        var error = await RunFailing(model, 4, "clock");
 
         Assert.Contains("cannot be taken back", error.Message);
+    }
+
+    /// <summary>Runs <paramref name="model"/> on three partitions from one event to LP <paramref name="first"/>, expecting it to fail.</summary>
+    private Task<SimulationFailedException> RunFailing(ScriptModel model, long first, string name)
+    {
+        var sim = Simulation.Create(Sys, new KernelSettings { Lookahead = L, Partitions = 3 }, model, new Hub(named: true), name);
+        sim.Schedule(Lp(first), SimTime.Zero, "go");
+        return Assert.ThrowsAsync<SimulationFailedException>(() => sim.RunAsync());
     }
 }
