@@ -45,7 +45,6 @@ public sealed class KernelPartition : UntypedActor
     private IReadOnlyList<int>? _awaitingFrom;
     private bool _failed;
     /// <summary>The LPs here that may send to other partitions (<see cref="IPlacement.SendersAcross"/>); null: any.</summary>
-    private readonly LpId[]? _sendersAcross;
     private readonly HashSet<LpId>? _mayCross;
     /// <summary>Per partition, what its LPs promised at the epoch's start (<see cref="KernelProtocol.StartWindow.Quiet"/>).</summary>
     private IReadOnlyList<QuietPromise> _quietOf = [];
@@ -69,11 +68,7 @@ public sealed class KernelPartition : UntypedActor
         _sentLog = settings.HandOver ? Enumerable.Range(0, partitionCount).Select(_ => new List<SimEvent>()).ToArray() : null;
         _delivered = new Dictionary<LpId, long>?[partitionCount];
         _received = new ReceivedCounts(partitionCount);
-        if (partitionCount > 1 && placement.SendersAcross(index, partitionCount) is { } senders)
-        {
-            _sendersAcross = senders.ToArray();
-            _mayCross = senders.ToHashSet();
-        }
+        if (partitionCount > 1) _mayCross = placement.SendersAcross(index, partitionCount)?.ToHashSet();
     }
 
     public static Props Props(int index, int partitionCount, KernelSettings settings, ILpFactory factory, IPlacement placement, PartitionLookaheads lookaheads) =>
@@ -310,7 +305,7 @@ public sealed class KernelPartition : UntypedActor
         }
         if (_mayCross is not null && !_mayCross.Contains(evt.Source))
         {
-            Fail($"LP {evt.Source} sent to LP {evt.Target} on partition {partition}, but the placement names only {string.Join(", ", _sendersAcross!)} as sending from partition {_index} to others");
+            Fail($"LP {evt.Source} sent to LP {evt.Target} on partition {partition}, but the placement names only {string.Join(", ", _mayCross.Order())} as sending from partition {_index} to others");
             return;
         }
         _outgoing[partition].Add(evt);
@@ -394,12 +389,9 @@ public sealed class KernelPartition : UntypedActor
     /// </summary>
     private QuietPromise Quiet()
     {
-        if (_sendersAcross is null) return QuietPromise.None;
-        if (_sendersAcross.Length == 0) return QuietPromise.Silent;
-        var promises = new (SimTime, long)[_sendersAcross.Length];
-        for (var i = 0; i < promises.Length; i++)
-            promises[i] = _slots.Find(_sendersAcross[i]) is { } slot ? (slot.QuietUntil, slot.QuietEveryMicros) : (SimTime.Zero, 0);
-        return QuietPromise.Of(promises);
+        if (_mayCross is null) return QuietPromise.None;
+        return _mayCross.Count == 0 ? QuietPromise.Silent
+            : QuietPromise.Of(_mayCross.Select(id => _slots.Find(id) is { } slot ? (slot.QuietUntil, slot.QuietEveryMicros) : (SimTime.Zero, 0L)));
     }
 
     private LpSlot SlotOf(LpId id)

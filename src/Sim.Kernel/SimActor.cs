@@ -65,9 +65,11 @@ public abstract class SimActor : UntypedActor
         var lp = Lp;
         if (until > lp.QuietUntil) lp.QuietUntil = until;
         var every = SimTime.ToMicros(onlyEvery);
-        if (every < 0 || (every != lp.QuietEveryMicros && lp.QuietEveryMicros != 0))
+        if (every < 0) throw new ArgumentOutOfRangeException(nameof(onlyEvery), onlyEvery, $"LP {lp.Id}: a clock's period must be positive");
+        if (every == 0 || every == lp.QuietEveryMicros) return; // no clock given, or the same one
+        if (lp.QuietEveryMicros != 0)
             throw new ArgumentOutOfRangeException(nameof(onlyEvery), onlyEvery, $"LP {lp.Id} promised to send across only every {TimeSpan.FromTicks(lp.QuietEveryMicros * 10)}; a promise cannot be taken back");
-        if (every > 0) lp.QuietEveryMicros = every;
+        lp.QuietEveryMicros = every;
     }
 
     /// <summary>Starts (or restarts) the timer <paramref name="key"/>: <paramref name="payload"/> comes back to this LP after <paramref name="delay"/> unless cancelled.</summary>
