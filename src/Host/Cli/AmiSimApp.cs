@@ -1,7 +1,7 @@
 using AmiSim.Host.Commands;
 using Spectre.Console.Cli;
 
-namespace AmiSim.Host;
+namespace AmiSim.Host.Cli;
 
 /// <summary>The <c>amisim</c> command line: its commands, options and help.</summary>
 public static class AmiSimApp
