@@ -54,7 +54,7 @@ internal sealed class FleetBenchmark : AsyncCommand<FleetBenchmark.Settings>
             using var sampler = settings.Allocations ? new AllocationSampler() : null;
             var gcBefore = GcFigures.Now();
             using var heap = new HeapWatch();
-            var result = await new ScenarioRun(scenario, folder).RunAsync(akka, null, cancellation);
+            var result = await new ScenarioRun(scenario, folder).RunAsync(akka, cancellation: cancellation);
             // The run's figures, before the report of every meter is built.
             var gc = GcFigures.Now().Since(gcBefore, result.Events);
             sampler?.Dispose();

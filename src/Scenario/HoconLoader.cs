@@ -30,17 +30,12 @@ public static class HoconLoader
     {
         var equals = item.IndexOf('=');
         if (equals <= 0)
-            throw new HoconInputException($"--set {item}: expected key=value, for example --set amisim.kernel.seed=7");
+            throw new HoconInputException($"--set {item}: expected key=value, for example --set amisim.scenario.seed=7");
         var key = item[..equals].Trim();
         var value = item[(equals + 1)..].Trim();
-        try
-        {
-            return ConfigurationFactory.ParseString($"{key} = {value}");
-        }
-        catch (Exception error)
-        {
-            throw new HoconInputException($"--set {item}: '{value}' is not a valid value for {key}: {error.Message}");
-        }
+        if (value.Length == 0) throw new HoconInputException($"--set {item}: no value after '=' (quote an empty string: {key}=\"\")");
+        if (key.Contains('\n') || value.Contains('\n')) throw new HoconInputException($"--set {item}: one key=value on one line");
+        return HoconGuard.Parse($"{key} = {value}", $"--set {item}");
     }
 }
 

@@ -15,31 +15,35 @@ public sealed partial class ScenarioReader
     private readonly Config _config;
     private readonly string _source;
 
-    private ScenarioReader(Config config, string source)
+    /// <summary>The --set that gave a key (and everything under it), for errors that name where a value came from.</summary>
+    private readonly IReadOnlyDictionary<string, string> _setBy;
+
+    private ScenarioReader(Config config, string source, IReadOnlyDictionary<string, string>? setBy = null)
     {
         _config = config;
         _source = source;
+        _setBy = setBy ?? new Dictionary<string, string>();
     }
 
     /// <summary>The scenario text on top of the reference defaults, then the overrides; unknown keys are rejected.</summary>
     public static ScenarioReader Load(string scenarioText, string source, IEnumerable<string> overrides)
     {
-        var reference = ConfigurationFactory.ParseString(HoconLoader.Embedded("scenario-reference.conf"));
+        var reference = Reference.Value;
         Config scenario;
         try
         {
-            CheckBalanced(scenarioText, source);
-            scenario = ConfigurationFactory.ParseString(scenarioText);
+            scenario = HoconGuard.Parse(scenarioText, source);
         }
-        catch (Exception error) when (error is ConfigurationException or FormatException)
+        catch (HoconInputException error)
         {
-            throw new ScenarioException($"{source}: not valid HOCON: {FirstLine(error.Message)}");
+            throw new ScenarioException(error.Message);
         }
-        var allowed = Leaves(reference.Root).ToHashSet();
+        var allowed = ReferenceKeys.Value;
         foreach (var key in Leaves(scenario.Root))
             if (!allowed.Contains(key) && !allowed.Any(a => key.StartsWith(a + ".", StringComparison.Ordinal)))
                 throw new ScenarioException($"{source}: unknown key {key}{Suggest(key, allowed)}");
         var config = scenario.WithFallback(reference);
+        var setBy = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var item in overrides) // in order: a later --set wins
         {
             Config over;
@@ -55,13 +59,32 @@ public sealed partial class ScenarioReader
                 if (key.StartsWith(Root, StringComparison.Ordinal) && !allowed.Contains(key))
                     throw new ScenarioException($"--set {item}: unknown key {key}{Suggest(key, allowed)}");
             config = over.WithFallback(config);
+            foreach (var key in Leaves(over.Root)) setBy[key] = $"--set {item}";
         }
-        return new ScenarioReader(config, source);
+        return new ScenarioReader(config, source, setBy);
     }
+
+    private static readonly Lazy<Config> Reference = new(() => ConfigurationFactory.ParseString(HoconLoader.Embedded("scenario-reference.conf")));
+
+    private static readonly Lazy<HashSet<string>> ReferenceKeys = new(() => Leaves(Reference.Value.Root).ToHashSet());
+
+    /// <summary>Whether <paramref name="key"/> (with its amisim.scenario. prefix) is a key of the scenario reference.</summary>
+    public static bool IsKey(string key) => ReferenceKeys.Value.Contains(key);
 
     public string Source => _source;
 
-    public string String(string key) => Get(key, "a string", () => _config.GetString(Path(key)));
+    /// <summary>Where <paramref name="key"/>'s value came from and its full name, as errors begin ("small.conf: amisim.scenario.until").</summary>
+    public string Name(string key) => $"{Origin(key)}: {Path(key)}";
+
+    private string Origin(string key)
+    {
+        var path = Path(key);
+        foreach (var (set, item) in _setBy)
+            if (set == path || set.StartsWith(path + ".", StringComparison.Ordinal) || path.StartsWith(set + ".", StringComparison.Ordinal)) return item;
+        return _source;
+    }
+
+    public string String(string key) => Get(key, "a string", () => Scalar(key) ? _config.GetString(Path(key)) : throw new FormatException());
 
     public int Int(string key, int min = int.MinValue, int max = int.MaxValue) =>
         Get(key, $"a whole number in [{min}, {max}]", () => int.Parse(Raw(key), NumberStyles.Integer, CultureInfo.InvariantCulture), v => v >= min && v <= max);
@@ -81,20 +104,22 @@ public sealed partial class ScenarioReader
         return _config.GetTimeSpan(Path(key));
     }, v => v >= TimeSpan.Zero);
 
-    public IReadOnlyList<string> Strings(string key) => Get(key, "a list of strings", () => _config.GetStringList(Path(key)).ToList());
+    public IReadOnlyList<string> Strings(string key) => Get(key, "a list of strings such as [\"a\", \"b\"]", () => List(key).Select(v => v.GetString()).ToList());
 
-    public IReadOnlyList<double> Doubles(string key) =>
-        Get(key, "a list of numbers", () => _config.GetStringList(Path(key)).Select(s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)).ToList());
+    public IReadOnlyList<double> Doubles(string key, double min = double.MinValue, double max = double.MaxValue) =>
+        Get(key, $"a list of numbers in [{min}, {max}], such as [1, 2]",
+            () => List(key).Select(v => double.Parse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture)).ToList(),
+            values => values.All(v => v >= min && v <= max && double.IsFinite(v)));
 
     /// <summary>A list of objects, each read with its own reader (keys relative to the object).</summary>
     public IReadOnlyList<T> Objects<T>(string key, Func<ScenarioReader, int, T> read)
     {
-        var values = Get(key, "a list of objects", () => _config.GetValue(Path(key)).GetArray());
+        var values = Get(key, "a list of objects such as [{ ... }, { ... }]", () => Items(_config.GetValue(Path(key))));
         return values.Select((value, i) =>
         {
-            if (!value.IsObject()) throw new ScenarioException($"{_source}: {Path(key)}[{i}] must be an object {{ ... }}");
+            if (!value.IsObject()) throw new ScenarioException($"{Name(key)}[{i}] must be an object {{ ... }}");
             var item = new Config(new HoconRoot(value));
-            return read(new ScenarioReader(item, $"{_source}: {Path(key)}[{i}]") { _itemPrefix = "" }, i);
+            return read(new ScenarioReader(item, $"{Name(key)}[{i}]") { _itemPrefix = "" }, i);
         }).ToList();
     }
 
@@ -102,9 +127,29 @@ public sealed partial class ScenarioReader
 
     private string Path(string key) => _itemPrefix + key;
 
+    /// <summary>Whether the key holds one plain value (not a list or an object).</summary>
+    private bool Scalar(string key) => _config.GetValue(Path(key)) is { } value && value.IsString();
+
+    /// <summary>The key's list, each element a plain value. <exception cref="FormatException">not a list of plain values.</exception></summary>
+    private IList<HoconValue> List(string key)
+    {
+        var items = Items(_config.GetValue(Path(key)));
+        return items.All(i => i.IsString()) ? items : throw new FormatException();
+    }
+
+    /// <summary>
+    /// The elements of a list (lists written one after another are one list). Akka's own IsArray()
+    /// says false for an empty list, so the elements are read here.
+    /// <exception cref="FormatException">the value is not a list.</exception>
+    /// </summary>
+    private static IList<HoconValue> Items(HoconValue value) =>
+        value.Values.Count > 0 && value.Values.All(e => e is HoconArray)
+            ? value.Values.Cast<HoconArray>().SelectMany(a => a).ToList()
+            : throw new FormatException();
+
     private string Raw(string key)
     {
-        var value = _config.GetValue(Path(key)) ?? throw new ScenarioException($"{_source}: {Path(key)} is missing");
+        var value = _config.GetValue(Path(key)) ?? throw new ScenarioException($"{Name(key)} is missing");
         if (!value.IsString()) throw new FormatException();
         return value.GetString().Trim();
     }
@@ -114,7 +159,7 @@ public sealed partial class ScenarioReader
         T value;
         try
         {
-            if (_config.GetValue(Path(key)) is null) throw new ScenarioException($"{_source}: {Path(key)} is missing");
+            if (_config.GetValue(Path(key)) is null) throw new ScenarioException($"{Name(key)} is missing");
             value = read();
         }
         catch (ScenarioException)
@@ -123,16 +168,23 @@ public sealed partial class ScenarioReader
         }
         catch (Exception)
         {
-            throw new ScenarioException($"{_source}: {Path(key)}: expected {expected}, got '{Describe(key)}'");
+            throw new ScenarioException($"{Name(key)}: expected {expected}, got '{Describe(key)}'");
         }
-        if (valid is not null && !valid(value)) throw new ScenarioException($"{_source}: {Path(key)}: expected {expected}, got '{Describe(key)}'");
+        if (valid is not null && !valid(value)) throw new ScenarioException($"{Name(key)}: expected {expected}, got '{Describe(key)}'");
         return value;
     }
 
     private string Describe(string key)
     {
         var value = _config.GetValue(Path(key));
-        return value is null ? "" : value.IsString() ? value.GetString() : value.ToString();
+        if (value is null) return "";
+        if (value.IsString()) return AmiSim.Protocol.OutsideText.Clean(value.GetString());
+        return value.Values.FirstOrDefault() switch
+        {
+            HoconArray => "a list",
+            HoconObject => "an object { ... }",
+            _ => "nothing",
+        };
     }
 
     private static IEnumerable<string> Leaves(HoconValue value, string prefix = "")
@@ -151,52 +203,8 @@ public sealed partial class ScenarioReader
     {
         var last = key[(key.LastIndexOf('.') + 1)..];
         var near = allowed.Where(a => a.StartsWith(Root, StringComparison.Ordinal))
-            .OrderBy(a => Distance(a[(a.LastIndexOf('.') + 1)..], last)).FirstOrDefault();
-        return near is not null && Distance(near[(near.LastIndexOf('.') + 1)..], last) <= 3 ? $" (did you mean {near}?)" : "";
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (var i = 1; i <= a.Length; i++)
-        for (var j = 1; j <= b.Length; j++)
-            d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
-    }
-
-    private static string FirstLine(string text) => text.Split('\n')[0].Trim();
-
-    /// <summary>
-    /// Akka's HOCON parser accepts unclosed braces, brackets and strings silently (and would run a
-    /// half-read scenario); this catches them with the line where they were opened.
-    /// </summary>
-    private static void CheckBalanced(string text, string source)
-    {
-        var open = new Stack<(char Bracket, int Line)>();
-        var line = 1;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (c == '\n') line++;
-            else if (c == '#' || c == '/' && i + 1 < text.Length && text[i + 1] == '/')
-                while (i + 1 < text.Length && text[i + 1] != '\n') i++;
-            else if (c == '"')
-            {
-                var start = line;
-                i++;
-                while (i < text.Length && text[i] != '"' && text[i] != '\n') i += text[i] == '\\' ? 2 : 1;
-                if (i >= text.Length || text[i] != '"') throw new ScenarioException($"{source}, line {start}: a string is not closed");
-            }
-            else if (c is '{' or '[') open.Push((c, line));
-            else if (c is '}' or ']')
-            {
-                if (open.Count == 0 || open.Pop().Bracket != (c == '}' ? '{' : '['))
-                    throw new ScenarioException($"{source}, line {line}: '{c}' closes nothing that was opened");
-            }
-        }
-        if (open.Count > 0) throw new ScenarioException($"{source}, line {open.Peek().Line}: '{open.Peek().Bracket}' is never closed");
+            .OrderBy(a => Spelling.Distance(a[(a.LastIndexOf('.') + 1)..], last)).FirstOrDefault();
+        return near is not null && Spelling.Distance(near[(near.LastIndexOf('.') + 1)..], last) <= 3 ? $" (did you mean {near}?)" : "";
     }
 
     [GeneratedRegex(@"^\d+(\.\d+)?\s*(us|µs|micro|micros|microsecond|microseconds|ms|milli|millis|millisecond|milliseconds|s|second|seconds|m|minute|minutes|h|hour|hours|d|day|days)$")]

@@ -41,23 +41,23 @@ public sealed record ScenarioSettings
         FirmwareVersion Version(string key, string text)
         {
             try { return FirmwareVersion.Parse(text); }
-            catch (FormatException error) { throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.{key}: {error.Message}"); }
+            catch (FormatException error) { throw new ScenarioException($"{r.Name(key)}: {error.Message}"); }
         }
         var epochText = r.String("epoch");
         if (!DateTime.TryParse(epochText, System.Globalization.CultureInfo.InvariantCulture,
                 System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var epoch))
-            throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.epoch: '{epochText}' is not a UTC date such as 2026-01-05T00:00:00Z");
+            throw new ScenarioException($"{r.Name("epoch")}: '{epochText}' is not a UTC date such as 2026-01-05T00:00:00Z");
         var kind = r.String("program.kind") switch
         {
             "firmware" => ProgramKind.Firmware,
             "configuration" => ProgramKind.Configuration,
-            var other => throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.program.kind: expected firmware or configuration, got '{other}'"),
+            var other => throw new ScenarioException($"{r.Name("program.kind")}: expected firmware or configuration, got '{other}'"),
         };
         var distribution = r.String("campaign.distribution") switch
         {
             "multicast" => Distribution.Multicast,
             "unicast" => Distribution.Unicast,
-            var other => throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.campaign.distribution: expected multicast or unicast, got '{other}'"),
+            var other => throw new ScenarioException($"{r.Name("campaign.distribution")}: expected multicast or unicast, got '{other}'"),
         };
         var activateAt = r.String("campaign.activate-at");
         var windowText = r.String("campaign.transfer-window");
@@ -66,17 +66,17 @@ public sealed record ScenarioSettings
         {
             var parts = windowText.Split('-');
             if (parts.Length != 2 || !TimeSpan.TryParseExact(parts[0].Trim(), @"hh\:mm", null, out var start) || !TimeSpan.TryParseExact(parts[1].Trim(), @"hh\:mm", null, out var end) || start == end)
-                throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.campaign.transfer-window: expected \"HH:MM-HH:MM\" such as \"22:00-05:00\", got '{windowText}'");
+                throw new ScenarioException($"{r.Name("campaign.transfer-window")}: expected \"HH:MM-HH:MM\" such as \"22:00-05:00\", got '{windowText}'");
             window = new MaintenanceWindow(start, end);
         }
         var programId = r.String("program.id");
-        if (programId.Length is 0 or > 16) throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.program.id: 1-16 characters, got '{programId}'");
+        if (programId.Length is 0 or > 16) throw new ScenarioException($"{r.Name("program.id")}: 1-16 characters, got '{programId}'");
         var interval = r.Int("program.interval-minutes", 0, 60);
-        if (interval != 0 && 60 % interval != 0) throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.program.interval-minutes: {interval} does not divide an hour");
+        if (interval != 0 && 60 % interval != 0) throw new ScenarioException($"{r.Name("program.interval-minutes")}: {interval} does not divide an hour");
         if (kind == ProgramKind.Configuration && interval == 0)
-            throw new ScenarioException($"{r.Source}: {ScenarioReader.Root}.program.interval-minutes: a configuration program needs a new metering interval");
+            throw new ScenarioException($"{r.Name("program.interval-minutes")}: a configuration program needs a new metering interval");
 
-        return new ScenarioSettings
+        var settings = new ScenarioSettings
         {
             Name = r.String("name"),
             Seed = r.Long("seed"),
@@ -88,7 +88,7 @@ public sealed record ScenarioSettings
                 Collectors = r.Int("fleet.collectors", 1, 100_000),
                 Models = r.Objects("fleet.models", (o, _) => (o.String("name"), o.Double("weight", 0))),
                 Firmware = r.Objects("fleet.firmware", (o, _) => (Version("fleet.firmware", o.String("version")), o.Double("weight", 0))),
-                DepthWeights = r.Doubles("network.depth-weights"),
+                DepthWeights = r.Doubles("network.depth-weights", 0, 1e6),
                 LinkLossMin = r.Double("network.link-loss-min", 0, 0.99),
                 LinkLossMax = r.Double("network.link-loss-max", 0, 0.99),
                 BackhaulLatency = r.Duration("network.backhaul-latency"),
@@ -108,7 +108,7 @@ public sealed record ScenarioSettings
                 MulticastRepairShare = r.Double("campaign.multicast-repair-share", 0, 1),
                 SessionsPerCollector = r.Int("campaign.sessions-per-collector", 1, 10_000),
                 CanaryMeters = r.Int("campaign.canary-meters", 0),
-                WaveShares = r.Doubles("campaign.wave-shares"),
+                WaveShares = r.Doubles("campaign.wave-shares", 0, 1),
                 SuccessThreshold = r.Double("campaign.success-threshold", 0, 1),
                 PauseAfterCanary = r.Bool("campaign.pause-after-canary"),
                 ErrorThresholdCount = r.Int("campaign.error-threshold-count", 0),
@@ -130,9 +130,9 @@ public sealed record ScenarioSettings
             Targets = new TargetSelection
             {
                 Models = r.Strings("campaign.targets.models"),
-                Collectors = r.Doubles("campaign.targets.collectors").Select(c => (int)c).ToList(),
+                Collectors = WholeNumbers(r, "campaign.targets.collectors", 1, int.MaxValue).Select(c => (int)c).ToList(),
                 CurrentVersions = r.Strings("campaign.targets.versions").Select(v => Version("campaign.targets.versions", v)).ToList(),
-                Meters = r.Doubles("campaign.targets.meters").Select(m => (long)m).ToList(),
+                Meters = WholeNumbers(r, "campaign.targets.meters", 1, long.MaxValue).ToList(),
             },
             Faults = new MeterFaultProfile
             {
@@ -153,9 +153,51 @@ public sealed record ScenarioSettings
                 var other => throw new ScenarioException($"{o.Source}.action: expected pause, resume, cancel or retry-failed, got '{other}'"),
             })),
             MdmEndpoint = r.String("mdm.http-endpoint"),
-            TracedMeters = r.Doubles("trace.meters").Select(m => (long)m).ToList(),
+            TracedMeters = WholeNumbers(r, "trace.meters", 1, long.MaxValue).ToList(),
             HeadEndCrashes = r.Objects("head-end-crashes", (o, _) => (o.Duration("at"), o.Duration("downtime"))),
         };
+        Check(settings, r);
+        return settings;
+    }
+
+    /// <summary>A list of whole numbers in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    private static List<long> WholeNumbers(ScenarioReader r, string key, long min, long max)
+    {
+        var values = r.Doubles(key, min, max);
+        if (values.Any(v => v != Math.Floor(v)))
+            throw new ScenarioException($"{r.Name(key)}: expected whole numbers, got [{string.Join(", ", values)}]");
+        return values.Select(v => (long)v).ToList();
+    }
+
+    /// <summary>The rules between keys, each refused with the keys it names.</summary>
+    private static void Check(ScenarioSettings s, ScenarioReader r)
+    {
+        string Key(string key) => r.Name(key);
+        if (s.TopologyFile.Length == 0 && s.Fleet.Collectors > s.Fleet.Meters)
+            throw new ScenarioException($"{Key("fleet.collectors")}: {s.Fleet.Collectors:N0} collectors for {s.Fleet.Meters:N0} meters (fleet.meters); a collector needs at least one meter");
+        if (s.Fleet.Models.Count == 0 || s.Fleet.Models.Sum(m => m.Weight) <= 0)
+            throw new ScenarioException($"{Key("fleet.models")}: at least one model with a weight above 0");
+        if (s.Fleet.Models.Any(m => m.Model.Trim().Length == 0))
+            throw new ScenarioException($"{Key("fleet.models")}: a model's name is empty");
+        if (s.Fleet.Firmware.Count == 0 || s.Fleet.Firmware.Sum(f => f.Weight) <= 0)
+            throw new ScenarioException($"{Key("fleet.firmware")}: at least one version with a weight above 0");
+        if (s.Fleet.DepthWeights.Count == 0 || s.Fleet.DepthWeights.Sum() <= 0)
+            throw new ScenarioException($"{Key("network.depth-weights")}: at least one hop depth with a weight above 0, such as [0.5, 0.3, 0.2]");
+        if (s.Fleet.LinkLossMin > s.Fleet.LinkLossMax)
+            throw new ScenarioException($"{Key("network.link-loss-min")} ({s.Fleet.LinkLossMin}) is above network.link-loss-max ({s.Fleet.LinkLossMax})");
+        if (s.Campaign.WaveShares.Any(w => w <= 0))
+            throw new ScenarioException($"{Key("campaign.wave-shares")}: each wave's share is above 0 (got [{string.Join(", ", s.Campaign.WaveShares)}])");
+        if (s.Until <= TimeSpan.Zero) throw new ScenarioException($"{Key("until")}: the run needs some virtual time, such as 30d");
+        foreach (var (collector, _, start, end) in s.Outages)
+        {
+            if (end <= start) throw new ScenarioException($"{Key("network.outages")}: an outage of collector {collector} ends ({end}) before it starts ({start})");
+            if (s.TopologyFile.Length == 0 && collector > s.Fleet.Collectors)
+                throw new ScenarioException($"{Key("network.outages")}: collector {collector} does not exist (fleet.collectors = {s.Fleet.Collectors})");
+        }
+        if (s.MdmEndpoint.Length > 0 && !(Uri.TryCreate(s.MdmEndpoint, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https" && endpoint.Host.Length > 0))
+            throw new ScenarioException($"{Key("mdm.http-endpoint")}: '{AmiSim.Protocol.OutsideText.Clean(s.MdmEndpoint)}' is not an http:// or https:// address such as http://127.0.0.1:8080/cim");
+        if (s.TopologyFile.Length > 0 && !File.Exists(s.TopologyFile))
+            throw new ScenarioException($"{Key("fleet.topology-file")}: {s.TopologyFile}: no such file");
     }
 
     /// <summary>The network: the topology file if one is given, else generated from the seed.</summary>

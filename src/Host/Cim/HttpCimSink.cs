@@ -1,12 +1,14 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Akka.Event;
+using AmiSim.Protocol;
 
 namespace AmiSim.Host.Cim;
 
 /// <summary>
 /// POSTs each CIM message to a real external MDM's HTTP endpoint, retrying with backoff, and logs a
-/// clear line when it gives up. Runs on wall time beside the simulation: it never changes results.
+/// clear line when it gives up. Runs on wall time beside the simulation: it never changes results. Of a
+/// reply it reads the status line alone, and what it logs of it is made printable and cut.
 /// </summary>
 public sealed class HttpCimSink(Uri endpoint, HttpClient client, ILoggingAdapter log, int attempts = 4, TimeSpan? firstBackoff = null)
 {
@@ -23,13 +25,15 @@ public sealed class HttpCimSink(Uri endpoint, HttpClient client, ILoggingAdapter
             {
                 using var content = new StringContent(xml, Encoding.UTF8);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/xml") { CharSet = "utf-8" };
-                using var response = await client.PostAsync(endpoint, content, cancellation);
+                using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = content };
+                // Only the status line and headers are read: a reply's body, of whatever size, is never buffered.
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation);
                 if (response.IsSuccessStatusCode) return true;
-                last = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+                last = $"HTTP {(int)response.StatusCode} {OutsideText.Clean(response.ReasonPhrase, 100)}";
             }
             catch (HttpRequestException error)
             {
-                last = error.Message;
+                last = OutsideText.Clean(error.Message);
             }
             catch (TaskCanceledException) when (!cancellation.IsCancellationRequested)
             {

@@ -1,23 +1,42 @@
+using System.Reflection;
 using AmiSim.Host.Commands;
+using AmiSim.Scenario;
+using Spectre.Console;
 using Spectre.Console.Cli;
+using Spectre.Console.Cli.Help;
+using Spectre.Console.Rendering;
 
 namespace AmiSim.Host.Cli;
 
-/// <summary>The <c>amisim</c> command line: its commands, options and help.</summary>
+/// <summary>
+/// The <c>amisim</c> command line: its commands, options and help. Parsing is strict: an unknown
+/// option or command, or a value of the wrong kind, is one error line and <see cref="ExitCode.BadInput"/>.
+/// </summary>
 public static class AmiSimApp
 {
+    /// <summary>The version and the commit it was built from ("1.2.0+abc123..."), as <c>amisim --version</c> prints it.</summary>
+    public static string Version { get; } =
+        typeof(AmiSimApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
     public static CommandApp Create()
     {
         var app = new CommandApp();
         app.Configure(config =>
         {
-
             config.SetApplicationName("amisim");
+            config.SetApplicationVersion(Version);
+            config.UseStrictParsing();
+            config.SetHelpProvider(new ExitCodeHelp(config.Settings));
+            config.SetExceptionHandler((error, _) => Refuse(error));
             config.AddCommand<RunCommand>("run")
                 .WithDescription("Run the use case on a scenario (default: the embedded one) and write the run folder.")
                 .WithExample("run")
                 .WithExample("run", "--seed", "7", "--set", "amisim.scenario.fleet.meters=2000")
+                .WithExample("run", "--scenario", "hocon/scenarios/small.conf", "--fail-above", "0.01")
                 .WithExample("run", "--cluster", "--port", "4051", "--nodes", "3");
+            config.AddCommand<CheckCommand>("check")
+                .WithDescription("Check a scenario (and its --set overrides) as run would, without running it.")
+                .WithExample("check", "--scenario", "hocon/scenarios/small.conf");
             config.AddCommand<NodeCommand>("node")
                 .WithDescription("A cluster node that hosts kernel partitions of a run started with run --cluster.")
                 .WithExample("node", "--port", "4052", "--seed-nodes", "akka.tcp://amisim@127.0.0.1:4051");
@@ -41,5 +60,58 @@ public static class AmiSimApp
             });
         });
         return app;
+    }
+
+    /// <summary>
+    /// What reaches the command line's handler: the parser's refusals (unknown option, missing value,
+    /// a value that is not a number) are bad input; anything else escaped a command, which is a failure.
+    /// </summary>
+    private static int Refuse(Exception error)
+    {
+        if (error is CommandParseException or CommandRuntimeException)
+            return ErrorLine.Exit(ExitCode.BadInput, Describe(error) + " (amisim --help, or amisim COMMAND --help)");
+        ErrorLine.Write($"{error.GetType().Name}: {error.Message}");
+        return ExitCode.RunFailed;
+    }
+
+    /// <summary>The parser's message, with the nearest known option for an unknown one.</summary>
+    private static string Describe(Exception error)
+    {
+        var message = error.Message.TrimEnd('.');
+        if (message.StartsWith("Failed to convert '", StringComparison.Ordinal))
+        {
+            var value = message["Failed to convert '".Length..message.LastIndexOf('\'')];
+            return $"'{value}' is not a value this option takes (a number is expected where the help shows N, PORT or SHARE)";
+        }
+        const string unknown = "Unknown option '";
+        var at = message.IndexOf(unknown, StringComparison.Ordinal);
+        if (at < 0) return message;
+        var name = message[(at + unknown.Length)..].TrimEnd('\'');
+        var near = Options().MinBy(o => Spelling.Distance(o, name));
+        return near is not null && Spelling.Distance(near, name) <= Math.Max(2, name.Length / 3) ? $"{message} (did you mean --{near}?)" : message;
+    }
+
+    /// <summary>Every long option name of every command.</summary>
+    private static IEnumerable<string> Options() =>
+        typeof(AmiSimApp).Assembly.GetTypes()
+            .Where(t => t.IsSubclassOf(typeof(CommandSettings)))
+            .SelectMany(t => t.GetProperties())
+            .Select(p => p.GetCustomAttribute<CommandOptionAttribute>())
+            .OfType<CommandOptionAttribute>()
+            .SelectMany(o => o.LongNames)
+            .Distinct();
+
+    /// <summary>The standard help with the exit codes under it.</summary>
+    private sealed class ExitCodeHelp(ICommandAppSettings settings) : HelpProvider(settings)
+    {
+        public override IEnumerable<IRenderable> GetFooter(ICommandModel model, ICommandInfo? command) =>
+        [
+            .. base.GetFooter(model, command),
+            new Markup(Environment.NewLine + "[yellow]EXIT CODES:[/]" + Environment.NewLine
+                       + $"    {ExitCode.Completed}    done; for run, the campaign completed" + Environment.NewLine
+                       + $"    {ExitCode.RunFailed}    the run failed after it started (details in the run folder's amisim.log)" + Environment.NewLine
+                       + $"    {ExitCode.BadInput}    bad input (usage, scenario, package, key, endpoint, file), found before anything ran or was written" + Environment.NewLine
+                       + $"    {ExitCode.CampaignNotCompleted}    run: the campaign ended stopped, canceled or paused, or with failures above --fail-above" + Environment.NewLine),
+        ];
     }
 }

@@ -1,14 +1,17 @@
 using System.ComponentModel;
 using Akka.Actor;
 using Akka.Configuration;
+using AmiSim.HeadEnd.Campaign;
 using AmiSim.HeadEnd.Persistence;
+using AmiSim.Host.Cli;
 using AmiSim.Host.Clustering;
 using AmiSim.Host.Console;
 using AmiSim.Host.Run;
-using AmiSim.Scenario;
 using AmiSim.Kernel;
 using AmiSim.Mesh.Topology;
+using AmiSim.Protocol;
 using AmiSim.Protocol.Programs;
+using AmiSim.Scenario;
 using Serilog;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -18,7 +21,8 @@ namespace AmiSim.Host.Commands;
 /// <summary>
 /// <c>amisim run</c>: the whole use case, step 1.1 to 1.11, on a scenario (the embedded default
 /// unless --scenario), writing the run folder: report.json, meters.csv, the CIM messages, the
-/// program package, the head-end's SQLite database and the log.
+/// program package, the head-end's SQLite database and the log. Input is checked whole before the
+/// folder is touched; the exit code says how the campaign ended (<see cref="ExitCode"/>).
 /// </summary>
 public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
 {
@@ -29,7 +33,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public string? Scenario { get; init; }
 
         [CommandOption("--set <KEY=VALUE>")]
-        [Description("Override a key, HOCON syntax (amisim.scenario.* or akka/amisim.kernel); repeatable.")]
+        [Description("Override a key, HOCON syntax (amisim.scenario.*, amisim.kernel.*, amisim.heap-limit or akka.*); repeatable, a later one wins.")]
         public string[] Set { get; init; } = [];
 
         [CommandOption("--seed <N>")]
@@ -37,8 +41,16 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public long? Seed { get; init; }
 
         [CommandOption("--out <DIR>")]
-        [Description("Run folder to write (default: runs/<scenario>-<seed>-<UTC time>).")]
+        [Description("Run folder to write, new or empty (default: runs/<scenario>-<seed>-<UTC time>).")]
         public string? Out { get; init; }
+
+        [CommandOption("--force")]
+        [Description("Empty the --out folder first if it holds anything (an earlier run's files are deleted).")]
+        public bool Force { get; init; }
+
+        [CommandOption("--fail-above <SHARE>")]
+        [Description("Exit 3 when more than this share (0 to 1) of the targeted meters failed or timed out, even if the campaign completed.")]
+        public double? FailAbove { get; init; }
 
         [CommandOption("--cluster")]
         [Description("Run as the first node of an Akka.Cluster and spread the kernel's partitions over --nodes nodes (the others: amisim node).")]
@@ -64,37 +76,39 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             Nodes < 1 ? ValidationResult.Error($"--nodes {Nodes}: at least 1")
             : Nodes > 1 && !Cluster ? ValidationResult.Error("--nodes needs --cluster")
             : Port is < 0 or > 65535 ? ValidationResult.Error($"--port {Port}: expected 0 to 65535")
+            : FailAbove is { } share && !(share is >= 0 and <= 1) ? ValidationResult.Error($"--fail-above {share}: expected a share from 0 to 1, such as 0.02")
+            : Hostname.Trim().Length == 0 ? ValidationResult.Error("--hostname: empty")
+            : Force && Out is null ? ValidationResult.Error("--force needs --out (the folder to empty)")
             : ValidationResult.Success();
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        ScenarioSettings scenario;
-        Akka.Configuration.Config akka;
-        string? heap;
+        RunInput input;
+        string runDir;
+        var emptied = 0;
         try
         {
-            var (text, source) = settings.Scenario is { } path
-                ? (File.Exists(path) ? File.ReadAllText(path) : throw new ScenarioException($"{path}: no such scenario file"), path)
-                : (HoconLoader.Embedded("scenarios/default.conf"), "default scenario");
-            var overrides = settings.Set.Concat(settings.Seed is { } seed ? [$"{ScenarioReader.Root}.seed={seed}"] : []).ToList();
-            scenario = ScenarioSettings.Read(ScenarioReader.Load(text, source, overrides));
-            akka = HoconLoader.Load(settings.Set.Where(s => !s.TrimStart().StartsWith(ScenarioReader.Root, StringComparison.Ordinal)));
-            heap = HeapBudget.Apply(akka, scenario.Fleet.Meters);
+            input = RunInput.Read(settings.Scenario, settings.Set, settings.Seed);
+            if (settings.JournalPostgres is { Length: 0 }) throw new InputException("--journal-postgres: empty connection string");
+            runDir = RunFolder.Prepare(settings.Out, input.Scenario, DateTime.UtcNow, settings.Force, _ => emptied++);
         }
-        catch (Exception error) when (error is ScenarioException or HoconInputException or Akka.Configuration.ConfigurationException)
+        catch (InputException error)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
-            return 2;
+            return ErrorLine.Exit(ExitCode.BadInput, error.Message);
         }
+        var scenario = input.Scenario;
+        var akka = input.Akka;
 
-        var runDir = settings.Out ?? Path.Combine("runs", $"{scenario.Name}-{scenario.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
-        Directory.CreateDirectory(runDir);
         Logging.Start(Path.Combine(runDir, "amisim.log"));
+        Log.Information("amisim {Version}: {CommandLine}", AmiSimApp.Version, CommandLine(context));
+        if (emptied > 0) Log.Warning("--force: emptied {Folder} first ({Count} entries removed)", runDir, emptied);
         Log.Information("Scenario {Name}, seed {Seed}: {Meters} meters, {Collectors} collectors, {Distribution} of {Program} {Version}",
             scenario.Name, scenario.Seed, scenario.Fleet.Meters, scenario.Fleet.Collectors, scenario.Campaign.Distribution, scenario.Program.Id, scenario.Program.Version);
-        if (heap is not null) Log.Information("{Heap}", heap);
-        AnsiConsole.MarkupLineInterpolated($"[bold]{scenario.Name}[/] (seed {scenario.Seed}): {scenario.Program.Kind} {scenario.Program.Id} {scenario.Program.Version} to {scenario.Fleet.Meters:N0} meters under {scenario.Fleet.Collectors} collectors, {scenario.Campaign.Distribution}");
+        if (HeapBudget.Apply(akka, scenario.Fleet.Meters) is { } heap) Log.Information("{Heap}", heap);
+        var output = ConsoleOutput.Create();
+        if (emptied > 0) output.MarkupLineInterpolated($"[yellow]--force:[/] emptied {runDir} first ({emptied} entries removed)");
+        output.MarkupLineInterpolated($"[bold]{OutsideText.Clean(scenario.Name)}[/] (seed {scenario.Seed}): {scenario.Program.Kind} {scenario.Program.Id} {scenario.Program.Version} to {input.Topology.Meters.Count:N0} meters under {input.Topology.Collectors.Count} collectors, {scenario.Campaign.Distribution}");
         ActorSystem? node = null;
         var journal = settings.JournalPostgres is { } connection ? JournalConfig.PostgreSql(connection) : JournalConfig.Sqlite(Path.Combine(runDir, "headend.db"));
         try
@@ -107,34 +121,41 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 if (!partitionsSet || !int.TryParse(akka.GetString("amisim.kernel.partitions", ""), out var partitions) || partitions <= 0)
                     akka = ConfigurationFactory.ParseString($"amisim.kernel.partitions = {settings.Nodes}").WithFallback(akka);
                 node = ClusterNode.Start(settings.Hostname, settings.Port, [], akka.WithFallback(journal));
-                AnsiConsole.MarkupLineInterpolated($"cluster node {Akka.Cluster.Cluster.Get(node).SelfAddress}: waiting for {settings.Nodes} nodes");
+                output.MarkupLineInterpolated($"cluster node {Akka.Cluster.Cluster.Get(node).SelfAddress}: waiting for {settings.Nodes} nodes");
                 var members = await ClusterNode.WaitForMembersAsync(node, settings.Nodes, TimeSpan.FromMinutes(2), cancellation);
                 Log.Information("Cluster of {Count} nodes: {Nodes}", members.Count, string.Join(", ", members));
                 cluster = (node, new ClusterLayout(members));
             }
-            var result = await new ScenarioRun(scenario, runDir, cluster, journal).RunAsync(akka,
-                (system, run, until, campaign) => new ProgressView(until, campaign).ShowAsync(system, () => run(until)), cancellation);
-            var report = RunReport.Build(result);
+            var progress = new ProgressView(output, SimTime.From(scenario.Until));
+            var result = await new ScenarioRun(scenario, runDir, cluster, journal, input.Topology).RunAsync(akka,
+                (system, run) => progress.ShowAsync(system, run), progress.Step, cancellation);
+            var report = RunReport.Build(result, new RunInvocation(AmiSimApp.Version, CommandLine(context)));
             await File.WriteAllTextAsync(Path.Combine(runDir, "report.json"), RunReport.ToJson(report), cancellation);
             await File.WriteAllTextAsync(Path.Combine(runDir, "report.html"), ReportHtml.Render(report), cancellation);
             await using (var csv = File.CreateText(Path.Combine(runDir, "meters.csv"))) RunReport.WriteMetersCsv(result, csv);
             Log.Information("Run finished: {Outcomes}; digest {Digest}", report["outcomes"]!.ToJsonString(), report["resultDigest"]!.GetValue<string>());
 
             var table = new Table().AddColumns("final state", "meters");
-            foreach (var (phase, count) in report["outcomes"]!.AsObject()) table.AddRow(phase, count!.ToJsonString());
-            AnsiConsole.Write(table);
-            AnsiConsole.MarkupLineInterpolated($"campaign {result.Summary.Status}{(result.Summary.PauseReason.Length > 0 ? $" ({result.Summary.PauseReason})" : "")}; last meter finished at virtual {result.End}");
-            AnsiConsole.MarkupLineInterpolated($"MDM: {report["mdm"]!["metersOnProgramVersion"]} meters on {result.Manifest.Version}; {result.CimMessages} CIM messages");
-            AnsiConsole.MarkupLineInterpolated($"{result.Events:N0} events in {result.Windows:N0} windows, {result.Wall.TotalSeconds:0.0} s wall; peak {result.PeakWorkingSetBytes / (1 << 20):N0} MiB");
-            AnsiConsole.MarkupLineInterpolated($"result digest {report["resultDigest"]!.GetValue<string>()}");
-            AnsiConsole.MarkupLineInterpolated($"run folder: {Path.GetFullPath(runDir)}");
-            return 0;
+            foreach (var (phase, count) in report["outcomes"]!.AsObject()) table.AddRow(phase, $"{count!.GetValue<int>():N0}");
+            output.Write(table);
+            var summary = result.Summary;
+            output.MarkupLineInterpolated($"campaign {summary.Status}{(summary.PauseReason.Length > 0 ? $" ({summary.PauseReason})" : "")}; last meter finished at virtual {result.End}");
+            output.MarkupLineInterpolated($"MDM: {report["mdm"]!["metersOnProgramVersion"]} meters on {result.Manifest.Version}; {result.CimMessages:N0} CIM messages");
+            output.MarkupLineInterpolated($"{result.Events:N0} events in {result.Windows:N0} windows, {result.Wall.TotalSeconds:0.0} s wall; peak {result.PeakWorkingSetBytes / (1 << 20):N0} MiB");
+            output.MarkupLineInterpolated($"result digest {report["resultDigest"]!.GetValue<string>()}");
+            output.MarkupLineInterpolated($"run folder: {Path.GetFullPath(runDir)}");
+            return Verdict(result, settings.FailAbove, output);
         }
-        catch (Exception error) when (error is PackageRejectedException or TopologyException or SimulationFailedException or ScenarioException or IOException or TimeoutException)
+        catch (Exception error) when (error is PackageRejectedException or ScenarioException or TopologyException)
         {
-            Log.Error("Run failed: {Reason}", error.Message);
-            AnsiConsole.MarkupLineInterpolated($"[red]run failed:[/] {error.Message}");
-            return 1;
+            // Found once the head-end loads the package, or a node builds its network: the input, not the run.
+            Log.Error("Refused: {Reason}", OutsideText.Clean(error.Message, 2_000));
+            return ErrorLine.Exit(ExitCode.BadInput, error.Message);
+        }
+        catch (Exception error) when (error is not OperationCanceledException || !cancellation.IsCancellationRequested)
+        {
+            Log.Fatal(error, "Run failed");
+            return ErrorLine.Exit(ExitCode.RunFailed, $"run failed: {Describe(error)} (details in {Path.Combine(runDir, "amisim.log")})");
         }
         finally
         {
@@ -142,4 +163,27 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             await Logging.StopAsync();
         }
     }
+
+    /// <summary>The exit code for a finished run: completed, or the reason it is not.</summary>
+    private static int Verdict(RunResult result, double? failAbove, IAnsiConsole output)
+    {
+        var summary = result.Summary;
+        if (summary.Status != "completed")
+            return ErrorLine.Exit(ExitCode.CampaignNotCompleted, $"the campaign ended {summary.Status}{(summary.PauseReason.Length > 0 ? $": {summary.PauseReason}" : "")}");
+        var failed = summary.Phases.GetValueOrDefault(MeterPhase.Failed) + summary.Phases.GetValueOrDefault(MeterPhase.TimedOut);
+        var targeted = summary.Phases.Values.Sum() - summary.Phases.GetValueOrDefault(MeterPhase.Skipped);
+        if (failAbove is { } limit && targeted > 0 && (double)failed / targeted > limit)
+            return ErrorLine.Exit(ExitCode.CampaignNotCompleted, $"{failed:N0} of {targeted:N0} targeted meters failed or timed out ({(double)failed / targeted:P2}), above --fail-above {limit:P2}");
+        output.MarkupLine("[green]campaign completed[/]");
+        return ExitCode.Completed;
+    }
+
+    private static string Describe(Exception error) =>
+        error is SimulationFailedException or IOException or TimeoutException ? error.Message : $"{error.GetType().Name}: {error.Message}";
+
+    private static string CommandLine(CommandContext context) =>
+        string.Join(' ', new[] { "amisim", context.Name }.Concat(context.Arguments.SkipWhile(a => a != context.Name).Skip(1)).Select(Quote));
+
+    private static string Quote(string argument) =>
+        argument.Length > 0 && argument.All(c => char.IsLetterOrDigit(c) || "-_./=:,@+".Contains(c)) ? argument : "'" + argument.Replace("'", "'\\''") + "'";
 }

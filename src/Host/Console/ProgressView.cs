@@ -6,94 +6,124 @@ using Spectre.Console;
 namespace AmiSim.Host.Console;
 
 /// <summary>
-/// Shows a run's progress: a live bar in a terminal, a plain line every few seconds when output is
-/// redirected. Reads <see cref="KernelProgress"/> from the actor system's event stream.
+/// Shows a run's progress as the share of targeted meters that are final, with the counts and an
+/// estimate of the wall time left from the recent rate: a live bar in a terminal, a whole line every
+/// few seconds when output is redirected. The counts come from the campaign's summary at each of the
+/// run's steps (<see cref="Step"/>), so the virtual time and the counts shown always belong together;
+/// the event rate comes from <see cref="KernelProgress"/> on the actor system's event stream.
 /// </summary>
-public sealed class ProgressView
+public sealed class ProgressView(IAnsiConsole console, SimTime until)
 {
-    private readonly SimTime _until;
-    private readonly Func<Task<CampaignSummary>>? _campaign;
-    private readonly TimeSpan _plainInterval = TimeSpan.FromSeconds(5);
-    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
-    private TimeSpan _lastPlain = TimeSpan.MinValue;
-    private string _meters = "";
-    private int _asking;
+    private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
 
-    /// <param name="campaign">asks the campaign for its counts (display only: read between the LP's messages).</param>
-    public ProgressView(SimTime until, Func<Task<CampaignSummary>>? campaign = null)
+    /// <summary>How far back the rate behind the estimate looks.</summary>
+    private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(30);
+
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private readonly Queue<(TimeSpan Wall, int Final)> _recent = new();
+    private readonly Lock _lock = new();
+    private TimeSpan _lastPlain = TimeSpan.MinValue;
+    private double _eventsPerSecond;
+    private Snapshot _last = new(SimTime.Zero, 0, 0, 0, 0, "created");
+
+    /// <summary>What one line shows.</summary>
+    private sealed record Snapshot(SimTime Time, int Targeted, int Final, int Succeeded, int Failed, string Status);
+
+    /// <summary>The campaign's summary at virtual <paramref name="now"/>, after one of the run's steps.</summary>
+    public void Step(SimTime now, CampaignSummary summary)
     {
-        _until = until;
-        _campaign = campaign;
+        int Count(params MeterPhase[] phases) => phases.Sum(p => summary.Phases.GetValueOrDefault(p));
+        var targeted = summary.Phases.Values.Sum() - Count(MeterPhase.Skipped);
+        var final = Count(MeterPhase.Succeeded, MeterPhase.Failed, MeterPhase.TimedOut, MeterPhase.Canceled);
+        lock (_lock)
+        {
+            _last = new Snapshot(now, targeted, final, Count(MeterPhase.Succeeded), Count(MeterPhase.Failed, MeterPhase.TimedOut), summary.Status);
+            _recent.Enqueue((_clock.Elapsed, final));
+            while (_recent.Count > 2 && _clock.Elapsed - _recent.Peek().Wall > RateWindow) _recent.Dequeue();
+        }
+        if (!Interactive) PrintPlain(force: false);
     }
+
+    private bool Interactive => console.Profile.Capabilities.Interactive && !System.Console.IsOutputRedirected;
 
     /// <summary>Runs <paramref name="run"/> while showing progress; returns its result.</summary>
     public async Task<T> ShowAsync<T>(ActorSystem system, Func<Task<T>> run)
     {
-        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        Action<KernelProgress> rate = p => _eventsPerSecond = p.EventsPerSecond;
+        var listener = system.ActorOf(Props.Create(() => new ProgressListener(rate)), "progress-view");
+        system.EventStream.Subscribe(listener, typeof(KernelProgress));
+        try
         {
-            Action<KernelProgress> print = PrintPlain;
-            var listener = system.ActorOf(Props.Create(() => new ProgressListener(print)), "progress-view");
-            system.EventStream.Subscribe(listener, typeof(KernelProgress));
-            return await run();
-        }
-
-        T result = default!;
-        await AnsiConsole.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .StartAsync(async context =>
+            if (!Interactive)
             {
-                var task = context.AddTask("virtual time", maxValue: Math.Max(1, _until.TotalSeconds));
-                Action<KernelProgress> show = progress =>
+                var result = await run();
+                PrintPlain(force: true);
+                return result;
+            }
+            T outcome = default!;
+            await console.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async context =>
                 {
-                    task.Value = Math.Min(task.MaxValue, progress.Time.TotalSeconds);
-                    task.Description = Describe(progress);
-                    RefreshMeters();
-                };
-                var listener = system.ActorOf(Props.Create(() => new ProgressListener(show)), "progress-view");
-                system.EventStream.Subscribe(listener, typeof(KernelProgress));
-                result = await run();
-                task.Value = task.MaxValue;
-            });
-        return result;
-    }
-
-    private void PrintPlain(KernelProgress progress)
-    {
-        // The view's own clock: a run made of several kernel runs restarts the kernel's wall time at each.
-        var now = _clock.Elapsed;
-        if (_lastPlain != TimeSpan.MinValue && now - _lastPlain < _plainInterval) return;
-        _lastPlain = now;
-        RefreshMeters();
-        System.Console.WriteLine($"[{now:hh\\:mm\\:ss}] {Describe(progress)}");
-    }
-
-    private string Describe(KernelProgress progress) =>
-        $"virtual {progress.Time}{_meters}, {progress.EventsPerSecond / 1e6:0.00}M events/s";
-
-    /// <summary>Asks the campaign for its counts in the background; the next progress line shows them.</summary>
-    private void RefreshMeters()
-    {
-        if (_campaign is null || Interlocked.Exchange(ref _asking, 1) == 1) return;
-        _ = Task.Run(async () =>
+                    var task = context.AddTask("starting", maxValue: 1);
+                    using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+                    var running = run();
+                    while (!running.IsCompleted)
+                    {
+                        await Task.WhenAny(running, timer.WaitForNextTickAsync().AsTask());
+                        Show(task);
+                    }
+                    outcome = await running;
+                    Show(task);
+                });
+            return outcome;
+        }
+        finally
         {
-            try
-            {
-                var summary = await _campaign();
-                int Count(params MeterPhase[] phases) => phases.Sum(p => summary.Phases.GetValueOrDefault(p));
-                var finished = Count(MeterPhase.Succeeded, MeterPhase.Failed, MeterPhase.TimedOut, MeterPhase.Skipped, MeterPhase.Canceled, MeterPhase.Pending);
-                var active = summary.Phases.Values.Sum() - finished;
-                _meters = $", {Count(MeterPhase.Succeeded):N0} succeeded, {Count(MeterPhase.Failed, MeterPhase.TimedOut):N0} failed, {active:N0} in progress";
-            }
-            catch (Exception)
-            {
-                // display only: a slow answer just leaves the previous counts
-            }
-            finally
-            {
-                Interlocked.Exchange(ref _asking, 0);
-            }
-        });
+            system.Stop(listener);
+        }
+    }
+
+    private void Show(ProgressTask task)
+    {
+        Snapshot last;
+        lock (_lock) last = _last;
+        task.MaxValue = Math.Max(1, last.Targeted);
+        task.Value = last.Final;
+        task.Description = Markup.Escape(Describe(last, eta: false));
+    }
+
+    private void PrintPlain(bool force)
+    {
+        var now = _clock.Elapsed;
+        if (!force && _lastPlain != TimeSpan.MinValue && now - _lastPlain < PlainInterval) return;
+        _lastPlain = now;
+        Snapshot last;
+        lock (_lock) last = _last;
+        console.WriteLine($"[{now:hh\\:mm\\:ss}] {Describe(last, eta: !force)}");
+    }
+
+    private string Describe(Snapshot s, bool eta)
+    {
+        var share = s.Targeted == 0 ? 1 : (double)s.Final / s.Targeted;
+        var left = eta && Remaining(s) is { } remaining ? $", about {remaining:hh\\:mm\\:ss} left" : "";
+        return $"virtual {s.Time} of {until}: {s.Final:N0} of {s.Targeted:N0} targeted meters final ({share:P0}), "
+               + $"{s.Succeeded:N0} succeeded, {s.Failed:N0} failed, {s.Targeted - s.Final:N0} in progress; campaign {s.Status}; "
+               + $"{_eventsPerSecond / 1e6:0.00}M events/s{left}";
+    }
+
+    /// <summary>Wall time left at the rate of the last <see cref="RateWindow"/>; none before there is a rate.</summary>
+    private TimeSpan? Remaining(Snapshot s)
+    {
+        lock (_lock)
+        {
+            if (_recent.Count < 2) return null;
+            var (firstWall, firstFinal) = _recent.Peek();
+            var (lastWall, lastFinal) = _recent.Last();
+            var rate = (lastFinal - firstFinal) / Math.Max(1e-3, (lastWall - firstWall).TotalSeconds);
+            return rate <= 0 ? null : TimeSpan.FromSeconds(Math.Min((s.Targeted - s.Final) / rate, TimeSpan.FromDays(30).TotalSeconds));
+        }
     }
 
     private sealed class ProgressListener(Action<KernelProgress> show) : UntypedActor

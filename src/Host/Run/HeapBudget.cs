@@ -42,9 +42,26 @@ public static class HeapBudget
         else limit = Size(config, setting);
         if (!OwnsProcess) return null;
         if (StartedWithLimit() is { } given) return $"heap limit: {given >> 20:N0} MiB, as the process was started (not {Key})";
+        // Never below what the process already holds (a large scenario file is parsed before the limit is set).
+        limit = Math.Max(limit, (ulong)GC.GetGCMemoryInfo().HeapSizeBytes * 2 + Fixed);
         AppContext.SetData("GCHeapHardLimit", limit);
-        GC.RefreshMemoryLimit();
+        try
+        {
+            GC.RefreshMemoryLimit();
+        }
+        catch (InvalidOperationException error)
+        {
+            AppContext.SetData("GCHeapHardLimit", null);
+            return $"heap limit: the runtime's default ({Key} = {setting} was refused by the runtime: {error.Message})";
+        }
         return $"heap limit: {limit >> 20:N0} MiB ({Key} = {setting}, {meters:N0} meters)";
+    }
+
+    /// <summary>Checks <see cref="Key"/> without applying it. <exception cref="ConfigurationException">neither auto, off nor a size.</exception></summary>
+    public static void Check(Config config)
+    {
+        var setting = config.GetString(Key, "auto").Trim();
+        if (!setting.Equals("auto", StringComparison.OrdinalIgnoreCase) && !setting.Equals("off", StringComparison.OrdinalIgnoreCase)) Size(config, setting);
     }
 
     private static ulong Size(Config config, string setting)

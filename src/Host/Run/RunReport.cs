@@ -10,13 +10,17 @@ using AmiSim.Kernel;
 
 namespace AmiSim.Host.Run;
 
+/// <summary>Which amisim made a run (its version and commit) and the command line it was given.</summary>
+public sealed record RunInvocation(string Version, string CommandLine);
+
 /// <summary>
 /// The run folder's report: report.json (with <c>resultDigest</c>, a SHA-256 of every deterministic
 /// part, so two runs of one scenario and seed can be compared at a glance) and meters.csv.
 /// </summary>
 public static class RunReport
 {
-    public static JsonObject Build(RunResult run)
+    /// <param name="invocation">which amisim ran it and how (not part of the digest: another build or command line gives the same results).</param>
+    public static JsonObject Build(RunResult run, RunInvocation? invocation = null)
     {
         var meters = run.Topology.Meters.ToDictionary(m => m.Meter.Value);
         var outcomes = run.Outcomes;
@@ -105,6 +109,7 @@ public static class RunReport
             ["eventsPerSecond"] = Math.Round(run.Events / Math.Max(1e-9, run.Wall.TotalSeconds)),
             ["peakWorkingSetMB"] = run.PeakWorkingSetBytes / (1 << 20),
         };
+        if (invocation is not null) report["amisim"] = new JsonObject { ["version"] = invocation.Version, ["commandLine"] = invocation.CommandLine };
         report["resultDigest"] = digest;
         return report;
     }

@@ -47,20 +47,23 @@ public sealed record RunResult(
 /// keeps every partition in it.
 /// </param>
 /// <param name="journal">Journal configuration of the system the run makes (default: SQLite, headend.db in the run folder).</param>
+/// <param name="topology">The scenario's network, if the caller has built it already (as <see cref="RunInput"/> does).</param>
 public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, (ActorSystem System, IPartitionLayout Layout)? node = null,
-    Akka.Configuration.Config? journal = null)
+    Akka.Configuration.Config? journal = null, NetworkTopology? topology = null)
 {
     /// <summary>Virtual time between checks of whether the campaign is over (the run stops at the first quiet check).</summary>
     private static readonly TimeSpan Step = TimeSpan.FromHours(1);
 
-    /// <param name="showProgress">wraps the run to show progress: gets the actor system, the run, its limit and a way to ask the campaign's counts.</param>
+    /// <param name="showProgress">wraps the run to show progress: gets the actor system and the run.</param>
+    /// <param name="step">told the campaign's summary after each step of virtual time, and once more at the end.</param>
     public async Task<RunResult> RunAsync(Akka.Configuration.Config akka,
-        Func<ActorSystem, Func<SimTime, Task<RunCompleted>>, SimTime, Func<Task<CampaignSummary>>, Task<RunCompleted>>? showProgress = null,
+        Func<ActorSystem, Func<Task<RunCompleted>>, Task<RunCompleted>>? showProgress = null,
+        Action<SimTime, CampaignSummary>? step = null,
         CancellationToken cancellation = default)
     {
         var wall = Stopwatch.StartNew();
-        var topology = scenario.BuildTopology();
-        Log.Information("Network: {Meters} meters under {Collectors} collectors", topology.Meters.Count, topology.Collectors.Count);
+        var network = topology ?? scenario.BuildTopology();
+        Log.Information("Network: {Meters} meters under {Collectors} collectors", network.Meters.Count, network.Collectors.Count);
 
         // Step 1.1: the vendor program tool builds and signs the update.
         using var vendor = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -74,19 +77,19 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
 
         // Step 1.2: the Metering Department loads it into the head-end, which checks it.
         var trusted = vendor.ExportSubjectPublicKeyInfo();
-        var loaded = ScenarioAssembly.LoadPackage(packageFile, trusted, topology);
+        var loaded = ScenarioAssembly.LoadPackage(packageFile, trusted, network);
         Log.Information("Step 1.2: head-end loaded {Program} {Version}: signature trusted, content matches", loaded.Manifest.ProgramId, loaded.Manifest.Version);
 
-        var http = scenario.MdmEndpoint.Length == 0 ? null : new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var http = scenario.MdmEndpoint.Length == 0 ? null : new HttpClient { Timeout = TimeSpan.FromSeconds(10), MaxResponseContentBufferSize = 64 << 10 };
         var system = node?.System ?? ActorSystem.Create("amisim", akka.WithFallback(journal ?? JournalConfig.Sqlite(Path.Combine(runDirectory, "headend.db"))));
         Simulation? simulation = null;
         try
         {
             var outbox = new RunFolderOutbox(Path.Combine(runDirectory, "cim"),
                 http is null ? null : new HttpCimSink(new Uri(scenario.MdmEndpoint), http, Akka.Event.Logging.GetLogger(system, "mdm-http")));
-            var model = new SimulationModel(ScenarioAssembly.ModelSetup(scenario, topology, loaded, trusted, outbox), scenario.Seed);
-            var trace = new TraceFile(TraceFile.Choose(scenario.TracedMeters, topology));
-            var kernel = ScenarioAssembly.Kernel(scenario, topology, KernelSettings.FromConfig(akka.GetConfig("amisim.kernel")), trace);
+            var model = new SimulationModel(ScenarioAssembly.ModelSetup(scenario, network, loaded, trusted, outbox), scenario.Seed);
+            var trace = new TraceFile(TraceFile.Choose(scenario.TracedMeters, network));
+            var kernel = ScenarioAssembly.Kernel(scenario, network, KernelSettings.FromConfig(akka.GetConfig("amisim.kernel")), trace);
             var layout = node?.Layout ?? LocalLayout.Instance;
             // Across nodes, partitions keep what they send each other, so that one lost with its node can be rebuilt.
             if (layout.CanRehost) kernel = kernel with { HandOver = true };
@@ -114,28 +117,34 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                     satOut += last.SatOut;
                     if (last.Reason != "time limit") break;
                     var summary = await AskCampaign<CampaignSummary>(simulation, GetCampaignSummary.Instance);
+                    step?.Invoke(simulation.Now, summary);
                     if (ScenarioAssembly.IsOver(summary, simulation.Now, lastAction)) break; // scripted actions still to come keep the run going
                 } while (simulation.Now < limit);
                 return last;
             }
-            var completed = showProgress is null ? await RunToEnd(until) : await showProgress(system, RunToEnd, until, () => AskCampaign<CampaignSummary>(simulation, GetCampaignSummary.Instance));
+            var completed = showProgress is null ? await RunToEnd(until) : await showProgress(system, async () =>
+            {
+                var last = await RunToEnd(until);
+                step?.Invoke(simulation.Now, await AskCampaign<CampaignSummary>(simulation, GetCampaignSummary.Instance));
+                return last;
+            });
             await outbox.FlushAsync();
 
             var summary = await AskCampaign<CampaignSummary>(simulation, GetCampaignSummary.Instance);
             var outcomes = await AskCampaign<List<MeterOutcome>>(simulation, GetMeterOutcomes.Instance);
             var mesh = new List<MeshMetrics>();
-            foreach (var collector in topology.Collectors)
+            foreach (var collector in network.Collectors)
                 mesh.Add(await simulation.AskLpAsync<MeshMetrics>(CollectorSetup.LpOf(collector.Id), GetMeshMetrics.Instance, TimeSpan.FromSeconds(30)));
             var mdm = await simulation.AskLpAsync<List<MdmQueries.MeterView>>(MdmSetup.Lp, MdmQueries.GetAllMeters.Instance, TimeSpan.FromSeconds(60));
             var end = outcomes.Count == 0 ? SimTime.Zero : new SimTime(outcomes.Max(o => o.FinishedMicros));
             await using (var writer = File.CreateText(Path.Combine(runDirectory, "trace.txt")))
-                trace.Write(writer, topology, scenario.EpochUtc, [
+                trace.Write(writer, network, scenario.EpochUtc, [
                     $"{SimTime.Zero,-18} 1.1   [vendor tool] built {package.Manifest.Kind} {package.Manifest.ProgramId} {package.Manifest.Version}, {package.Manifest.Size} bytes in {package.Manifest.BlockCount} blocks, signed by key {keyId}",
                     $"{SimTime.Zero,-18} 1.2   [head-end] loaded the package: trusted signature, content matches the signed digests",
                 ]);
             using var process = Process.GetCurrentProcess();
             var eventTypes = kernel.CountEventTypes ? await simulation.EventTypesAsync() : null;
-            return new RunResult(scenario, topology, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, windows, epochs, satOut, wall.Elapsed, process.PeakWorkingSet64, outbox.Written, eventTypes);
+            return new RunResult(scenario, network, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, windows, epochs, satOut, wall.Elapsed, process.PeakWorkingSet64, outbox.Written, eventTypes);
         }
         finally
         {

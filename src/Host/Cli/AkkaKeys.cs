@@ -1,0 +1,86 @@
+using System.Reflection;
+using Akka.Configuration;
+using Akka.Configuration.Hocon;
+using AmiSim.Scenario;
+
+namespace AmiSim.Host.Cli;
+
+/// <summary>
+/// Which <c>--set</c> keys outside <c>amisim.scenario</c> mean something: <c>amisim.*</c> keys of
+/// hocon/amisim.conf, and <c>akka.*</c> keys of the Akka modules a run uses (their reference
+/// configurations), or keys inside the maps that take names of their own (deployments, serializers,
+/// persistence plugins). Anything else is refused, with the nearest known key.
+/// </summary>
+public static class AkkaKeys
+{
+    /// <summary>Objects whose children are names a user chooses.</summary>
+    private static readonly string[] OpenMaps =
+    [
+        "akka.actor.deployment", "akka.actor.serializers", "akka.actor.serialization-bindings", "akka.actor.serialization-identifiers",
+        "akka.persistence.journal", "akka.persistence.snapshot-store", "akka.cluster.role", "akka.remote.dot-netty.tcp.ssl",
+    ];
+
+    /// <summary>The Akka modules whose reference configurations a run reads.</summary>
+    private static readonly string[] Modules =
+    [
+        "Akka.Remote", "Akka.Cluster", "Akka.Cluster.Tools", "Akka.Cluster.Sharding", "Akka.Persistence", "Akka.Persistence.Sql",
+        "Akka.Serialization.Hyperion",
+    ];
+
+    private static readonly Lazy<HashSet<string>> Known = new(() =>
+    {
+        var config = ConfigurationFactory.ParseString(HoconLoader.Embedded("amisim.conf")).WithFallback(ConfigurationFactory.Default());
+        foreach (var module in Modules)
+        {
+            Assembly assembly;
+            try { assembly = Assembly.Load(new AssemblyName(module)); }
+            catch (FileNotFoundException) { continue; }
+            foreach (var resource in assembly.GetManifestResourceNames().Where(r => r.EndsWith(".conf", StringComparison.Ordinal)))
+            {
+                using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
+                config = config.WithFallback(ConfigurationFactory.ParseString(reader.ReadToEnd()));
+            }
+        }
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        Collect(config.Root, "", keys);
+        return keys;
+    });
+
+    /// <summary>Refuses a <c>--set key=value</c> whose key no module reads. <exception cref="HoconInputException">the key is unknown.</exception></summary>
+    public static void Check(string item)
+    {
+        var config = HoconLoader.ParseOverride(item);
+        foreach (var key in Leaves(config.Root, ""))
+        {
+            if (Known.Value.Contains(key) || OpenMaps.Any(m => key.StartsWith(m + ".", StringComparison.Ordinal))) continue;
+            throw new HoconInputException($"--set {item}: unknown key {key}{Suggest(key)}");
+        }
+    }
+
+    private static string Suggest(string key)
+    {
+        var scenarioKey = ScenarioReader.Root + "." + key;
+        if (ScenarioReader.IsKey(scenarioKey)) return $" (did you mean {scenarioKey}?)";
+        var near = Known.Value.Where(k => k.Contains('.')).MinBy(k => Spelling.Distance(k, key));
+        return near is not null && Spelling.Distance(near, key) <= 3 ? $" (did you mean {near}?)" : " (scenario keys start with amisim.scenario.: hocon/scenario-reference.conf)";
+    }
+
+    private static void Collect(HoconValue value, string path, HashSet<string> keys)
+    {
+        if (path.Length > 0) keys.Add(path);
+        if (!value.IsObject()) return;
+        foreach (var (name, child) in value.GetObject().Items) Collect(child, path.Length == 0 ? name : path + "." + name, keys);
+    }
+
+    private static IEnumerable<string> Leaves(HoconValue value, string path)
+    {
+        if (!value.IsObject())
+        {
+            yield return path;
+            yield break;
+        }
+        foreach (var (name, child) in value.GetObject().Items)
+            foreach (var leaf in Leaves(child, path.Length == 0 ? name : path + "." + name))
+                yield return leaf;
+    }
+}

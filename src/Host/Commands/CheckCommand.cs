@@ -1,0 +1,50 @@
+using System.ComponentModel;
+using AmiSim.Host.Cli;
+using AmiSim.Host.Console;
+using AmiSim.Host.Run;
+using AmiSim.Protocol;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace AmiSim.Host.Commands;
+
+/// <summary>
+/// <c>amisim check</c>: reads and checks a scenario with its overrides exactly as <c>run</c> does
+/// (the same <see cref="RunInput"/>), prints what it would run, and writes nothing.
+/// </summary>
+public sealed class CheckCommand : Command<CheckCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--scenario <FILE>")]
+        [Description("Scenario file (HOCON); default: the embedded default scenario.")]
+        public string? Scenario { get; init; }
+
+        [CommandOption("--set <KEY=VALUE>")]
+        [Description("Override a key, as for run; repeatable.")]
+        public string[] Set { get; init; } = [];
+
+        [CommandOption("--seed <N>")]
+        [Description("Seed of the run (overrides amisim.scenario.seed).")]
+        public long? Seed { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        RunInput input;
+        try
+        {
+            input = RunInput.Read(settings.Scenario, settings.Set, settings.Seed);
+        }
+        catch (InputException error)
+        {
+            return ErrorLine.Exit(ExitCode.BadInput, error.Message);
+        }
+        var s = input.Scenario;
+        var output = ConsoleOutput.Create();
+        output.MarkupLine($"[green]ok:[/] {Markup.Escape(input.Source)}: [bold]{Markup.Escape(OutsideText.Clean(s.Name))}[/] (seed {s.Seed}): "
+                          + Markup.Escape($"{s.Program.Kind} {s.Program.Id} {s.Program.Version}, {s.Program.Size:N0} bytes, to {input.Topology.Meters.Count:N0} meters "
+                                          + $"under {input.Topology.Collectors.Count:N0} collectors, {s.Campaign.Distribution}, until virtual {AmiSim.Kernel.SimTime.From(s.Until)}"));
+        return ExitCode.Completed;
+    }
+}

@@ -1,0 +1,68 @@
+using Akka.Configuration;
+using AmiSim.Host.Cli;
+using AmiSim.Kernel;
+using AmiSim.Mesh.Topology;
+using AmiSim.Scenario;
+
+namespace AmiSim.Host.Run;
+
+/// <summary>
+/// Everything a run is made from, read and checked before anything runs or is written: the scenario
+/// with its overrides, the Akka and kernel configuration, the heap limit, the network and the rules
+/// between them. <c>amisim run</c> and <c>amisim check</c> both read their input here, so check
+/// refuses exactly what run would.
+/// </summary>
+public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTopology Topology, string Source)
+{
+    /// <summary>Reads and checks the input. <exception cref="InputException">what is wrong, naming the file, option or key.</exception></summary>
+    public static RunInput Read(string? scenarioPath, IReadOnlyList<string> sets, long? seed)
+    {
+        try
+        {
+            var (text, source) = scenarioPath is { } path ? (ReadScenarioFile(path), path) : (HoconLoader.Embedded("scenarios/default.conf"), "default scenario");
+            var scenarioSets = sets.Where(s => s.TrimStart().StartsWith(ScenarioReader.Root, StringComparison.Ordinal)).ToList();
+            var otherSets = sets.Except(scenarioSets).ToList();
+            foreach (var item in otherSets) AkkaKeys.Check(item);
+            var overrides = scenarioSets.Concat(seed is { } s ? [$"{ScenarioReader.Root}.seed={s}"] : []).ToList();
+            var scenario = ScenarioSettings.Read(ScenarioReader.Load(text, source, overrides));
+            var akka = HoconLoader.Load(otherSets);
+            HeapBudget.Check(akka);
+            var kernel = KernelSettings.FromConfig(akka.GetConfig("amisim.kernel"));
+            var topology = scenario.BuildTopology();
+            CheckTargets(scenario, topology);
+            ScenarioAssembly.Kernel(scenario, topology, kernel, trace: null); // the lookahead rules
+            return new RunInput(scenario, akka, topology, source);
+        }
+        catch (Exception error) when (error is ScenarioException or HoconInputException or ConfigurationException or TopologyException or FormatException)
+        {
+            throw new InputException(error.Message);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(error.Message);
+        }
+    }
+
+    private static string ReadScenarioFile(string path)
+    {
+        if (Directory.Exists(path)) throw new InputException($"--scenario {path}: is a folder, not a scenario file");
+        if (!File.Exists(path)) throw new InputException($"--scenario {path}: no such scenario file");
+        var length = new FileInfo(path).Length;
+        if (length > HoconGuard.MaxChars)
+            throw new InputException($"--scenario {path}: {length:N0} bytes, more than the {HoconGuard.MaxChars:N0} a scenario file may have");
+        return File.ReadAllText(path);
+    }
+
+    /// <summary>A program whose target models name none of the fleet's is the scenario's mistake, found here rather than at the head-end.</summary>
+    private static void CheckTargets(ScenarioSettings scenario, NetworkTopology topology)
+    {
+        var targets = scenario.Program.TargetModels;
+        if (targets.Count == 0) return;
+        var models = topology.Meters.Select(m => m.Model).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (!models.Any(targets.Contains))
+            throw new InputException($"{ScenarioReader.Root}.program.target-models [{string.Join(", ", targets)}] names none of the fleet's models ({string.Join(", ", models)})");
+    }
+}
+
+/// <summary>Input that cannot be used (<see cref="ExitCode.BadInput"/>); the message names what and why.</summary>
+public sealed class InputException(string message) : Exception(message);
