@@ -40,7 +40,7 @@ public sealed partial class ScenarioReader
         }
         var allowed = ReferenceKeys.Value;
         foreach (var key in Leaves(scenario.Root))
-            if (!allowed.Contains(key) && !allowed.Any(a => key.StartsWith(a + ".", StringComparison.Ordinal)))
+            if (!allowed.Contains(key) && !allowed.Any(a => key.StartsWith(a + ".", StringComparison.Ordinal) || a.StartsWith(key + ".", StringComparison.Ordinal)))
                 throw new ScenarioException($"{source}: unknown key {key}{Suggest(key, allowed)}");
         var config = scenario.WithFallback(reference);
         var setBy = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -56,7 +56,7 @@ public sealed partial class ScenarioReader
                 throw new ScenarioException(error.Message);
             }
             foreach (var key in Leaves(over.Root))
-                if (key.StartsWith(Root, StringComparison.Ordinal) && !allowed.Contains(key))
+                if (key.StartsWith(Root, StringComparison.Ordinal) && !allowed.Contains(key) && !allowed.Any(a => a.StartsWith(key + ".", StringComparison.Ordinal)))
                     throw new ScenarioException($"--set {item}: unknown key {key}{Suggest(key, allowed)}");
             config = over.WithFallback(config);
             foreach (var key in Leaves(over.Root)) setBy[key] = $"--set {item}";
@@ -189,7 +189,7 @@ public sealed partial class ScenarioReader
 
     private static IEnumerable<string> Leaves(HoconValue value, string prefix = "")
     {
-        if (!value.IsObject())
+        if (!value.IsObject() || value.GetObject().Items.Count == 0)
         {
             yield return prefix;
             yield break;

@@ -125,18 +125,9 @@ public sealed class RunCommandTests : IDisposable
     {
         var file = Path.Combine(_dir, "bad.conf");
         await File.WriteAllTextAsync(file, "amisim.scenario.campaign.canary = 5\n");
-        var writer = new StringWriter();
-        var original = System.Console.Out;
-        Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(writer) });
-        try
-        {
-            Assert.Equal(2, await AmiSimApp.Create().RunAsync(["run", "--scenario", file, "--out", Path.Combine(_dir, "x")]));
-        }
-        finally
-        {
-            Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(original) });
-        }
-        var text = writer.ToString().Replace("\n", " ");
+        var (code, _, error) = await CommandLine.RunAsync("run", "--scenario", file, "--out", Path.Combine(_dir, "x"));
+        Assert.Equal(2, code);
+        var text = error.Replace("\n", " ");
         Assert.Contains("bad.conf", text);
         Assert.Contains("amisim.scenario.campaign.canary", text);
     }

@@ -26,6 +26,7 @@ public static class AmiSimApp
             config.SetApplicationName("amisim");
             config.SetApplicationVersion(Version);
             config.UseStrictParsing();
+            config.ConfigureConsole(AnsiConsole.Console);
             config.SetHelpProvider(new ExitCodeHelp(config.Settings));
             config.SetExceptionHandler((error, _) => Refuse(error));
             config.AddCommand<RunCommand>("run")

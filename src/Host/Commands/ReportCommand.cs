@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AmiSim.Host.Cli;
 using AmiSim.Host.Run;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -10,6 +11,9 @@ namespace AmiSim.Host.Commands;
 /// <summary><c>amisim report RUN_DIR</c>: draws report.html again from the run folder's report.json.</summary>
 public sealed class ReportCommand : Command<ReportCommand.Settings>
 {
+    /// <summary>What report.json must hold to be drawn (written by <c>amisim run</c>).</summary>
+    private static readonly string[] Required = ["scenario", "seed", "fleet", "program", "campaign", "outcomes", "virtualTime", "waves", "collectors", "depths", "completion", "mdm"];
+
     public sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<RUN_DIR>")]
@@ -20,18 +24,27 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         var json = Path.Combine(settings.RunDir, "report.json");
+        if (!File.Exists(json)) return ErrorLine.Exit(ExitCode.BadInput, $"{settings.RunDir}: no report.json (a folder written by amisim run)");
+        if (new FileInfo(json).Length > 256 << 20) return ErrorLine.Exit(ExitCode.BadInput, $"{json}: over 256 MiB, not a report of amisim run");
+        string html;
         try
         {
-            var report = JsonNode.Parse(File.ReadAllText(json))?.AsObject() ?? throw new JsonException("empty");
-            var html = Path.Combine(settings.RunDir, "report.html");
-            File.WriteAllText(html, ReportHtml.Render(report));
-            AnsiConsole.MarkupLineInterpolated($"wrote {html}");
-            return 0;
+            var report = JsonNode.Parse(File.ReadAllText(json)) as JsonObject ?? throw new JsonException("not a JSON object");
+            var missing = Required.Where(k => report[k] is null).ToList();
+            if (missing.Count > 0) throw new JsonException($"not a report of amisim run: no {string.Join(", ", missing)}");
+            html = ReportHtml.Render(report);
         }
-        catch (Exception error) when (error is IOException or JsonException or InvalidOperationException or NullReferenceException)
+        catch (Exception error) when (error is JsonException or InvalidOperationException or NullReferenceException or FormatException or KeyNotFoundException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {json}: {error.Message}");
-            return 2;
+            return ErrorLine.Exit(ExitCode.BadInput, $"{json}: {(error is JsonException ? error.Message : "a value is missing or of the wrong kind: " + error.Message)}");
         }
+        catch (IOException error)
+        {
+            return ErrorLine.Exit(ExitCode.BadInput, $"{json}: {error.Message}");
+        }
+        var path = Path.Combine(settings.RunDir, "report.html");
+        File.WriteAllText(path, html);
+        AnsiConsole.MarkupLineInterpolated($"wrote {path}");
+        return ExitCode.Completed;
     }
 }

@@ -24,12 +24,13 @@ public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTop
             var otherSets = sets.Except(scenarioSets).ToList();
             foreach (var item in otherSets) AkkaKeys.Check(item);
             var overrides = scenarioSets.Concat(seed is { } s ? [$"{ScenarioReader.Root}.seed={s}"] : []).ToList();
-            var scenario = ScenarioSettings.Read(ScenarioReader.Load(text, source, overrides));
+            var reader = ScenarioReader.Load(text, source, overrides);
+            var scenario = ScenarioSettings.Read(reader);
             var akka = HoconLoader.Load(otherSets);
             HeapBudget.Check(akka);
             var kernel = KernelSettings.FromConfig(akka.GetConfig("amisim.kernel"));
             var topology = scenario.BuildTopology();
-            CheckTargets(scenario, topology);
+            CheckTargets(scenario, topology, reader.Name("program.target-models"));
             ScenarioAssembly.Kernel(scenario, topology, kernel, trace: null); // the lookahead rules
             return new RunInput(scenario, akka, topology, source);
         }
@@ -54,13 +55,13 @@ public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTop
     }
 
     /// <summary>A program whose target models name none of the fleet's is the scenario's mistake, found here rather than at the head-end.</summary>
-    private static void CheckTargets(ScenarioSettings scenario, NetworkTopology topology)
+    private static void CheckTargets(ScenarioSettings scenario, NetworkTopology topology, string key)
     {
         var targets = scenario.Program.TargetModels;
         if (targets.Count == 0) return;
         var models = topology.Meters.Select(m => m.Model).Distinct().Order(StringComparer.Ordinal).ToList();
         if (!models.Any(targets.Contains))
-            throw new InputException($"{ScenarioReader.Root}.program.target-models [{string.Join(", ", targets)}] names none of the fleet's models ({string.Join(", ", models)})");
+            throw new InputException($"{key}: [{string.Join(", ", targets)}] names none of the fleet's models ({string.Join(", ", models)})");
     }
 }
 

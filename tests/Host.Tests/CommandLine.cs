@@ -1,0 +1,30 @@
+using Spectre.Console;
+
+namespace AmiSim.Host.Tests;
+
+/// <summary>Runs the amisim command line in this process, with standard output and standard error captured.</summary>
+internal static class CommandLine
+{
+    /// <summary>Longer than any command here takes; a command still going then has hung.</summary>
+    public static readonly TimeSpan HangLimit = TimeSpan.FromMinutes(2);
+
+    public static async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
+    {
+        var (output, error) = (new StringWriter(), new StringWriter());
+        var (originalOut, originalError, originalAnsi) = (System.Console.Out, System.Console.Error, AnsiConsole.Console);
+        System.Console.SetOut(TextWriter.Synchronized(output));
+        System.Console.SetError(TextWriter.Synchronized(error));
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Out) });
+        try
+        {
+            var code = await Task.Run(() => AmiSimApp.Create().RunAsync(args)).WaitAsync(HangLimit);
+            return (code, output.ToString(), error.ToString());
+        }
+        finally
+        {
+            System.Console.SetOut(originalOut);
+            System.Console.SetError(originalError);
+            AnsiConsole.Console = originalAnsi;
+        }
+    }
+}
