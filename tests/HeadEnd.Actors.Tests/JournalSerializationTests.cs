@@ -42,6 +42,23 @@ public sealed class JournalSerializationTests : IDisposable
     }
 
     [Fact]
+    public void The_plan_s_numbers_read_back_with_the_first_flush_and_the_snapshot_and_fold_into_the_durable_state()
+    {
+        var plan = new CampaignOutline([5, 40, 55], 3);
+        var first = RoundTrip(new CampaignFlushed([new MeterTransition(1, MeterPhase.Skipped, "incompatible", 0, 0, "1.0")], 0, "running", plan));
+        var later = RoundTrip(new CampaignFlushed([new MeterTransition(2, MeterPhase.Initiated, "", 1, 9, "1.0")], 2, "running"));
+
+        Assert.Equal(plan, first.Plan);
+        Assert.Null(later.Plan);
+        Assert.Equal(plan, RoundTrip(new CampaignSnapshot("running", 1, 2, [], plan)).Plan);
+        var state = DurableCampaignState.From([first, later]);
+        Assert.Equal(plan, state.Plan);
+        Assert.Equal(103 - 2, state.NotYetReported);
+        Assert.Equal("wave 3 of 3", state.WaveText);
+        Assert.Equal("all 3 waves done", DurableCampaignState.From([first, new CampaignFlushed([], 3, "completed")]).WaveText);
+    }
+
+    [Fact]
     public void Mdm_records_keep_their_nulls_and_times()
     {
         var records = new[]

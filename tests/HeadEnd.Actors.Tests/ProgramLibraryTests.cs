@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using AmiSim.HeadEnd.Programs;
 using AmiSim.Protocol.C1219;
 using AmiSim.Protocol.Programs;
+using CsCheck;
 using Xunit;
 
 namespace AmiSim.HeadEnd.Tests;
@@ -58,5 +59,54 @@ public sealed class ProgramLibraryTests
     {
         var package = Library().Load(Package(Vendor, new(1, 0)), Fleet, allowDowngrade: true);
         Assert.Equal(new FirmwareVersion(1, 0), package.Manifest.Version);
+    }
+
+    /// <summary>Loads <paramref name="file"/>; true when loaded, false when rejected; any other exception escapes.</summary>
+    private static bool LoadedOrRejected(string file)
+    {
+        try
+        {
+            Library().Load(file, Fleet);
+            return true;
+        }
+        catch (PackageRejectedException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
+    public void A_trusted_signature_over_any_size_block_size_and_digests_loads_or_is_rejected_never_thrown_otherwise()
+    {
+        var sizes = Gen.OneOf(Gen.Int[0, 5000], Gen.OneOf(Gen.Const(ProgramManifest.MaxImageBytes), Gen.Const(ProgramManifest.MaxImageBytes - 1), Gen.Const(1)));
+        var blockSizes = Gen.OneOf(Gen.Int[0, 600], Gen.OneOf(Gen.Const(ProgramManifest.MaxBlockBytes), Gen.Const(1), Gen.Const(0)));
+        Gen.Select(sizes, blockSizes, Gen.Int[0, 40], Gen.Int[0, 5000], Gen.Bool).Sample(t =>
+        {
+            var (size, blockSize, digests, contentBytes, kind) = t;
+            // Half the time the content and the digests agree with the size, so that the checks past the first are reached.
+            var content = new byte[contentBytes % 2 == 0 && size <= 5000 ? size : contentBytes];
+            var blocks = blockSize == 0 ? 0 : (size + blockSize - 1) / blockSize;
+            if (digests % 2 == 0 && blocks <= 5000) digests = blocks;
+            var manifest = ProgramManifest.ForFirmware("FW-X", new(2, 0), new byte[100], 16) with
+            {
+                Kind = kind ? ProgramKind.Firmware : ProgramKind.Configuration, Size = size, BlockSize = blockSize,
+                BlockDigests = Enumerable.Range(0, digests).Select(i => new byte[i % 3 == 0 ? 32 : i % 40]).ToList(),
+            };
+            var file = PackageFile.Write(ProgramPackage.Sign(manifest, content, Vendor), PackageFile.KeyId(Vendor.ExportSubjectPublicKeyInfo()));
+            LoadedOrRejected(file);
+        }, iter: 300);
+    }
+
+    [Fact]
+    public void A_signed_package_file_with_random_characters_changed_loads_or_is_rejected_never_thrown_otherwise()
+    {
+        var valid = Package(Vendor, new(2, 0));
+        var characters = Gen.OneOf(Gen.Char.AlphaNumeric, Gen.OneOf(Gen.Const('"'), Gen.Const('/'), Gen.Const('+'), Gen.Const('='), Gen.Const('A')));
+        Gen.Select(Gen.Int[0, int.MaxValue], characters).Array[1, 4].Sample(changes =>
+        {
+            var text = new System.Text.StringBuilder(valid);
+            foreach (var (at, c) in changes) text[at % text.Length] = c;
+            LoadedOrRejected(text.ToString());
+        }, iter: 1000);
     }
 }

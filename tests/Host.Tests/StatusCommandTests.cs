@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
+using AmiSim.Host.Commands;
+using Microsoft.Data.Sqlite;
 using Xunit;
 
 namespace AmiSim.Host.Tests;
@@ -11,41 +14,96 @@ public sealed class StatusCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task<(int Code, string Output)> Status(string db)
-    {
-        var writer = new StringWriter();
-        Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(writer) });
-        try
-        {
-            return (await AmiSimApp.Create().RunAsync(["status", "--db", db, "--meters"]), writer.ToString());
-        }
-        finally
-        {
-            Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(System.Console.Out) });
-        }
-    }
+    private static Task<CommandOutput> Status(string db, params string[] more) => CommandOutput.Run(["status", "--db", db, .. more]);
 
-    [Fact]
-    public async Task After_a_run_status_shows_every_meter_s_final_phase_from_the_database()
+    /// <summary>A finished run of 60 meters (snapshots on, so that the reader starts from one), its folder.</summary>
+    private async Task<string> SmallRun()
     {
         var folder = Path.Combine(_dir, "run");
         Assert.Equal(0, await AmiSimApp.Create().RunAsync(["run", "--out", folder, "--set", "amisim.scenario.fleet.meters=60",
             "--set", "amisim.scenario.fleet.collectors=2", "--set", "amisim.scenario.program.size=8192", "--set", "amisim.scenario.faults.nic-outages-per-day=0",
-            "--set", "amisim.scenario.campaign.snapshot-every=5", "--set", "amisim.scenario.campaign.snapshot-journal-ratio=0"])); // the reader starts from a snapshot
+            "--set", "amisim.scenario.campaign.snapshot-every=5", "--set", "amisim.scenario.campaign.snapshot-journal-ratio=0"]));
+        return folder;
+    }
 
-        var (code, output) = await Status(Path.Combine(folder, "headend.db"));
-
-        Assert.Equal(0, code);
-        Assert.Contains("completed", output);
-        var csv = await File.ReadAllLinesAsync(Path.Combine(folder, "meters.csv"));
-        var lines = output.Split('\n').Select(l => l.Trim()).Where(l => l.Count(c => c == ',') == 4).ToList();
-        Assert.Equal(60, lines.Count);
-        foreach (var row in csv.Skip(1).Select(l => l.Split(',')))
-            Assert.Contains(lines, l => l.StartsWith($"{row[0]},{row[6]},", StringComparison.Ordinal));
+    private static void AssertBadInput(CommandOutput status, params string[] contains)
+    {
+        Assert.Equal(2, status.Code);
+        var line = Assert.Single(status.ErrorLines);
+        Assert.StartsWith("error: ", line);
+        foreach (var part in contains) Assert.Contains(part, line);
+        Assert.Equal("", status.Out);
     }
 
     [Fact]
-    public async Task A_run_killed_with_SIGKILL_leaves_a_database_that_status_reads()
+    public async Task After_a_run_status_shows_every_meter_s_final_phase_the_waves_done_and_a_csv_header()
+    {
+        var folder = await SmallRun();
+        var waves = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "report.json")))!["campaign"]!["waves"]!.GetValue<int>();
+
+        var status = await Status(Path.Combine(folder, "headend.db"), "--meters");
+
+        Assert.Equal(0, status.Code);
+        Assert.Contains($"completed, all {waves} waves done", status.Out);
+        Assert.DoesNotContain($"wave {waves + 1}", status.Out);
+        Assert.Contains("meters: 60 of 60 reported so far", status.Out);
+        var lines = status.Out.Split('\n').Select(l => l.Trim()).ToList();
+        var header = lines.IndexOf(StatusCommand.MetersHeader);
+        Assert.True(header >= 0, "the CSV has its header line");
+        var rows = lines.Skip(header + 1).Where(l => l.Length > 0).ToList();
+        Assert.Equal(60, rows.Count);
+        var csv = await File.ReadAllLinesAsync(Path.Combine(folder, "meters.csv"));
+        foreach (var row in csv.Skip(1).Select(l => l.Split(',')))
+            Assert.Contains(rows, l => l.StartsWith($"{row[0]},{row[6]},", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Status_of_a_run_folder_reads_its_headend_db()
+    {
+        var folder = await SmallRun();
+
+        var byFolder = await Status(folder);
+
+        Assert.Equal(0, byFolder.Code);
+        Assert.Equal((await Status(Path.Combine(folder, "headend.db"))).Out, byFolder.Out);
+        AssertBadInput(await Status(_dir), _dir, "a folder without headend.db");
+    }
+
+    [Fact]
+    public async Task An_unknown_campaign_is_refused_naming_it_and_the_campaigns_the_database_holds()
+    {
+        var folder = await SmallRun();
+
+        AssertBadInput(await Status(folder, "--campaign", "C9"), "no campaign C9", "the database holds C1");
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_a_head_end_database_is_refused_saying_so()
+    {
+        var empty = Path.Combine(_dir, "empty.db");
+        await File.WriteAllBytesAsync(empty, []);
+        var junk = Path.Combine(_dir, "junk.db");
+        await File.WriteAllBytesAsync(junk, new Random(7).GetItems<byte>(Enumerable.Range(0, 256).Select(b => (byte)b).ToArray(), 5000));
+        var other = Path.Combine(_dir, "other.db");
+        using (var connection = new SqliteConnection($"Data Source={other};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE readings (meter INTEGER, kwh REAL); INSERT INTO readings VALUES (1, 2.5);";
+            command.ExecuteNonQuery();
+        }
+
+        foreach (var (file, why) in new[] { (empty, "an empty file"), (junk, "not an SQLite database"), (other, "no journal and snapshot tables") })
+        {
+            var before = await File.ReadAllBytesAsync(file);
+            AssertBadInput(await Status(file), $"{file}: not a head-end database ({why}");
+            Assert.Equal(before, await File.ReadAllBytesAsync(file)); // read, never changed
+        }
+        AssertBadInput(await Status(Path.Combine(_dir, "none.db")), "--db", "none.db", "no such file");
+    }
+
+    [Fact]
+    public async Task A_run_killed_with_SIGKILL_leaves_a_database_that_status_reads_with_the_plan_s_total()
     {
         var amisim = Path.Combine(AppContext.BaseDirectory, "amisim.dll");
         var folder = Path.Combine(_dir, "killed");
@@ -63,10 +121,15 @@ public sealed class StatusCommandTests : IDisposable
         process.Kill(); // SIGKILL on Linux
         await process.WaitForExitAsync();
 
-        var (code, output) = await Status(db);
+        var status = await Status(db, "--meters");
 
-        Assert.Equal(0, code);
-        Assert.Contains("durable flushes", output);
-        Assert.Contains(output.Split('\n'), l => l.Trim().Contains(",Pending,") || l.Contains(",Initiated,") || l.Contains(",Succeeded,") || l.Contains(",Transferring,"));
+        Assert.Equal(0, status.Code);
+        Assert.Contains("durable flushes", status.Out);
+        var reported = status.Out.Split('\n').Count(l => l.Trim().Contains(",Pending,") || l.Contains(",Initiated,") || l.Contains(",Succeeded,") || l.Contains(",Transferring,")
+                                                          || l.Contains(",Transferred,") || l.Contains(",Verified,") || l.Contains(",Activating,") || l.Contains(",Failed,") || l.Contains(",TimedOut,"));
+        Assert.True(reported > 0);
+        Assert.Contains($"meters: {reported:N0} of 3,000 reported so far", status.Out);
+        if (reported < 3000) Assert.Contains($"not yet reported (Pending) │ {3000 - reported:N0}", status.Out);
+        Assert.Matches(@"wave [1-9]\d* of [1-9]|all \d+ waves done", status.Out);
     }
 }

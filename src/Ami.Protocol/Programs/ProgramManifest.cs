@@ -83,7 +83,23 @@ public sealed record ProgramManifest
         return buffer.ToArray();
     }
 
-    /// <summary>Reads <see cref="CanonicalBytes"/> back; malformed bytes throw <see cref="FormatException"/> naming the field.</summary>
+    /// <summary>Largest image a manifest may describe (a scenario's program.size is at most this too).</summary>
+    public const int MaxImageBytes = 64 << 20;
+
+    /// <summary>Largest block a manifest may describe.</summary>
+    public const int MaxBlockBytes = 64 << 10;
+
+    /// <summary>Longest text field (program id, target model), in UTF-8 bytes.</summary>
+    public const int MaxTextBytes = 1024;
+
+    /// <summary>Longest blob field (a digest, a table write's data).</summary>
+    public const int MaxBlobBytes = 64 << 10;
+
+    /// <summary>
+    /// Reads <see cref="CanonicalBytes"/> back. Every length and count is checked against the bytes left
+    /// and against its maximum before anything is allocated; malformed bytes throw
+    /// <see cref="FormatException"/> naming the field (and nothing else).
+    /// </summary>
     public static ProgramManifest FromCanonicalBytes(ReadOnlySpan<byte> bytes)
     {
         var reader = new CanonicalReader(bytes);
@@ -92,13 +108,13 @@ public sealed record ProgramManifest
         var kind = reader.U8("kind");
         if (kind is not ((byte)ProgramKind.Firmware or (byte)ProgramKind.Configuration)) throw new FormatException($"manifest kind {kind} is not 1 (firmware) or 2 (configuration)");
         var version = new FirmwareVersion(reader.U8("version"), reader.U8("revision"));
-        var models = reader.List("target models", (ref CanonicalReader r) => r.Text("target model"));
-        var sources = reader.List("allowed source versions", (ref CanonicalReader r) => new FirmwareVersion(r.U8("source version"), r.U8("source revision")));
-        var size = (int)reader.U32("size");
-        var blockSize = (int)reader.U32("block size");
-        var digests = reader.List("block digests", (ref CanonicalReader r) => r.Blob("block digest"));
+        var models = reader.List("target models", 4, (ref CanonicalReader r) => r.Text("target model"));
+        var sources = reader.List("allowed source versions", 2, (ref CanonicalReader r) => new FirmwareVersion(r.U8("source version"), r.U8("source revision")));
+        var size = reader.Int("size", MaxImageBytes);
+        var blockSize = reader.Int("block size", MaxBlockBytes);
+        var digests = reader.List("block digests", 4, (ref CanonicalReader r) => r.Blob("block digest"));
         var imageDigest = reader.Blob("image digest");
-        var writes = reader.List("configuration writes", (ref CanonicalReader r) => new TableWrite(new TableId((ushort)r.U32("table id")), r.Blob("table data")));
+        var writes = reader.List("configuration writes", 8, (ref CanonicalReader r) => new TableWrite(new TableId((ushort)r.Int("table id", ushort.MaxValue)), r.Blob("table data")));
         reader.End();
         return new ProgramManifest
         {
@@ -112,6 +128,8 @@ public sealed record ProgramManifest
         private readonly ReadOnlySpan<byte> _bytes = bytes;
         private int _at;
 
+        private readonly int Left => _bytes.Length - _at;
+
         public void Magic(ReadOnlySpan<byte> magic)
         {
             if (!_bytes.StartsWith(magic)) throw new FormatException("not an AmiSim manifest (the magic bytes differ)");
@@ -122,14 +140,24 @@ public sealed record ProgramManifest
 
         public uint U32(string field) => BinaryPrimitives.ReadUInt32BigEndian(Take(field, 4));
 
-        public byte[] Blob(string field) => Take(field, checked((int)U32(field + " length"))).ToArray();
+        /// <summary>A u32 that must be at most <paramref name="max"/>.</summary>
+        public int Int(string field, int max)
+        {
+            var value = U32(field);
+            if (value > max) throw new FormatException($"manifest: {field} {value} exceeds the maximum of {max}");
+            return (int)value;
+        }
 
-        public string Text(string field) => Encoding.UTF8.GetString(Take(field, checked((int)U32(field + " length"))));
+        public byte[] Blob(string field) => Take(field, Length(field, MaxBlobBytes)).ToArray();
 
-        public List<T> List<T>(string field, ReadItem<T> read)
+        public string Text(string field) => Encoding.UTF8.GetString(Take(field, Length(field, MaxTextBytes)));
+
+        /// <summary>A list of items of at least <paramref name="minItemBytes"/> each: its count must fit in the bytes left.</summary>
+        public List<T> List<T>(string field, int minItemBytes, ReadItem<T> read)
         {
             var count = U32(field + " count");
-            if (count > _bytes.Length) throw new FormatException($"manifest {field}: count {count} is larger than the manifest");
+            if (count > Left / minItemBytes)
+                throw new FormatException($"manifest: {field} count {count} needs at least {(ulong)count * (ulong)minItemBytes} bytes, {Left} left");
             var items = new List<T>((int)count);
             for (var i = 0; i < count; i++) items.Add(read(ref this));
             return items;
@@ -137,12 +165,21 @@ public sealed record ProgramManifest
 
         public readonly void End()
         {
-            if (_at != _bytes.Length) throw new FormatException($"manifest: {_bytes.Length - _at} byte(s) after the last field");
+            if (_at != _bytes.Length) throw new FormatException($"manifest: {Left} byte(s) after the last field");
+        }
+
+        /// <summary>A length field: at most <paramref name="max"/> and at most the bytes left after it.</summary>
+        private int Length(string field, int max)
+        {
+            var length = U32(field + " length");
+            if (length > Left) throw new FormatException($"manifest: {field} length {length} exceeds the {Left} bytes left");
+            if (length > max) throw new FormatException($"manifest: {field} length {length} exceeds the maximum of {max}");
+            return (int)length;
         }
 
         private ReadOnlySpan<byte> Take(string field, int count)
         {
-            if (count < 0 || _at + count > _bytes.Length) throw new FormatException($"manifest {field}: needs {count} byte(s) at offset {_at}, {_bytes.Length - _at} left");
+            if (count > Left) throw new FormatException($"manifest: {field} needs {count} byte(s) at offset {_at}, {Left} left");
             var span = _bytes.Slice(_at, count);
             _at += count;
             return span;
@@ -156,7 +193,9 @@ public sealed record ProgramManifest
         IReadOnlyList<string>? targetModels = null, IReadOnlyList<FirmwareVersion>? allowedSources = null)
     {
         if (blockSize <= 0) throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, "block size must be positive");
+        if (blockSize > MaxBlockBytes) throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, $"block size must be at most {MaxBlockBytes}");
         if (image.Length == 0) throw new ArgumentException("a firmware image cannot be empty", nameof(image));
+        if (image.Length > MaxImageBytes) throw new ArgumentException($"a firmware image is at most {MaxImageBytes:N0} bytes, this one {image.Length:N0}", nameof(image));
         var digests = new List<byte[]>();
         for (var offset = 0; offset < image.Length; offset += blockSize)
             digests.Add(SHA256.HashData(image.Slice(offset, Math.Min(blockSize, image.Length - offset))));

@@ -475,7 +475,9 @@ public sealed class CampaignActor : SimActor
     {
         if (!FlushDue) return;
         _flushedStatus = _status;
-        var batch = new FlushInFlight(new CampaignFlushed(_unflushed.ToList(), _wave, _status), new SortedDictionary<int, long>(_acksAfterFlush), _finishedUnreported.ToList(), Now + ConfirmDelay, ++_told);
+        // The first batch of each incarnation carries the plan's numbers, for readers of the journal alone (amisim status).
+        var plan = _told == 0 ? CampaignOutline.Of(_setup.Plan) : null;
+        var batch = new FlushInFlight(new CampaignFlushed(_unflushed.ToList(), _wave, _status, plan), new SortedDictionary<int, long>(_acksAfterFlush), _finishedUnreported.ToList(), Now + ConfirmDelay, ++_told);
         _unflushed.Clear();
         _acksAfterFlush.Clear();
         _finishedUnreported.Clear();

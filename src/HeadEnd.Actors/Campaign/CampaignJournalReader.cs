@@ -46,9 +46,26 @@ public sealed class JournalReader(string persistenceId, IActorRef requester) : U
 
 public sealed record JournalRead(string PersistenceId, IReadOnlyList<object> Events);
 
-/// <summary>A campaign's state as its journal holds it: the last durable phase of each meter.</summary>
-public sealed record DurableCampaignState(string Status, int Wave, int Flushes, IReadOnlyDictionary<long, MeterTransition> Meters)
+/// <summary>
+/// A campaign's state as its journal holds it: the last durable phase of each meter it has reported,
+/// and (journals written since it was) the plan's numbers, null in older journals.
+/// </summary>
+/// <param name="Wave">the wave the campaign was in, from 1; the number of waves plus one once the last is done.</param>
+public sealed record DurableCampaignState(string Status, int Wave, int Flushes, IReadOnlyDictionary<long, MeterTransition> Meters, CampaignOutline? Plan = null)
 {
+    /// <summary>
+    /// Where the campaign is among its waves, for people: "wave 2 of 3", "all 3 waves done" once the last
+    /// is (<see cref="Wave"/> is then one more than there are); without <see cref="Plan"/>, the count is unknown.
+    /// </summary>
+    public string WaveText =>
+        Flushes == 0 ? "no wave yet"
+        : Plan is null ? (Status == "completed" ? "all waves done" : $"wave {Wave}")
+        : Wave > Plan.WaveMeters.Count ? $"all {Plan.WaveMeters.Count} waves done"
+        : $"wave {Math.Max(1, Wave)} of {Plan.WaveMeters.Count}";
+
+    /// <summary>The meters of the plan the journal holds no transition of yet (null without <see cref="Plan"/>): their stations have not reported them.</summary>
+    public int? NotYetReported => Plan is null ? null : Math.Max(0, Plan.Meters - Meters.Count);
+
     public static DurableCampaignState From(IEnumerable<object> events)
     {
         var state = new DurableCampaign();
@@ -63,7 +80,7 @@ public sealed record DurableCampaignState(string Status, int Wave, int Flushes, 
 
 /// <summary>A snapshot of a campaign's journal: what <see cref="DurableCampaignState"/> holds, so recovery need not replay every flush.</summary>
 [MemoryPackable]
-public sealed partial record CampaignSnapshot(string Status, int Wave, int Flushes, IReadOnlyList<MeterTransition> Meters) : IBinarySerialized;
+public sealed partial record CampaignSnapshot(string Status, int Wave, int Flushes, IReadOnlyList<MeterTransition> Meters, CampaignOutline? Plan = null) : IBinarySerialized;
 
 /// <summary>Folds flushes into the campaign's durable state, as the journal replays or writes them.</summary>
 public sealed class DurableCampaign
@@ -72,6 +89,7 @@ public sealed class DurableCampaign
     private string _status = "not started";
     private int _wave;
     private int _flushes;
+    private CampaignOutline? _plan;
 
     public int Flushes => _flushes;
 
@@ -83,19 +101,20 @@ public sealed class DurableCampaign
         _flushes++;
         _status = flushed.Status;
         _wave = flushed.Wave + 1;
+        _plan = flushed.Plan ?? _plan;
         foreach (var transition in flushed.Transitions) _meters[transition.Meter] = transition;
     }
 
     public static DurableCampaign From(CampaignSnapshot snapshot)
     {
-        var state = new DurableCampaign { _status = snapshot.Status, _wave = snapshot.Wave, _flushes = snapshot.Flushes };
+        var state = new DurableCampaign { _status = snapshot.Status, _wave = snapshot.Wave, _flushes = snapshot.Flushes, _plan = snapshot.Plan };
         foreach (var meter in snapshot.Meters) state._meters[meter.Meter] = meter;
         return state;
     }
 
-    public CampaignSnapshot ToSnapshot() => new(_status, _wave, _flushes, _meters.Values.ToList());
+    public CampaignSnapshot ToSnapshot() => new(_status, _wave, _flushes, _meters.Values.ToList(), _plan);
 
-    public DurableCampaignState ToState() => new(_status, _wave, _flushes, new SortedDictionary<long, MeterTransition>(_meters));
+    public DurableCampaignState ToState() => new(_status, _wave, _flushes, new SortedDictionary<long, MeterTransition>(_meters), _plan);
 }
 
 /// <summary>What the MDM's journal holds: how many messages and which firmware each recorded meter ended on.</summary>

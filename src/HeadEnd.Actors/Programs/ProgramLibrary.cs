@@ -13,14 +13,15 @@ public sealed class ProgramLibrary
     private readonly Dictionary<string, byte[]> _trusted;
     private readonly Dictionary<(string Id, FirmwareVersion Version), ProgramPackage> _packages = new();
 
-    /// <param name="trustedPublicKeys">SubjectPublicKeyInfo (DER) of each trusted vendor key.</param>
+    /// <param name="trustedPublicKeys">SubjectPublicKeyInfo (DER) of each trusted vendor key (a key given twice is trusted once).</param>
     public ProgramLibrary(IEnumerable<byte[]> trustedPublicKeys) =>
-        _trusted = trustedPublicKeys.ToDictionary(PackageFile.KeyId);
+        _trusted = trustedPublicKeys.DistinctBy(PackageFile.KeyId).ToDictionary(PackageFile.KeyId);
 
     public IEnumerable<ProgramPackage> Packages => _packages.Values;
 
     /// <summary>
-    /// Checks and loads a package file's text. <paramref name="fleetVersions"/> are the firmware versions
+    /// Checks and loads a package file's text (at most <see cref="PackageFile.MaxBytes"/> characters, as
+    /// <see cref="PackageFile.Read"/> takes it). <paramref name="fleetVersions"/> are the firmware versions
     /// running on meters of the package's target models (for the downgrade rule).
     /// </summary>
     /// <exception cref="PackageRejectedException">which rule it breaks and why.</exception>

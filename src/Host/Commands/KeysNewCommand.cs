@@ -1,12 +1,17 @@
 using System.ComponentModel;
 using System.Security.Cryptography;
+using AmiSim.Host.Cli;
 using AmiSim.Protocol.Programs;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace AmiSim.Host.Commands;
 
-/// <summary><c>amisim keys new</c>: a vendor's ECDSA P-256 key pair, as PEM files NAME.key (private) and NAME.pub (public).</summary>
+/// <summary>
+/// <c>amisim keys new</c>: a vendor's ECDSA P-256 key pair, as PEM files NAME.key (private) and NAME.pub
+/// (public). Neither file is ever overwritten; on Unix the private key is created readable and writable
+/// by its owner only (0600), from its first byte.
+/// </summary>
 public sealed class KeysNewCommand : Command<KeysNewCommand.Settings>
 {
     public sealed class Settings : CommandSettings
@@ -20,15 +25,30 @@ public sealed class KeysNewCommand : Command<KeysNewCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         var keyPath = settings.Out + ".key";
-        if (File.Exists(keyPath))
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {keyPath} exists; choose another --out (a vendor key is never overwritten)");
-            return 2;
-        }
+        var pubPath = settings.Out + ".pub";
+        foreach (var path in new[] { keyPath, pubPath })
+            if (File.Exists(path) || Directory.Exists(path))
+                return ErrorLine.Exit(ExitCode.BadInput, $"--out {settings.Out}: {path} exists; choose another --out (a vendor key is never overwritten)");
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
-        File.WriteAllText(settings.Out + ".pub", key.ExportSubjectPublicKeyInfoPem());
-        AnsiConsole.MarkupLineInterpolated($"vendor key {PackageFile.KeyId(key.ExportSubjectPublicKeyInfo())}: {keyPath} (keep it secret), {settings.Out}.pub (give it to the head-end)");
-        return 0;
+        try
+        {
+            Write(keyPath, key.ExportPkcs8PrivateKeyPem(), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            Write(pubPath, key.ExportSubjectPublicKeyInfoPem(), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return ErrorLine.Exit(ExitCode.BadInput, $"--out {settings.Out}: cannot be written ({error.Message})");
+        }
+        AnsiConsole.MarkupLineInterpolated($"vendor key {PackageFile.KeyId(key.ExportSubjectPublicKeyInfo())}: {keyPath} (keep it secret), {pubPath} (give it to the head-end)");
+        return ExitCode.Completed;
+    }
+
+    /// <summary>Creates <paramref name="path"/> (failing if it exists) with <paramref name="mode"/> on Unix (less the umask), and writes <paramref name="pem"/>.</summary>
+    private static void Write(string path, string pem, UnixFileMode mode)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = mode;
+        using var writer = new StreamWriter(path, System.Text.Encoding.ASCII, options);
+        writer.Write(pem);
     }
 }

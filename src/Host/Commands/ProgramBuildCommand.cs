@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Security.Cryptography;
+using AmiSim.Host.Cli;
 using AmiSim.Protocol.C1219;
 using AmiSim.Protocol.Programs;
 using Spectre.Console;
@@ -55,52 +56,110 @@ public sealed class ProgramBuildCommand : Command<ProgramBuildCommand.Settings>
         [Description("Package file to write (.amipkg).")]
         public string Out { get; init; } = "";
 
-        public override ValidationResult Validate()
+        /// <summary>
+        /// What is wrong with the options, or null. Checked by the command, not by Spectre's Validate, so
+        /// that it is one error line on standard error with <see cref="ExitCode.BadInput"/> like every other.
+        /// </summary>
+        public string? Problem()
         {
-            if (Key.Length == 0) return ValidationResult.Error("--key is required");
-            if (Id.Length is 0 or > 16) return ValidationResult.Error("--id is required, at most 16 characters");
-            if (Out.Length == 0) return ValidationResult.Error("--out is required");
-            if ((Image is null) == (Interval is null && Price is null)) return ValidationResult.Error("give either --image (firmware) or --interval/--price (configuration)");
-            if (BlockSize is < 16 or > 4096) return ValidationResult.Error($"--block-size must be 16-4096, was {BlockSize}");
-            if (Interval is { } minutes && (minutes is < 1 or > 60 || 60 % minutes != 0)) return ValidationResult.Error($"--interval must divide an hour, was {minutes}");
-            return ValidationResult.Success();
+            if (Key.Length == 0) return "--key is required";
+            if (Id.Length is 0 or > 16) return "--id is required, at most 16 characters";
+            if (Out.Length == 0) return "--out is required";
+            if ((Image is null) == (Interval is null && Price is null)) return "give either --image (firmware) or --interval/--price (configuration)";
+            if (BlockSize is < 16 or > 4096) return $"--block-size must be 16-4096, was {BlockSize}";
+            if (Interval is { } minutes && (minutes is < 1 or > 60 || 60 % minutes != 0)) return $"--interval must divide an hour, was {minutes}";
+            return null;
         }
     }
 
+    /// <summary>Bad input (a key, an image, a version, the output path) is one error line and <see cref="ExitCode.BadInput"/>.</summary>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
+        if (settings.Problem() is { } problem) return ErrorLine.Exit(ExitCode.BadInput, problem);
+        FirmwareVersion version;
+        List<FirmwareVersion> sources;
         try
         {
-            var version = FirmwareVersion.Parse(settings.Version);
-            using var key = ECDsa.Create();
-            key.ImportFromPem(File.ReadAllText(settings.Key));
+            version = FirmwareVersion.Parse(settings.Version);
+            sources = Split(settings.From).Select(FirmwareVersion.Parse).ToList();
+        }
+        catch (FormatException error)
+        {
+            return ErrorLine.Exit(ExitCode.BadInput, $"--version/--from: {error.Message}");
+        }
+        ECDsa key;
+        try
+        {
+            key = VendorKeyFile.ReadPrivate(settings.Key);
+        }
+        catch (InvalidDataException error)
+        {
+            return ErrorLine.Exit(ExitCode.BadInput, $"--key {error.Message}");
+        }
+        using (key)
+        {
             var models = Split(settings.Models);
-            var sources = Split(settings.From).Select(FirmwareVersion.Parse).ToList();
             ProgramPackage package;
             if (settings.Image is { } imagePath)
             {
-                var image = File.ReadAllBytes(imagePath);
-                package = ProgramPackage.Sign(ProgramManifest.ForFirmware(settings.Id, version, image, settings.BlockSize, models, sources), image, key);
+                byte[] image;
+                try
+                {
+                    image = ReadImage(imagePath);
+                }
+                catch (Exception error) when (error is IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    return ErrorLine.Exit(ExitCode.BadInput, $"--image {error.Message}");
+                }
+                try
+                {
+                    package = ProgramPackage.Sign(ProgramManifest.ForFirmware(settings.Id, version, image, settings.BlockSize, models, sources), image, key);
+                }
+                catch (ArgumentException error)
+                {
+                    return ErrorLine.Exit(ExitCode.BadInput, $"--image {imagePath}: {error.Message}");
+                }
             }
             else
             {
                 var writes = new List<TableWrite>();
-                if (settings.Interval is { } minutes)
-                    writes.Add(new TableWrite(Tables.LoadProfileControl.AsPending(), (LoadProfileControlTable.Default with { IntervalMinutes = (byte)minutes }).Encode(DataOrder.BigEndian)));
-                if (settings.Price is { } price)
-                    writes.Add(new TableWrite(Tables.TouSchedule.AsPending(), TouScheduleTable.Flat(price).Encode(DataOrder.BigEndian)));
+                try
+                {
+                    if (settings.Interval is { } minutes)
+                        writes.Add(new TableWrite(Tables.LoadProfileControl.AsPending(), (LoadProfileControlTable.Default with { IntervalMinutes = (byte)minutes }).Encode(DataOrder.BigEndian)));
+                    if (settings.Price is { } price)
+                        writes.Add(new TableWrite(Tables.TouSchedule.AsPending(), TouScheduleTable.Flat(price).Encode(DataOrder.BigEndian)));
+                }
+                catch (Exception error) when (error is ArgumentException or TableFormatException)
+                {
+                    return ErrorLine.Exit(ExitCode.BadInput, $"--interval/--price: {error.Message}");
+                }
                 var manifest = new ProgramManifest { ProgramId = settings.Id, Kind = ProgramKind.Configuration, Version = version, TargetModels = models, AllowedSourceVersions = sources, ConfigurationWrites = writes };
                 package = ProgramPackage.Sign(manifest, ReadOnlyMemory<byte>.Empty, key);
             }
-            File.WriteAllText(settings.Out, PackageFile.Write(package, PackageFile.KeyId(key.ExportSubjectPublicKeyInfo())));
-            AnsiConsole.MarkupLineInterpolated($"{settings.Out}: {package.Manifest.Kind} {package.Manifest.ProgramId} {package.Manifest.Version}, {package.Manifest.Size:N0} bytes in {package.Manifest.BlockCount} blocks, signed by {PackageFile.KeyId(key.ExportSubjectPublicKeyInfo())}");
-            return 0;
+            var keyId = PackageFile.KeyId(key.ExportSubjectPublicKeyInfo());
+            try
+            {
+                File.WriteAllText(settings.Out, PackageFile.Write(package, keyId));
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                return ErrorLine.Exit(ExitCode.BadInput, $"--out {settings.Out}: cannot be written ({error.Message})");
+            }
+            AnsiConsole.MarkupLineInterpolated($"{settings.Out}: {package.Manifest.Kind} {package.Manifest.ProgramId} {package.Manifest.Version}, {package.Manifest.Size:N0} bytes in {package.Manifest.BlockCount} blocks, signed by {keyId}");
+            return ExitCode.Completed;
         }
-        catch (Exception error) when (error is IOException or FormatException or CryptographicException or ArgumentException or TableFormatException)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
-            return 2;
-        }
+    }
+
+    /// <summary>The image file, refused before reading when larger than <see cref="ProgramManifest.MaxImageBytes"/>.</summary>
+    private static byte[] ReadImage(string path)
+    {
+        if (Directory.Exists(path)) throw new InvalidDataException($"{path}: is a folder, not an image file");
+        var info = new FileInfo(path);
+        if (!info.Exists) throw new InvalidDataException($"{path}: no such file");
+        if (info.Length > ProgramManifest.MaxImageBytes)
+            throw new InvalidDataException($"{path}: {info.Length:N0} bytes, more than the {ProgramManifest.MaxImageBytes:N0} bytes (64 MiB) an image may hold");
+        return File.ReadAllBytes(path);
     }
 
     private static List<string> Split(string? list) => list?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList() ?? [];

@@ -1,13 +1,19 @@
 using System.ComponentModel;
-using System.Security.Cryptography;
 using AmiSim.HeadEnd.Programs;
+using AmiSim.Host.Cli;
+using AmiSim.Protocol;
 using AmiSim.Protocol.Programs;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace AmiSim.Host.Commands;
 
-/// <summary><c>amisim program inspect</c>: shows a package's manifest and checks it as the head-end would.</summary>
+/// <summary>
+/// <c>amisim program inspect</c>: shows a package's manifest and checks it as the head-end would. The
+/// package file and every <c>--trust</c> key are read and checked before anything is shown; a file that
+/// cannot be read, a key that is not one and a package the head-end would reject are all bad input
+/// (<see cref="ExitCode.BadInput"/>), each one error line naming the file.
+/// </summary>
 public sealed class ProgramInspectCommand : Command<ProgramInspectCommand.Settings>
 {
     public sealed class Settings : CommandSettings
@@ -22,49 +28,60 @@ public sealed class ProgramInspectCommand : Command<ProgramInspectCommand.Settin
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        string text;
-        try
+        var keys = new List<byte[]>();
+        foreach (var path in settings.Trust)
         {
-            text = File.ReadAllText(settings.Package);
-        }
-        catch (IOException error)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
-            return 2;
-        }
-        try
-        {
-            var (package, keyId) = PackageFile.Read(text);
-            var m = package.Manifest;
-            var table = new Table().AddColumns("field", "value").HideHeaders();
-            table.AddRow("program", Markup.Escape($"{m.ProgramId} ({m.Kind})"));
-            table.AddRow("version", m.Version.ToString());
-            table.AddRow("target models", Markup.Escape(m.TargetModels.Count == 0 ? "any" : string.Join(", ", m.TargetModels)));
-            table.AddRow("allowed from", m.AllowedSourceVersions.Count == 0 ? "any older version" : string.Join(", ", m.AllowedSourceVersions));
-            table.AddRow("size", $"{m.Size:N0} bytes, {m.BlockCount} blocks of {m.BlockSize}");
-            table.AddRow("image digest", Convert.ToHexString(m.ImageDigest).ToLowerInvariant());
-            table.AddRow("table writes", string.Join(", ", m.ConfigurationWrites.Select(w => w.Table.ToString())));
-            table.AddRow("signed by", keyId);
-            AnsiConsole.Write(table);
-            if (settings.Trust.Length == 0)
+            try
             {
-                AnsiConsole.MarkupLine("[yellow]signature not checked[/] (give --trust vendor.pub)");
-                return 0;
+                keys.Add(VendorKeyFile.ReadPublic(path));
             }
-            var keys = settings.Trust.Select(path =>
+            catch (InvalidDataException error)
             {
-                using var key = ECDsa.Create();
-                key.ImportFromPem(File.ReadAllText(path));
-                return key.ExportSubjectPublicKeyInfo();
-            }).ToList();
-            new ProgramLibrary(keys).Load(text, [], allowDowngrade: true);
-            AnsiConsole.MarkupLine("[green]verified:[/] signed by a trusted key, content matches the signed digests");
-            return 0;
+                return ErrorLine.Exit(ExitCode.BadInput, $"--trust {error.Message}");
+            }
+        }
+        string text;
+        ProgramPackage package;
+        string keyId;
+        try
+        {
+            text = PackageFile.ReadText(settings.Package);
+            (package, keyId) = PackageFile.Read(text);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return ErrorLine.Exit(ExitCode.BadInput, error.Message.StartsWith(settings.Package, StringComparison.Ordinal) ? error.Message : $"{settings.Package}: {error.Message}");
         }
         catch (PackageRejectedException error)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]rejected:[/] {error.Message}");
-            return 1;
+            return ErrorLine.Exit(ExitCode.BadInput, $"{settings.Package}: rejected: {error.Message}");
         }
+
+        var m = package.Manifest;
+        var table = new Table().AddColumns("field", "value").HideHeaders();
+        table.AddRow("program", Markup.Escape($"{OutsideText.Clean(m.ProgramId)} ({m.Kind})"));
+        table.AddRow("version", m.Version.ToString());
+        table.AddRow("target models", Markup.Escape(m.TargetModels.Count == 0 ? "any" : string.Join(", ", m.TargetModels.Select(t => OutsideText.Clean(t)))));
+        table.AddRow("allowed from", m.AllowedSourceVersions.Count == 0 ? "any older version" : string.Join(", ", m.AllowedSourceVersions));
+        table.AddRow("size", $"{m.Size:N0} bytes, {m.BlockCount} blocks of {m.BlockSize}");
+        table.AddRow("image digest", Convert.ToHexString(m.ImageDigest).ToLowerInvariant());
+        table.AddRow("table writes", string.Join(", ", m.ConfigurationWrites.Select(w => w.Table.ToString())));
+        table.AddRow("signed by", Markup.Escape(OutsideText.Clean(keyId)));
+        AnsiConsole.Write(table);
+        if (keys.Count == 0)
+        {
+            AnsiConsole.MarkupLine("[yellow]signature not checked[/] (give --trust vendor.pub)");
+            return ExitCode.Completed;
+        }
+        try
+        {
+            new ProgramLibrary(keys).Load(text, [], allowDowngrade: true);
+        }
+        catch (PackageRejectedException error)
+        {
+            return ErrorLine.Exit(ExitCode.BadInput, $"{settings.Package}: rejected: {error.Message}");
+        }
+        AnsiConsole.MarkupLine("[green]verified:[/] signed by a trusted key, content matches the signed digests");
+        return ExitCode.Completed;
     }
 }
