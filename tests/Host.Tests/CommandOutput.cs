@@ -1,5 +1,3 @@
-using Spectre.Console;
-
 namespace AmiSim.Host.Tests;
 
 /// <summary>
@@ -10,21 +8,8 @@ public sealed record CommandOutput(int Code, string Out, string Error)
 {
     public static async Task<CommandOutput> Run(params string[] args)
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var standardError = System.Console.Error;
-        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
-        System.Console.SetError(error);
-        try
-        {
-            var code = await AmiSimApp.Create().RunAsync(args);
-            return new CommandOutput(code, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            System.Console.SetError(standardError);
-            AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Out) });
-        }
+        var (code, output, error) = await CommandLine.RunAsync(args);
+        return new CommandOutput(code, output, error);
     }
 
     /// <summary>The lines printed to standard error.</summary>

@@ -55,7 +55,7 @@ public sealed class HostileEndpointTests : TestKit
         const long body = 200L << 20;
         var (uri, sent) = Serve($"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {body}\r\n\r\n", body);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var sink = new HttpCimSink(uri, client, Logging.GetLogger(Sys, "test"), attempts: 1);
+        var sink = new HttpCimSink(uri, client, Akka.Event.Logging.GetLogger(Sys, "test"), attempts: 1);
 
         Assert.True(await sink.PostAsync("M1", "<x/>"));
         client.Dispose();
@@ -69,7 +69,7 @@ public sealed class HostileEndpointTests : TestKit
         var reason = "Bad\u0001\u00ff" + new string('x', 5_000);
         var (uri, _) = Serve($"HTTP/1.1 500 {reason}\r\nContent-Length: 0\r\n\r\n", 0);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var sink = new HttpCimSink(uri, client, Logging.GetLogger(Sys, "mdm-http"), attempts: 1);
+        var sink = new HttpCimSink(uri, client, Akka.Event.Logging.GetLogger(Sys, "mdm-http"), attempts: 1);
         EventFilter.Warning(contains: "not delivered").Expect(1, () => Assert.False(sink.PostAsync("M2", "<x/>").GetAwaiter().GetResult()));
     }
 }
