@@ -8,7 +8,10 @@ internal static class CommandLine
     /// <summary>Longer than any command here takes; a command still going then has hung.</summary>
     public static readonly TimeSpan HangLimit = TimeSpan.FromMinutes(2);
 
-    public static async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
+    public static Task<(int Code, string Out, string Error)> RunAsync(params string[] args) => RunAsync(HangLimit, args);
+
+    /// <exception cref="TimeoutException">the command was still going after <paramref name="limit"/>: it hung.</exception>
+    public static async Task<(int Code, string Out, string Error)> RunAsync(TimeSpan limit, params string[] args)
     {
         var (output, error) = (new StringWriter(), new StringWriter());
         var (originalOut, originalError, originalAnsi) = (System.Console.Out, System.Console.Error, AnsiConsole.Console);
@@ -17,7 +20,7 @@ internal static class CommandLine
         AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Out) });
         try
         {
-            var code = await Task.Run(() => AmiSimApp.Create().RunAsync(args)).WaitAsync(HangLimit);
+            var code = await Task.Run(() => AmiSimApp.Create().RunAsync(args)).WaitAsync(limit);
             return (code, output.ToString(), error.ToString());
         }
         finally
