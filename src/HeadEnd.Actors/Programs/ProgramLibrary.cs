@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using AmiSim.Protocol;
 using AmiSim.Protocol.C1219;
 using AmiSim.Protocol.Programs;
 
@@ -32,7 +33,7 @@ public sealed class ProgramLibrary
         if (package.Signature.Length == 0)
             throw new PackageRejectedException(PackageRejection.Unsigned, $"{manifest.ProgramId} {manifest.Version} carries no signature");
         if (!_trusted.TryGetValue(keyId, out var key))
-            throw new PackageRejectedException(PackageRejection.Untrusted, $"{manifest.ProgramId} {manifest.Version} is signed by key {keyId}, which the head-end does not trust");
+            throw new PackageRejectedException(PackageRejection.Untrusted, $"{manifest.ProgramId} {manifest.Version} is signed by key {OutsideText.Clean(keyId, 64)}, which the head-end does not trust");
         if (!SignatureVerifier.Verify(key, manifest.CanonicalBytes(), package.Signature))
             throw new PackageRejectedException(PackageRejection.Tampered, $"{manifest.ProgramId} {manifest.Version}: the signature does not match the manifest (altered after signing)");
         CheckContent(package);
