@@ -45,6 +45,9 @@ public sealed class MdmActor : SimActor
     private readonly MdmSetup _setup;
     private IActorRef _journal = ActorRefs.Nobody;
     private MdmState? _state;
+    /// <summary>The fleet as set up, for queries to an MDM that nothing has reached (its LP never started: see <see cref="State"/>).</summary>
+    private MdmState? _asSetUp;
+    private bool _started;
     private (LpId To, ResponseMessage Reply, MdmRecorded Recorded)? _writing;
 
     public MdmActor(MdmSetup setup) => _setup = setup;
@@ -53,6 +56,8 @@ public sealed class MdmActor : SimActor
 
     protected override void OnStart()
     {
+        _started = true;
+        _asSetUp = null;
         var fleet = _setup.Fleet;
         _journal = StartMember(MdmJournal.Props(Membership, () => new MdmState(fleet)), "journal");
         SendDirect(_journal, MdmJournal.GetRecoveredState.Instance);
@@ -118,7 +123,15 @@ public sealed class MdmActor : SimActor
         }
     }
 
-    private MdmState State => _state ?? throw new InvalidOperationException("the MDM has not recovered its state yet");
+    /// <summary>
+    /// The MDM's records. An LP starts at its first event, so an MDM that no message reached (a campaign
+    /// with nothing to report: every meter skipped, or canceled at once) has not started, and holds the
+    /// fleet it was set up with: that is what it answers. Once started, it answers from what its journal
+    /// recovered, which it has before it handles anything (queries come between windows).
+    /// </summary>
+    private MdmState State => _state ?? (_started
+        ? throw new InvalidOperationException("the MDM has not recovered its state yet")
+        : _asSetUp ??= new MdmState(_setup.Fleet));
 
     private static MdmQueries.MeterView View(MdmMeter m) => new(m.Mrid, m.Firmware, m.ProgramId, m.ConfigId, m.History.ToList());
 
