@@ -40,6 +40,18 @@ public static class ScenarioAssembly
     }
 
     /// <summary>
+    /// Before anything runs or is written: refuses a scenario whose program targets none of the models
+    /// its fleet is made of (weight above zero), as the head-end will refuse the package
+    /// (<see cref="LoadPackage"/>, which also catches a model its fleet happens to have no meter of).
+    /// </summary>
+    /// <exception cref="PackageRejectedException">with <see cref="PackageRejection.Incompatible"/>, naming both lists of models.</exception>
+    public static void CheckProgramTargets(ScenarioSettings scenario)
+    {
+        var fleetModels = scenario.Fleet.Models.Where(m => m.Weight > 0).Select(m => m.Model).ToHashSet();
+        if (ProgramLibrary.Incompatible(scenario.Program.Id, scenario.Program.Version, scenario.Program.TargetModels, fleetModels) is { } incompatible) throw incompatible;
+    }
+
+    /// <summary>
     /// Step 1.2: the head-end's program library checks a package file against the trusted vendor key
     /// the firmware the targeted meters run (the downgrade rule) and the fleet's models (a package for
     /// none of them is refused as incompatible, before anything runs), and loads it.

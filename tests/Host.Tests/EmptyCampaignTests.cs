@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using AmiSim.Host.Cli;
+using AmiSim.Protocol.Programs;
+using AmiSim.Scenario;
 using Xunit;
 
 namespace AmiSim.Host.Tests;
@@ -160,6 +162,20 @@ public sealed class EmptyCampaignTests : IDisposable
         Assert.Contains("[DBG] ", log);
         Assert.Matches(@"\[DBG\] \[[0-9:.]+\] campaign C1: flush 1: \d+ transitions", log);
         Assert.Matches(@"\[DBG\] \[[0-9:.]+\] MDM: answered OK to message C1-000001", log);
+    }
+
+    [Fact]
+    public void A_scenario_whose_program_targets_none_of_its_fleets_models_is_refused_before_anything_runs()
+    {
+        static ScenarioSettings Scenario(string targets) => ScenarioSettings.Read(ScenarioReader.Load(
+            $"amisim.scenario {{ fleet.meters = 20, fleet.collectors = 2, program.target-models = {targets} }}", "my.conf", []));
+
+        var error = Assert.Throws<PackageRejectedException>(() => ScenarioAssembly.CheckProgramTargets(Scenario("""["AM-999"]""")));
+
+        Assert.Equal(PackageRejection.Incompatible, error.Reason);
+        Assert.Equal("Incompatible: FW-2026-01 2.0 targets models AM-999, none of which is in the fleet (its models: AM-100, AM-200)", error.Message);
+        ScenarioAssembly.CheckProgramTargets(Scenario("""["AM-999", "AM-200"]"""));
+        ScenarioAssembly.CheckProgramTargets(Scenario("[]"));
     }
 
     [Fact]

@@ -39,15 +39,22 @@ public sealed class ProgramLibrary
         if (!SignatureVerifier.Verify(key, manifest.CanonicalBytes(), package.Signature))
             throw new PackageRejectedException(PackageRejection.Tampered, $"{manifest.ProgramId} {manifest.Version}: the signature does not match the manifest (altered after signing)");
         CheckContent(package);
-        if (fleetModels is not null && manifest.TargetModels.Count > 0 && !manifest.TargetModels.Any(fleetModels.Contains))
-            throw new PackageRejectedException(PackageRejection.Incompatible,
-                $"{manifest.ProgramId} {manifest.Version} targets models {Names(manifest.TargetModels)}, none of which is in the fleet (its models: {Names(fleetModels)})");
+        if (fleetModels is not null && Incompatible(manifest.ProgramId, manifest.Version, manifest.TargetModels, fleetModels) is { } incompatible) throw incompatible;
         var newer = fleetVersions.Where(v => v > manifest.Version).ToList();
         if (manifest.Kind == ProgramKind.Firmware && !allowDowngrade && newer.Count > 0)
             throw new PackageRejectedException(PackageRejection.Downgrade, $"{manifest.ProgramId} installs {manifest.Version}, older than {newer.Max()} already running in the fleet");
         _packages[(manifest.ProgramId, manifest.Version)] = package;
         return package;
     }
+
+    /// <summary>
+    /// The refusal of a program for <paramref name="targetModels"/> (none: any model) by a fleet of
+    /// <paramref name="fleetModels"/>, or null if some target model is in the fleet.
+    /// </summary>
+    public static PackageRejectedException? Incompatible(string programId, FirmwareVersion version, IReadOnlyCollection<string> targetModels, IReadOnlyCollection<string> fleetModels) =>
+        targetModels.Count == 0 || targetModels.Any(fleetModels.Contains) ? null
+            : new PackageRejectedException(PackageRejection.Incompatible,
+                $"{OutsideText.Clean(programId, 80)} {version} targets models {Names(targetModels)}, none of which is in the fleet (its models: {Names(fleetModels)})");
 
     /// <summary>Model names as a list (from a package or a scenario: outside text, made printable).</summary>
     private static string Names(IEnumerable<string> models)
