@@ -6,13 +6,28 @@ namespace AmiSim.Host;
 /// <summary>Serilog for a run (everything to the run's log file, warnings and errors to the console) or for a node.</summary>
 public static class Logging
 {
+    /// <summary>
+    /// The property every line of the simulation's story carries (the virtual time it happened at, as the
+    /// campaign, its stations and the MDM log it): those lines are the run's results told in words, so
+    /// their warnings (meters that timed out) stay in the log file and off the console, where only the
+    /// tool's own warnings and errors go.
+    /// </summary>
+    public const string VirtualTimeProperty = "VirtualTime";
+
+    /// <summary>
+    /// Everything to <paramref name="logFile"/>, at whatever level Akka's <c>akka.loglevel</c> lets through
+    /// (Serilog takes all it is given: <c>--set akka.loglevel=DEBUG</c> adds the Debug lines), and the
+    /// tool's warnings and errors to standard error; nothing to standard output.
+    /// </summary>
     public static void Start(string logFile)
     {
         Log.Logger = new LoggerConfiguration()
-            .MinimumLevel.Information()
+            .MinimumLevel.Verbose()
             .Enrich.FromLogContext()
             .WriteTo.File(logFile, outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {Message:lj}{NewLine}{Exception}")
-            .WriteTo.Console(restrictedToMinimumLevel: LogEventLevel.Warning, standardErrorFromLevel: LogEventLevel.Warning)
+            .WriteTo.Logger(console => console
+                .Filter.ByExcluding(e => e.Level < LogEventLevel.Error && e.Properties.ContainsKey(VirtualTimeProperty))
+                .WriteTo.Console(restrictedToMinimumLevel: LogEventLevel.Warning, standardErrorFromLevel: LogEventLevel.Verbose))
             .CreateLogger();
     }
 

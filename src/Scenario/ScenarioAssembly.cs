@@ -41,14 +41,16 @@ public static class ScenarioAssembly
 
     /// <summary>
     /// Step 1.2: the head-end's program library checks a package file against the trusted vendor key
-    /// and the firmware the targeted meters run (the downgrade rule), and loads it.
+    /// the firmware the targeted meters run (the downgrade rule) and the fleet's models (a package for
+    /// none of them is refused as incompatible, before anything runs), and loads it.
     /// </summary>
     /// <exception cref="PackageRejectedException">which rule the package breaks.</exception>
     public static ProgramPackage LoadPackage(string packageFile, byte[] trustedKey, NetworkTopology topology)
     {
         var targets = PackageFile.Read(packageFile).Package.Manifest.TargetModels; // malformed files are refused here, as by the library
         var loaded = new ProgramLibrary([trustedKey]).Load(packageFile,
-            topology.Meters.Where(m => targets.Count == 0 || targets.Contains(m.Model)).Select(m => m.Firmware).Distinct());
+            topology.Meters.Where(m => targets.Count == 0 || targets.Contains(m.Model)).Select(m => m.Firmware).Distinct(),
+            fleetModels: topology.Meters.Select(m => m.Model).ToHashSet());
         ImageWire.Register(loaded); // chunks of it cross nodes as references into it
         return loaded;
     }

@@ -104,6 +104,12 @@ public abstract class SimActor : UntypedActor
         if (text.Enabled) Trace(Lp, meter, step, text.ToStringAndClear());
     }
 
+    /// <summary>
+    /// Whether the LP acts for the first time at <see cref="Now"/>: false while a rebuilt partition replays
+    /// what its lost predecessor did (already logged, observed and traced once). Check before logging.
+    /// </summary>
+    protected bool IsLive => Lp.Runtime.IsLive(Lp.Now);
+
     /// <summary>Whether observations are published (<see cref="KernelSettings.PublishObservations"/>); check before building one.</summary>
     protected bool IsObserved => Lp.Runtime.Settings.PublishObservations && Lp.Runtime.IsLive(Lp.Now);
 

@@ -170,6 +170,21 @@ public abstract class MdmTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_MDM_that_no_message_reached_answers_with_the_fleet_it_was_set_up_with()
+    {
+        var bed = Start(); // a campaign with nothing to report: its LP never gets an event, so it never starts
+
+        await bed.Simulation.RunAsync();
+
+        var meters = await bed.AskMdm<List<MdmQueries.MeterView>>(MdmQueries.GetAllMeters.Instance);
+        Assert.Equal(["MTR0000000001", "MTR0000000002", "MTR0000000003"], meters.Select(m => m.Mrid));
+        Assert.All(meters, m => Assert.Equal(("1.0", null, 0), (m.Firmware, m.ProgramId, m.History.Count)));
+        var versions = await bed.AskMdm<MdmQueries.MetersPerVersion>(MdmQueries.GetMetersPerVersion.Instance);
+        Assert.Equal(new Dictionary<string, int> { ["1.0"] = 3 }, versions.Counts);
+        Assert.Equal(0, versions.MessagesRecorded);
+    }
+
+    [Fact]
     public async Task The_MDM_recovers_its_records_from_the_journal_after_a_restart()
     {
         var first = Start();

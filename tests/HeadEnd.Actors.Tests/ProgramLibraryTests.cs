@@ -55,6 +55,31 @@ public sealed class ProgramLibraryTests
     }
 
     [Fact]
+    public void A_package_for_none_of_the_fleets_models_is_refused_as_incompatible_naming_both()
+    {
+        var image = new byte[4096];
+        var package = ProgramPackage.Sign(ProgramManifest.ForFirmware("FW-X", new(2, 0), image, 512, ["AM-999", "AM-998"]), image, Vendor);
+        var file = PackageFile.Write(package, PackageFile.KeyId(Vendor.ExportSubjectPublicKeyInfo()));
+
+        var error = Assert.Throws<PackageRejectedException>(() => Library().Load(file, [], fleetModels: ["AM-200", "AM-100"]));
+
+        Assert.Equal(PackageRejection.Incompatible, error.Reason);
+        Assert.Equal("Incompatible: FW-X 2.0 targets models AM-998, AM-999, none of which is in the fleet (its models: AM-100, AM-200)", error.Message);
+    }
+
+    [Fact]
+    public void A_package_for_some_of_the_fleets_models_or_for_any_model_loads()
+    {
+        var image = new byte[4096];
+        string File(IReadOnlyList<string> models) => PackageFile.Write(ProgramPackage.Sign(ProgramManifest.ForFirmware("FW-X", new(2, 0), image, 512, models), image, Vendor),
+            PackageFile.KeyId(Vendor.ExportSubjectPublicKeyInfo()));
+
+        Assert.Equal(["AM-999", "AM-100"], Library().Load(File(["AM-999", "AM-100"]), Fleet, fleetModels: ["AM-100", "AM-200"]).Manifest.TargetModels);
+        Assert.Empty(Library().Load(File([]), Fleet, fleetModels: ["AM-100"]).Manifest.TargetModels);
+        Assert.Equal(["AM-999"], Library().Load(File(["AM-999"]), [], allowDowngrade: true).Manifest.TargetModels); // no fleet: inspecting a package
+    }
+
+    [Fact]
     public void A_downgrade_loads_when_allowed()
     {
         var package = Library().Load(Package(Vendor, new(1, 0)), Fleet, allowDowngrade: true);

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Akka.Actor;
+using Akka.Event;
 using AmiSim.Kernel;
 using AmiSim.Protocol.Cim;
 using AmiSim.Protocol.Network;
@@ -15,6 +16,8 @@ namespace AmiSim.HeadEnd.Campaign;
 /// them to the journal in batches every flush interval, and only once a batch is durable tells the
 /// stations they may acknowledge the confirmations it held and reports its finished meters to the MDM
 /// as CIM messages. It also carries the operator's actions and the head-end's crashes to the stations.
+/// It tells the campaign's story in the log (see <see cref="Story"/>): waves, thresholds, pauses and
+/// resumes, crashes and recoveries, the end; never a line per meter.
 /// </summary>
 public sealed class CampaignActor : SimActor
 {
@@ -34,6 +37,7 @@ public sealed class CampaignActor : SimActor
     /// </summary>
     private static readonly TimeSpan ConfirmDelay = TimeSpan.FromMinutes(4);
 
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CampaignSetup _setup;
     private readonly CampaignSettings _settings;
     private readonly ProgramManifest _manifest;
@@ -70,6 +74,8 @@ public sealed class CampaignActor : SimActor
     private long _cimRejected;
     private long _cimResent;
     private long _journalWrites;
+    /// <summary>The last wave whose end was logged (kept across crashes: the log is the simulator's, not the head-end's).</summary>
+    private int _endLogged = -1;
 
     public CampaignActor(CampaignSetup setup)
     {
@@ -111,7 +117,11 @@ public sealed class CampaignActor : SimActor
         }
         if (_down)
         {
-            if (payload is HeadEndRestart restart && restart.Incarnation == _incarnation) Restart();
+            if (payload is HeadEndRestart restart && restart.Incarnation == _incarnation)
+            {
+                Story("head-end restarted after its crash ({Dropped} messages to it were lost while down): recovering the campaign from its journal", _droppedWhileDown);
+                Restart();
+            }
             else if (payload is not StationReport) _droppedWhileDown++; // the process is dead: what reaches it is lost
             return;
         }
@@ -129,6 +139,7 @@ public sealed class CampaignActor : SimActor
                 break; // scheduled by an earlier life of the process
             case StartCampaign when _status == "created":
                 Plan();
+                StoryOfPlan();
                 NextWave();
                 break;
             case StationReport report when report.Incarnation == _incarnation:
@@ -273,6 +284,8 @@ public sealed class CampaignActor : SimActor
             SetStatus("completed");
             return;
         }
+        var wave = _waves[_wave];
+        Story("wave {Wave} of {Waves} started: {Meters} under {Collectors}", _wave + 1, _waves.Count, Count(wave.Count, "meter"), Count(wave.Select(m => m.Collector).Distinct().Count(), "collector"));
         if (_wave == 0) SendPlans(-1);
         foreach (var station in _stations) ToStation(station, new StationWave(_incarnation, _wave));
     }
@@ -288,17 +301,25 @@ public sealed class CampaignActor : SimActor
         if (_status == "running" && (_settings.ErrorThresholdCount > 0 && errors >= _settings.ErrorThresholdCount ||
                                      finished >= Math.Max(5, wave.Count / 5) && (double)errors / finished >= _settings.ErrorThresholdShare))
         {
+            var share = _settings.ErrorThresholdShare.ToString("P0", System.Globalization.CultureInfo.InvariantCulture);
+            Story("wave {Wave}: error threshold exceeded: {Errors} of {Finished} finished meters ({Meters} in the wave) failed or timed out (threshold: {Threshold})",
+                _wave + 1, errors, finished, wave.Count, _settings.ErrorThresholdCount > 0 ? $"{_settings.ErrorThresholdCount} meters, or {share} of those finished" : $"{share} of those finished");
             _pauseReason = $"error threshold: {errors} of {finished} finished meters of wave {_wave + 1} failed or timed out";
             SetStatus("paused");
         }
+        if (finished == wave.Count && _endLogged < _wave) StoryOfWaveEnd(_wave);
         if (finished < wave.Count || _status != "running") return;
         var succeeded = _tally.Succeeded[_wave];
         if ((double)succeeded / wave.Count < _settings.SuccessThreshold)
         {
+            Story("wave {Wave}: success threshold missed: {Succeeded} of {Meters} meters succeeded ({Share:P1}, threshold {Threshold:P0})",
+                _wave + 1, succeeded, wave.Count, (double)succeeded / wave.Count, _settings.SuccessThreshold);
             _pauseReason = $"success threshold: only {succeeded} of {wave.Count} meters of wave {_wave + 1} succeeded";
             SetStatus("paused");
             return;
         }
+        Story("wave {Wave}: success threshold met: {Succeeded} of {Meters} meters succeeded ({Share:P1}, threshold {Threshold:P0})",
+            _wave + 1, succeeded, wave.Count, (double)succeeded / wave.Count, _settings.SuccessThreshold);
         if (_wave == 0 && _settings.PauseAfterCanary && _waves.Count > 1)
         {
             _pauseReason = "inspection after the canary wave";
@@ -312,12 +333,22 @@ public sealed class CampaignActor : SimActor
     private void SetStatus(string status)
     {
         if (_status == status) return;
+        var was = _status;
         _status = status;
+        StoryOfStatus(was, status);
         foreach (var station in _stations) ToStation(station, new StationStatus(_incarnation, status));
     }
 
     private void OnOperator(OperatorAction action)
     {
+        var ignored = action switch
+        {
+            OperatorAction.Pause => _status != "running",
+            OperatorAction.Resume => _status != "paused",
+            OperatorAction.Cancel => _status is not ("running" or "paused"),
+            _ => false,
+        };
+        Story(ignored ? "operator: {Action}, ignored: the campaign is {Status}" : "operator: {Action} (the campaign is {Status})", action.ToString().ToLowerInvariant(), _status);
         switch (action)
         {
             case OperatorAction.Pause when _status == "running":
@@ -335,6 +366,68 @@ public sealed class CampaignActor : SimActor
             case OperatorAction.RetryFailed:
                 if (_status is "paused" or "completed") SetStatus("running");
                 foreach (var station in _stations) ToStation(station, new StationRetryFailed(_incarnation));
+                break;
+        }
+    }
+
+    // ---- the campaign's story in the log -----------------------------------------------------------
+
+    /// <summary>
+    /// One line of the campaign's story at Information level, prefixed with the virtual time (the kernel's,
+    /// never the wall clock) and the campaign. Called on waves, thresholds, status changes, operator actions,
+    /// crashes and recoveries only: a few lines per wave, whatever the fleet's size.
+    /// </summary>
+    private void Story(string template, params object[] args)
+    {
+        if (!_log.IsInfoEnabled || !IsLive) return;
+        _log.Info("[{VirtualTime}] campaign {Campaign}: " + template, [Now, _setup.CampaignId, .. args]);
+    }
+
+    private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
+
+    private void StoryOfPlan()
+    {
+        var skipped = _skipped.GroupBy(m => m.Reason.Split(':')[0]).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}");
+        Story("started: {Program} {Version} to {Meters} meters in {Waves} waves; {Skipped} targeted meters skipped ({Reasons})",
+            _manifest.ProgramId, _manifest.Version, _meters.Count, _waves.Count, _skipped.Count, _skipped.Count == 0 ? "none" : string.Join(", ", skipped));
+        if (_waves.Count == 0) Story("nothing to do: no targeted meter needs {Program} {Version}; the campaign completes at once", _manifest.ProgramId, _manifest.Version);
+    }
+
+    /// <summary>A wave's end: its outcomes, and its time-outs grouped by collector (a warning, one line for the wave).</summary>
+    private void StoryOfWaveEnd(int wave)
+    {
+        _endLogged = wave;
+        if (!IsLive || !_log.IsInfoEnabled) return;
+        var outcomes = new SortedDictionary<MeterPhase, int>();
+        var timedOut = new SortedDictionary<int, int>();
+        foreach (var meter in _waves[wave])
+        {
+            outcomes[meter.Phase] = outcomes.GetValueOrDefault(meter.Phase) + 1;
+            if (meter.Phase == MeterPhase.TimedOut) timedOut[meter.Collector] = timedOut.GetValueOrDefault(meter.Collector) + 1;
+        }
+        Story("wave {Wave} of {Waves} ended: {Outcomes} of {Meters} meters", wave + 1, _waves.Count, string.Join(", ", outcomes.Select(o => $"{o.Value} {o.Key}")), _waves[wave].Count);
+        if (timedOut.Count > 0 && _log.IsWarningEnabled)
+            _log.Warning("[{VirtualTime}] campaign {Campaign}: wave {Wave}: {TimedOut} timed out, by collector: {ByCollector}", Now, _setup.CampaignId, wave + 1,
+                Count(timedOut.Values.Sum(), "meter"), string.Join(", ", timedOut.Take(20).Select(c => $"{c.Key}: {c.Value}")) + (timedOut.Count > 20 ? $" and {timedOut.Count - 20} more collectors" : ""));
+    }
+
+    private void StoryOfStatus(string was, string status)
+    {
+        switch (status)
+        {
+            case "paused":
+                Story("paused in wave {Wave}: {Reason}", _wave + 1, _pauseReason);
+                break;
+            case "running":
+                Story("resumed ({Was} before), in wave {Wave} of {Waves}", was, Math.Min(_wave + 1, _waves.Count), _waves.Count);
+                break;
+            case "canceled":
+                Story("campaign canceled in wave {Wave}: the stations cancel their meters not yet activating", _wave + 1);
+                break;
+            case "completed":
+                var outcomes = new SortedDictionary<MeterPhase, int>();
+                foreach (var meter in _meters.Values.Concat(_skipped)) outcomes[meter.Phase] = outcomes.GetValueOrDefault(meter.Phase) + 1;
+                Story("campaign completed after {Waves} waves: {Outcomes}", _waves.Count, outcomes.Count == 0 ? "no meter" : string.Join(", ", outcomes.Select(o => $"{o.Value} {o.Key}")));
                 break;
         }
     }
@@ -394,6 +487,8 @@ public sealed class CampaignActor : SimActor
     /// </summary>
     private void Crash(TimeSpan downtime)
     {
+        Story("head-end crashed, down for {Downtime}: lost {Transitions} meter transitions not yet journaled, {Outcomes} outcomes not yet reported to the MDM and {Cim} CIM messages awaiting its reply; the stations lose what they hold",
+            downtime.ToString(), _unflushed.Count, _finishedUnreported.Count + _reportable.Count + _inFlight.Sum(b => b.Finished.Count), _unacknowledgedCim.Count);
         Context.Stop(_journal);
         foreach (var timer in new[] { FlushTimer, WrittenTimer, MdmTimer, MdmBatchTimer }) CancelTimer(timer);
         _meters.Clear();
@@ -429,6 +524,7 @@ public sealed class CampaignActor : SimActor
         Plan();
         if (durable is null)
         {
+            Story("head-end recovered nothing: no flush was durable before the crash, so the campaign starts over");
             NextWave(); // nothing was durable yet: the campaign starts over
             return;
         }
@@ -448,6 +544,12 @@ public sealed class CampaignActor : SimActor
         // Outcomes the MDM may not have acknowledged are reported again; it records each event once.
         _reportable.AddRange(_meters.Values.Where(m => m.Phase is MeterPhase.Succeeded or MeterPhase.Failed or MeterPhase.TimedOut).OrderBy(m => m.Meter));
         if (_reportable.Count > 0) StartTimer(MdmBatchTimer, _settings.MdmBatchInterval, ReportDue.Instance);
+        if (IsLive && _log.IsInfoEnabled)
+        {
+            var inFlight = _meters.Values.Count(m => m.Wave == _wave && !m.Phase.IsFinal() && m.Phase != MeterPhase.Pending);
+            Story("head-end recovered from its journal ({Flushes} flushes): campaign {Status} in wave {Wave} of {Waves}, {Finished} meters finished, {InFlight} in flight that the stations read again (MT100, MT101, ST1), {Reported} outcomes reported to the MDM again",
+                durable.Flushes, _status, _wave + 1, _waves.Count, _tally.FinishedTotal, inFlight, _reportable.Count);
+        }
         SendPlans(_wave);
         OnWaveProgress();
     }
@@ -478,6 +580,9 @@ public sealed class CampaignActor : SimActor
         // The first batch of each incarnation carries the plan's numbers, for readers of the journal alone (amisim status).
         var plan = _told == 0 ? CampaignOutline.Of(_setup.Plan) : null;
         var batch = new FlushInFlight(new CampaignFlushed(_unflushed.ToList(), _wave, _status, plan), new SortedDictionary<int, long>(_acksAfterFlush), _finishedUnreported.ToList(), Now + ConfirmDelay, ++_told);
+        if (_log.IsDebugEnabled && IsLive)
+            _log.Debug("[{VirtualTime}] campaign {Campaign}: flush {Flush}: {Transitions} transitions, status {Status}, wave {Wave}", Now, _setup.CampaignId, batch.Sequence,
+                batch.Batch.Transitions.Count, _status, _wave + 1);
         _unflushed.Clear();
         _acksAfterFlush.Clear();
         _finishedUnreported.Clear();

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Akka.Event;
 using AmiSim.Kernel;
 using AmiSim.Protocol.C1219;
 using AmiSim.Protocol.Network;
@@ -28,6 +29,7 @@ public sealed class CollectorStation : SimActor
     /// <summary>Times a meter whose stored image failed verification is given the whole image again.</summary>
     private const int MaxRestarts = 1;
 
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly StationSetup _setup;
     private readonly CampaignSettings _settings;
     private readonly ProgramManifest _manifest;
@@ -76,6 +78,8 @@ public sealed class CollectorStation : SimActor
     private long _multicastBlocks;
     private long _unicastBlocks;
     private long _droppedWhileDown;
+    /// <summary>The last wave whose first time-out here was logged: one warning per wave and collector, the wave's end counts the rest.</summary>
+    private int _timeoutLogged = -1;
 
     public CollectorStation(StationSetup setup)
     {
@@ -173,6 +177,9 @@ public sealed class CollectorStation : SimActor
             meter.TotalAttempts = plan.Attempts[i];
         }
         if (plan.RestoreWave >= 0) Restore(plan.RestoreWave);
+        if (_log.IsDebugEnabled && IsLive)
+            _log.Debug("[{VirtualTime}] campaign {Campaign}, collector {Collector}: plan of {Meters} meters{Restored}", Now, _setup.CampaignId, _collector, _setup.Meters.Count,
+                plan.RestoreWave < 0 ? "" : $", restored in wave {plan.RestoreWave + 1}: {_queue.Count} meters to read again");
     }
 
     /// <summary>After a restart: asks the wave's unfinished meters where they got to (the flood is gone with the process, so repair is by unicast).</summary>
@@ -229,6 +236,9 @@ public sealed class CollectorStation : SimActor
     /// <summary>The head-end process died: everything the station held is gone until the campaign's next plan.</summary>
     private void Crash(int incarnation)
     {
+        if (_log.IsDebugEnabled && IsLive)
+            _log.Debug("[{VirtualTime}] campaign {Campaign}, collector {Collector}: the head-end crashed: the station drops {Meters} meters' state, {Commands} commands in flight and {Confirmations} confirmations awaiting durability",
+                Now, _setup.CampaignId, _collector, _meters.Count, _commands.Count, _confirmations.Count + _awaitingDurable.Count);
         foreach (var timer in new[] { ReportTimer, TickTimer, WindowTimer }) CancelTimer(timer);
         _meters.Clear();
         _unfinished = 0;
@@ -732,6 +742,12 @@ public sealed class CollectorStation : SimActor
             if (meter.Attempts >= _settings.MaxAttempts)
             {
                 Finish(meter, MeterPhase.TimedOut, $"no answer in {meter.Phase} after {meter.Attempts} attempts");
+                if (meter.Wave > _timeoutLogged && IsLive && _log.IsWarningEnabled)
+                {
+                    _timeoutLogged = meter.Wave;
+                    _log.Warning("[{VirtualTime}] campaign {Campaign}, collector {Collector}: wave {Wave}: first time-out here, meter {Meter}: {Reason} (the wave's end counts the others)",
+                        Now, _setup.CampaignId, _collector, meter.Wave + 1, meter.Meter.Value, meter.Reason);
+                }
                 continue;
             }
             meter.DeadlineMicros = 0;

@@ -7,7 +7,8 @@ namespace AmiSim.HeadEnd.Programs;
 
 /// <summary>
 /// The head-end's program library (step 1.2): it loads only packages signed by a trusted vendor key
-/// whose content matches the signed manifest, and refuses downgrades.
+/// whose content matches the signed manifest, and refuses downgrades and programs for none of the
+/// fleet's models.
 /// </summary>
 public sealed class ProgramLibrary
 {
@@ -23,10 +24,12 @@ public sealed class ProgramLibrary
     /// <summary>
     /// Checks and loads a package file's text (at most <see cref="PackageFile.MaxBytes"/> characters, as
     /// <see cref="PackageFile.Read"/> takes it). <paramref name="fleetVersions"/> are the firmware versions
-    /// running on meters of the package's target models (for the downgrade rule).
+    /// running on meters of the package's target models (for the downgrade rule); <paramref name="fleetModels"/>
+    /// the models of the fleet (for the compatibility rule: a package that targets models, none of them in
+    /// the fleet, has no meter to go to), or null to load a package without a fleet (inspecting it).
     /// </summary>
     /// <exception cref="PackageRejectedException">which rule it breaks and why.</exception>
-    public ProgramPackage Load(string packageFile, IEnumerable<FirmwareVersion> fleetVersions, bool allowDowngrade = false)
+    public ProgramPackage Load(string packageFile, IEnumerable<FirmwareVersion> fleetVersions, bool allowDowngrade = false, IReadOnlyCollection<string>? fleetModels = null)
     {
         var (package, keyId) = PackageFile.Read(packageFile);
         var manifest = package.Manifest;
@@ -37,11 +40,28 @@ public sealed class ProgramLibrary
         if (!SignatureVerifier.Verify(key, manifest.CanonicalBytes(), package.Signature))
             throw new PackageRejectedException(PackageRejection.Tampered, $"{manifest.ProgramId} {manifest.Version}: the signature does not match the manifest (altered after signing)");
         CheckContent(package);
+        if (fleetModels is not null && Incompatible(manifest.ProgramId, manifest.Version, manifest.TargetModels, fleetModels) is { } incompatible) throw incompatible;
         var newer = fleetVersions.Where(v => v > manifest.Version).ToList();
         if (manifest.Kind == ProgramKind.Firmware && !allowDowngrade && newer.Count > 0)
             throw new PackageRejectedException(PackageRejection.Downgrade, $"{manifest.ProgramId} installs {manifest.Version}, older than {newer.Max()} already running in the fleet");
         _packages[(manifest.ProgramId, manifest.Version)] = package;
         return package;
+    }
+
+    /// <summary>
+    /// The refusal of a program for <paramref name="targetModels"/> (none: any model) by a fleet of
+    /// <paramref name="fleetModels"/>, or null if some target model is in the fleet.
+    /// </summary>
+    public static PackageRejectedException? Incompatible(string programId, FirmwareVersion version, IReadOnlyCollection<string> targetModels, IReadOnlyCollection<string> fleetModels) =>
+        targetModels.Count == 0 || targetModels.Any(fleetModels.Contains) ? null
+            : new PackageRejectedException(PackageRejection.Incompatible,
+                $"{OutsideText.Clean(programId, 80)} {version} targets models {Names(targetModels)}, none of which is in the fleet (its models: {Names(fleetModels)})");
+
+    /// <summary>Model names as a list (from a package or a scenario: outside text, made printable).</summary>
+    private static string Names(IEnumerable<string> models)
+    {
+        var names = models.Distinct().Order(StringComparer.Ordinal).Select(m => OutsideText.Clean(m, 40)).ToList();
+        return names.Count == 0 ? "(none)" : string.Join(", ", names.Take(20)) + (names.Count > 20 ? $" and {names.Count - 20} more" : "");
     }
 
     private static void CheckContent(ProgramPackage package)

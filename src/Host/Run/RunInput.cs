@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using AmiSim.Host.Cli;
 using AmiSim.Kernel;
+using AmiSim.HeadEnd.Programs;
 using AmiSim.Mesh.Topology;
 using AmiSim.Scenario;
 
@@ -54,14 +55,15 @@ public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTop
         return File.ReadAllText(path);
     }
 
-    /// <summary>A program whose target models name none of the fleet's is the scenario's mistake, found here rather than at the head-end.</summary>
+    /// <summary>
+    /// A program for none of the fleet's models is refused here, as the head-end would refuse its package
+    /// (Incompatible), before anything runs; <paramref name="key"/> says where the targets came from.
+    /// </summary>
     private static void CheckTargets(ScenarioSettings scenario, NetworkTopology topology, string key)
     {
-        var targets = scenario.Program.TargetModels;
-        if (targets.Count == 0) return;
-        var models = topology.Meters.Select(m => m.Model).Distinct().Order(StringComparer.Ordinal).ToList();
-        if (!models.Any(targets.Contains))
-            throw new InputException($"{key}: [{string.Join(", ", targets)}] names none of the fleet's models ({string.Join(", ", models)})");
+        var program = scenario.Program;
+        if (ProgramLibrary.Incompatible(program.Id, program.Version, program.TargetModels, topology.Meters.Select(m => m.Model).ToHashSet()) is { } refused)
+            throw new InputException($"{key}: {refused.Message}");
     }
 }
 

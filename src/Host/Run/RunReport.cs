@@ -109,9 +109,23 @@ public static class RunReport
             ["eventsPerSecond"] = Math.Round(run.Events / Math.Max(1e-9, run.Wall.TotalSeconds)),
             ["peakWorkingSetMB"] = run.PeakWorkingSetBytes / (1 << 20),
         };
+        report["skipped"] = Skipped(run);
         if (invocation is not null) report["amisim"] = new JsonObject { ["version"] = invocation.Version, ["commandLine"] = invocation.CommandLine };
         report["resultDigest"] = digest;
         return report;
+    }
+
+    /// <summary>
+    /// Why meters were left alone: the campaign's skipped meters counted by reason (each meter's own is in
+    /// meters.csv), and the fleet's meters the targets did not select (not the campaign's, so in neither).
+    /// Deterministic, but outside the digest, which came first: digests of earlier runs stay comparable.
+    /// </summary>
+    private static JsonObject Skipped(RunResult run)
+    {
+        var reasons = new JsonObject();
+        foreach (var group in run.Outcomes.Where(o => o.Phase == MeterPhase.Skipped).GroupBy(o => o.Reason).OrderBy(g => g.Key, StringComparer.Ordinal))
+            reasons[group.Key] = group.Count();
+        return new JsonObject { ["reasons"] = reasons, ["notTargeted"] = run.Topology.Meters.Count - run.Outcomes.Count };
     }
 
     /// <summary>The MDM holds the new program for exactly the meters the campaign says succeeded.</summary>

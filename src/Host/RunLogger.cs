@@ -1,0 +1,44 @@
+using Akka;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Logger.Serilog;
+
+namespace AmiSim.Host;
+
+/// <summary>
+/// Akka's logger to Serilog (Akka.Logger.Serilog's), which also makes the actor system, as it shuts
+/// down, wait until the log events published before are written: a logger is stopped with whatever is
+/// still in its mailbox, and a short run lost the end of its story (a campaign with nothing to do, logged
+/// a few milliseconds before the run ended). Set in hocon/amisim.conf (<c>akka.loggers</c>).
+/// </summary>
+public sealed class RunLogger : SerilogLogger
+{
+    private bool _drainsAtShutdown;
+
+    public RunLogger() => Receive<Drain>(_ => Sender.Tell(Drain.Instance));
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        var handled = base.AroundReceive(receive, message);
+        // Registered at the first message after the logger's start (the system's start waits for that one).
+        if (!_drainsAtShutdown && message is not InitializeLogger)
+        {
+            _drainsAtShutdown = true;
+            var self = Self;
+            CoordinatedShutdown.Get(Context.System).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "drain-log",
+                async () =>
+                {
+                    await self.Ask<Drain>(Drain.Instance, TimeSpan.FromSeconds(5)); // answered after every event before it
+                    return Done.Instance;
+                });
+        }
+        return handled;
+    }
+
+    private sealed class Drain
+    {
+        public static readonly Drain Instance = new();
+
+        private Drain() { }
+    }
+}
