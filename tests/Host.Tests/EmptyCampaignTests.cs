@@ -106,10 +106,11 @@ public sealed class EmptyCampaignTests : IDisposable
         Assert.Contains("campaign canceled", run.Log);
     }
 
+    /// <summary>A catalogue scenario's log; the run ends with <see cref="ExitCode.CampaignNotCompleted"/> where the campaign does not complete (bricking-canary).</summary>
     private async Task<string> RunScenario(string name, params string[] args)
     {
         var folder = Path.Combine(_dir, name);
-        Assert.Equal(ExitCode.Completed, await AmiSimApp.Create().RunAsync(["run", "--scenario", Path.Combine(AppContext.BaseDirectory, "scenarios", name + ".conf"), "--out", folder, .. args]));
+        Assert.Equal(name == "bricking-canary" ? ExitCode.CampaignNotCompleted : ExitCode.Completed, await AmiSimApp.Create().RunAsync(["run", "--scenario", Path.Combine(AppContext.BaseDirectory, "scenarios", name + ".conf"), "--out", folder, .. args]));
         return await File.ReadAllTextAsync(Path.Combine(folder, "amisim.log"));
     }
 
