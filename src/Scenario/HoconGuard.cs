@@ -125,4 +125,17 @@ public static class HoconGuard
             }
         onPath.Remove(value);
     }
+
+    /// <summary>The full names of every value under <paramref name="value"/> that is not an object (an empty object counts as one).</summary>
+    public static IEnumerable<string> Leaves(HoconValue value, string prefix = "")
+    {
+        if (!value.IsObject() || value.GetObject().Items.Count == 0)
+        {
+            yield return prefix;
+            yield break;
+        }
+        foreach (var (name, child) in value.GetObject().Items)
+            foreach (var leaf in Leaves(child, prefix.Length == 0 ? name : prefix + "." + name))
+                yield return leaf;
+    }
 }

@@ -39,7 +39,7 @@ public sealed partial class ScenarioReader
             throw new ScenarioException(error.Message);
         }
         var allowed = ReferenceKeys.Value;
-        foreach (var key in Leaves(scenario.Root))
+        foreach (var key in HoconGuard.Leaves(scenario.Root))
             if (!allowed.Contains(key) && !allowed.Any(a => key.StartsWith(a + ".", StringComparison.Ordinal) || a.StartsWith(key + ".", StringComparison.Ordinal)))
                 throw new ScenarioException($"{source}: unknown key {key}{Suggest(key, allowed)}");
         var config = scenario.WithFallback(reference);
@@ -55,18 +55,18 @@ public sealed partial class ScenarioReader
             {
                 throw new ScenarioException(error.Message);
             }
-            foreach (var key in Leaves(over.Root))
+            foreach (var key in HoconGuard.Leaves(over.Root))
                 if (key.StartsWith(Root, StringComparison.Ordinal) && !allowed.Contains(key) && !allowed.Any(a => a.StartsWith(key + ".", StringComparison.Ordinal)))
                     throw new ScenarioException($"--set {item}: unknown key {key}{Suggest(key, allowed)}");
             config = over.WithFallback(config);
-            foreach (var key in Leaves(over.Root)) setBy[key] = $"--set {item}";
+            foreach (var key in HoconGuard.Leaves(over.Root)) setBy[key] = $"--set {item}";
         }
         return new ScenarioReader(config, source, setBy);
     }
 
     private static readonly Lazy<Config> Reference = new(() => ConfigurationFactory.ParseString(HoconLoader.Embedded("scenario-reference.conf")));
 
-    private static readonly Lazy<HashSet<string>> ReferenceKeys = new(() => Leaves(Reference.Value.Root).ToHashSet());
+    private static readonly Lazy<HashSet<string>> ReferenceKeys = new(() => HoconGuard.Leaves(Reference.Value.Root).ToHashSet());
 
     /// <summary>Whether <paramref name="key"/> (with its amisim.scenario. prefix) is a key of the scenario reference.</summary>
     public static bool IsKey(string key) => ReferenceKeys.Value.Contains(key);
@@ -185,18 +185,6 @@ public sealed partial class ScenarioReader
             HoconObject => "an object { ... }",
             _ => "nothing",
         };
-    }
-
-    private static IEnumerable<string> Leaves(HoconValue value, string prefix = "")
-    {
-        if (!value.IsObject() || value.GetObject().Items.Count == 0)
-        {
-            yield return prefix;
-            yield break;
-        }
-        foreach (var (name, child) in value.GetObject().Items)
-            foreach (var leaf in Leaves(child, prefix.Length == 0 ? name : prefix + "." + name))
-                yield return leaf;
     }
 
     private static string Suggest(string key, HashSet<string> allowed)

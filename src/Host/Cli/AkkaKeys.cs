@@ -50,7 +50,7 @@ public static class AkkaKeys
     public static void Check(string item)
     {
         var config = HoconLoader.ParseOverride(item);
-        foreach (var key in Leaves(config.Root, ""))
+        foreach (var key in HoconGuard.Leaves(config.Root))
         {
             if (Known.Value.Contains(key) || OpenMaps.Any(m => key.StartsWith(m + ".", StringComparison.Ordinal))) continue;
             throw new HoconInputException($"--set {item}: unknown key {key}{Suggest(key)}");
@@ -70,17 +70,5 @@ public static class AkkaKeys
         if (path.Length > 0) keys.Add(path);
         if (!value.IsObject()) return;
         foreach (var (name, child) in value.GetObject().Items) Collect(child, path.Length == 0 ? name : path + "." + name, keys);
-    }
-
-    private static IEnumerable<string> Leaves(HoconValue value, string path)
-    {
-        if (!value.IsObject())
-        {
-            yield return path;
-            yield break;
-        }
-        foreach (var (name, child) in value.GetObject().Items)
-            foreach (var leaf in Leaves(child, path.Length == 0 ? name : path + "." + name))
-                yield return leaf;
     }
 }

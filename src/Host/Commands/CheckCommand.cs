@@ -14,20 +14,7 @@ namespace AmiSim.Host.Commands;
 /// </summary>
 public sealed class CheckCommand : Command<CheckCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
-    {
-        [CommandOption("--scenario <FILE>")]
-        [Description("Scenario file (HOCON); default: the embedded default scenario.")]
-        public string? Scenario { get; init; }
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Override a key, as for run; repeatable.")]
-        public string[] Set { get; init; } = [];
-
-        [CommandOption("--seed <N>")]
-        [Description("Seed of the run (overrides amisim.scenario.seed).")]
-        public long? Seed { get; init; }
-    }
+    public sealed class Settings : ScenarioOptions;
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {

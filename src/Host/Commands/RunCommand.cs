@@ -26,20 +26,8 @@ namespace AmiSim.Host.Commands;
 /// </summary>
 public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ScenarioOptions
     {
-        [CommandOption("--scenario <FILE>")]
-        [Description("Scenario file (HOCON, keys in hocon/scenario-reference.conf); default: the embedded default scenario.")]
-        public string? Scenario { get; init; }
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Override a key, HOCON syntax (amisim.scenario.*, amisim.kernel.*, amisim.heap-limit or akka.*); repeatable, a later one wins.")]
-        public string[] Set { get; init; } = [];
-
-        [CommandOption("--seed <N>")]
-        [Description("Seed of the run (overrides amisim.scenario.seed).")]
-        public long? Seed { get; init; }
-
         [CommandOption("--out <DIR>")]
         [Description("Run folder to write, new or empty (default: runs/<scenario>-<seed>-<UTC time>).")]
         public string? Out { get; init; }

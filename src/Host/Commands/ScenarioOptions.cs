@@ -1,0 +1,20 @@
+using System.ComponentModel;
+using Spectre.Console.Cli;
+
+namespace AmiSim.Host.Commands;
+
+/// <summary>The options that say which scenario a command reads: the same for <c>run</c> and <c>check</c>.</summary>
+public abstract class ScenarioOptions : CommandSettings
+{
+    [CommandOption("--scenario <FILE>")]
+    [Description("Scenario file (HOCON, keys in hocon/scenario-reference.conf); default: the embedded default scenario.")]
+    public string? Scenario { get; init; }
+
+    [CommandOption("--set <KEY=VALUE>")]
+    [Description("Override a key, HOCON syntax (amisim.scenario.*, amisim.kernel.*, amisim.heap-limit or akka.*); repeatable, a later one wins.")]
+    public string[] Set { get; init; } = [];
+
+    [CommandOption("--seed <N>")]
+    [Description("Seed of the run (overrides amisim.scenario.seed).")]
+    public long? Seed { get; init; }
+}
