@@ -103,6 +103,14 @@ public sealed class BadInputTests : IDisposable
     public async Task An_unknown_option_or_key_is_refused_with_a_suggestion(string[] args, string suggestion) =>
         AssertRefused(await CommandLine.RunAsync(args), suggestion);
 
+    [Fact] // case 11: a bad topology file was printed two to four times, with exit 1
+    public async Task A_bad_topology_file_is_refused_once_naming_its_line()
+    {
+        var topology = File("net.csv", "meter,collector,parent,link_loss,model,firmware\n1,1,,0.5,AM-100\n");
+        AssertRefused(await CommandLine.RunAsync("run", "--out", Path.Combine(_dir, "run"), "--set", $"amisim.scenario.fleet.topology-file=\"{topology}\""), "net.csv");
+        Assert.False(Directory.Exists(Path.Combine(_dir, "run")));
+    }
+
     [Fact]
     public async Task A_missing_scenario_file_or_a_folder_is_refused()
     {

@@ -66,6 +66,7 @@ public sealed class ClusterProcessTests : IDisposable
 
         Assert.True(run.ExitCode == 0, $"amisim run --cluster exited {run.ExitCode}: {await output} {await errors}");
         Assert.Contains("waiting for 3 nodes", await output);
+        Assert.DoesNotContain("Remoting", await output); // nothing from Akka on standard output, even as the node shuts down
         Assert.Equal(Digest("single"), Digest("cluster"));
     }
 
