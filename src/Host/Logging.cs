@@ -15,6 +15,15 @@ public static class Logging
     public const string VirtualTimeProperty = "VirtualTime";
 
     /// <summary>
+    /// The command's own record of what it also says on the console in its own words (a refusal, a
+    /// failure with its stack trace, an interrupt): written to the log file only, so that the console
+    /// has the one error line and never a stack trace.
+    /// </summary>
+    public static ILogger File => Log.ForContext(FileOnlyProperty, true);
+
+    private const string FileOnlyProperty = "FileOnly";
+
+    /// <summary>
     /// Everything to <paramref name="logFile"/>, at whatever level Akka's <c>akka.loglevel</c> lets through
     /// (Serilog takes all it is given: <c>--set akka.loglevel=DEBUG</c> adds the Debug lines), and the
     /// tool's warnings and errors to standard error; nothing to standard output.
@@ -26,8 +35,9 @@ public static class Logging
             .Enrich.FromLogContext()
             .WriteTo.File(logFile, outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {Message:lj}{NewLine}{Exception}")
             .WriteTo.Logger(console => console
-                .Filter.ByExcluding(e => e.Level < LogEventLevel.Error && e.Properties.ContainsKey(VirtualTimeProperty))
-                .WriteTo.Console(restrictedToMinimumLevel: LogEventLevel.Warning, standardErrorFromLevel: LogEventLevel.Verbose))
+                .Filter.ByExcluding(e => e.Level < LogEventLevel.Error && e.Properties.ContainsKey(VirtualTimeProperty) || e.Properties.ContainsKey(FileOnlyProperty))
+                .WriteTo.Console(restrictedToMinimumLevel: LogEventLevel.Warning, standardErrorFromLevel: LogEventLevel.Verbose,
+                    outputTemplate: "{Level:w}: {Message:lj}{NewLine}"))
             .CreateLogger();
     }
 

@@ -39,7 +39,7 @@ public sealed partial class ScenarioReader
             throw new ScenarioException(error.Message);
         }
         var allowed = ReferenceKeys.Value;
-        foreach (var key in HoconGuard.Leaves(scenario.Root))
+        foreach (var key in HoconGuard.Leaves(scenario.Root).Where(k => k.Length > 0)) // an empty file has the root alone
             if (!allowed.Contains(key) && !allowed.Any(a => key.StartsWith(a + ".", StringComparison.Ordinal) || a.StartsWith(key + ".", StringComparison.Ordinal)))
                 throw new ScenarioException($"{source}: unknown key {key}{Suggest(key, allowed)}");
         var config = scenario.WithFallback(reference);
@@ -118,14 +118,25 @@ public sealed partial class ScenarioReader
         return values.Select((value, i) =>
         {
             if (!value.IsObject()) throw new ScenarioException($"{Name(key)}[{i}] must be an object {{ ... }}");
-            var item = new Config(new HoconRoot(value));
-            return read(new ScenarioReader(item, $"{Name(key)}[{i}]") { _itemPrefix = "" }, i);
+            var item = new ScenarioReader(new Config(new HoconRoot(value)), $"{Name(key)}[{i}]") { _itemPrefix = "", _asked = [] };
+            var result = read(item, i);
+            var unknown = HoconGuard.Leaves(value).Where(k => k.Length > 0 && !item._asked!.Contains(k.Split('.')[0])).ToList();
+            if (unknown.Count > 0)
+                throw new ScenarioException($"{item._source}: unknown key {unknown[0]} (an element here has {string.Join(", ", item._asked!.Order(StringComparer.Ordinal))})");
+            return result;
         }).ToList();
     }
 
     private string _itemPrefix = Root + ".";
 
-    private string Path(string key) => _itemPrefix + key;
+    /// <summary>For a list element's reader: the keys it was asked for, so that any other key in the element is refused.</summary>
+    private HashSet<string>? _asked;
+
+    private string Path(string key)
+    {
+        _asked?.Add(key);
+        return _itemPrefix + key;
+    }
 
     /// <summary>Whether the key holds one plain value (not a list or an object).</summary>
     private bool Scalar(string key) => _config.GetValue(Path(key)) is { } value && value.IsString();
@@ -191,8 +202,10 @@ public sealed partial class ScenarioReader
     {
         var last = key[(key.LastIndexOf('.') + 1)..];
         var near = allowed.Where(a => a.StartsWith(Root, StringComparison.Ordinal))
-            .OrderBy(a => Spelling.Distance(a[(a.LastIndexOf('.') + 1)..], last)).FirstOrDefault();
-        return near is not null && Spelling.Distance(near[(near.LastIndexOf('.') + 1)..], last) <= 3 ? $" (did you mean {near}?)" : "";
+            .OrderBy(a => Spelling.Distance(a[(a.LastIndexOf('.') + 1)..], last)).ThenBy(a => Spelling.Distance(a, key)).FirstOrDefault();
+        return near is not null && Spelling.Distance(near[(near.LastIndexOf('.') + 1)..], last) <= Math.Max(1, last.Length / 3)
+            ? $" (did you mean {near}?)"
+            : " (every key: hocon/scenario-reference.conf)";
     }
 
     [GeneratedRegex(@"^\d+(\.\d+)?\s*(us|µs|micro|micros|microsecond|microseconds|ms|milli|millis|millisecond|milliseconds|s|second|seconds|m|minute|minutes|h|hour|hours|d|day|days)$")]

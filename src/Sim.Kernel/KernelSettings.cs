@@ -79,8 +79,8 @@ public sealed record KernelSettings
             PartitionLookahead = kernel.GetTimeSpan("partition-lookahead", TimeSpan.Zero) is var pl && pl > TimeSpan.Zero ? pl : null,
             Seed = kernel.GetLong("seed", 1),
             Partitions = partitions == "auto" ? 1
-                : int.TryParse(partitions, out var p) ? p > 0 ? p : Math.Max(1, Environment.ProcessorCount)
-                : throw new ConfigurationException($"amisim.kernel.partitions: expected a number or auto, got '{partitions}'"),
+                : int.TryParse(partitions, out var p) && p >= 0 ? p > 0 ? p : Math.Max(1, Environment.ProcessorCount)
+                : throw new ConfigurationException($"amisim.kernel.partitions: expected auto, 0 (one a core) or a count, got '{partitions}'"),
             AutoPartitions = partitions == "auto",
             StallTimeout = kernel.GetTimeSpan("stall-timeout", TimeSpan.FromSeconds(60)),
             StallAbortAfter = kernel.GetTimeSpan("stall-abort-after", TimeSpan.Zero),

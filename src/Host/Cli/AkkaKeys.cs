@@ -20,6 +20,9 @@ public static class AkkaKeys
         "akka.persistence.journal", "akka.persistence.snapshot-store", "akka.cluster.role", "akka.remote.dot-netty.tcp.ssl",
     ];
 
+    /// <summary>Keys whose value Akka reads as a log level (and refuses at start with a stack trace otherwise).</summary>
+    private static readonly string[] LogLevels = ["akka.loglevel", "akka.stdout-loglevel"];
+
     /// <summary>The Akka modules whose reference configurations a run reads.</summary>
     private static readonly string[] Modules =
     [
@@ -55,6 +58,9 @@ public static class AkkaKeys
             if (Known.Value.Contains(key) || OpenMaps.Any(m => key.StartsWith(m + ".", StringComparison.Ordinal))) continue;
             throw new HoconInputException($"--set {item}: unknown key {key}{Suggest(key)}");
         }
+        foreach (var key in LogLevels)
+            if (config.HasPath(key) && config.GetString(key)?.Trim().ToUpperInvariant() is not ("OFF" or "ERROR" or "WARNING" or "INFO" or "DEBUG"))
+                throw new HoconInputException($"--set {item}: {key}: expected OFF, ERROR, WARNING, INFO or DEBUG");
     }
 
     private static string Suggest(string key)
@@ -62,7 +68,10 @@ public static class AkkaKeys
         var scenarioKey = ScenarioReader.Root + "." + key;
         if (ScenarioReader.IsKey(scenarioKey)) return $" (did you mean {scenarioKey}?)";
         var near = Known.Value.Where(k => k.Contains('.')).MinBy(k => Spelling.Distance(k, key));
-        return near is not null && Spelling.Distance(near, key) <= 3 ? $" (did you mean {near}?)" : " (scenario keys start with amisim.scenario.: hocon/scenario-reference.conf)";
+        return near is not null && Spelling.Distance(near, key) <= 3 ? $" (did you mean {near}?)"
+            : key.StartsWith("amisim.", StringComparison.Ordinal) ? " (amisim's keys: hocon/amisim.conf; a scenario's: hocon/scenario-reference.conf)"
+            : key.StartsWith("akka.", StringComparison.Ordinal) ? " (not a key of the Akka modules amisim uses)"
+            : " (scenario keys start with amisim.scenario.: hocon/scenario-reference.conf)";
     }
 
     private static void Collect(HoconValue value, string path, HashSet<string> keys)

@@ -29,6 +29,7 @@ public static class AmiSimApp
             config.ConfigureConsole(AnsiConsole.Console);
             config.SetHelpProvider(new ExitCodeHelp(config.Settings));
             config.SetExceptionHandler((error, _) => Refuse(error));
+            config.SetInterceptor(new MissingValues());
             config.AddCommand<RunCommand>("run")
                 .WithDescription("Run the use case on a scenario (default: the embedded one) and write the run folder.")
                 .WithExample("run")
@@ -69,6 +70,7 @@ public static class AmiSimApp
     /// </summary>
     private static int Refuse(Exception error)
     {
+        if (error is UsageException) return ErrorLine.Exit(ExitCode.BadInput, error.Message + " (amisim COMMAND --help)");
         if (error is CommandParseException or CommandRuntimeException)
             return ErrorLine.Exit(ExitCode.BadInput, Describe(error) + " (amisim --help, or amisim COMMAND --help)");
         ErrorLine.Write($"{error.GetType().Name}: {error.Message}");
@@ -82,14 +84,34 @@ public static class AmiSimApp
         if (message.StartsWith("Failed to convert '", StringComparison.Ordinal))
         {
             var value = message["Failed to convert '".Length..message.LastIndexOf('\'')];
-            return $"'{value}' is not a value this option takes (a number is expected where the help shows N, PORT or SHARE)";
+            return value == MissingValues.Placeholder
+                ? "an option is missing its value"
+                : $"'{value}' is not a value this option takes (a number is expected where the help shows N, PORT or SHARE)";
         }
-        const string unknown = "Unknown option '";
-        var at = message.IndexOf(unknown, StringComparison.Ordinal);
-        if (at < 0) return message;
-        var name = message[(at + unknown.Length)..].TrimEnd('\'');
-        var near = Options().MinBy(o => Spelling.Distance(o, name));
-        return near is not null && Spelling.Distance(near, name) <= Math.Max(2, name.Length / 3) ? $"{message} (did you mean --{near}?)" : message;
+        if (Quoted(message, "Unknown option '") is { } option)
+        {
+            var near = Options().Where(o => o != option).MinBy(o => Spelling.Distance(o, option));
+            return option.Length > 1 && Options().Contains(option) ? $"{message}: this command has no --{option}"
+                : near is not null && Spelling.Distance(near, option) <= Math.Max(2, option.Length / 3) ? $"{message} (did you mean --{near}?)" : message;
+        }
+        if (Quoted(message, "Unknown command '") is { } command)
+        {
+            var near = Commands.MinBy(c => Spelling.Distance(c, command));
+            return near is not null && Spelling.Distance(near, command) <= 2 ? $"{message} (did you mean {near}?)" : $"{message} (commands: {string.Join(", ", Commands)})";
+        }
+        return message;
+    }
+
+    private static readonly string[] Commands = ["run", "check", "node", "status", "report", "keys", "program"];
+
+    /// <summary>The name between <paramref name="prefix"/> and the next quote, if the message has one.</summary>
+    private static string? Quoted(string message, string prefix)
+    {
+        var at = message.IndexOf(prefix, StringComparison.Ordinal);
+        if (at < 0) return null;
+        var rest = message[(at + prefix.Length)..];
+        var end = rest.IndexOf('\'');
+        return end < 0 ? rest : rest[..end];
     }
 
     /// <summary>Every long option name of every command.</summary>

@@ -14,4 +14,7 @@ public static class ExitCode
 
     /// <summary>The campaign ended stopped, canceled or paused (a threshold or the operator), or with failures above <c>--fail-above</c>.</summary>
     public const int CampaignNotCompleted = 3;
+
+    /// <summary><c>run</c> was interrupted (Ctrl+C or SIGTERM): no report; the head-end's database holds the last durable flush.</summary>
+    public const int Interrupted = 130;
 }

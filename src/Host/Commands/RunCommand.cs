@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Configuration;
 using AmiSim.HeadEnd.Campaign;
@@ -90,13 +91,24 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
 
         Logging.Start(Path.Combine(runDir, "amisim.log"));
         Log.Information("amisim {Version}: {CommandLine}", AmiSimApp.Version, CommandLine(context));
-        if (emptied > 0) Log.Warning("--force: emptied {Folder} first ({Count} entries removed)", runDir, emptied);
+        if (emptied > 0) Logging.File.Warning("--force: emptied {Folder} first ({Count} entries removed)", runDir, emptied);
         Log.Information("Scenario {Name}, seed {Seed}: {Meters} meters, {Collectors} collectors, {Distribution} of {Program} {Version}",
             scenario.Name, scenario.Seed, scenario.Fleet.Meters, scenario.Fleet.Collectors, scenario.Campaign.Distribution, scenario.Program.Id, scenario.Program.Version);
         if (HeapBudget.Apply(akka, scenario.Fleet.Meters) is { } heap) Log.Information("{Heap}", heap);
         var output = ConsoleOutput.Create();
-        if (emptied > 0) output.MarkupLineInterpolated($"[yellow]--force:[/] emptied {runDir} first ({emptied} entries removed)");
+        if (emptied > 0) output.MarkupLineInterpolated($"[yellow]--force:[/] emptied {runDir} first ({emptied} {(emptied == 1 ? "entry" : "entries")} removed)");
         output.MarkupLineInterpolated($"[bold]{OutsideText.Clean(scenario.Name)}[/] (seed {scenario.Seed}): {scenario.Program.Kind} {scenario.Program.Id} {scenario.Program.Version} to {input.Topology.Meters.Count:N0} meters under {input.Topology.Collectors.Count} collectors, {scenario.Campaign.Distribution}");
+        // Ctrl+C or SIGTERM: stop the run between two of its steps and say where it stopped; a second one ends the process at once.
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        Action<PosixSignalContext> stop = signal =>
+        {
+            if (interrupt.IsCancellationRequested) return; // the second one: the default, which ends the process
+            signal.Cancel = true;
+            interrupt.Cancel();
+        };
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, stop);
+        cancellation = interrupt.Token;
         ActorSystem? node = null;
         var journal = settings.JournalPostgres is { } connection ? JournalConfig.PostgreSql(connection) : JournalConfig.Sqlite(Path.Combine(runDir, "headend.db"));
         try
@@ -137,12 +149,17 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         catch (Exception error) when (error is PackageRejectedException or ScenarioException or TopologyException)
         {
             // Found once the head-end loads the package, or a node builds its network: the input, not the run.
-            Log.Error("Refused: {Reason}", OutsideText.Clean(error.Message, 2_000));
+            Logging.File.Error("Refused: {Reason}", OutsideText.Clean(error.Message, 2_000));
             return ErrorLine.Exit(ExitCode.BadInput, error.Message);
         }
-        catch (Exception error) when (error is not OperationCanceledException || !cancellation.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            Log.Fatal(error, "Run failed");
+            Logging.File.Warning("Interrupted: no report; the head-end's database holds the last durable flush");
+            return ErrorLine.Exit(ExitCode.Interrupted, $"interrupted: no report was written; the head-end's journal holds the campaign as of its last durable flush (amisim status --db {runDir})");
+        }
+        catch (Exception error)
+        {
+            Logging.File.Fatal(error, "Run failed");
             return ErrorLine.Exit(ExitCode.RunFailed, $"run failed: {Describe(error)} (details in {Path.Combine(runDir, "amisim.log")})");
         }
         finally

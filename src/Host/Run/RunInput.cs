@@ -1,3 +1,4 @@
+using System.Text;
 using Akka.Configuration;
 using AmiSim.Host.Cli;
 using AmiSim.Kernel;
@@ -32,6 +33,9 @@ public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTop
             var kernel = KernelSettings.FromConfig(akka.GetConfig("amisim.kernel"));
             var topology = scenario.BuildTopology();
             CheckTargets(scenario, topology, reader.Name("program.target-models"));
+            CheckExisting(scenario.Targets.Collectors.Select(c => (long)c), topology.Collectors.Select(c => (long)c.Id), "collector", reader.Name("campaign.targets.collectors"));
+            CheckExisting(scenario.Targets.Meters, topology.Meters.Select(m => m.Meter.Value), "meter", reader.Name("campaign.targets.meters"));
+            CheckExisting(scenario.TracedMeters, topology.Meters.Select(m => m.Meter.Value), "meter", reader.Name("trace.meters"));
             ScenarioAssembly.Kernel(scenario, topology, kernel, trace: null); // the lookahead rules
             return new RunInput(scenario, akka, topology, source);
         }
@@ -52,7 +56,27 @@ public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTop
         var length = new FileInfo(path).Length;
         if (length > HoconGuard.MaxChars)
             throw new InputException($"--scenario {path}: {length:N0} bytes, more than the {HoconGuard.MaxChars:N0} a scenario file may have");
-        return File.ReadAllText(path);
+        var bytes = File.ReadAllBytes(path);
+        try
+        {
+            return new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (DecoderFallbackException error)
+        {
+            var at = Math.Clamp(error.Index, 0, bytes.Length);
+            var line = 1 + bytes.AsSpan(0, at).Count((byte)'\n');
+            throw new InputException($"--scenario {path}, line {line}: not UTF-8 text (byte \\x{(at < bytes.Length ? bytes[at] : 0):x2}); save the file as UTF-8");
+        }
+    }
+
+    /// <summary>Every id a scenario names (a collector to target, a meter to trace) is one the network has.</summary>
+    private static void CheckExisting(IEnumerable<long> named, IEnumerable<long> existing, string what, string key)
+    {
+        var names = named.ToList();
+        if (names.Count == 0) return;
+        var known = existing.ToHashSet();
+        foreach (var missing in names.Where(n => !known.Contains(n)).Take(1))
+            throw new InputException($"{key}: {what} {missing} is not in the network ({known.Count:N0} {what}s, {known.Min()} to {known.Max()})");
     }
 
     /// <summary>

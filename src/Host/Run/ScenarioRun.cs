@@ -109,6 +109,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                 RunCompleted last;
                 do
                 {
+                    cancellation.ThrowIfCancellationRequested();
                     var next = SimTime.Min(limit, new SimTime(simulation.Now.Micros + SimTime.ToMicros(Step)));
                     last = await simulation.RunAsync(next, cancellation);
                     events += last.EventsHandled;
