@@ -32,6 +32,8 @@ public sealed class BadInputTests : IDisposable
         Assert.DoesNotContain("   at ", result.Error);
         Assert.DoesNotContain("Exception", result.Error);
         foreach (var name in named) Assert.Contains(name, lines[0]);
+        Assert.DoesNotContain(MissingValues.Placeholder, result.Error);
+        Assert.False(Directory.Exists(MissingValues.Placeholder), "a folder named after the parser's placeholder was written");
     }
 
     [Theory] // case 1: substitutions that refer to themselves or name no key made the parser loop without end
@@ -100,6 +102,17 @@ public sealed class BadInputTests : IDisposable
     [InlineData(new[] { "run", "--seed", "abc" }, "'abc'")] // case 11
     [InlineData(new[] { "run", "--fail-above", "2" }, "--fail-above")]
     [InlineData(new[] { "frobnicate" }, "frobnicate")]
+    [InlineData(new[] { "rnu" }, "did you mean run?")]
+    [InlineData(new[] { "check", "--out", "x" }, "this command has no --out")]
+    [InlineData(new[] { "run", "--out" }, "--out needs a value")] // the parser filled it with "__default_command", and a run wrote that folder
+    [InlineData(new[] { "run", "--out", "--seed", "3" }, "--out needs a value")]
+    [InlineData(new[] { "keys", "new", "--out" }, "--out needs a value")]
+    [InlineData(new[] { "run", "--seed" }, "missing its value")]
+    [InlineData(new[] { "check", "--set", "akka.loglevel=LOUD" }, "akka.loglevel")]
+    [InlineData(new[] { "check", "--set", "amisim.kernel.partitions=-2" }, "amisim.kernel.partitions")]
+    [InlineData(new[] { "check", "--set", "amisim.scenario.operator-actions=[{at=1h, action=pause, extra=1}]" }, "unknown key extra")]
+    [InlineData(new[] { "check", "--set", "amisim.scenario.campaign.targets.collectors=[42]" }, "collector 42 is not in the network")]
+    [InlineData(new[] { "check", "--set", "amisim.scenario.trace.meters=[99999]" }, "meter 99999 is not in the network")]
     public async Task An_unknown_option_or_key_is_refused_with_a_suggestion(string[] args, string suggestion) =>
         AssertRefused(await CommandLine.RunAsync(args), suggestion);
 
@@ -109,6 +122,18 @@ public sealed class BadInputTests : IDisposable
         var topology = File("net.csv", "meter,collector,parent,link_loss,model,firmware\n1,1,,0.5,AM-100\n");
         AssertRefused(await CommandLine.RunAsync("run", "--out", Path.Combine(_dir, "run"), "--set", $"amisim.scenario.fleet.topology-file=\"{topology}\""), "net.csv");
         Assert.False(Directory.Exists(Path.Combine(_dir, "run")));
+    }
+
+    [Fact]
+    public async Task A_scenario_file_that_is_not_UTF8_is_refused_naming_its_line_and_an_empty_one_is_the_default()
+    {
+        var latin1 = Path.Combine(_dir, "latin1.conf");
+        await System.IO.File.WriteAllBytesAsync(latin1, [.. "amisim.scenario {\n  name = \"caf"u8, 0xE9, .. "\"\n}\n"u8]);
+        AssertRefused(await CommandLine.RunAsync("check", "--scenario", latin1), "latin1.conf, line 2", "UTF-8");
+
+        var (code, output, _) = await CommandLine.RunAsync("check", "--scenario", File("empty.conf", "# nothing changed\n"));
+        Assert.Equal(0, code);
+        Assert.Contains("10,000 meters", output);
     }
 
     [Fact]

@@ -84,6 +84,30 @@ public sealed class DotnetToolTests : IDisposable
     }
 
     [Fact]
+    public async Task SIGTERM_stops_a_run_between_its_steps_with_exit_130_and_one_line()
+    {
+        // The default scenario takes several seconds: long enough to be stopped mid-run.
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "amisim.dll"), "run", "--out", "run"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _dir,
+        };
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        while (await process.StandardOutput.ReadLineAsync(limit.Token) is { } line && !line.Contains("targeted meters final")) { } // the first progress line: the run is going
+        var output = process.StandardOutput.ReadToEndAsync();
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])!) await kill.WaitForExitAsync(limit.Token);
+        await process.WaitForExitAsync(limit.Token);
+
+        Assert.Equal(ExitCode.Interrupted, process.ExitCode);
+        var lines = (await error).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("error: interrupted", Assert.Single(lines));
+        Assert.DoesNotContain("campaign completed", await output);
+        Assert.False(File.Exists(Path.Combine(_dir, "run", "report.json")));
+        Assert.Contains("Interrupted", await File.ReadAllTextAsync(Path.Combine(_dir, "run", "amisim.log")));
+    }
+
+    [Fact]
     public async Task A_scenario_with_100000_outages_runs_within_the_heap_the_run_sizes()
     {
         var outages = string.Join(",\n", Enumerable.Range(0, 100_000).Select(i => $"    {{ collector = {1 + i % 2}, meter = 0, start = {600_000 + 2 * i}m, end = {600_001 + 2 * i}m }}"));

@@ -29,7 +29,7 @@ public sealed class ProgressViewTests
         var line = Assert.Single(writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("virtual 1d 13:00:00.000", line);
         Assert.Contains("450 of 900 targeted meters final (50 %)", line);
-        Assert.Contains("440 succeeded, 10 failed, 450 in progress", line);
+        Assert.Contains("440 succeeded, 10 failed or timed out, 450 in progress", line);
         Assert.Contains("campaign running", line);
     }
 }

@@ -131,17 +131,21 @@ public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
 
     private static void Show(Settings settings, DurableCampaignState campaign, DurableMdmState mdm)
     {
-        AnsiConsole.MarkupLineInterpolated($"campaign [bold]{settings.Campaign}[/]: {campaign.Status}, {campaign.WaveText}, {campaign.Flushes} durable flushes");
+        // With --meters, standard output is the CSV alone (status --meters > meters.csv) and the summary goes to standard error.
+        var console = settings.Meters
+            ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) })
+            : AnsiConsole.Console;
+        console.MarkupLineInterpolated($"campaign [bold]{settings.Campaign}[/]: {campaign.Status}, {campaign.WaveText}, {campaign.Flushes} durable flushes");
         var table = new Table().AddColumns("phase", "meters");
         foreach (var group in campaign.Meters.Values.GroupBy(m => m.Phase).OrderBy(g => g.Key)) table.AddRow(group.Key.ToString(), group.Count().ToString("N0", CultureInfo.InvariantCulture));
         if (campaign.NotYetReported is > 0 and var waiting) table.AddRow("not yet reported (Pending)", waiting.ToString("N0", CultureInfo.InvariantCulture));
-        AnsiConsole.Write(table);
+        console.Write(table);
         if (campaign.Plan is { } plan)
-            AnsiConsole.MarkupLineInterpolated($"meters: {campaign.Meters.Count:N0} of {plan.Meters:N0} reported so far ({plan.WaveMeters.Count} waves, {plan.Skipped:N0} skipped)");
+            console.MarkupLineInterpolated($"meters: {campaign.Meters.Count:N0} of {plan.Meters:N0} reported so far ({plan.WaveMeters.Count} waves, {plan.Skipped:N0} skipped)");
         else
-            AnsiConsole.MarkupLineInterpolated($"meters: {campaign.Meters.Count:N0} reported so far (this journal does not hold the plan's total)");
+            console.MarkupLineInterpolated($"meters: {campaign.Meters.Count:N0} reported so far (this journal does not hold the plan's total)");
         var versions = string.Join(", ", mdm.FirmwareByMeter.Values.GroupBy(v => v).OrderBy(g => g.Key).Select(g => $"{g.Count()} meters on {OutsideText.Clean(g.Key)}"));
-        AnsiConsole.MarkupLineInterpolated($"MDM: {mdm.Messages} messages recorded; {versions}");
+        console.MarkupLineInterpolated($"MDM: {mdm.Messages} messages recorded{(versions.Length > 0 ? "; " + versions : "")}");
         if (!settings.Meters) return;
         // Written past Spectre's renderer: CSV lines must not be wrapped at the console's width.
         var csv = AnsiConsole.Profile.Out.Writer;

@@ -63,7 +63,7 @@ public sealed class ProgressView(IAnsiConsole console, SimTime until)
             T outcome = default!;
             await console.Progress()
                 .AutoClear(false)
-                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 20 }, new PercentageColumn())
                 .StartAsync(async context =>
                 {
                     var task = context.AddTask("starting", maxValue: 1);
@@ -91,7 +91,9 @@ public sealed class ProgressView(IAnsiConsole console, SimTime until)
         lock (_lock) last = _last;
         task.MaxValue = Math.Max(1, last.Targeted);
         task.Value = last.Final;
-        task.Description = Markup.Escape(Describe(last, eta: false));
+        var left = Remaining(last) is { } remaining ? $", ~{remaining:hh\\:mm\\:ss} left" : "";
+        task.Description = Markup.Escape(_recent.Count == 0 ? "starting"
+            : $"{last.Time}: {last.Final:N0}/{last.Targeted:N0} final, {last.Failed:N0} failed, {last.Status}{left}");
     }
 
     private void PrintPlain(bool force)
@@ -108,9 +110,10 @@ public sealed class ProgressView(IAnsiConsole console, SimTime until)
     {
         var share = s.Targeted == 0 ? 1 : (double)s.Final / s.Targeted;
         var left = eta && Remaining(s) is { } remaining ? $", about {remaining:hh\\:mm\\:ss} left" : "";
+        var rate = eta && _eventsPerSecond > 0 ? $"; {_eventsPerSecond / 1e6:0.00}M events/s" : "";
         return $"virtual {s.Time} of {until}: {s.Final:N0} of {s.Targeted:N0} targeted meters final ({share:P0}), "
-               + $"{s.Succeeded:N0} succeeded, {s.Failed:N0} failed, {s.Targeted - s.Final:N0} in progress; campaign {s.Status}; "
-               + $"{_eventsPerSecond / 1e6:0.00}M events/s{left}";
+               + $"{s.Succeeded:N0} succeeded, {s.Failed:N0} failed or timed out, {s.Targeted - s.Final:N0} in progress; campaign {s.Status}"
+               + $"{rate}{left}";
     }
 
     /// <summary>Wall time left at the rate of the last <see cref="RateWindow"/>; none before there is a rate.</summary>
