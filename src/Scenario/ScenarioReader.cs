@@ -96,13 +96,16 @@ public sealed partial class ScenarioReader
 
     public bool Bool(string key) => Get(key, "on/off, true/false or yes/no", () => _config.GetBoolean(Path(key)));
 
-    /// <summary>A duration with its unit (for example 150ms, 10s, 30m, 2h, 30d).</summary>
-    public TimeSpan Duration(string key) => Get(key, "a duration with a unit, such as 150ms, 10s, 30m, 2h or 3d", () =>
+    /// <summary>The longest duration a scenario takes (virtual time runs in microseconds; a campaign lasts days).</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(10_000);
+
+    /// <summary>A duration with its unit (for example 150ms, 10s, 30m, 2h, 30d), from 0 to <see cref="MaxDuration"/>.</summary>
+    public TimeSpan Duration(string key) => Get(key, "a duration from 0 to 10000d with a unit, such as 150ms, 10s, 30m, 2h or 3d", () =>
     {
         var raw = Raw(key);
         if (!DurationPattern().IsMatch(raw)) throw new FormatException();
         return _config.GetTimeSpan(Path(key));
-    }, v => v >= TimeSpan.Zero);
+    }, v => v >= TimeSpan.Zero && v <= MaxDuration);
 
     public IReadOnlyList<string> Strings(string key) => Get(key, "a list of strings such as [\"a\", \"b\"]", () => List(key).Select(v => v.GetString()).ToList());
 

@@ -185,8 +185,8 @@ public sealed record ScenarioSettings
             throw new ScenarioException($"{Key("network.depth-weights")}: at least one hop depth with a weight above 0, such as [0.5, 0.3, 0.2]");
         if (s.Fleet.LinkLossMin > s.Fleet.LinkLossMax)
             throw new ScenarioException($"{Key("network.link-loss-min")} ({s.Fleet.LinkLossMin}) is above network.link-loss-max ({s.Fleet.LinkLossMax})");
-        if (s.Campaign.WaveShares.Any(w => w <= 0))
-            throw new ScenarioException($"{Key("campaign.wave-shares")}: each wave's share is above 0 (got [{string.Join(", ", s.Campaign.WaveShares)}])");
+        if (s.Campaign.WaveShares.Any(w => w <= 0) || s.Campaign.WaveShares.Sum() > 1 + 1e-9)
+            throw new ScenarioException($"{Key("campaign.wave-shares")}: each wave's share is above 0 and together at most 1 (got [{string.Join(", ", s.Campaign.WaveShares)}])");
         if (s.Until <= TimeSpan.Zero) throw new ScenarioException($"{Key("until")}: the run needs some virtual time, such as 30d");
         foreach (var (collector, _, start, end) in s.Outages)
         {

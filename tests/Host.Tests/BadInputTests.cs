@@ -68,6 +68,8 @@ public sealed class BadInputTests : IDisposable
     [InlineData("amisim.scenario.network.depth-weights=[0, 0]", "network.depth-weights")]
     [InlineData("amisim.scenario.fleet.collectors=900", "fleet.collectors")]
     [InlineData("amisim.scenario.campaign.step-timeout=banana", "campaign.step-timeout")]
+    [InlineData("amisim.scenario.until=1000000000d", "from 0 to 10000d")]
+    [InlineData("amisim.scenario.campaign.wave-shares=[0.5, 0.6]", "together at most 1")]
     [InlineData("amisim.scenario.campaign.targets.meters=[1.5]", "campaign.targets.meters")]
     [InlineData("amisim.scenario.fleet.topology-file=\"/nonexistent/net.csv\"", "fleet.topology-file")]
     [InlineData("amisim.scenario.program.target-models=[\"AM-999\"]", "AM-999")]
@@ -181,6 +183,19 @@ public sealed class BadInputTests : IDisposable
         AssertRefused(await CommandLine.RunAsync("report", _dir), "report.json", "not a report");
         File("report.json", "[1,2");
         AssertRefused(await CommandLine.RunAsync("report", _dir), "report.json");
+    }
+
+    [Fact]
+    public async Task Keys_new_takes_a_key_file_name_and_program_build_never_overwrites_a_package()
+    {
+        var key = Path.Combine(_dir, "vendor.key");
+        Assert.Equal(0, (await CommandLine.RunAsync("keys", "new", "--out", key)).Code);
+        Assert.True(System.IO.File.Exists(key) && System.IO.File.Exists(Path.Combine(_dir, "vendor.pub")), "keys new --out vendor.key writes vendor.key and vendor.pub");
+
+        var package = File("cfg.amipkg", "an earlier package");
+        AssertRefused(await CommandLine.RunAsync("program", "build", "--key", key, "--id", "CFG-5", "--version", "1.2", "--interval", "5", "--out", package),
+            "cfg.amipkg", "never overwritten");
+        Assert.Equal("an earlier package", System.IO.File.ReadAllText(package));
     }
 
     [Fact] // case 15

@@ -24,8 +24,10 @@ public sealed class KeysNewCommand : Command<KeysNewCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var keyPath = settings.Out + ".key";
-        var pubPath = settings.Out + ".pub";
+        // --out vendor.key means the pair vendor.key and vendor.pub, not vendor.key.key.
+        var name = Path.GetExtension(settings.Out) is ".key" or ".pub" ? Path.ChangeExtension(settings.Out, null) : settings.Out;
+        var keyPath = name + ".key";
+        var pubPath = name + ".pub";
         foreach (var path in new[] { keyPath, pubPath })
             if (File.Exists(path) || Directory.Exists(path))
                 return ErrorLine.Exit(ExitCode.BadInput, $"--out {settings.Out}: {path} exists; choose another --out (a vendor key is never overwritten)");

@@ -76,6 +76,8 @@ public sealed class ProgramBuildCommand : Command<ProgramBuildCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         if (settings.Problem() is { } problem) return ErrorLine.Exit(ExitCode.BadInput, problem);
+        if (File.Exists(settings.Out) || Directory.Exists(settings.Out))
+            return ErrorLine.Exit(ExitCode.BadInput, $"--out {settings.Out}: exists; choose another --out (a signed package is never overwritten)");
         FirmwareVersion version;
         List<FirmwareVersion> sources;
         try

@@ -34,7 +34,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public string? Out { get; init; }
 
         [CommandOption("--force")]
-        [Description("Empty the --out folder first if it holds anything (an earlier run's files are deleted).")]
+        [Description("Empty the --out folder first if it holds anything: everything in it is deleted, whatever it is.")]
         public bool Force { get; init; }
 
         [CommandOption("--fail-above <SHARE>")]
