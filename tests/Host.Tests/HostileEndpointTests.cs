@@ -72,4 +72,19 @@ public sealed class HostileEndpointTests : TestKit
         var sink = new HttpCimSink(uri, client, Akka.Event.Logging.GetLogger(Sys, "mdm-http"), attempts: 1);
         EventFilter.Warning(contains: "not delivered").Expect(1, () => Assert.False(sink.PostAsync("M2", "<x/>").GetAwaiter().GetResult()));
     }
+
+    [Fact]
+    public void An_unreachable_endpoint_is_told_once_and_then_counted()
+    {
+        var port = AmiSim.HeadEnd.Tests.LoopbackPort.Free(); // nothing listens there: every connection is refused
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var sink = new HttpCimSink(new Uri($"http://127.0.0.1:{port}/cim"), client, Akka.Event.Logging.GetLogger(Sys, "mdm-http"), attempts: 1);
+
+        EventFilter.Warning(contains: "not delivered").Expect(1, () =>
+        {
+            for (var i = 0; i < 3; i++) Assert.False(sink.PostAsync($"M{i}", "<x/>").GetAwaiter().GetResult());
+        });
+        Assert.Equal(3, sink.Undelivered);
+        EventFilter.Warning(contains: "3 of 3 CIM messages were not delivered").Expect(1, sink.LogSummary);
+    }
 }

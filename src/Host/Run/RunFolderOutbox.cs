@@ -20,6 +20,10 @@ public sealed class RunFolderOutbox(string directory, HttpCimSink? http) : ICimO
         if (http is not null) _posts.Enqueue(http.PostAsync(messageId, xml));
     }
 
-    /// <summary>Waits for the HTTP deliveries still going on.</summary>
-    public Task FlushAsync() => Task.WhenAll(_posts);
+    /// <summary>Waits for the HTTP deliveries still going on, and says how many failed.</summary>
+    public async Task FlushAsync()
+    {
+        await Task.WhenAll(_posts);
+        http?.LogSummary();
+    }
 }
