@@ -29,8 +29,12 @@ public static class HoconGuard
         }
         catch (Exception error) when (error is not OutOfMemoryException and not StackOverflowException)
         {
-            var hint = error.Message.Contains("unquoted", StringComparison.Ordinal) ? " (quote a value that holds = or :, such as key=\"http://host:8080/\")" : "";
-            throw new HoconInputException($"{source}: not valid HOCON: {error.Message.Split('\n')[0].Trim()}{hint}");
+            var message = error.Message.Split('\n')[0].Trim();
+            const string unresolved = "Unresolved substitution: ";
+            if (message.StartsWith(unresolved, StringComparison.Ordinal) && LineOf(text, "${" + message[unresolved.Length..].Trim() + "}") is { } line)
+                throw new HoconInputException($"{source}, line {line}: {message[unresolved.Length..].Trim()} does not resolve: a substitution names a key set in the same text");
+            var hint = message.Contains("unquoted", StringComparison.Ordinal) ? " (quote a value that holds = or :, such as key=\"http://host:8080/\")" : "";
+            throw new HoconInputException($"{source}: not valid HOCON: {message}{hint}");
         }
         CheckTree(config.Root, "", source, new HashSet<HoconValue>(ReferenceEqualityComparer.Instance), 0);
         return config;
@@ -44,6 +48,7 @@ public static class HoconGuard
         var open = new Stack<(char Bracket, int Line)>();
         var line = 1;
         var lineStart = true; // only blanks since the line began, or since an opening brace
+        var assigned = false; // a key's '=' or ':' was seen on this line, and no value has ended since
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
@@ -51,6 +56,7 @@ public static class HoconGuard
             {
                 line++;
                 lineStart = true;
+                assigned = false;
                 continue;
             }
             if (c == '#' || c == '/' && i + 1 < text.Length && text[i + 1] == '/')
@@ -86,6 +92,12 @@ public static class HoconGuard
             if (c > '~' || c < ' ') throw Unexpected(source, line, c);
             if (lineStart && string.CompareOrdinal(text, i, "include", 0, 7) == 0 && (i + 7 == text.Length || !char.IsLetterOrDigit(text[i + 7]) && text[i + 7] != '-'))
                 throw new HoconInputException($"{source}, line {line}: include is not supported here: put the keys in this file, or give them with --set");
+            if (c is '=' or ':')
+            {
+                if (assigned) throw new HoconInputException($"{source}, line {line}: a second '{c}' after a key's '=' or ':': quote a value that holds one, such as key = \"22:00-05:00\"");
+                assigned = true;
+            }
+            else if (c is '{' or '[' or ',' or '}' or ']') assigned = false;
             lineStart = c is '{' or ',';
             if (c is '{' or '[') open.Push((c, line));
             else if (c is '}' or ']')
@@ -95,6 +107,13 @@ public static class HoconGuard
             }
         }
         if (open.Count > 0) throw new HoconInputException($"{source}, line {open.Peek().Line}: '{open.Peek().Bracket}' is never closed");
+    }
+
+    /// <summary>The first line of <paramref name="text"/> that holds <paramref name="part"/>, if one does.</summary>
+    private static int? LineOf(string text, string part)
+    {
+        var at = text.IndexOf(part, StringComparison.Ordinal);
+        return at < 0 ? null : 1 + text.AsSpan(0, at).Count('\n');
     }
 
     private static HoconInputException Unexpected(string source, int line, char c) =>

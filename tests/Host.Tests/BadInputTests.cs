@@ -50,6 +50,9 @@ public sealed class BadInputTests : IDisposable
     [InlineData("amisim.scenario {\n  fleet.meters \u00ae 300\n}\n", "line 2")]
     [InlineData("amisim.scenario {\n  fleet.meters = 300\u0000\n}\n", "line 2")]
     [InlineData("include \"other.conf\"\namisim.scenario.fleet.meters = 20\n", "include")]
+    [InlineData("amisim.scenario {\n  fleet.meters = 300\n  campaign.transfer-window = 22:00-05:00\n}\n", "line 3")]
+    [InlineData("amisim.scenario {\n  fleet.meters = = 500\n}\n", "line 2")]
+    [InlineData("amisim.scenario {\n  name = ${nope}\n}\n", "line 2")]
     [InlineData("amisim.scenario { include required(\"x.conf\") }\n", "include")]
     public async Task A_scenario_file_the_parser_cannot_survive_is_refused_naming_the_file_and_where(string text, string where) =>
         AssertRefused(await CommandLine.RunAsync("check", "--scenario", File("s.conf", text)), "s.conf", where);

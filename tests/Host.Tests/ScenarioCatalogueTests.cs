@@ -33,7 +33,7 @@ public sealed class ScenarioCatalogueTests
 
     [Theory]
     [InlineData("amisim.scenario.fleet { meters = 10, colectors = 2 }", "unknown key amisim.scenario.fleet.colectors (did you mean amisim.scenario.fleet.collectors?)")]
-    [InlineData("amisim.scenario.campaign.step-timeout = 5", "expected a duration with a unit")]
+    [InlineData("amisim.scenario.campaign.step-timeout = 5", "expected a duration from 0 to 10000d with a unit")]
     [InlineData("amisim.scenario.operator-actions = [{ at = 1h, action = reboot }]", "expected pause, resume, cancel or retry-failed")]
     [InlineData("amisim.scenario {\n  name = \"x\"\n", "line 1: '{' is never closed")]
     [InlineData("amisim.scenario.name = \"x", "line 1: a string is not closed")]
