@@ -51,7 +51,7 @@ public static class VendorKeyFile
         catch (Exception error) when (error is ArgumentException or CryptographicException)
         {
             key.Dispose();
-            throw new InvalidDataException($"{path}: not an ECDSA P-256 key in PEM ({error.Message})");
+            throw new InvalidDataException($"{path}: not an ECDSA P-256 key in PEM (a file from amisim keys new: '-----BEGIN PUBLIC KEY-----' or '-----BEGIN PRIVATE KEY-----')");
         }
         catch
         {

@@ -83,11 +83,18 @@ public sealed class ProgramBuildCommand : Command<ProgramBuildCommand.Settings>
         try
         {
             version = FirmwareVersion.Parse(settings.Version);
+        }
+        catch (FormatException error)
+        {
+            return ErrorLine.Exit(ExitCode.BadInput, $"--version {settings.Version}: {error.Message}");
+        }
+        try
+        {
             sources = Split(settings.From).Select(FirmwareVersion.Parse).ToList();
         }
         catch (FormatException error)
         {
-            return ErrorLine.Exit(ExitCode.BadInput, $"--version/--from: {error.Message}");
+            return ErrorLine.Exit(ExitCode.BadInput, $"--from {settings.From}: {error.Message}");
         }
         ECDsa key;
         try
@@ -119,7 +126,7 @@ public sealed class ProgramBuildCommand : Command<ProgramBuildCommand.Settings>
                 }
                 catch (ArgumentException error)
                 {
-                    return ErrorLine.Exit(ExitCode.BadInput, $"--image {imagePath}: {error.Message}");
+                    return ErrorLine.Exit(ExitCode.BadInput, $"--image {imagePath}: {error.Message.Replace($" (Parameter '{error.ParamName}')", "")}");
                 }
             }
             else
@@ -134,7 +141,7 @@ public sealed class ProgramBuildCommand : Command<ProgramBuildCommand.Settings>
                 }
                 catch (Exception error) when (error is ArgumentException or TableFormatException)
                 {
-                    return ErrorLine.Exit(ExitCode.BadInput, $"--interval/--price: {error.Message}");
+                    return ErrorLine.Exit(ExitCode.BadInput, $"--interval/--price: {(error is ArgumentException argument ? error.Message.Replace($" (Parameter '{argument.ParamName}')", "") : error.Message)}");
                 }
                 var manifest = new ProgramManifest { ProgramId = settings.Id, Kind = ProgramKind.Configuration, Version = version, TargetModels = models, AllowedSourceVersions = sources, ConfigurationWrites = writes };
                 package = ProgramPackage.Sign(manifest, ReadOnlyMemory<byte>.Empty, key);
