@@ -76,7 +76,7 @@ public sealed class PartitionChoiceTests
     {
         var error = Assert.Throws<Akka.Configuration.ConfigurationException>(() =>
             AmiSim.Kernel.KernelSettings.FromConfig(Akka.Configuration.ConfigurationFactory.ParseString("partitions = many")));
-        Assert.Contains("amisim.kernel.partitions: expected a number or auto, got 'many'", error.Message);
+        Assert.Contains("amisim.kernel.partitions: expected auto, 0 (one a core) or a count, got 'many'", error.Message);
     }
 
     [Theory]

@@ -164,7 +164,12 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         }
         finally
         {
-            if (node is not null) await node.Terminate();
+            if (node is not null)
+            {
+                // Akka's logger falls back to standard output as the system stops, at akka.loglevel: only errors may go there.
+                node.EventStream.SetLogLevel(Akka.Event.LogLevel.ErrorLevel);
+                await node.Terminate();
+            }
             await Logging.StopAsync();
         }
     }
