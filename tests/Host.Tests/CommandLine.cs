@@ -3,10 +3,20 @@ using Spectre.Console;
 namespace AmiSim.Host.Tests;
 
 /// <summary>Runs the amisim command line in this process, with standard output and standard error captured.</summary>
-internal static class CommandLine
+internal static partial class CommandLine
 {
     /// <summary>Longer than any command here takes; a command still going then has hung.</summary>
     public static readonly TimeSpan HangLimit = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// The captured text without the lines of the actor systems of other tests running beside this one
+    /// (Akka's standard-output logger writes to the same process-wide console; amisim's own systems write nothing there).
+    /// </summary>
+    private static string WithoutOthers(string text) =>
+        string.Join('\n', text.Split('\n').Where(line => !AkkaLine().IsMatch(line)));
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\[(DEBUG|INFO|WARNING|ERROR)\]\[\d")]
+    private static partial System.Text.RegularExpressions.Regex AkkaLine();
 
     public static Task<(int Code, string Out, string Error)> RunAsync(params string[] args) => RunAsync(HangLimit, args);
 
@@ -21,7 +31,7 @@ internal static class CommandLine
         try
         {
             var code = await Task.Run(() => AmiSimApp.Create().RunAsync(args)).WaitAsync(limit);
-            return (code, output.ToString(), error.ToString());
+            return (code, WithoutOthers(output.ToString()), WithoutOthers(error.ToString()));
         }
         finally
         {
