@@ -25,7 +25,7 @@ public sealed class SpringFirmwarePilotTests : AmiScenarioTestKit
         ami.Operate(ami.Now + TimeSpan.FromHours(12), OperatorAction.Resume);
         var done = await ami.RunUntilQuietAsync();
 
-        Assert.Equal("completed", done.Status);
+        Assert.Equal(CampaignStatus.Completed, done.Status);
         await ami.AllTargetedMetersRunTheNewFirmwareAsync();
         await ami.MdmAgreesWithTheMetersAsync();
         await ami.NoMeterIsLeftInProgressAsync();

@@ -63,9 +63,9 @@ public static class AmiAssert
     public static void PausedBefore(this IReadOnlyList<CampaignStatusObserved> observed, int wave)
     {
         var reached = observed.FirstOrDefault(o => o.Wave >= wave);
-        if (reached is not null) Fail($"the campaign reached wave {reached.Wave} at {reached.At} ({reached.Status})");
-        var paused = observed.LastOrDefault(o => o.Status == "paused");
-        if (paused is null) Fail($"the campaign never paused; it went {string.Join(" -> ", observed.Select(o => $"{o.Status}@w{o.Wave}"))}");
+        if (reached is not null) Fail($"the campaign reached wave {reached.Wave} at {reached.At} ({reached.Status.Name()})");
+        var paused = observed.LastOrDefault(o => o.Status == CampaignStatus.Paused);
+        if (paused is null) Fail($"the campaign never paused; it went {string.Join(" -> ", observed.Select(o => $"{o.Status.Name()}@w{o.Wave}"))}");
     }
 
     private static string List(IEnumerable<string> items)

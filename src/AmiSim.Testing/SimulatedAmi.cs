@@ -81,9 +81,14 @@ public sealed class SimulatedAmi
         return summary;
     }
 
-    /// <summary>Runs until the campaign's status is <paramref name="status"/> ("paused", "completed", "canceled", "down", ...).</summary>
+    /// <summary>Runs until the campaign's status is <paramref name="status"/>.</summary>
+    public Task<CampaignSummary> RunUntilStatusAsync(CampaignStatus status, TimeSpan? limit = null, TimeSpan? step = null) =>
+        RunUntilAsync(s => s.Status == status, limit ?? Scenario.Until, step, $"campaign status {status.Name()}");
+
+    /// <summary>Runs until the campaign's status is the one named <paramref name="status"/> ("paused", "completed", "canceled", "down", ...).</summary>
+    /// <exception cref="FormatException">no status has that name.</exception>
     public Task<CampaignSummary> RunUntilStatusAsync(string status, TimeSpan? limit = null, TimeSpan? step = null) =>
-        RunUntilAsync(s => s.Status == status, limit ?? Scenario.Until, step, $"campaign status {status}");
+        RunUntilStatusAsync(CampaignStatuses.Parse(status), limit, step);
 
     /// <summary>
     /// Runs until the campaign has nothing left to do (no meter in flight, not running) and every

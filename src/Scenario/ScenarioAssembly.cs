@@ -133,7 +133,7 @@ public static class ScenarioAssembly
     /// scripted action (see <see cref="ScheduleScript"/>) is behind <paramref name="now"/>.
     /// </summary>
     public static bool IsOver(CampaignSummary summary, SimTime now, SimTime lastScripted) =>
-        summary.Quiet && summary.Status != "running" && now > lastScripted;
+        summary.Quiet && summary.Status != CampaignStatus.Running && now > lastScripted;
 
     private static TimeSpan Lookahead(ScenarioSettings scenario, NetworkTopology topology) =>
         new[] { scenario.Radio.HopLatency, topology.Collectors.Min(c => c.BackhaulLatency) }.Min();

@@ -14,7 +14,7 @@ public sealed class CampaignScenarioKitTests : AmiScenarioTestKit
 
         var summary = await ami.RunUntilQuietAsync();
 
-        Assert.Equal("completed", summary.Status);
+        Assert.Equal(CampaignStatus.Completed, summary.Status);
         await ami.AllTargetedMetersRunTheNewFirmwareAsync();
         await ami.MdmAgreesWithTheMetersAsync();
         await ami.NoMeterIsLeftInProgressAsync();

@@ -34,7 +34,7 @@ public sealed class KitBehaviourTests : AmiScenarioTestKit
         Assert.True(meters.Count > 80 * 4, $"every meter should pass through several phases, saw {meters.Count} changes");
         Assert.Equal(meters, Other.All<MeterPhaseObserved>(b.Meters));
         Assert.Equal(Other.All<CampaignStatusObserved>(a.Campaign), Other.All<CampaignStatusObserved>(b.Campaign));
-        Assert.Equal("completed", end.Status);
+        Assert.Equal(CampaignStatus.Completed, end.Status);
         Assert.Equal(await a.Ami.OutcomesAsync(), await b.Ami.OutcomesAsync());
     }
 
@@ -68,10 +68,10 @@ public sealed class KitBehaviourTests : AmiScenarioTestKit
         await ami.RunUntilAsync(TimeSpan.FromHours(2));
 
         var observed = Drain<CampaignStatusObserved>(campaign);
-        Assert.Equal(pauseAt, Assert.Single(observed, o => o.Status == "paused").At.SinceEpoch);
-        Assert.Equal(pauseAt + TimeSpan.FromMinutes(5), observed.First(o => o.At.SinceEpoch > pauseAt && o.Status == "running").At.SinceEpoch);
-        Assert.Equal(crashAt, Assert.Single(observed, o => o.Status == "down").At.SinceEpoch);
-        Assert.Contains(observed, o => o.At.SinceEpoch == crashAt + TimeSpan.FromMinutes(20) && o.Status != "down");
+        Assert.Equal(pauseAt, Assert.Single(observed, o => o.Status == CampaignStatus.Paused).At.SinceEpoch);
+        Assert.Equal(pauseAt + TimeSpan.FromMinutes(5), observed.First(o => o.At.SinceEpoch > pauseAt && o.Status == CampaignStatus.Running).At.SinceEpoch);
+        Assert.Equal(crashAt, Assert.Single(observed, o => o.Status == CampaignStatus.Down).At.SinceEpoch);
+        Assert.Contains(observed, o => o.At.SinceEpoch == crashAt + TimeSpan.FromMinutes(20) && o.Status != CampaignStatus.Down);
     }
 
     [Fact]

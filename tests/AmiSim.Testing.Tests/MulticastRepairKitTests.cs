@@ -21,7 +21,7 @@ public sealed class MulticastRepairKitTests(ITestOutputHelper output) : AmiScena
 
         var blocks = ami.Program.BlockCount;
         output.WriteLine($"rounds {summary.MulticastRounds}, multicast blocks {summary.MulticastBlocks}, unicast blocks {summary.UnicastBlocks} ({blocks} blocks x 200 meters)");
-        Assert.Equal("completed", summary.Status);
+        Assert.Equal(CampaignStatus.Completed, summary.Status);
         Assert.All(await ami.OutcomesAsync(), o => Assert.Equal(MeterPhase.Succeeded, o.Phase));
         Assert.InRange(summary.MulticastRounds, summary.Waves, summary.Waves * 3);
         // Link losses of 0.1-3 % per hop leave a few blocks per meter after the first round, far fewer after three.

@@ -11,7 +11,7 @@ public sealed class UnicastKitTests : AmiScenarioTestKit
     {
         var ami = Start(Scenarios.Clean("fleet.meters = 60", "campaign.distribution = unicast"));
 
-        Assert.Equal("completed", (await ami.RunUntilQuietAsync()).Status);
+        Assert.Equal(CampaignStatus.Completed, (await ami.RunUntilQuietAsync()).Status);
         await ami.AllTargetedMetersRunTheNewFirmwareAsync();
         await ami.MdmAgreesWithTheMetersAsync();
         await ami.NoMeterIsLeftInProgressAsync();

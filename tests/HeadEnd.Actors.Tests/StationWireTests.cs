@@ -50,7 +50,7 @@ public sealed class StationWireTests : IDisposable
     [Fact]
     public void A_restored_plan_takes_no_more_bytes_than_it_estimates()
     {
-        var plan = new StationPlan(2, "running", 1, Enumerable.Range(0, 5_000).Select(i => (byte)(i % 9)).ToArray(), Enumerable.Range(0, 5_000).Select(i => i % 4).ToArray());
+        var plan = new StationPlan(2, CampaignStatus.Running, 1, Enumerable.Range(0, 5_000).Select(i => (byte)(i % 9)).ToArray(), Enumerable.Range(0, 5_000).Select(i => i % 4).ToArray());
         var (bytes, back) = OnTheWire(plan);
         Assert.True(bytes <= plan.EstimatedBytes, $"{bytes} bytes, estimated {plan.EstimatedBytes}");
         var read = Assert.IsType<StationPlan>(back);

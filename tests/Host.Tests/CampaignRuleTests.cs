@@ -52,7 +52,7 @@ public sealed class CampaignRuleTests
         await run.RunAsync();
 
         var summary = await run.SummaryAsync();
-        Assert.Equal("paused", summary.Status);
+        Assert.Equal(CampaignStatus.Paused, summary.Status);
         Assert.StartsWith("success threshold", summary.PauseReason);
         var outcomes = await run.OutcomesAsync();
         Assert.All(outcomes.Where(o => o.Wave == 0), o => Assert.True(o.Phase is MeterPhase.Succeeded or MeterPhase.Failed));
@@ -86,11 +86,11 @@ public sealed class CampaignRuleTests
         var paused = await run.SummaryAsync();
         var atResume = await run.OutcomesAsync();
 
-        Assert.Equal(("paused", "operator"), (paused.Status, paused.PauseReason));
+        Assert.Equal((CampaignStatus.Paused, "operator"), (paused.Status, paused.PauseReason));
         Assert.Contains(atResume, o => o.Phase == MeterPhase.Pending); // later waves waited
         await run.RunAsync();
         var outcomes = await run.OutcomesAsync();
-        Assert.Equal("completed", (await run.SummaryAsync()).Status);
+        Assert.Equal(CampaignStatus.Completed, (await run.SummaryAsync()).Status);
         Assert.All(outcomes, o => Assert.Equal(MeterPhase.Succeeded, o.Phase));
         // Meters still waiting at the resume finished after it.
         foreach (var waiting in atResume.Where(o => o.Phase == MeterPhase.Pending))
@@ -107,7 +107,7 @@ public sealed class CampaignRuleTests
 
         var summary = await run.SummaryAsync();
         var outcomes = await run.OutcomesAsync();
-        Assert.Equal("canceled", summary.Status);
+        Assert.Equal(CampaignStatus.Canceled, summary.Status);
         Assert.Contains(outcomes, o => o.Phase == MeterPhase.Canceled);
         Assert.All(outcomes, o => Assert.True(o.Phase.IsFinal(), $"meter {o.Meter} left {o.Phase}"));
         foreach (var canceled in outcomes.Where(o => o.Phase == MeterPhase.Canceled).Take(10))
@@ -129,7 +129,7 @@ public sealed class CampaignRuleTests
         var after = (await run.OutcomesAsync()).ToDictionary(o => o.Meter);
         Assert.Contains(failedBefore, m => after[m].Phase == MeterPhase.Succeeded);
         Assert.All(failedBefore, m => Assert.True(after[m].Attempts > 3));
-        Assert.Equal("completed", (await run.SummaryAsync()).Status);
+        Assert.Equal(CampaignStatus.Completed, (await run.SummaryAsync()).Status);
     }
 }
 

@@ -18,7 +18,7 @@ public sealed class CampaignScenarioTests
 
         var summary = await run.SummaryAsync();
         var outcomes = await run.OutcomesAsync();
-        Assert.Equal("completed", summary.Status);
+        Assert.Equal(CampaignStatus.Completed, summary.Status);
         Assert.All(outcomes, o => Assert.Equal(MeterPhase.Succeeded, o.Phase));
         Assert.Equal(60, outcomes.Count);
         foreach (var meter in run.Topology.Meters)
@@ -37,7 +37,7 @@ public sealed class CampaignScenarioTests
 
         var summary = await run.SummaryAsync();
         var outcomes = await run.OutcomesAsync();
-        Assert.Equal("paused", summary.Status);
+        Assert.Equal(CampaignStatus.Paused, summary.Status);
         Assert.Contains("error threshold", summary.PauseReason);
         Assert.All(outcomes.Where(o => o.Wave == 0), o => Assert.Equal(MeterPhase.TimedOut, o.Phase));
         Assert.All(outcomes.Where(o => o.Wave > 0), o => Assert.Equal(MeterPhase.Pending, o.Phase));

@@ -1,3 +1,4 @@
+using AmiSim.HeadEnd.Campaign;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
@@ -68,7 +69,7 @@ public sealed class ClusterRunTests : IAsyncLifetime
         Assert.Single(shards[1]);
         Assert.Single(shards[2]);
         Assert.Equal(["1", "2"], shards[1].Concat(shards[2]).Order());
-        Assert.Equal("completed", clustered.Summary.Status);
+        Assert.Equal(CampaignStatus.Completed, clustered.Summary.Status);
         Assert.True(clustered.Outcomes.Count(o => o.Phase == AmiSim.HeadEnd.Campaign.MeterPhase.Succeeded) > 200);
         Assert.Equal(alone.Events, clustered.Events);
         Assert.Equal(RunReport.Build(alone)["resultDigest"]!.GetValue<string>(), RunReport.Build(clustered)["resultDigest"]!.GetValue<string>());
@@ -127,7 +128,7 @@ public sealed class ClusterRunTests : IAsyncLifetime
 
         Assert.True(stops >= 2, $"the run should have lost a partition at least twice, lost {stops}");
         Assert.True(rebuilt >= stops - 1, $"every stop but perhaps the last (after the run's end) should have been rebuilt: {stops} stops, {rebuilt} rebuilt");
-        Assert.Equal("completed", clustered.Summary.Status);
+        Assert.Equal(CampaignStatus.Completed, clustered.Summary.Status);
         Assert.Equal(alone.Events, clustered.Events);
         Assert.Equal(RunReport.Build(alone)["resultDigest"]!.GetValue<string>(), RunReport.Build(clustered)["resultDigest"]!.GetValue<string>());
     }

@@ -9,7 +9,7 @@ namespace AmiSim.Host.Tests;
 /// <summary>The progress a redirected run prints (issue case 13): share of targeted meters final, the counts of the same moment, whole lines.</summary>
 public sealed class ProgressViewTests
 {
-    private static CampaignSummary Summary(string status, int pending, int succeeded, int failed, int skipped) =>
+    private static CampaignSummary Summary(CampaignStatus status, int pending, int succeeded, int failed, int skipped) =>
         new(status, 1, 3, new Dictionary<MeterPhase, int>
         {
             [MeterPhase.Pending] = pending, [MeterPhase.Succeeded] = succeeded, [MeterPhase.Failed] = failed, [MeterPhase.Skipped] = skipped,
@@ -24,7 +24,7 @@ public sealed class ProgressViewTests
         var view = new ProgressView(console, SimTime.From(TimeSpan.FromDays(30)));
 
         // 1,000 meters, 100 skipped (not targeted): 450 of the 900 targeted are final at 37 h.
-        view.Step(SimTime.From(TimeSpan.FromHours(37)), Summary("running", pending: 450, succeeded: 440, failed: 10, skipped: 100));
+        view.Step(SimTime.From(TimeSpan.FromHours(37)), Summary(CampaignStatus.Running, pending: 450, succeeded: 440, failed: 10, skipped: 100));
 
         var line = Assert.Single(writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("virtual 1d 13:00:00.000", line);

@@ -63,9 +63,9 @@ public sealed class CampaignActor : SimActor
     private long _told;
     private TimeSpan? _crashAfterWrite;
     private int _wave = -1;
-    private string _status = "created";
-    private (string Status, int Wave) _lastObserved = ("created", 0);
-    private string _flushedStatus = "created";
+    private CampaignStatus _status = CampaignStatus.Created;
+    private (CampaignStatus Status, int Wave) _lastObserved = (CampaignStatus.Created, 0);
+    private CampaignStatus _flushedStatus = CampaignStatus.Created;
     private string _pauseReason = "";
     private long _cimSequence;
     private int _incarnation;
@@ -137,7 +137,7 @@ public sealed class CampaignActor : SimActor
                 return;
             case HeadEndRestart:
                 break; // scheduled by an earlier life of the process
-            case StartCampaign when _status == "created":
+            case StartCampaign when _status == CampaignStatus.Created:
                 Plan();
                 StoryOfPlan();
                 NextWave();
@@ -220,7 +220,7 @@ public sealed class CampaignActor : SimActor
                 var phases = new Dictionary<MeterPhase, int>();
                 foreach (var meter in _meters.Values) CollectionsMarshal.GetValueRefOrAddDefault(phases, meter.Phase, out _)++;
                 foreach (var meter in _skipped) CollectionsMarshal.GetValueRefOrAddDefault(phases, meter.Phase, out _)++;
-                var quiet = _meters.Values.All(m => m.Phase.IsFinal() || m.Phase == MeterPhase.Pending && _status != "running")
+                var quiet = _meters.Values.All(m => m.Phase.IsFinal() || m.Phase == MeterPhase.Pending && _status != CampaignStatus.Running)
                             && !FlushDue && _inFlight.Count == 0 && _unacknowledgedCim.Count == 0
                             && _finishedUnreported.Count == 0 && _reportable.Count == 0;
                 var counters = _counters.Values.ToList();
@@ -256,7 +256,7 @@ public sealed class CampaignActor : SimActor
             }).ToList());
         _stations = _meters.Values.Select(m => m.Collector).Distinct().Order().ToArray();
         _tally = new PhaseTally(_waves.Count);
-        _status = "running";
+        _status = CampaignStatus.Running;
     }
 
     /// <summary>
@@ -281,7 +281,7 @@ public sealed class CampaignActor : SimActor
         _wave++;
         if (_wave >= _waves.Count)
         {
-            SetStatus("completed");
+            SetStatus(CampaignStatus.Completed);
             return;
         }
         var wave = _waves[_wave];
@@ -292,30 +292,30 @@ public sealed class CampaignActor : SimActor
 
     private void OnWaveProgress()
     {
-        if (_wave >= _waves.Count && _status == "running" && _tally.FinishedTotal == _meters.Count)
-            SetStatus("completed"); // meters retried after the last wave have finished
+        if (_wave >= _waves.Count && _status == CampaignStatus.Running && _tally.FinishedTotal == _meters.Count)
+            SetStatus(CampaignStatus.Completed); // meters retried after the last wave have finished
         if (_wave < 0 || _wave >= _waves.Count) return;
         var wave = _waves[_wave];
         var finished = _tally.Finished[_wave];
         var errors = _tally.Errors[_wave];
-        if (_status == "running" && (_settings.ErrorThresholdCount > 0 && errors >= _settings.ErrorThresholdCount ||
+        if (_status == CampaignStatus.Running && (_settings.ErrorThresholdCount > 0 && errors >= _settings.ErrorThresholdCount ||
                                      finished >= Math.Max(5, wave.Count / 5) && (double)errors / finished >= _settings.ErrorThresholdShare))
         {
             var share = _settings.ErrorThresholdShare.ToString("P0", System.Globalization.CultureInfo.InvariantCulture);
             Story("wave {Wave}: error threshold exceeded: {Errors} of {Finished} finished meters ({Meters} in the wave) failed or timed out (threshold: {Threshold})",
                 _wave + 1, errors, finished, wave.Count, _settings.ErrorThresholdCount > 0 ? $"{_settings.ErrorThresholdCount} meters, or {share} of those finished" : $"{share} of those finished");
             _pauseReason = $"error threshold: {errors} of {finished} finished meters of wave {_wave + 1} failed or timed out";
-            SetStatus("paused");
+            SetStatus(CampaignStatus.Paused);
         }
         if (finished == wave.Count && _endLogged < _wave) StoryOfWaveEnd(_wave);
-        if (finished < wave.Count || _status != "running") return;
+        if (finished < wave.Count || _status != CampaignStatus.Running) return;
         var succeeded = _tally.Succeeded[_wave];
         if ((double)succeeded / wave.Count < _settings.SuccessThreshold)
         {
             Story("wave {Wave}: success threshold missed: {Succeeded} of {Meters} meters succeeded ({Share:P1}, threshold {Threshold:P0})",
                 _wave + 1, succeeded, wave.Count, (double)succeeded / wave.Count, _settings.SuccessThreshold);
             _pauseReason = $"success threshold: only {succeeded} of {wave.Count} meters of wave {_wave + 1} succeeded";
-            SetStatus("paused");
+            SetStatus(CampaignStatus.Paused);
             return;
         }
         Story("wave {Wave}: success threshold met: {Succeeded} of {Meters} meters succeeded ({Share:P1}, threshold {Threshold:P0})",
@@ -323,14 +323,14 @@ public sealed class CampaignActor : SimActor
         if (_wave == 0 && _settings.PauseAfterCanary && _waves.Count > 1)
         {
             _pauseReason = "inspection after the canary wave";
-            SetStatus("paused");
+            SetStatus(CampaignStatus.Paused);
             return;
         }
         NextWave();
     }
 
     /// <summary>Changes the campaign's status and tells the stations, which stop or start taking meters on, or cancel them.</summary>
-    private void SetStatus(string status)
+    private void SetStatus(CampaignStatus status)
     {
         if (_status == status) return;
         var was = _status;
@@ -343,28 +343,28 @@ public sealed class CampaignActor : SimActor
     {
         var ignored = action switch
         {
-            OperatorAction.Pause => _status != "running",
-            OperatorAction.Resume => _status != "paused",
-            OperatorAction.Cancel => _status is not ("running" or "paused"),
+            OperatorAction.Pause => _status != CampaignStatus.Running,
+            OperatorAction.Resume => _status != CampaignStatus.Paused,
+            OperatorAction.Cancel => _status is not (CampaignStatus.Running or CampaignStatus.Paused),
             _ => false,
         };
-        Story(ignored ? "operator: {Action}, ignored: the campaign is {Status}" : "operator: {Action} (the campaign is {Status})", action.ToString().ToLowerInvariant(), _status);
+        Story(ignored ? "operator: {Action}, ignored: the campaign is {Status}" : "operator: {Action} (the campaign is {Status})", action.ToString().ToLowerInvariant(), _status.Name());
         switch (action)
         {
-            case OperatorAction.Pause when _status == "running":
+            case OperatorAction.Pause when _status == CampaignStatus.Running:
                 _pauseReason = "operator";
-                SetStatus("paused");
+                SetStatus(CampaignStatus.Paused);
                 break;
-            case OperatorAction.Resume when _status == "paused":
+            case OperatorAction.Resume when _status == CampaignStatus.Paused:
                 _pauseReason = "";
-                SetStatus("running");
+                SetStatus(CampaignStatus.Running);
                 if (_wave >= 0 && _wave < _waves.Count && _waves[_wave].All(m => m.Phase.IsFinal())) NextWave();
                 break;
-            case OperatorAction.Cancel when _status is "running" or "paused":
-                SetStatus("canceled"); // the stations cancel their meters not yet activating
+            case OperatorAction.Cancel when _status is CampaignStatus.Running or CampaignStatus.Paused:
+                SetStatus(CampaignStatus.Canceled); // the stations cancel their meters not yet activating
                 break;
             case OperatorAction.RetryFailed:
-                if (_status is "paused" or "completed") SetStatus("running");
+                if (_status is CampaignStatus.Paused or CampaignStatus.Completed) SetStatus(CampaignStatus.Running);
                 foreach (var station in _stations) ToStation(station, new StationRetryFailed(_incarnation));
                 break;
         }
@@ -411,20 +411,20 @@ public sealed class CampaignActor : SimActor
                 Count(timedOut.Values.Sum(), "meter"), string.Join(", ", timedOut.Take(20).Select(c => $"{c.Key}: {c.Value}")) + (timedOut.Count > 20 ? $" and {timedOut.Count - 20} more collectors" : ""));
     }
 
-    private void StoryOfStatus(string was, string status)
+    private void StoryOfStatus(CampaignStatus was, CampaignStatus status)
     {
         switch (status)
         {
-            case "paused":
+            case CampaignStatus.Paused:
                 Story("paused in wave {Wave}: {Reason}", _wave + 1, _pauseReason);
                 break;
-            case "running":
-                Story("resumed ({Was} before), in wave {Wave} of {Waves}", was, Math.Min(_wave + 1, _waves.Count), _waves.Count);
+            case CampaignStatus.Running:
+                Story("resumed ({Was} before), in wave {Wave} of {Waves}", was.Name(), Math.Min(_wave + 1, _waves.Count), _waves.Count);
                 break;
-            case "canceled":
+            case CampaignStatus.Canceled:
                 Story("campaign canceled in wave {Wave}: the stations cancel their meters not yet activating", _wave + 1);
                 break;
-            case "completed":
+            case CampaignStatus.Completed:
                 var outcomes = new SortedDictionary<MeterPhase, int>();
                 foreach (var meter in _meters.Values.Concat(_skipped)) outcomes[meter.Phase] = outcomes.GetValueOrDefault(meter.Phase) + 1;
                 Story("campaign completed after {Waves} waves: {Outcomes}", _waves.Count, outcomes.Count == 0 ? "no meter" : string.Join(", ", outcomes.Select(o => $"{o.Value} {o.Key}")));
@@ -501,7 +501,7 @@ public sealed class CampaignActor : SimActor
         _unacknowledgedCim.Clear();
         _inFlight.Clear();
         _wave = -1;
-        _status = "down";
+        _status = CampaignStatus.Down;
         _cimSequence = 0;
         _down = true;
         _incarnation++;
@@ -520,7 +520,7 @@ public sealed class CampaignActor : SimActor
     /// <summary>Rebuilds the campaign from its journal, then has the stations ask every meter still in flight where it got to.</summary>
     private void Restore(DurableCampaignState? durable)
     {
-        _status = "created";
+        _status = CampaignStatus.Created;
         Plan();
         if (durable is null)
         {
@@ -538,7 +538,7 @@ public sealed class CampaignActor : SimActor
             if (transition.Phase.IsFinal()) meter.FinishedMicros = transition.AtMicros;
         }
         _unflushed.Clear();
-        _status = durable.Status;
+        _status = durable.Status ?? CampaignStatus.Created;
         _flushedStatus = _status;
         _wave = Math.Max(0, durable.Wave - 1);
         // Outcomes the MDM may not have acknowledged are reported again; it records each event once.
@@ -548,7 +548,7 @@ public sealed class CampaignActor : SimActor
         {
             var inFlight = _meters.Values.Count(m => m.Wave == _wave && !m.Phase.IsFinal() && m.Phase != MeterPhase.Pending);
             Story("head-end recovered from its journal ({Flushes} flushes): campaign {Status} in wave {Wave} of {Waves}, {Finished} meters finished, {InFlight} in flight that the stations read again (MT100, MT101, ST1), {Reported} outcomes reported to the MDM again",
-                durable.Flushes, _status, _wave + 1, _waves.Count, _tally.FinishedTotal, inFlight, _reportable.Count);
+                durable.Flushes, _status.Name(), _wave + 1, _waves.Count, _tally.FinishedTotal, inFlight, _reportable.Count);
         }
         SendPlans(_wave);
         OnWaveProgress();
@@ -579,10 +579,10 @@ public sealed class CampaignActor : SimActor
         _flushedStatus = _status;
         // The first batch of each incarnation carries the plan's numbers, for readers of the journal alone (amisim status).
         var plan = _told == 0 ? CampaignOutline.Of(_setup.Plan) : null;
-        var batch = new FlushInFlight(new CampaignFlushed(_unflushed.ToList(), _wave, _status, plan), new SortedDictionary<int, long>(_acksAfterFlush), _finishedUnreported.ToList(), Now + ConfirmDelay, ++_told);
+        var batch = new FlushInFlight(new CampaignFlushed(_unflushed.ToList(), _wave, _status.Name(), plan), new SortedDictionary<int, long>(_acksAfterFlush), _finishedUnreported.ToList(), Now + ConfirmDelay, ++_told);
         if (_log.IsDebugEnabled && IsLive)
             _log.Debug("[{VirtualTime}] campaign {Campaign}: flush {Flush}: {Transitions} transitions, status {Status}, wave {Wave}", Now, _setup.CampaignId, batch.Sequence,
-                batch.Batch.Transitions.Count, _status, _wave + 1);
+                batch.Batch.Transitions.Count, _status.Name(), _wave + 1);
         _unflushed.Clear();
         _acksAfterFlush.Clear();
         _finishedUnreported.Clear();

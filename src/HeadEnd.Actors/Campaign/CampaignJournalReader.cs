@@ -51,7 +51,7 @@ public sealed record JournalRead(string PersistenceId, IReadOnlyList<object> Eve
 /// and (journals written since it was) the plan's numbers, null in older journals.
 /// </summary>
 /// <param name="Wave">the wave the campaign was in, from 1; the number of waves plus one once the last is done.</param>
-public sealed record DurableCampaignState(string Status, int Wave, int Flushes, IReadOnlyDictionary<long, MeterTransition> Meters, CampaignOutline? Plan = null)
+public sealed record DurableCampaignState(CampaignStatus? Status, int Wave, int Flushes, IReadOnlyDictionary<long, MeterTransition> Meters, CampaignOutline? Plan = null)
 {
     /// <summary>
     /// Where the campaign is among its waves, for people: "wave 2 of 3", "all 3 waves done" once the last
@@ -59,9 +59,12 @@ public sealed record DurableCampaignState(string Status, int Wave, int Flushes, 
     /// </summary>
     public string WaveText =>
         Flushes == 0 ? "no wave yet"
-        : Plan is null ? (Status == "completed" ? "all waves done" : $"wave {Wave}")
+        : Plan is null ? (Status == CampaignStatus.Completed ? "all waves done" : $"wave {Wave}")
         : Wave > Plan.WaveMeters.Count ? $"all {Plan.WaveMeters.Count} waves done"
         : $"wave {Math.Max(1, Wave)} of {Plan.WaveMeters.Count}";
+
+    /// <summary>The status as people read it: its name, or "not started" before the first flush.</summary>
+    public string StatusText => Status?.Name() ?? "not started";
 
     /// <summary>The meters of the plan the journal holds no transition of yet (null without <see cref="Plan"/>): their stations have not reported them.</summary>
     public int? NotYetReported => Plan is null ? null : Math.Max(0, Plan.Meters - Meters.Count);
@@ -86,7 +89,7 @@ public sealed partial record CampaignSnapshot(string Status, int Wave, int Flush
 public sealed class DurableCampaign
 {
     private readonly SortedDictionary<long, MeterTransition> _meters = new();
-    private string _status = "not started";
+    private CampaignStatus? _status; // null: not started
     private int _wave;
     private int _flushes;
     private CampaignOutline? _plan;
@@ -99,7 +102,7 @@ public sealed class DurableCampaign
     public void Apply(CampaignFlushed flushed)
     {
         _flushes++;
-        _status = flushed.Status;
+        _status = CampaignStatuses.Parse(flushed.Status);
         _wave = flushed.Wave + 1;
         _plan = flushed.Plan ?? _plan;
         foreach (var transition in flushed.Transitions) _meters[transition.Meter] = transition;
@@ -107,12 +110,12 @@ public sealed class DurableCampaign
 
     public static DurableCampaign From(CampaignSnapshot snapshot)
     {
-        var state = new DurableCampaign { _status = snapshot.Status, _wave = snapshot.Wave, _flushes = snapshot.Flushes, _plan = snapshot.Plan };
+        var state = new DurableCampaign { _status = CampaignStatuses.Parse(snapshot.Status), _wave = snapshot.Wave, _flushes = snapshot.Flushes, _plan = snapshot.Plan };
         foreach (var meter in snapshot.Meters) state._meters[meter.Meter] = meter;
         return state;
     }
 
-    public CampaignSnapshot ToSnapshot() => new(_status, _wave, _flushes, _meters.Values.ToList(), _plan);
+    public CampaignSnapshot ToSnapshot() => new(_status?.Name() ?? CampaignStatus.Created.Name(), _wave, _flushes, _meters.Values.ToList(), _plan);
 
     public DurableCampaignState ToState() => new(_status, _wave, _flushes, new SortedDictionary<long, MeterTransition>(_meters), _plan);
 }

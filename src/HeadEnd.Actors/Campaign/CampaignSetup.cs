@@ -77,7 +77,7 @@ public sealed class GetCampaignSummary
 
 /// <param name="Quiet">nothing in flight: no meter mid-step, every state change durable, every CIM message answered.</param>
 /// <param name="Restarts">head-end restarts after crashes; <paramref name="DroppedWhileDown"/> frames that reached it while it was down.</param>
-public sealed record CampaignSummary(string Status, int Wave, int Waves, IReadOnlyDictionary<MeterPhase, int> Phases, string PauseReason, bool Quiet, int CimMessagesSent,
+public sealed record CampaignSummary(CampaignStatus Status, int Wave, int Waves, IReadOnlyDictionary<MeterPhase, int> Phases, string PauseReason, bool Quiet, int CimMessagesSent,
     int Restarts = 0, long DroppedWhileDown = 0, long CimResent = 0, long CimRejected = 0, long JournalWrites = 0, int MostSessionsPerCollector = 0,
     int MulticastRounds = 0, long MulticastBlocks = 0, long UnicastBlocks = 0);
 

@@ -63,7 +63,7 @@ public sealed class CollectorStation : SimActor
 
     private int _unfinished;
     private int _wave = -1;
-    private string _status = "created";
+    private CampaignStatus _status = CampaignStatus.Created;
     private int _incarnation;
     private bool _down = true;
     private long _nextCommand = 1;
@@ -210,14 +210,14 @@ public sealed class CollectorStation : SimActor
         EnsureTick();
     }
 
-    private void OnCampaignStatus(string status)
+    private void OnCampaignStatus(CampaignStatus status)
     {
         var was = _status;
         _status = status;
-        if (status == "canceled" && was != "canceled")
+        if (status == CampaignStatus.Canceled && was != CampaignStatus.Canceled)
             foreach (var meter in _meters.Values.Where(m => !m.Phase.IsFinal() && m.Phase < MeterPhase.Activating).OrderBy(m => m.Order).ToList())
                 Finish(meter, MeterPhase.Canceled, "canceled by the operator");
-        if (status == "running") Pump();
+        if (status == CampaignStatus.Running) Pump();
     }
 
     private void RetryFailed()
@@ -260,7 +260,7 @@ public sealed class CollectorStation : SimActor
         _floodEnds = SimTime.Zero;
         _statusOutstanding.Clear();
         _wave = -1;
-        _status = "down";
+        _status = CampaignStatus.Down;
         _down = true;
         _incarnation = incarnation;
     }
@@ -306,7 +306,7 @@ public sealed class CollectorStation : SimActor
             meter.QueuedStep = null;
             var next = (meter, step);
             if (meter.Phase.IsFinal()) continue;
-            if (_status != "running" && meter.Phase == MeterPhase.Pending)
+            if (_status != CampaignStatus.Running && meter.Phase == MeterPhase.Pending)
             {
                 deferred.Add(next); // paused or canceled: no new meters are started
                 continue;
@@ -337,7 +337,7 @@ public sealed class CollectorStation : SimActor
             meter.QueuedStep = step;
             _queue.Enqueue(meter);
         }
-        if (deferred.Any(d => d.Step == CampaignStep.Initiate) && !TransfersAllowed() && _status == "running") WaitForWindow();
+        if (deferred.Any(d => d.Step == CampaignStep.Initiate) && !TransfersAllowed() && _status == CampaignStatus.Running) WaitForWindow();
     }
 
     private void Release(MeterCampaignState meter)

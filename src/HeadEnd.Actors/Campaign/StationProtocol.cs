@@ -37,7 +37,7 @@ public interface IStationOrder : IBinarySerialized
 /// numbers keep the order small when it crosses nodes (a record per meter made 4.8 MB for 50,000).
 /// </summary>
 [MemoryPackable]
-public sealed partial record StationPlan(int Incarnation, string Status, int RestoreWave, byte[] Phases, int[] Attempts) : IStationOrder, ISizedPayload
+public sealed partial record StationPlan(int Incarnation, CampaignStatus Status, int RestoreWave, byte[] Phases, int[] Attempts) : IStationOrder, ISizedPayload
 {
     /// <summary>Five bytes a meter and the type names (Hyperion: 25,238 bytes for 5,000 meters; StationWireTests).</summary>
     [MemoryPackIgnore]
@@ -50,7 +50,7 @@ public sealed partial record StationWave(int Incarnation, int Wave) : IStationOr
 
 /// <summary>The campaign's status changed (running, paused, canceled, completed).</summary>
 [MemoryPackable]
-public sealed partial record StationStatus(int Incarnation, string Status) : IStationOrder;
+public sealed partial record StationStatus(int Incarnation, CampaignStatus Status) : IStationOrder;
 
 /// <summary>The operator asked for failed and timed-out meters to be tried again.</summary>
 [MemoryPackable]

@@ -139,7 +139,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             foreach (var (phase, count) in report["outcomes"]!.AsObject()) table.AddRow(phase, $"{count!.GetValue<int>():N0}");
             output.Write(table);
             var summary = result.Summary;
-            output.MarkupLineInterpolated($"campaign {summary.Status}{(summary.PauseReason.Length > 0 ? $" ({summary.PauseReason})" : "")}; last meter finished at virtual {result.End}");
+            output.MarkupLineInterpolated($"campaign {summary.Status.Name()}{(summary.PauseReason.Length > 0 ? $" ({summary.PauseReason})" : "")}; last meter finished at virtual {result.End}");
             output.MarkupLineInterpolated($"MDM: {report["mdm"]!["metersOnProgramVersion"]} meters on {result.Manifest.Version}; {result.CimMessages:N0} CIM messages");
             output.MarkupLineInterpolated($"{result.Events:N0} events in {result.Windows:N0} windows, {result.Wall.TotalSeconds:0.0} s wall; peak {result.PeakWorkingSetBytes / (1 << 20):N0} MiB");
             output.MarkupLineInterpolated($"result digest {report["resultDigest"]!.GetValue<string>()}");
@@ -178,8 +178,8 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
     private static int Verdict(RunResult result, double? failAbove, IAnsiConsole output)
     {
         var summary = result.Summary;
-        if (summary.Status != "completed")
-            return ErrorLine.Exit(ExitCode.CampaignNotCompleted, $"the campaign ended {summary.Status}{(summary.PauseReason.Length > 0 ? $": {summary.PauseReason}" : "")}");
+        if (summary.Status != CampaignStatus.Completed)
+            return ErrorLine.Exit(ExitCode.CampaignNotCompleted, $"the campaign ended {summary.Status.Name()}{(summary.PauseReason.Length > 0 ? $": {summary.PauseReason}" : "")}");
         var failed = summary.Phases.GetValueOrDefault(MeterPhase.Failed) + summary.Phases.GetValueOrDefault(MeterPhase.TimedOut);
         var targeted = summary.Phases.Values.Sum() - summary.Phases.GetValueOrDefault(MeterPhase.Skipped);
         if (failAbove is { } limit && targeted > 0 && (double)failed / targeted > limit)

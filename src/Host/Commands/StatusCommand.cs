@@ -135,7 +135,7 @@ public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
         var console = settings.Meters
             ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) })
             : AnsiConsole.Console;
-        console.MarkupLineInterpolated($"campaign [bold]{settings.Campaign}[/]: {campaign.Status}, {campaign.WaveText}, {campaign.Flushes} durable flushes");
+        console.MarkupLineInterpolated($"campaign [bold]{settings.Campaign}[/]: {campaign.StatusText}, {campaign.WaveText}, {campaign.Flushes} durable flushes");
         var table = new Table().AddColumns("phase", "meters");
         foreach (var group in campaign.Meters.Values.GroupBy(m => m.Phase).OrderBy(g => g.Key)) table.AddRow(group.Key.ToString(), group.Count().ToString("N0", CultureInfo.InvariantCulture));
         if (campaign.NotYetReported is > 0 and var waiting) table.AddRow("not yet reported (Pending)", waiting.ToString("N0", CultureInfo.InvariantCulture));

@@ -24,10 +24,10 @@ public sealed class ProgressView(IAnsiConsole console, SimTime until)
     private readonly Lock _lock = new();
     private TimeSpan _lastPlain = TimeSpan.MinValue;
     private double _eventsPerSecond;
-    private Snapshot _last = new(SimTime.Zero, 0, 0, 0, 0, "created");
+    private Snapshot _last = new(SimTime.Zero, 0, 0, 0, 0, CampaignStatus.Created);
 
     /// <summary>What one line shows.</summary>
-    private sealed record Snapshot(SimTime Time, int Targeted, int Final, int Succeeded, int Failed, string Status);
+    private sealed record Snapshot(SimTime Time, int Targeted, int Final, int Succeeded, int Failed, CampaignStatus Status);
 
     /// <summary>The campaign's summary at virtual <paramref name="now"/>, after one of the run's steps.</summary>
     public void Step(SimTime now, CampaignSummary summary)
@@ -93,7 +93,7 @@ public sealed class ProgressView(IAnsiConsole console, SimTime until)
         task.Value = last.Final;
         var left = Remaining(last) is { } remaining ? $", ~{remaining:hh\\:mm\\:ss} left" : "";
         task.Description = Markup.Escape(_recent.Count == 0 ? "starting"
-            : $"{last.Time}: {last.Final:N0}/{last.Targeted:N0} final, {last.Failed:N0} failed, {last.Status}{left}");
+            : $"{last.Time}: {last.Final:N0}/{last.Targeted:N0} final, {last.Failed:N0} failed, {last.Status.Name()}{left}");
     }
 
     private void PrintPlain(bool force)
@@ -112,7 +112,7 @@ public sealed class ProgressView(IAnsiConsole console, SimTime until)
         var left = eta && Remaining(s) is { } remaining ? $", about {remaining:hh\\:mm\\:ss} left" : "";
         var rate = eta && _eventsPerSecond > 0 ? $"; {_eventsPerSecond / 1e6:0.00}M events/s" : "";
         return $"virtual {s.Time} of {until}: {s.Final:N0} of {s.Targeted:N0} targeted meters final ({share:P0}), "
-               + $"{s.Succeeded:N0} succeeded, {s.Failed:N0} failed or timed out, {s.Targeted - s.Final:N0} in progress; campaign {s.Status}"
+               + $"{s.Succeeded:N0} succeeded, {s.Failed:N0} failed or timed out, {s.Targeted - s.Final:N0} in progress; campaign {s.Status.Name()}"
                + $"{rate}{left}";
     }
 

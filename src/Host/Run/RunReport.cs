@@ -49,7 +49,7 @@ public static class RunReport
             },
             ["campaign"] = new JsonObject
             {
-                ["status"] = run.Summary.Status, ["pauseReason"] = run.Summary.PauseReason, ["waves"] = run.Summary.Waves,
+                ["status"] = run.Summary.Status.Name(), ["pauseReason"] = run.Summary.PauseReason, ["waves"] = run.Summary.Waves,
                 ["distribution"] = run.Scenario.Campaign.Distribution.ToString(),
                 ["multicastRounds"] = run.Summary.MulticastRounds, ["multicastBlocks"] = run.Summary.MulticastBlocks,
                 ["unicastBlocks"] = run.Summary.UnicastBlocks,
