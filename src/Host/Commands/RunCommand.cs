@@ -140,7 +140,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             output.Write(table);
             var summary = result.Summary;
             output.MarkupLineInterpolated($"campaign {summary.Status.Name()}{(summary.PauseReason.Length > 0 ? $" ({summary.PauseReason})" : "")}; last meter finished at virtual {result.End}");
-            output.MarkupLineInterpolated($"MDM: {report["mdm"]!["metersOnProgramVersion"]} meters on {result.Manifest.Version}; {result.CimMessages:N0} CIM messages");
+            output.MarkupLineInterpolated($"MDM: {report["mdm"]!["metersOnProgramVersion"]!.GetValue<int>():N0} meters on {result.Manifest.Version}; {result.CimMessages:N0} CIM messages");
             output.MarkupLineInterpolated($"{result.Events:N0} events in {result.Windows:N0} windows, {result.Wall.TotalSeconds:0.0} s wall; peak {result.PeakWorkingSetBytes / (1 << 20):N0} MiB");
             output.MarkupLineInterpolated($"result digest {report["resultDigest"]!.GetValue<string>()}");
             output.MarkupLineInterpolated($"run folder: {Path.GetFullPath(runDir)}");
