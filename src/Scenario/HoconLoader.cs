@@ -16,12 +16,17 @@ public static class HoconLoader
     }
 
     /// <summary>The embedded defaults with <paramref name="overrides"/> ("key=value", HOCON syntax for the value) on top.</summary>
+    /// <param name="check">given each override and its parsed config before it is applied; throws to refuse it.</param>
     /// <exception cref="HoconInputException">an override is not "key=value" or its value is not HOCON.</exception>
-    public static Config Load(IEnumerable<string> overrides)
+    public static Config Load(IEnumerable<string> overrides, Action<string, Config>? check = null)
     {
         var config = ConfigurationFactory.ParseString(Embedded("amisim.conf"));
         foreach (var item in overrides) // in order: a later --set wins
-            config = ParseOverride(item).WithFallback(config);
+        {
+            var over = ParseOverride(item);
+            check?.Invoke(item, over);
+            config = over.WithFallback(config);
+        }
         return config;
     }
 

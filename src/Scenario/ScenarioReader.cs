@@ -56,10 +56,12 @@ public sealed partial class ScenarioReader
                 throw new ScenarioException(error.Message);
             }
             foreach (var key in HoconGuard.Leaves(over.Root))
+            {
                 if (key.StartsWith(Root, StringComparison.Ordinal) && !allowed.Contains(key) && !allowed.Any(a => a.StartsWith(key + ".", StringComparison.Ordinal)))
                     throw new ScenarioException($"--set {item}: unknown key {key}{Suggest(key, allowed)}");
+                setBy[key] = $"--set {item}";
+            }
             config = over.WithFallback(config);
-            foreach (var key in HoconGuard.Leaves(over.Root)) setBy[key] = $"--set {item}";
         }
         return new ScenarioReader(config, source, setBy);
     }

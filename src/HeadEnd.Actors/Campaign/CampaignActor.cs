@@ -385,6 +385,14 @@ public sealed class CampaignActor : SimActor
 
     private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
+    /// <summary>Meters counted by phase, in the phases' order ("998 Succeeded, 1 Failed"; "no meter" for none).</summary>
+    private static string Outcomes(IEnumerable<MeterCampaignState> meters)
+    {
+        var outcomes = new SortedDictionary<MeterPhase, int>();
+        foreach (var meter in meters) outcomes[meter.Phase] = outcomes.GetValueOrDefault(meter.Phase) + 1;
+        return outcomes.Count == 0 ? "no meter" : string.Join(", ", outcomes.Select(o => $"{o.Value} {o.Key}"));
+    }
+
     private void StoryOfPlan()
     {
         var skipped = _skipped.GroupBy(m => m.Reason.Split(':')[0]).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}");
@@ -398,14 +406,9 @@ public sealed class CampaignActor : SimActor
     {
         _endLogged = wave;
         if (!IsLive || !_log.IsInfoEnabled) return;
-        var outcomes = new SortedDictionary<MeterPhase, int>();
         var timedOut = new SortedDictionary<int, int>();
-        foreach (var meter in _waves[wave])
-        {
-            outcomes[meter.Phase] = outcomes.GetValueOrDefault(meter.Phase) + 1;
-            if (meter.Phase == MeterPhase.TimedOut) timedOut[meter.Collector] = timedOut.GetValueOrDefault(meter.Collector) + 1;
-        }
-        Story("wave {Wave} of {Waves} ended: {Outcomes} of {Meters} meters", wave + 1, _waves.Count, string.Join(", ", outcomes.Select(o => $"{o.Value} {o.Key}")), _waves[wave].Count);
+        foreach (var meter in _waves[wave].Where(m => m.Phase == MeterPhase.TimedOut)) timedOut[meter.Collector] = timedOut.GetValueOrDefault(meter.Collector) + 1;
+        Story("wave {Wave} of {Waves} ended: {Outcomes} of {Meters} meters", wave + 1, _waves.Count, Outcomes(_waves[wave]), _waves[wave].Count);
         if (timedOut.Count > 0 && _log.IsWarningEnabled)
             _log.Warning("[{VirtualTime}] campaign {Campaign}: wave {Wave}: {TimedOut} timed out, by collector: {ByCollector}", Now, _setup.CampaignId, wave + 1,
                 Count(timedOut.Values.Sum(), "meter"), string.Join(", ", timedOut.Take(20).Select(c => $"{c.Key}: {c.Value}")) + (timedOut.Count > 20 ? $" and {timedOut.Count - 20} more collectors" : ""));
@@ -425,9 +428,7 @@ public sealed class CampaignActor : SimActor
                 Story("campaign canceled in wave {Wave}: the stations cancel their meters not yet activating", _wave + 1);
                 break;
             case CampaignStatus.Completed:
-                var outcomes = new SortedDictionary<MeterPhase, int>();
-                foreach (var meter in _meters.Values.Concat(_skipped)) outcomes[meter.Phase] = outcomes.GetValueOrDefault(meter.Phase) + 1;
-                Story("campaign completed after {Waves} waves: {Outcomes}", _waves.Count, outcomes.Count == 0 ? "no meter" : string.Join(", ", outcomes.Select(o => $"{o.Value} {o.Key}")));
+                Story("campaign completed after {Waves} waves: {Outcomes}", _waves.Count, Outcomes(_meters.Values.Concat(_skipped)));
                 break;
         }
     }

@@ -29,8 +29,10 @@ public static class CampaignStatuses
     };
 
     /// <summary>The status a name stands for (<see cref="Name"/>'s inverse). <exception cref="FormatException">no status has that name.</exception></summary>
-    public static CampaignStatus Parse(string name) =>
-        Enum.GetValues<CampaignStatus>().FirstOrDefault(s => s.Name() == name, (CampaignStatus)byte.MaxValue) is var status && Enum.IsDefined(status)
-            ? status
-            : throw new FormatException($"'{name}' is not a campaign status ({string.Join(", ", Enum.GetValues<CampaignStatus>().Select(Name))})");
+    public static CampaignStatus Parse(string name)
+    {
+        foreach (var status in Enum.GetValues<CampaignStatus>())
+            if (status.Name() == name) return status;
+        throw new FormatException($"'{name}' is not a campaign status ({string.Join(", ", Enum.GetValues<CampaignStatus>().Select(Name))})");
+    }
 }

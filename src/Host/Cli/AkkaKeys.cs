@@ -49,10 +49,12 @@ public static class AkkaKeys
         return keys;
     });
 
-    /// <summary>Refuses a <c>--set key=value</c> whose key no module reads. <exception cref="HoconInputException">the key is unknown.</exception></summary>
-    public static void Check(string item)
+    /// <summary>
+    /// Refuses a <c>--set key=value</c> (<paramref name="item"/>, parsed as <paramref name="config"/>) whose key no
+    /// module reads, or whose log level is none. <exception cref="HoconInputException">the key or the level is unknown.</exception>
+    /// </summary>
+    public static void Check(string item, Config config)
     {
-        var config = HoconLoader.ParseOverride(item);
         foreach (var key in HoconGuard.Leaves(config.Root))
         {
             if (Known.Value.Contains(key) || OpenMaps.Any(m => key.StartsWith(m + ".", StringComparison.Ordinal))) continue;

@@ -90,7 +90,8 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         var akka = input.Akka;
 
         Logging.Start(Path.Combine(runDir, "amisim.log"));
-        Log.Information("amisim {Version}: {CommandLine}", AmiSimApp.Version, CommandLine(context));
+        var invocation = new RunInvocation(AmiSimApp.Version, CommandLine(context));
+        Log.Information("amisim {Version}: {CommandLine}", invocation.Version, invocation.CommandLine);
         if (emptied > 0) Logging.File.Warning("--force: emptied {Folder} first ({Count} entries removed)", runDir, emptied);
         Log.Information("Scenario {Name}, seed {Seed}: {Meters} meters, {Collectors} collectors, {Distribution} of {Program} {Version}",
             scenario.Name, scenario.Seed, scenario.Fleet.Meters, scenario.Fleet.Collectors, scenario.Campaign.Distribution, scenario.Program.Id, scenario.Program.Version);
@@ -129,7 +130,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             var progress = new ProgressView(output, SimTime.From(scenario.Until));
             var result = await new ScenarioRun(scenario, runDir, cluster, journal, input.Topology).RunAsync(akka,
                 (system, run) => progress.ShowAsync(system, run), progress.Step, cancellation);
-            var report = RunReport.Build(result, new RunInvocation(AmiSimApp.Version, CommandLine(context)));
+            var report = RunReport.Build(result, invocation);
             await File.WriteAllTextAsync(Path.Combine(runDir, "report.json"), RunReport.ToJson(report), cancellation);
             await File.WriteAllTextAsync(Path.Combine(runDir, "report.html"), ReportHtml.Render(report), cancellation);
             await using (var csv = File.CreateText(Path.Combine(runDir, "meters.csv"))) RunReport.WriteMetersCsv(result, csv);

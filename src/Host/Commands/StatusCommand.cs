@@ -5,6 +5,7 @@ using Akka.Configuration;
 using AmiSim.HeadEnd.Campaign;
 using AmiSim.HeadEnd.Persistence;
 using AmiSim.Host.Cli;
+using AmiSim.Host.Console;
 using AmiSim.Protocol;
 using Microsoft.Data.Sqlite;
 using Spectre.Console;
@@ -132,9 +133,7 @@ public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
     private static void Show(Settings settings, DurableCampaignState campaign, DurableMdmState mdm)
     {
         // With --meters, standard output is the CSV alone (status --meters > meters.csv) and the summary goes to standard error.
-        var console = settings.Meters
-            ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) })
-            : AnsiConsole.Console;
+        var console = settings.Meters ? ConsoleOutput.Create(System.Console.Error) : AnsiConsole.Console;
         console.MarkupLineInterpolated($"campaign [bold]{settings.Campaign}[/]: {campaign.StatusText}, {campaign.WaveText}, {campaign.Flushes} durable flushes");
         var table = new Table().AddColumns("phase", "meters");
         foreach (var group in campaign.Meters.Values.GroupBy(m => m.Phase).OrderBy(g => g.Key)) table.AddRow(group.Key.ToString(), group.Count().ToString("N0", CultureInfo.InvariantCulture));

@@ -24,26 +24,24 @@ public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTop
             var (text, source) = scenarioPath is { } path ? (ReadScenarioFile(path), path) : (HoconLoader.Embedded("scenarios/default.conf"), "default scenario");
             var scenarioSets = sets.Where(s => s.TrimStart().StartsWith(ScenarioReader.Root, StringComparison.Ordinal)).ToList();
             var otherSets = sets.Except(scenarioSets).ToList();
-            foreach (var item in otherSets) AkkaKeys.Check(item);
             var overrides = scenarioSets.Concat(seed is { } s ? [$"{ScenarioReader.Root}.seed={s}"] : []).ToList();
             var reader = ScenarioReader.Load(text, source, overrides);
             var scenario = ScenarioSettings.Read(reader);
-            var akka = HoconLoader.Load(otherSets);
+            var akka = HoconLoader.Load(otherSets, AkkaKeys.Check);
             HeapBudget.Check(akka);
             var kernel = KernelSettings.FromConfig(akka.GetConfig("amisim.kernel"));
             var topology = scenario.BuildTopology();
             CheckTargets(scenario, topology, reader.Name("program.target-models"));
-            CheckExisting(scenario.Targets.Collectors.Select(c => (long)c), topology.Collectors.Select(c => (long)c.Id), "collector", reader.Name("campaign.targets.collectors"));
-            CheckExisting(scenario.Targets.Meters, topology.Meters.Select(m => m.Meter.Value), "meter", reader.Name("campaign.targets.meters"));
-            CheckExisting(scenario.TracedMeters, topology.Meters.Select(m => m.Meter.Value), "meter", reader.Name("trace.meters"));
+            var collectors = new Lazy<HashSet<long>>(() => topology.Collectors.Select(c => (long)c.Id).ToHashSet());
+            var meters = new Lazy<HashSet<long>>(() => topology.Meters.Select(m => m.Meter.Value).ToHashSet());
+            CheckExisting(scenario.Targets.Collectors.Select(c => (long)c).ToList(), collectors, "collector", reader.Name("campaign.targets.collectors"));
+            CheckExisting(scenario.Targets.Meters, meters, "meter", reader.Name("campaign.targets.meters"));
+            CheckExisting(scenario.TracedMeters, meters, "meter", reader.Name("trace.meters"));
             ScenarioAssembly.Kernel(scenario, topology, kernel, trace: null); // the lookahead rules
             return new RunInput(scenario, akka, topology, source);
         }
-        catch (Exception error) when (error is ScenarioException or HoconInputException or ConfigurationException or TopologyException or FormatException)
-        {
-            throw new InputException(error.Message);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        catch (Exception error) when (error is ScenarioException or HoconInputException or ConfigurationException or TopologyException or FormatException
+                                          or IOException or UnauthorizedAccessException)
         {
             throw new InputException(error.Message);
         }
@@ -70,11 +68,11 @@ public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTop
     }
 
     /// <summary>Every id a scenario names (a collector to target, a meter to trace) is one the network has.</summary>
-    private static void CheckExisting(IEnumerable<long> named, IEnumerable<long> existing, string what, string key)
+    /// <param name="existing">the network's ids, made only when a key names some.</param>
+    private static void CheckExisting(IReadOnlyList<long> names, Lazy<HashSet<long>> existing, string what, string key)
     {
-        var names = named.ToList();
         if (names.Count == 0) return;
-        var known = existing.ToHashSet();
+        var known = existing.Value;
         foreach (var missing in names.Where(n => !known.Contains(n)).Take(1))
             throw new InputException($"{key}: {what} {missing} is not in the network ({known.Count:N0} {what}s, {known.Min()} to {known.Max()})");
     }
