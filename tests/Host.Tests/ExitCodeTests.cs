@@ -12,9 +12,7 @@ public sealed class ExitCodeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string[] Small(int meters) =>
-        ["--set", $"amisim.scenario.fleet.meters={meters}", "--set", "amisim.scenario.fleet.collectors=2", "--set", "amisim.scenario.program.size=8192",
-         "--set", "amisim.scenario.campaign.canary-meters=10", "--set", "amisim.scenario.faults.nic-outages-per-day=0"];
+    private static string[] Small(int meters) => SmallFleet.Args(meters, programBytes: 8192);
 
     [Fact]
     public async Task A_campaign_stopped_by_its_error_threshold_exits_3_with_its_report_written()

@@ -7,12 +7,7 @@ namespace AmiSim.Host.Tests;
 [Collection("runs")] // runs use the console and Serilog's global logger: one at a time
 public sealed class RunCommandTests : IDisposable
 {
-    private static readonly string[] Small =
-    [
-        "--set", "amisim.scenario.fleet.meters=120", "--set", "amisim.scenario.fleet.collectors=2",
-        "--set", "amisim.scenario.program.size=16384", "--set", "amisim.scenario.campaign.canary-meters=10",
-        "--set", "amisim.scenario.faults.nic-outages-per-day=0",
-    ];
+    private static readonly string[] Small = SmallFleet.Args();
 
     private readonly string _dir = Directory.CreateTempSubdirectory("amisim-run-").FullName;
 
