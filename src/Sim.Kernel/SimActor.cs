@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Akka.Actor;
+using Akka.Event;
 
 namespace AmiSim.Kernel;
 
@@ -15,6 +16,7 @@ namespace AmiSim.Kernel;
 public abstract class SimActor : UntypedActor
 {
     private LpSlot? _lp;
+    private ILoggingAdapter? _effectLog;
 
     /// <summary>This LP's id.</summary>
     protected LpId Id => Lp.Id;
@@ -117,6 +119,64 @@ public abstract class SimActor : UntypedActor
     protected void Publish(object observation)
     {
         if (IsObserved) Context.System.EventStream.Publish(observation);
+    }
+
+    /// <summary>
+    /// A buffer for this LP's pure state to decide into (see <see cref="LpEffects"/>), knowing what the run
+    /// traces, observes and logs. Make it once, in <see cref="OnStart"/> or later.
+    /// </summary>
+    protected LpEffects NewEffects()
+    {
+        var settings = Lp.Runtime.Settings;
+        var log = EffectLog;
+        return new LpEffects(settings.Trace is { } trace ? trace.Traces : null, settings.PublishObservations, log.IsEnabled);
+    }
+
+    private ILoggingAdapter EffectLog => _effectLog ??= Context.GetLogger();
+
+    /// <summary>
+    /// Performs what a pure state decided, in order, and clears it: the kernel's effects here, and each
+    /// other one through <paramref name="own"/> (an effect of the model's that nothing handles fails the LP).
+    /// </summary>
+    protected void Perform(LpEffects effects, Action<ILpEffect>? own = null)
+    {
+        // By index: an effect may make the state decide more (own calling the state again), appended to the same buffer.
+        var items = effects.Items;
+        for (var i = 0; i < items.Count; i++)
+        {
+            switch (items[i])
+            {
+                case SendEffect send:
+                    Send(send.To, send.Delay, send.Payload);
+                    break;
+                case StartTimerEffect timer:
+                    StartTimer(timer.Key, timer.Delay, timer.Payload);
+                    break;
+                case CancelTimerEffect cancel:
+                    CancelTimer(cancel.Key);
+                    break;
+                case PromiseQuietEffect promise:
+                    PromiseQuiet(promise.Until, promise.OnlyEvery);
+                    break;
+                case TraceEffect trace:
+                    Trace(Lp, trace.Subject, trace.Step, trace.Text);
+                    break;
+                case PublishEffect publish:
+                    Publish(publish.Observation);
+                    break;
+                case LogEffect line when IsLive:
+                    EffectLog.Log(line.Level, line.Template, line.Args);
+                    break;
+                case LogEffect:
+                    break;
+                case var effect when own is not null:
+                    own(effect);
+                    break;
+                case var effect:
+                    throw new InvalidOperationException($"LP {Id}: {GetType().Name} has no way to perform {effect}");
+            }
+        }
+        effects.Clear();
     }
 
     /// <summary>Ends the run after the current window.</summary>

@@ -17,6 +17,12 @@ public ref struct TraceText
     public TraceText(int literalLength, int formattedCount, LpMemberActor actor, long meter, out bool enabled)
         : this(literalLength, formattedCount, actor.Slot, meter, out enabled) { }
 
+    public TraceText(int literalLength, int formattedCount, LpEffects effects, long meter, out bool enabled)
+    {
+        enabled = Enabled = effects.Traces(meter);
+        if (enabled) _text = new DefaultInterpolatedStringHandler(literalLength, formattedCount);
+    }
+
     private TraceText(int literalLength, int formattedCount, LpSlot lp, long meter, out bool enabled)
     {
         enabled = Enabled = lp.Runtime.Settings.Trace?.Traces(meter) == true && lp.Runtime.IsLive(lp.Now);

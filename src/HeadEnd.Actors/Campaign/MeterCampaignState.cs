@@ -1,31 +1,7 @@
 using AmiSim.Kernel;
 using AmiSim.Protocol.Network;
-using MemoryPack;
 
 namespace AmiSim.HeadEnd.Campaign;
-
-/// <summary>A meter's place in a campaign, as the Metering Department sees it.</summary>
-public enum MeterPhase : byte
-{
-    Pending,
-    Initiated,
-    Transferring,
-    Transferred,
-    Verified,
-    Activating,
-    Succeeded,
-    Failed,
-    TimedOut,
-    Skipped,
-    Canceled,
-}
-
-public static class MeterPhases
-{
-    public static bool IsFinal(this MeterPhase phase) => phase >= MeterPhase.Succeeded;
-
-    public static bool IsError(this MeterPhase phase) => phase is MeterPhase.Failed or MeterPhase.TimedOut;
-}
 
 /// <summary>One meter's progress in the campaign: its station's working copy, or the campaign's view of it from the station's reports.</summary>
 public sealed class MeterCampaignState(MeterId meter, int collector, int wave)
@@ -93,59 +69,4 @@ internal enum CampaignStep : byte
     Status,
     Verify,
     Configure,
-}
-
-/// <summary>A meter's change of phase, as the journal records it.</summary>
-[MemoryPackable]
-public sealed partial record MeterTransition(long Meter, MeterPhase Phase, string Reason, int Attempts, long AtMicros, string FirmwareAfter);
-
-/// <summary>
-/// What one durability flush writes: the transitions since the last one, the campaign's wave (from 0;
-/// the number of waves once the last is done) and its status. The first flush of each incarnation also
-/// carries the plan's <paramref name="Plan"/>, so that the journal alone tells how many meters the
-/// campaign takes on before it has reported them all (a member added last: older journals read it as null).
-/// </summary>
-[MemoryPackable]
-public sealed partial record CampaignFlushed(IReadOnlyList<MeterTransition> Transitions, int Wave, string Status, CampaignOutline? Plan = null) : IBinarySerialized;
-
-/// <summary>A campaign's plan in numbers: the meters of each wave (canary first) and the meters skipped.</summary>
-[MemoryPackable]
-public sealed partial record CampaignOutline(IReadOnlyList<int> WaveMeters, int Skipped)
-{
-    /// <summary>The meters the campaign's targets select: every wave's and the skipped.</summary>
-    public int Meters => WaveMeters.Sum() + Skipped;
-
-    public static CampaignOutline Of(CampaignPlan plan) => new(plan.Waves.Select(w => w.Count).ToList(), plan.Skipped.Count);
-
-    public bool Equals(CampaignOutline? other) => other is not null && Skipped == other.Skipped && WaveMeters.SequenceEqual(other.WaveMeters);
-
-    public override int GetHashCode() => HashCode.Combine(Skipped, WaveMeters.Count);
-}
-
-/// <summary>
-/// A station's meters by deadline, so that a tick finds the late ones without looking at every
-/// meter (a tick a minute over a collector's thousands of meters would otherwise dominate a long campaign). A meter is
-/// queued each time its deadline is set; entries whose deadline has changed since are skipped.
-/// </summary>
-internal sealed class DeadlineQueue
-{
-    private readonly PriorityQueue<MeterCampaignState, long> _queue = new();
-
-    public void Watch(MeterCampaignState meter, long deadlineMicros) => _queue.Enqueue(meter, deadlineMicros);
-
-    /// <summary>The meters, not finished, whose current deadline is at or before <paramref name="nowMicros"/>, in plan order.</summary>
-    public List<MeterCampaignState> Due(long nowMicros)
-    {
-        var due = new List<MeterCampaignState>();
-        var seen = new HashSet<MeterCampaignState>();
-        while (_queue.TryPeek(out var meter, out var deadline) && deadline <= nowMicros)
-        {
-            _queue.Dequeue();
-            if (meter.DeadlineMicros == deadline && !meter.Phase.IsFinal() && seen.Add(meter)) due.Add(meter);
-        }
-        due.Sort((a, b) => a.Order.CompareTo(b.Order));
-        return due;
-    }
-
-    public void Clear() => _queue.Clear();
 }
