@@ -97,10 +97,10 @@ internal sealed class MeterMemoryBenchmark : AsyncCommand<MeterMemoryBenchmark.S
     /// <summary>Meters whose uplink frames go to an LP that swallows them.</summary>
     private sealed class Fleet(int meters, SignatureVerifier verifier) : ILpFactory
     {
-        private static readonly LpId Sink = new(LpKind.HeadEnd, 0);
+        private static readonly LpId Sink = new(AmiLps.HeadEnd, 0);
         private readonly Props _sink = Props.Create<SinkLp>();
 
-        public static LpId Lp(int meter) => new(LpKind.Meter, meter);
+        public static LpId Lp(int meter) => new(AmiLps.Meter, meter);
 
         public static byte[] Credential(int meter)
         {
@@ -109,7 +109,7 @@ internal sealed class MeterMemoryBenchmark : AsyncCommand<MeterMemoryBenchmark.S
             return credential;
         }
 
-        public Props PropsFor(LpId id) => id.Kind == LpKind.HeadEnd
+        public Props PropsFor(LpId id) => id.Kind == AmiLps.HeadEnd
             ? _sink
             : id.Number < meters
                 ? NicActor.Props(new MeterSetup

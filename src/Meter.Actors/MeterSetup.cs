@@ -45,7 +45,7 @@ public sealed record MeterSetup
     /// <summary>Scheduled NIC outages (power or radio), in virtual time; random ones come from <see cref="Faults"/>.</summary>
     public IReadOnlyList<(SimTime Start, TimeSpan Duration)> Outages { get; init; } = [];
 
-    public static LpId LpOf(MeterId meter) => new(LpKind.Meter, meter.Value);
+    public static LpId LpOf(MeterId meter) => new(AmiLps.Meter, meter.Value);
 }
 
 /// <summary>

@@ -60,6 +60,7 @@ public sealed class SimulationModel : ILpFactory, IPlacement
 
     public SimulationModel(ModelSetup setup, long seed)
     {
+        AmiLps.NameKinds();
         _setup = setup;
         _seed = seed;
         var topology = setup.Topology;
@@ -81,12 +82,12 @@ public sealed class SimulationModel : ILpFactory, IPlacement
 
     public Props PropsFor(LpId id) => id.Kind switch
     {
-        LpKind.Meter => NicActor.Props(MeterSetupOf(_setup.Topology.Meter(new MeterId(id.Number)))),
-        LpKind.Collector => CollectorRouter.Props(new CollectorSetup(_setup.Topology.Collector((int)id.Number), _setup.Topology.Cell((int)id.Number),
+        AmiLps.Meter => NicActor.Props(MeterSetupOf(_setup.Topology.Meter(new MeterId(id.Number)))),
+        AmiLps.Collector => CollectorRouter.Props(new CollectorSetup(_setup.Topology.Collector((int)id.Number), _setup.Topology.Cell((int)id.Number),
             _setup.Radio, StationSetup.LpOf((int)id.Number), _setup.Outages)),
-        LpKind.Station when _stations.TryGetValue((int)id.Number, out var station) => CollectorStation.Props(station),
-        LpKind.HeadEnd when id == CampaignSetup.Lp => _campaign,
-        LpKind.Mdm when id == MdmSetup.Lp => _mdm,
+        AmiLps.Station when _stations.TryGetValue((int)id.Number, out var station) => CollectorStation.Props(station),
+        AmiLps.HeadEnd when id == CampaignSetup.Lp => _campaign,
+        AmiLps.Mdm when id == MdmSetup.Lp => _mdm,
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, "the model has no such LP"),
     };
 
@@ -97,8 +98,8 @@ public sealed class SimulationModel : ILpFactory, IPlacement
     /// </summary>
     public int PartitionOf(LpId id, int partitionCount) => id.Kind switch
     {
-        LpKind.Meter => CollectorPartition(_collectorOf[id.Number], partitionCount),
-        LpKind.Collector or LpKind.Station => CollectorPartition(id.Number, partitionCount),
+        AmiLps.Meter => CollectorPartition(_collectorOf[id.Number], partitionCount),
+        AmiLps.Collector or AmiLps.Station => CollectorPartition(id.Number, partitionCount),
         _ => 0,
     };
 
@@ -138,7 +139,7 @@ public static class Credentials
 {
     public static byte[] For(long seed, MeterId meter)
     {
-        var random = RandomStream.For(seed, new LpId(LpKind.Meter, meter.Value), "credential");
+        var random = RandomStream.For(seed, new LpId(AmiLps.Meter, meter.Value), "credential");
         var credential = new byte[20];
         for (var i = 0; i < credential.Length; i++) credential[i] = (byte)random.NextInt(256);
         return credential;

@@ -408,7 +408,7 @@ public sealed class KernelPartition : UntypedActor
         {
             throw new InvalidOperationException($"no LP {id} in this model: {error.Message}", error);
         }
-        slot.Actor = Context.ActorOf(LpDispatcher.Deploy(props), $"{id.Kind.ToString().ToLowerInvariant()}-{id.Number}");
+        slot.Actor = Context.ActorOf(LpDispatcher.Deploy(props), $"{LpKinds.NameOf(id.Kind).ToLowerInvariant()}-{id.Number}");
         _slots.Add(slot);
         return slot;
     }

@@ -34,19 +34,45 @@ public readonly record struct LpId : IComparable<LpId>
 
     public int CompareTo(LpId other) => Value.CompareTo(other.Value);
 
-    public override string ToString() => $"{Kind}/{Number}";
+    public override string ToString() => $"{LpKinds.NameOf(Kind)}/{Number}";
 }
 
-/// <summary>Kinds of logical process. Numbers are part of the ordering key, so keep them stable.</summary>
+/// <summary>
+/// Kinds of logical process. The kernel reserves <see cref="Kernel"/> and <see cref="Model"/>; a model
+/// declares its own as constants (<c>(LpKind)1</c>, ...) and names them with <see cref="LpKinds.Name"/>.
+/// A kind's number is part of the event ordering key, so a model keeps its numbers stable.
+/// </summary>
 public enum LpKind : byte
 {
     Kernel = 0,
-    Meter = 1,
-    Collector = 2,
-    HeadEnd = 3,
-    Mdm = 4,
-    /// <summary>The head-end's front-end for one collector (numbered by the collector).</summary>
-    Station = 5,
     /// <summary>LPs of tests and benchmarks.</summary>
     Model = 200,
+}
+
+/// <summary>The names of the kinds of LP, for logs, traces and actor names.</summary>
+public static class LpKinds
+{
+    private static readonly string?[] Names = new string?[256];
+
+    static LpKinds()
+    {
+        Names[(int)LpKind.Kernel] = nameof(LpKind.Kernel);
+        Names[(int)LpKind.Model] = nameof(LpKind.Model);
+    }
+
+    /// <summary>Names <paramref name="kind"/> (again with the same name is fine).</summary>
+    /// <exception cref="InvalidOperationException">the kind has another name already.</exception>
+    public static void Name(LpKind kind, string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        lock (Names)
+        {
+            if (Names[(int)kind] is { } existing && existing != name)
+                throw new InvalidOperationException($"LP kind {(int)kind} is named {existing} already, not {name}");
+            Names[(int)kind] = name;
+        }
+    }
+
+    /// <summary>The kind's name, or its number for a kind no one named.</summary>
+    public static string NameOf(LpKind kind) => Names[(int)kind] ?? $"kind{(int)kind}";
 }

@@ -4,6 +4,7 @@ using Akka.Configuration;
 using AmiSim.HeadEnd.Mdm;
 using AmiSim.HeadEnd.Persistence;
 using AmiSim.Kernel;
+using AmiSim.Protocol.Network;
 using AmiSim.Protocol.Cim;
 using Xunit;
 
@@ -45,7 +46,7 @@ public sealed class MdmOnPostgresTests(PostgresServer server) : MdmTests
 /// <summary>The MDM actor, fed CIM XML by a stand-in head-end, with a real journal.</summary>
 public abstract class MdmTests : IAsyncLifetime
 {
-    private static readonly LpId HeadEnd = new(LpKind.HeadEnd, 0);
+    private static readonly LpId HeadEnd = new(AmiLps.HeadEnd, 0);
     private static readonly DateTime Epoch = new(2026, 1, 5, 0, 0, 0, DateTimeKind.Utc);
     private readonly List<ActorSystem> _systems = [];
 
@@ -73,7 +74,7 @@ public abstract class MdmTests : IAsyncLifetime
 
     private sealed class Factory(MdmSetup setup, ConcurrentQueue<ResponseMessage> replies) : ILpFactory
     {
-        public Props PropsFor(LpId id) => id.Kind == LpKind.Mdm ? MdmActor.Props(setup) : Props.Create(() => new HeadEndStandIn(replies));
+        public Props PropsFor(LpId id) => id.Kind == AmiLps.Mdm ? MdmActor.Props(setup) : Props.Create(() => new HeadEndStandIn(replies));
     }
 
     private sealed class HeadEndStandIn(ConcurrentQueue<ResponseMessage> replies) : SimActor

@@ -28,7 +28,7 @@ public sealed class ImageWireTests(ITestOutputHelper output) : IAsyncLifetime
 
     private (byte[] Bytes, KernelProtocol.RemoteEvents Back) RoundTrip(ImageChunk chunk)
     {
-        var events = new[] { new SimEvent(new SimTime(1), new LpId(LpKind.Meter, 1), 1, new LpId(LpKind.Collector, 1), new MeshDownlink(null, chunk)) };
+        var events = new[] { new SimEvent(new SimTime(1), new LpId(AmiLps.Meter, 1), 1, new LpId(AmiLps.Collector, 1), new MeshDownlink(null, chunk)) };
         var message = new KernelProtocol.RemoteEvents(1, 0, events);
         var serializer = _system.Serialization.FindSerializerFor(message);
         var bytes = serializer.ToBinary(message);

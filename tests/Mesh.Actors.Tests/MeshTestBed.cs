@@ -13,7 +13,7 @@ namespace AmiSim.Mesh.Tests;
 public sealed class MeshTestBed : ILpFactory
 {
     public static readonly TimeSpan Lookahead = TimeSpan.FromMilliseconds(20);
-    public static readonly LpId HeadEnd = new(LpKind.HeadEnd, 0);
+    public static readonly LpId HeadEnd = new(AmiLps.HeadEnd, 0);
 
     private readonly NetworkTopology _topology;
     private readonly RadioSettings _radio;
@@ -36,9 +36,9 @@ public sealed class MeshTestBed : ILpFactory
 
     public Props PropsFor(LpId id) => id.Kind switch
     {
-        LpKind.Collector => CollectorRouter.Props(new CollectorSetup(_topology.Collector((int)id.Number), _topology.Cell((int)id.Number), _radio, HeadEnd, _outages)),
-        LpKind.Meter => Props.Create(() => new Recorder(this)),
-        LpKind.HeadEnd => Props.Create(() => new Recorder(this)),
+        AmiLps.Collector => CollectorRouter.Props(new CollectorSetup(_topology.Collector((int)id.Number), _topology.Cell((int)id.Number), _radio, HeadEnd, _outages)),
+        AmiLps.Meter => Props.Create(() => new Recorder(this)),
+        AmiLps.HeadEnd => Props.Create(() => new Recorder(this)),
         _ => throw new ArgumentOutOfRangeException(nameof(id)),
     };
 
@@ -69,7 +69,7 @@ public sealed class MeshTestBed : ILpFactory
     {
         protected override void OnEvent(object payload)
         {
-            if (Id.Kind == LpKind.Meter) bed.AtMeters.Enqueue((Now, new MeterId(Id.Number), payload));
+            if (Id.Kind == AmiLps.Meter) bed.AtMeters.Enqueue((Now, new MeterId(Id.Number), payload));
             else bed.AtHeadEnd.Enqueue((Now, payload));
         }
     }

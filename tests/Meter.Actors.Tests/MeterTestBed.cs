@@ -19,7 +19,7 @@ namespace AmiSim.Meter.Tests;
 public sealed class MeterTestBed : ILpFactory
 {
     public static readonly TimeSpan Lookahead = TimeSpan.FromMilliseconds(20);
-    public static readonly LpId HeadEnd = new(LpKind.HeadEnd, 0);
+    public static readonly LpId HeadEnd = new(AmiLps.HeadEnd, 0);
     private static readonly ECDsa VendorKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 
     private readonly Dictionary<long, MeterSetup> _meters = new();
@@ -72,8 +72,8 @@ public sealed class MeterTestBed : ILpFactory
 
     public Props PropsFor(LpId id) => id.Kind switch
     {
-        LpKind.Meter => NicActor.Props(_meters[id.Number]),
-        LpKind.HeadEnd => Props.Create(() => new HeadEndStandIn(this)),
+        AmiLps.Meter => NicActor.Props(_meters[id.Number]),
+        AmiLps.HeadEnd => Props.Create(() => new HeadEndStandIn(this)),
         _ => throw new ArgumentOutOfRangeException(nameof(id)),
     };
 

@@ -252,10 +252,10 @@ public sealed class KernelTests : TestKit
     public async Task An_event_for_an_LP_the_model_does_not_know_fails_the_run_with_its_id()
     {
         var sim = Simulation.Create(Sys, new KernelSettings { Lookahead = L, Partitions = 1 }, new Synthetic.SyntheticTraffic(new() { Lps = 3 }));
-        sim.Schedule(new LpId(LpKind.Meter, 42), SimTime.Zero, "hello");
+        sim.Schedule(new LpId(LpKind.Model, 42), SimTime.Zero, "hello");
 
         var error = await Assert.ThrowsAsync<SimulationFailedException>(() => sim.RunAsync());
 
-        Assert.Contains("Meter/42", error.Message);
+        Assert.Contains("Model/42", error.Message);
     }
 }

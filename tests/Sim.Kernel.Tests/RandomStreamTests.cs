@@ -7,8 +7,8 @@ public sealed class RandomStreamTests
     [Fact]
     public void The_same_seed_entity_and_purpose_give_the_same_stream()
     {
-        var a = RandomStream.For(7, new LpId(LpKind.Meter, 12), "loss");
-        var b = RandomStream.For(7, new LpId(LpKind.Meter, 12), "loss");
+        var a = RandomStream.For(7, new LpId(LpKind.Model, 12), "loss");
+        var b = RandomStream.For(7, new LpId(LpKind.Model, 12), "loss");
         Assert.Equal(Enumerable.Range(0, 100).Select(_ => a.NextUInt64()), Enumerable.Range(0, 100).Select(_ => b.NextUInt64()));
     }
 
@@ -18,8 +18,8 @@ public sealed class RandomStreamTests
     [InlineData(7, 12, "faults")]
     public void Another_seed_entity_or_purpose_gives_another_stream(long seed, long meter, string purpose)
     {
-        var reference = RandomStream.For(7, new LpId(LpKind.Meter, 12), "loss");
-        var other = RandomStream.For(seed, new LpId(LpKind.Meter, meter), purpose);
+        var reference = RandomStream.For(7, new LpId(LpKind.Model, 12), "loss");
+        var other = RandomStream.For(seed, new LpId(LpKind.Model, meter), purpose);
         Assert.NotEqual(Enumerable.Range(0, 4).Select(_ => reference.NextUInt64()), Enumerable.Range(0, 4).Select(_ => other.NextUInt64()));
     }
 

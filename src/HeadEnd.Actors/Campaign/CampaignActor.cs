@@ -666,8 +666,8 @@ public sealed class CampaignActor : SimActor
             _ => [],
         };
         foreach (var mrid in meters)
-            if (long.TryParse(mrid.AsSpan(3), out var meter))
-                Trace(meter, "1.11", $"head-end sent CIM {message.Header.Noun} message {message.Header.MessageId} to the MDM (after the outcome was durable)");
+            if (MeterId.TryParseMrid(mrid, out var meter))
+                Trace(meter.Value, "1.11", $"head-end sent CIM {message.Header.Noun} message {message.Header.MessageId} to the MDM (after the outcome was durable)");
         _unacknowledgedCim[message.Header.MessageId] = xml;
         _setup.Outbox?.Sent(message.Header.MessageId, xml, Now);
         Send(_setup.Mdm, Lookahead, new CimDelivery(xml));

@@ -36,7 +36,7 @@ public sealed record CampaignSetup(
     LpId Mdm,
     ICimOutbox? Outbox = null)
 {
-    public static readonly LpId Lp = new(LpKind.HeadEnd, 1);
+    public static readonly LpId Lp = new(AmiLps.HeadEnd, 1);
 }
 
 /// <summary>Where the head-end's CIM messages also go (the run folder, an external MDM); called in the campaign's deterministic order.</summary>

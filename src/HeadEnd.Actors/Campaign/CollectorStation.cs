@@ -92,7 +92,7 @@ public sealed class CollectorStation : SimActor
 
     public static Akka.Actor.Props Props(StationSetup setup) => Akka.Actor.Props.Create(() => new CollectorStation(setup));
 
-    private static LpId CollectorLp(int collector) => new(LpKind.Collector, collector);
+    private static LpId CollectorLp(int collector) => new(AmiLps.Collector, collector);
 
     protected override void OnEvent(object payload)
     {

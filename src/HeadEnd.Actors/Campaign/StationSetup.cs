@@ -1,4 +1,5 @@
 using AmiSim.Kernel;
+using AmiSim.Protocol.Network;
 using AmiSim.Protocol.Programs;
 
 namespace AmiSim.HeadEnd.Campaign;
@@ -13,5 +14,5 @@ public sealed record StationSetup(
     int PhyBitsPerSecond,
     TimeSpan HopLatency)
 {
-    public static LpId LpOf(int collector) => new(LpKind.Station, collector);
+    public static LpId LpOf(int collector) => new(AmiLps.Station, collector);
 }

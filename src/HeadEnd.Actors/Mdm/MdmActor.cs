@@ -3,6 +3,7 @@ using Akka.Event;
 using AmiSim.Kernel;
 using AmiSim.Protocol;
 using AmiSim.Protocol.Cim;
+using AmiSim.Protocol.Network;
 
 namespace AmiSim.HeadEnd.Mdm;
 
@@ -10,7 +11,7 @@ namespace AmiSim.HeadEnd.Mdm;
 /// <param name="Unreachable">virtual-time windows [start, end) in which the MDM is down: messages sent to it are lost.</param>
 public sealed record MdmSetup(IReadOnlyList<(string Mrid, string Firmware)> Fleet, IReadOnlyList<(SimTime Start, SimTime End)>? Unreachable = null)
 {
-    public static readonly LpId Lp = new(LpKind.Mdm, 0);
+    public static readonly LpId Lp = new(AmiLps.Mdm, 0);
 }
 
 /// <summary>Queries between runs.</summary>
@@ -104,8 +105,8 @@ public sealed class MdmActor : SimActor
             case MdmRecorded recorded when _writing is { } writing && ReferenceEquals(recorded, writing.Recorded):
                 State.Apply(recorded);
                 foreach (var record in recorded.Records)
-                    if (long.TryParse(record.Meter.AsSpan(3), out var meter))
-                        Trace(meter, "1.11", $"MDM recorded {record.Kind} from {recorded.MessageId}: program {record.ProgramId}, firmware {record.Firmware ?? "-"}; answered {writing.Reply.Reply.Result}");
+                    if (MeterId.TryParseMrid(record.Meter, out var meter))
+                        Trace(meter.Value, "1.11", $"MDM recorded {record.Kind} from {recorded.MessageId}: program {record.ProgramId}, firmware {record.Firmware ?? "-"}; answered {writing.Reply.Reply.Result}");
                 _writing = null;
                 Answer(writing.To, writing.Reply);
                 break;

@@ -14,7 +14,7 @@ public sealed record CollectorSetup(
     LpId HeadEnd,
     IReadOnlyList<OutageWindow> Outages)
 {
-    public static LpId LpOf(int collector) => new(LpKind.Collector, collector);
+    public static LpId LpOf(int collector) => new(AmiLps.Collector, collector);
 }
 
 /// <summary>Query between runs: the router's counters. Answered with <see cref="MeshMetrics"/>.</summary>
@@ -361,7 +361,7 @@ public sealed class CollectorRouter : SimActor
         Send(_setup.HeadEnd, arrival - Now, frame);
     }
 
-    private LpId MeterLp(int node) => new(LpKind.Meter, _cell.Meters[node].Value);
+    private LpId MeterLp(int node) => new(AmiLps.Meter, _cell.Meters[node].Value);
 
     /// <summary>A unicast frame at hop <see cref="Hop"/> of its path; <see cref="Blocks"/> the chunk's blocks still alive (null for control frames).</summary>
     /// <remarks>The router's own event, moved on from hop to hop: one object per frame, not one per hop.</remarks>
