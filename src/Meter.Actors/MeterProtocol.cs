@@ -25,7 +25,7 @@ public static class MeterProtocol
         private const int SharedUpTo = 64;
         private static readonly ImageBlocksWritten?[] Shared = new ImageBlocksWritten?[(SharedUpTo + 1) * 256];
 
-        /// <summary>The answer, shared for chunks of up to 64 blocks (one per chunk delivered was 3 % of the bytes a 100k fleet allocates).</summary>
+        /// <summary>The answer, one shared instance per outcome for chunks of up to 64 blocks.</summary>
         public static ImageBlocksWritten Of(int written, PsemResponseCode firstRefusal)
         {
             if (written is < 0 or > SharedUpTo) return new ImageBlocksWritten(written, firstRefusal);

@@ -93,7 +93,7 @@ public static class ScenarioAssembly
         };
     }
 
-    /// <summary>Fleets from this size on run faster on several partitions (docs/PERFORMANCE.md, Fleets, session 10).</summary>
+    /// <summary>Fleets from this size on run faster on several partitions (docs/PERFORMANCE.md).</summary>
     public const int PartitionedFrom = 50_000;
 
     /// <summary>

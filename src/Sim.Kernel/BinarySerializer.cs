@@ -16,9 +16,7 @@ public interface IBinarySerialized;
 /// <summary>
 /// Akka serializer for <see cref="IBinarySerialized"/> types: MemoryPack's binary form, with the
 /// type's full name as the manifest. Journal records written by it read back without reflection, and
-/// it is several times smaller and faster than the JSON serializer Akka uses by default (measured in
-/// the default run: JSON serialization of the campaign's flushes and snapshots was about 13 % of CPU
-/// samples, most of it Newtonsoft looking up attributes).
+/// it is smaller and faster than the JSON serializer Akka uses by default (docs/PERFORMANCE.md).
 /// </summary>
 public sealed class BinarySerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {

@@ -10,11 +10,10 @@ namespace AmiSim.Kernel;
 /// </summary>
 /// <remarks>
 /// Most buckets are sparse: timers and timeouts hours ahead put a few events each into tens of
-/// thousands of future buckets (75,707 of them in a heap dump of the default run, which then held
-/// 195 MB of 64-event arrays, half the live heap). So a bucket starts empty and grows. The busy
+/// thousands of future buckets. So a bucket starts empty and grows. The busy
 /// buckets of the near future grow to thousands of events each; from <see cref="Bucket.PooledFrom"/>
 /// events on, bucket arrays come from the shared array pool and go back to it when the bucket is
-/// emptied (arrays made anew for buckets were a tenth of all bytes a 100k fleet allocated). The
+/// emptied. The
 /// smaller arrays (4 and 8 events) are kept by the calendar (<see cref="SmallArrays"/>) when a bucket
 /// grows out of one or is emptied, so that the next bucket does not make its first arrays anew either.
 /// </remarks>

@@ -7,7 +7,7 @@ namespace AmiSim.Kernel;
 
 /// <summary>
 /// One kernel: the event queue of the LPs placed on this partition, and their actors (its children).
-/// Runs the windows the <see cref="WindowCoordinator"/> starts: releases every event due before the
+/// Runs the windows the <see cref="EpochCoordinator"/> starts: releases every event due before the
 /// window's end to its LP, waits until they have all finished, then queues what they sent, keeping
 /// events for other partitions apart and sending them there in one message per partition.
 /// </summary>
@@ -26,7 +26,7 @@ public sealed class KernelPartition : UntypedActor
     private readonly List<SimEvent>[] _outgoing;
     private IReadOnlyList<IActorRef> _peers = Array.Empty<IActorRef>();
     private IActorRef _coordinator = ActorRefs.Nobody;
-    private long _window = -1;
+    private long _epoch = -1;
     /// <summary>Longest wall time a partition runs windows on its own before it reports.</summary>
     private static readonly TimeSpan EpochSlice = TimeSpan.FromMilliseconds(50);
 
@@ -39,14 +39,14 @@ public sealed class KernelPartition : UntypedActor
     private int _windowCount;
     private bool _executing;
     private readonly ReceivedCounts _received;
-    /// <summary>A window to run once the events it awaits from the previous one have arrived.</summary>
-    private StartWindow? _pendingStart;
-    /// <summary>What an open <see cref="SyncWindow"/> waits for from each partition; null when none is open.</summary>
+    /// <summary>An epoch to run once the events it awaits from the previous one have arrived.</summary>
+    private StartEpoch? _pendingStart;
+    /// <summary>What an open <see cref="SyncEpoch"/> waits for from each partition; null when none is open.</summary>
     private IReadOnlyList<int>? _awaitingFrom;
     private bool _failed;
     /// <summary>The LPs here that may send to other partitions (<see cref="IPlacement.SendersAcross"/>); null: any.</summary>
     private readonly HashSet<LpId>? _mayCross;
-    /// <summary>Per partition, what its LPs promised at the epoch's start (<see cref="KernelProtocol.StartWindow.Quiet"/>).</summary>
+    /// <summary>Per partition, what its LPs promised at the epoch's start (<see cref="KernelProtocol.StartEpoch.Quiet"/>).</summary>
     private IReadOnlyList<QuietPromise> _quietOf = [];
 
     // Hand-over (KernelSettings.HandOver): what this partition sent to each other one, the highest
@@ -78,15 +78,15 @@ public sealed class KernelPartition : UntypedActor
     {
         switch (message)
         {
-            case StartWindow start:
-                if (_received.HasAll(start.Window - 1, start.Awaiting)) Execute(start);
+            case StartEpoch start:
+                if (_received.HasAll(start.Epoch - 1, start.Awaiting)) Execute(start);
                 else _pendingStart = start; // the events it awaits are on their way: Receive starts it
                 break;
-            case AbandonStart abandon when _pendingStart?.Window == abandon.Window:
+            case AbandonStart abandon when _pendingStart?.Epoch == abandon.Epoch:
                 // A partition that sent some of what it awaits is lost: its successor sends them again first.
                 _pendingStart = null;
-                _window = abandon.Window;
-                _coordinator.Tell(new WindowSynced(_window, _index, NextTime(), Quiet()));
+                _epoch = abandon.Epoch;
+                _coordinator.Tell(new EpochSynced(_epoch, _index, NextTime(), Quiet()));
                 break;
             case AbandonStart:
                 break; // it had everything and ran: its report is on the way
@@ -96,9 +96,9 @@ public sealed class KernelPartition : UntypedActor
             case RemoteEvents remote:
                 Receive(remote);
                 break;
-            case SyncWindow sync:
-                _window = sync.Window; // the same window after execution; a fresh number at the start of a run
-                _awaitingFrom = sync.ExpectedFrom; // a later sync for the same window replaces it (a sender was lost)
+            case SyncEpoch sync:
+                _epoch = sync.Epoch; // the same epoch after execution; a fresh number at the start of a run
+                _awaitingFrom = sync.ExpectedFrom; // a later sync for the same epoch replaces it (a sender was lost)
                 AnswerSyncIfComplete();
                 break;
             case InjectEvents inject:
@@ -122,7 +122,7 @@ public sealed class KernelPartition : UntypedActor
                 Sender.Tell(new EventTypeCounts(counts));
                 break;
             case GetBusyLps busy:
-                Sender.Tell(new BusyLps(busy.Window, _index, _released.Where(s => s.Busy).Select(s => s.Id).OrderBy(id => id).ToList()));
+                Sender.Tell(new BusyLps(busy.Epoch, _index, _released.Where(s => s.Busy).Select(s => s.Id).OrderBy(id => id).ToList()));
                 break;
             case LpFailed failed:
                 Fail($"LP {failed.Lp} failed at {_slots.Find(failed.Lp)?.Now}: {failed.Reason}");
@@ -146,10 +146,10 @@ public sealed class KernelPartition : UntypedActor
         }
     }
 
-    private void Execute(StartWindow start)
+    private void Execute(StartEpoch start)
     {
         if (_failed) return;
-        _window = start.Window;
+        _epoch = start.Epoch;
         _bound = start.Bound;
         _quietOf = start.Quiet;
         _awaitingFrom = null; // a sync left open by a partition that was lost is over
@@ -289,10 +289,10 @@ public sealed class KernelPartition : UntypedActor
             foreach (var evt in batch) sentEarliest[p] = SimTime.Min(sentEarliest[p], evt.Time);
             // Chunks stay under the large-object threshold, so a busy window does not provoke full collections,
             // and under the remote frame limit, however large some payloads are.
-            foreach (var chunk in EventChunks.Split(batch)) _peers[p].Tell(new RemoteEvents(_window, _index, chunk));
+            foreach (var chunk in EventChunks.Split(batch)) _peers[p].Tell(new RemoteEvents(_epoch, _index, chunk));
             batch.Clear();
         }
-        _coordinator.Tell(new WindowExecuted(_window, _index, sentTo, sentEarliest, _received.Of(_window), next, _epochHandled, _runtime.StopRequested, _epochWindows, _reached, Quiet()));
+        _coordinator.Tell(new EpochExecuted(_epoch, _index, sentTo, sentEarliest, _received.Of(_epoch), next, _epochHandled, _runtime.StopRequested, _epochWindows, _reached, Quiet()));
     }
 
     private void Route(in SimEvent evt)
@@ -357,8 +357,8 @@ public sealed class KernelPartition : UntypedActor
             }
             _calendar.Add(evt);
         }
-        _received.Add(remote.Window, remote.FromPartition, remote.Events.Count);
-        if (_pendingStart is { } pending && _received.HasAll(pending.Window - 1, pending.Awaiting))
+        _received.Add(remote.Epoch, remote.FromPartition, remote.Events.Count);
+        if (_pendingStart is { } pending && _received.HasAll(pending.Epoch - 1, pending.Awaiting))
         {
             _pendingStart = null;
             Execute(pending);
@@ -368,9 +368,9 @@ public sealed class KernelPartition : UntypedActor
 
     private void AnswerSyncIfComplete()
     {
-        if (_awaitingFrom is not { } expected || !_received.HasAll(_window, expected)) return;
+        if (_awaitingFrom is not { } expected || !_received.HasAll(_epoch, expected)) return;
         _awaitingFrom = null;
-        _coordinator.Tell(new WindowSynced(_window, _index, NextTime(), Quiet()));
+        _coordinator.Tell(new EpochSynced(_epoch, _index, NextTime(), Quiet()));
     }
 
     private void Enqueue(SimEvent evt)
@@ -431,43 +431,43 @@ public sealed class KernelPartition : UntypedActor
 }
 
 /// <summary>
-/// Events a partition received from each other one, for the two latest windows. Two suffice: a window
+/// Events a partition received from each other one, for the two latest epochs. Two suffice: an epoch
 /// starts nowhere before every partition had the previous one's events, but a partition that had them
 /// may start and send while another still waits for the last of them.
 /// </summary>
 internal sealed class ReceivedCounts(int partitions)
 {
-    private readonly long[] _windows = [-1, -1];
+    private readonly long[] _epochs = [-1, -1];
     private readonly int[][] _counts = [new int[partitions], new int[partitions]];
 
-    public void Add(long window, int from, int count)
+    public void Add(long epoch, int from, int count)
     {
-        var slot = SlotOf(window);
+        var slot = SlotOf(epoch);
         if (slot < 0)
         {
-            var older = _windows[0] <= _windows[1] ? 0 : 1;
-            // A late batch of an older window (from a partition lost since) is kept but not counted.
-            if (window < _windows[older]) return;
-            _windows[older] = window;
+            var older = _epochs[0] <= _epochs[1] ? 0 : 1;
+            // A late batch of an older epoch (from a partition lost since) is kept but not counted.
+            if (epoch < _epochs[older]) return;
+            _epochs[older] = epoch;
             Array.Clear(_counts[older]);
             slot = older;
         }
         _counts[slot][from] += count;
     }
 
-    /// <summary>Whether <paramref name="expected"/>[sender] events of <paramref name="window"/> have come from each sender.</summary>
-    public bool HasAll(long window, IReadOnlyList<int> expected)
+    /// <summary>Whether <paramref name="expected"/>[sender] events of <paramref name="epoch"/> have come from each sender.</summary>
+    public bool HasAll(long epoch, IReadOnlyList<int> expected)
     {
-        var slot = SlotOf(window);
+        var slot = SlotOf(epoch);
         for (var from = 0; from < expected.Count; from++)
             if (expected[from] > (slot < 0 ? 0 : _counts[slot][from])) return false;
         return true;
     }
 
-    /// <summary>What came from each partition in <paramref name="window"/> so far.</summary>
-    public int[] Of(long window) => SlotOf(window) is var slot and >= 0 ? _counts[slot].ToArray() : new int[_counts[0].Length];
+    /// <summary>What came from each partition in <paramref name="epoch"/> so far.</summary>
+    public int[] Of(long epoch) => SlotOf(epoch) is var slot and >= 0 ? _counts[slot].ToArray() : new int[_counts[0].Length];
 
-    private int SlotOf(long window) => _windows[0] == window ? 0 : _windows[1] == window ? 1 : -1;
+    private int SlotOf(long epoch) => _epochs[0] == epoch ? 0 : _epochs[1] == epoch ? 1 : -1;
 }
 
 /// <summary>Orders a window's events by target LP, then by the kernel's (time, source, sequence) order.</summary>

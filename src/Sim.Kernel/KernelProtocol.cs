@@ -3,26 +3,26 @@ using Akka.Actor;
 namespace AmiSim.Kernel;
 
 /// <summary>
-/// Messages between the window coordinator and the kernel partitions. The barrier runs only on
+/// Messages between the epoch coordinator and the kernel partitions. The barrier runs only on
 /// these messages (no shared memory), so partitions may live on other nodes.
 /// </summary>
 /// <remarks>
 /// One epoch, as the coordinator sees it:
 /// <list type="number">
-/// <item><see cref="StartWindow"/> to every partition, each with its own bound: the earliest time
+/// <item><see cref="StartEpoch"/> to every partition, each with its own bound: the earliest time
 ///   another partition could send it anything (one with nothing to run before it, and every event
 ///   sent to it so far in hand, sits the epoch out unasked);</item>
 /// <item>each partition runs windows (releases its events due before a window's end, waits for its
 ///   LPs) until its next event reaches the bound (or one lookahead after an event it sent to another
 ///   partition), sends events for other partitions as <see cref="RemoteEvents"/> and answers
-///   <see cref="WindowExecuted"/> with how many it sent to each partition and received so far;</item>
+///   <see cref="EpochExecuted"/> with how many it sent to each partition and received so far;</item>
 /// <item>once every partition has reported, the next epoch starts from the partitions' earliest events,
 ///   counting those on their way to them (each report names the earliest event it sent to each
 ///   partition); a partition runs its part only once it has every event the others counted as sent
-///   to it (<see cref="StartWindow.Awaiting"/>), so one round trip a window is all it costs;</item>
+///   to it (<see cref="StartEpoch.Awaiting"/>), so one round trip an epoch is all it costs;</item>
 /// <item>before the run ends, and when a partition was lost, the coordinator waits instead until each
-///   partition has everything: <see cref="SyncWindow"/> asks those still waiting to answer
-///   <see cref="WindowSynced"/> once their events arrived.</item>
+///   partition has everything: <see cref="SyncEpoch"/> asks those still waiting to answer
+///   <see cref="EpochSynced"/> once their events arrived.</item>
 /// </list>
 /// </remarks>
 public static class KernelProtocol
@@ -39,45 +39,45 @@ public static class KernelProtocol
     /// Run windows from <paramref name="Start"/> (the first one ends at <paramref name="End"/>) until the
     /// partition's next event is at or after <paramref name="Bound"/>: no other partition can send it
     /// anything earlier than that, so it may run several windows before it reports (an epoch). Before it
-    /// starts, it must have <paramref name="Awaiting"/>[sender] events of the previous window from each
+    /// starts, it must have <paramref name="Awaiting"/>[sender] events of the previous epoch from each
     /// partition (empty: none, it had them all when it reported). <paramref name="Quiet"/>[partition]: what
     /// that partition's LPs promised, when the epoch started, to send nothing across before
-    /// (<see cref="WindowExecuted.Quiet"/>); an answer to an event sent there comes no sooner.
+    /// (<see cref="EpochExecuted.Quiet"/>); an answer to an event sent there comes no sooner.
     /// </summary>
-    public sealed record StartWindow(long Window, SimTime Start, SimTime End, SimTime Bound, IReadOnlyList<int> Awaiting, IReadOnlyList<QuietPromise> Quiet);
+    public sealed record StartEpoch(long Epoch, SimTime Start, SimTime End, SimTime Bound, IReadOnlyList<int> Awaiting, IReadOnlyList<QuietPromise> Quiet);
 
     /// <summary>
-    /// Coordinator -> partition whose <see cref="StartWindow"/> waits for events from a partition lost
-    /// since: do not run it; answer <see cref="WindowSynced"/> instead (the lost partition's successor
-    /// sends what never came, and the coordinator starts the window again). Ignored if it has run.
+    /// Coordinator -> partition whose <see cref="StartEpoch"/> waits for events from a partition lost
+    /// since: do not run it; answer <see cref="EpochSynced"/> instead (the lost partition's successor
+    /// sends what never came, and the coordinator starts the epoch again). Ignored if it has run.
     /// </summary>
-    public sealed record AbandonStart(long Window);
+    public sealed record AbandonStart(long Epoch);
 
-    public sealed record RemoteEvents(long Window, int FromPartition, IReadOnlyList<SimEvent> Events);
+    public sealed record RemoteEvents(long Epoch, int FromPartition, IReadOnlyList<SimEvent> Events);
 
-    /// <param name="SentTo">events sent to each partition during the window (index = partition).</param>
+    /// <param name="SentTo">events sent to each partition during the epoch (index = partition).</param>
     /// <param name="SentEarliest">the time of the earliest of them, per partition (Never when none).</param>
-    /// <param name="ReceivedFrom">events received from each other partition for this window so far (index = sender).</param>
+    /// <param name="ReceivedFrom">events received from each other partition for this epoch so far (index = sender).</param>
     /// <param name="Next">the earliest event this partition holds now.</param>
     /// <param name="Windows">windows the partition ran in this epoch.</param>
     /// <param name="Reached">virtual time up to which it handled every event.</param>
     /// <param name="Quiet">what its senders across promised (<see cref="IPlacement.SendersAcross"/>, <see cref="SimActor.PromiseQuiet"/>).</param>
-    public sealed record WindowExecuted(long Window, int Partition, IReadOnlyList<int> SentTo, IReadOnlyList<SimTime> SentEarliest, IReadOnlyList<int> ReceivedFrom, SimTime Next, long Handled, bool StopRequested,
+    public sealed record EpochExecuted(long Epoch, int Partition, IReadOnlyList<int> SentTo, IReadOnlyList<SimTime> SentEarliest, IReadOnlyList<int> ReceivedFrom, SimTime Next, long Handled, bool StopRequested,
         long Windows, SimTime Reached, QuietPromise Quiet);
 
     /// <summary>
-    /// Answer <see cref="WindowSynced"/> once the events of the window from each other partition have
+    /// Answer <see cref="EpochSynced"/> once the events of the epoch from each other partition have
     /// arrived: <paramref name="ExpectedFrom"/>[sender] of them (empty: none). Counted per sender, so that
-    /// a sender lost with its node, whose events may never come, can be left out by a later SyncWindow.
+    /// a sender lost with its node, whose events may never come, can be left out by a later SyncEpoch.
     /// </summary>
-    public sealed record SyncWindow(long Window, IReadOnlyList<int> ExpectedFrom)
+    public sealed record SyncEpoch(long Epoch, IReadOnlyList<int> ExpectedFrom)
     {
         /// <summary>A sync that waits for nothing: it only asks for the partition's earliest event.</summary>
-        public static SyncWindow Immediate(long window) => new(window, []);
+        public static SyncEpoch Immediate(long epoch) => new(epoch, []);
     }
 
-    /// <param name="Quiet">as in <see cref="WindowExecuted.Quiet"/>.</param>
-    public sealed record WindowSynced(long Window, int Partition, SimTime Next, QuietPromise Quiet);
+    /// <param name="Quiet">as in <see cref="EpochExecuted.Quiet"/>.</param>
+    public sealed record EpochSynced(long Epoch, int Partition, SimTime Next, QuietPromise Quiet);
 
     // Hand-over: rebuilding a partition lost with its node (KernelSettings.HandOver).
 
@@ -111,9 +111,9 @@ public static class KernelProtocol
     public sealed record ReplayBefore(SimTime Time);
 
     /// <summary>Coordinator -> partition during a stall: which LPs have not finished?</summary>
-    public sealed record GetBusyLps(long Window);
+    public sealed record GetBusyLps(long Epoch);
 
-    public sealed record BusyLps(long Window, int Partition, IReadOnlyList<LpId> Lps);
+    public sealed record BusyLps(long Epoch, int Partition, IReadOnlyList<LpId> Lps);
 
     /// <summary>An LP's handler threw: the run fails with the LP named.</summary>
     public sealed record LpFailed(LpId Lp, string Reason);
@@ -166,10 +166,10 @@ public sealed record KernelProgress(SimTime Time, long EventsHandled, long Windo
 /// </summary>
 public sealed record PartitionRebuilt(int Partition, Address Node, SimTime ReplaysTo);
 
-/// <summary>Published on the event stream when a window has not closed within the stall timeout.</summary>
-public sealed record WindowStalled(long Window, SimTime Start, TimeSpan OpenFor, IReadOnlyList<LpId> BusyLps)
+/// <summary>Published on the event stream when an epoch has not closed within the stall timeout.</summary>
+public sealed record EpochStalled(long Epoch, SimTime Start, TimeSpan OpenFor, IReadOnlyList<LpId> BusyLps)
 {
     public override string ToString() =>
-        $"window {Window} at {Start} open for {OpenFor.TotalSeconds:0.#}s; LPs still busy: " +
+        $"epoch {Epoch} at {Start} open for {OpenFor.TotalSeconds:0.#}s; LPs still busy: " +
         (BusyLps.Count == 0 ? "none (waiting for events between partitions)" : string.Join(", ", BusyLps.Take(20)) + (BusyLps.Count > 20 ? $" and {BusyLps.Count - 20} more" : ""));
 }

@@ -9,8 +9,8 @@ namespace AmiSim.Kernel;
 /// <see cref="IBinarySerialized"/> records. Akka's default for plain objects is JSON, which is both
 /// larger and slower and loses the types of <c>object</c> fields such as an event's payload.
 /// Remote frames may be 4 MiB: partitions send events in chunks of at most 2,000 and about 1 MiB
-/// (<see cref="EventChunks"/>; about 60 bytes an event with a small payload, more with an image chunk
-/// or a station's report), above Akka.Remote's default limit of 128,000 bytes.
+/// (<see cref="EventChunks"/>; about 60 bytes an event with a small payload, more with a large one,
+/// which says its size: <see cref="ISizedPayload"/>), above Akka.Remote's default limit of 128,000 bytes.
 /// </summary>
 public static class KernelSerialization
 {

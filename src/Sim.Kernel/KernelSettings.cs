@@ -11,7 +11,7 @@ public sealed record KernelSettings
     /// <summary>
     /// The smallest delay of any event between LPs on different partitions (or nodes); at least
     /// <see cref="Lookahead"/>, which it is when null. A model whose partitions only talk over slow links
-    /// (collectors and the head-end over the backhaul) sets it to that link's latency, and partitions
+    /// sets it to that link's latency, and partitions
     /// then run that much virtual time on their own between synchronisations. A placement may name it
     /// per pair of partitions instead (<see cref="IPlacement.DirectLookahead"/>).
     /// </summary>
@@ -34,7 +34,7 @@ public sealed record KernelSettings
     /// <summary>Wall time after which a window that has not closed is reported with its busy LPs.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Wall time after which a stalled window fails the run; zero waits for ever (and keeps reporting).</summary>
+    /// <summary>Wall time after which a stalled epoch fails the run; zero waits for ever (and keeps reporting).</summary>
     public TimeSpan StallAbortAfter { get; init; } = TimeSpan.Zero;
 
     /// <summary>Wall-time interval of <see cref="KernelProgress"/> reports on the event stream.</summary>
@@ -47,8 +47,8 @@ public sealed record KernelSettings
     public bool CountEventTypes { get; init; }
 
     /// <summary>
-    /// LPs publish what they observe (a campaign's status, a meter's phase, a CIM message reaching the
-    /// MDM) to the actor system's event stream, where tests subscribe probes. Off by default: a run that
+    /// LPs publish what they observe (<see cref="SimActor.Publish"/>) to the actor system's event
+    /// stream, where tests subscribe probes. Off by default: a run that
     /// nobody watches does not pay for it.
     /// </summary>
     public bool PublishObservations { get; init; }
@@ -58,11 +58,11 @@ public sealed record KernelSettings
     /// keeps the events it sent to each other partition and sends them in (source, sequence) order, and
     /// drops an event from a source LP it has already had, so the rebuilt partition can replay its
     /// whole history from what it was sent and send again only what never arrived
-    /// (<see cref="WindowCoordinator"/>). Costs the memory of every event that crossed partitions.
+    /// (<see cref="EpochCoordinator"/>). Costs the memory of every event that crossed partitions.
     /// </summary>
     public bool HandOver { get; init; }
 
-    /// <summary>Where LPs report use-case steps for traced meters; null = no trace.</summary>
+    /// <summary>Where LPs report the steps they take for the subjects a run traces; null = no trace.</summary>
     public ITraceSink? Trace { get; init; }
 
     public long LookaheadMicros => SimTime.ToMicros(Lookahead);

@@ -1,8 +1,8 @@
 namespace AmiSim.Kernel;
 
 /// <summary>
-/// The slots of a partition's LPs, found by id. LP numbers of a kind are dense in practice (meters
-/// 0..N), so each kind has an array indexed by number; very large numbers fall back to a dictionary.
+/// The slots of a partition's LPs, found by id. LP numbers of a kind are dense in practice (0..N),
+/// so each kind has an array indexed by number; very large numbers fall back to a dictionary.
 /// </summary>
 internal sealed class LpDirectory
 {

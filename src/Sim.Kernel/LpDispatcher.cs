@@ -9,9 +9,8 @@ namespace AmiSim.Kernel;
 /// thread that sends it, at once, instead of being queued for a thread-pool worker.
 /// </summary>
 /// <remarks>
-/// A window is a handful of events (about three in the default scenario), so handing each LP's run to
-/// the thread pool and waiting for the last one to report cost more than the events themselves (about
-/// 90 µs a window, measured). Handled on the partition's thread, a window is a chain of calls, while
+/// A window is a handful of events, so handing each LP's run to the thread pool and waiting for the
+/// last one to report would cost more than the events themselves. Handled on the partition's thread, a window is a chain of calls, while
 /// the LP actors keep their mailboxes and the one-message-at-a-time guarantee: a message to an actor
 /// that is already running (a member's answer to its primary) waits in its mailbox and is handled
 /// when the running message returns. Partitions keep the thread pool, so partitions still run in

@@ -8,8 +8,8 @@ namespace AmiSim.Kernel;
 /// <summary>
 /// The mailbox of LP actors. An LP actor holds at most a message or two at a time (its window's
 /// slot, or its member's answer), but Akka's default queue starts every actor with a 32-slot
-/// segment: 1 KB per actor, 217 MB of the 787 MB heap of a 100,000-meter run (dotnet-gcdump). This
-/// queue keeps one message in a field and allocates only for a second one waiting behind it.
+/// segment, about 1 KB per actor. This queue keeps one message in a field and allocates only for a
+/// second one waiting behind it.
 /// </summary>
 /// <remarks>
 /// Producers can be on several threads (a journal answers from its own), consumers one at a time

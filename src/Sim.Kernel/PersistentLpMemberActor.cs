@@ -4,10 +4,10 @@ using Akka.Persistence;
 namespace AmiSim.Kernel;
 
 /// <summary>
-/// An LP member with a journal: the durable memory of an LP (the MDM's records, a campaign's state).
+/// An LP member with a journal: the durable memory of an LP.
 /// The primary sends it a direct message; it answers with exactly one <see cref="Reply"/>, either at
 /// once or from a persist handler once the journal has written, and the LP's window waits for that
-/// answer. So whatever the LP does after the reply (tell the head-end, send CIM to the MDM) happens
+/// answer. So whatever the LP does after the reply (tell another LP what it recorded) happens
 /// only after the write is durable. A write the LP need not wait for comes as a notice
 /// (<see cref="SimActor.TellMember"/>), and the LP asks later whether it is done (the member answers
 /// from DeferAsync after PersistAsync, or at once after Persist, which holds commands back meanwhile).

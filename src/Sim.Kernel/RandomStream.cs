@@ -3,7 +3,7 @@ namespace AmiSim.Kernel;
 /// <summary>
 /// A deterministic pseudo-random stream (xoshiro256**), derived from (seed, entity, purpose) so that
 /// every entity draws from its own stream whatever the order in which entities run.
-/// 32 bytes of state: cheap enough to keep one per meter and purpose.
+/// 32 bytes of state: cheap enough to keep one per LP and purpose.
 /// </summary>
 public sealed class RandomStream
 {

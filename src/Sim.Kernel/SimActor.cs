@@ -100,10 +100,10 @@ public abstract class SimActor : UntypedActor
         member.Tell(new MemberNotice(notice), ActorRefs.NoSender);
     }
 
-    /// <summary>Reports use-case step <paramref name="step"/> ("1.4") for <paramref name="meter"/>, if the run traces it.</summary>
-    protected void Trace(long meter, string step, [InterpolatedStringHandlerArgument("", "meter")] ref TraceText text)
+    /// <summary>Reports step <paramref name="step"/> (the model's name for it) for <paramref name="subject"/>, if the run traces it.</summary>
+    protected void Trace(long subject, string step, [InterpolatedStringHandlerArgument("", "subject")] ref TraceText text)
     {
-        if (text.Enabled) Trace(Lp, meter, step, text.ToStringAndClear());
+        if (text.Enabled) Trace(Lp, subject, step, text.ToStringAndClear());
     }
 
     /// <summary>
@@ -275,9 +275,9 @@ public abstract class SimActor : UntypedActor
         }
     }
 
-    internal static void Trace(LpSlot lp, long meter, string step, string text)
+    internal static void Trace(LpSlot lp, long subject, string step, string text)
     {
-        if (lp.Runtime.Settings.Trace is { } trace && trace.Traces(meter) && lp.Runtime.IsLive(lp.Now)) trace.Record(meter, lp.Now, lp.Id, step, text);
+        if (lp.Runtime.Settings.Trace is { } trace && trace.Traces(subject) && lp.Runtime.IsLive(lp.Now)) trace.Record(subject, lp.Now, lp.Id, step, text);
     }
 
     internal static void Post(LpSlot lp, LpId target, TimeSpan delay, object payload)
@@ -355,7 +355,7 @@ public abstract class SimActor : UntypedActor
 }
 
 /// <summary>
-/// Another actor of an LP (a meter's metrology board beside its NIC): it answers direct messages
+/// Another actor of an LP (a device's second board, a journal): it answers direct messages
 /// from the LP's primary actor and shares the LP's clock, sends and timers.
 /// </summary>
 public abstract class LpMemberActor : UntypedActor
@@ -392,10 +392,10 @@ public abstract class LpMemberActor : UntypedActor
 
     protected RandomStream RandomStreamFor(string purpose) => RandomStream.For(Seed, Id, purpose);
 
-    /// <summary>Reports use-case step <paramref name="step"/> for <paramref name="meter"/>, if the run traces it.</summary>
-    protected void Trace(long meter, string step, [InterpolatedStringHandlerArgument("", "meter")] ref TraceText text)
+    /// <summary>Reports step <paramref name="step"/> for <paramref name="subject"/>, if the run traces it.</summary>
+    protected void Trace(long subject, string step, [InterpolatedStringHandlerArgument("", "subject")] ref TraceText text)
     {
-        if (text.Enabled) SimActor.Trace(_lp, meter, step, text.ToStringAndClear());
+        if (text.Enabled) SimActor.Trace(_lp, subject, step, text.ToStringAndClear());
     }
 
     /// <summary>Answers the primary (or another member) once this handler returns.</summary>

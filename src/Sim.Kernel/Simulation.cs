@@ -96,7 +96,7 @@ public sealed class Simulation
         if (partitions.Count != settings.Partitions)
             throw new ArgumentException($"{partitions.Count} partitions given for settings of {settings.Partitions}", nameof(partitions));
         placement ??= ModuloPlacement.Instance;
-        var coordinator = home.ActorOf(WindowCoordinator.Props(partitions, settings, new PartitionLookaheads(settings, placement), rehost), $"{name}-coordinator");
+        var coordinator = home.ActorOf(EpochCoordinator.Props(partitions, settings, new PartitionLookaheads(settings, placement), rehost), $"{name}-coordinator");
         return new Simulation(home, settings, coordinator, partitions, placement);
     }
 

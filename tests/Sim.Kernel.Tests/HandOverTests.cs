@@ -28,7 +28,7 @@ public sealed class HandOverTests : TestKit
     /// </summary>
     [Fact]
     public Task A_partition_lost_while_the_others_wait_to_start_on_its_events_has_them_give_up_their_start() =>
-        EventFilter.Warning(contains: "give their start of window").ExpectOneAsync(() => RunWithPartition2LostInTransit(lostAtStart: 2));
+        EventFilter.Warning(contains: "give their start of epoch").ExpectOneAsync(() => RunWithPartition2LostInTransit(lostAtStart: 2));
 
     private async Task RunWithPartition2LostInTransit(int lostAtStart)
     {
@@ -81,12 +81,12 @@ public sealed class HandOverTests : TestKit
                 case InjectEvents inject:
                     Sender.Tell(new EventsInjected(inject.Events.Count));
                     break;
-                case SyncWindow sync:
-                    _coordinator.Tell(new WindowSynced(sync.Window, 2, SimTime.Zero, QuietPromise.None));
+                case SyncEpoch sync:
+                    _coordinator.Tell(new EpochSynced(sync.Epoch, 2, SimTime.Zero, QuietPromise.None));
                     break;
-                case StartWindow start:
+                case StartEpoch start:
                     if (++_starts == 1)
-                        _coordinator.Tell(new WindowExecuted(start.Window, 2, [5, 5, 0], [SimTime.Zero, SimTime.Zero, SimTime.Never], [0, 0, 0], SimTime.Zero, 0, false, 1, SimTime.Zero, QuietPromise.None));
+                        _coordinator.Tell(new EpochExecuted(start.Epoch, 2, [5, 5, 0], [SimTime.Zero, SimTime.Zero, SimTime.Never], [0, 0, 0], SimTime.Zero, 0, false, 1, SimTime.Zero, QuietPromise.None));
                     if (_starts == lostAtStart) Context.Stop(Self);
                     break;
             }

@@ -205,7 +205,7 @@ public sealed class KernelTests : TestKit
     {
         var hungBoard = CreateTestProbe();
         var stalls = CreateTestProbe();
-        Sys.EventStream.Subscribe(stalls.Ref, typeof(WindowStalled));
+        Sys.EventStream.Subscribe(stalls.Ref, typeof(EpochStalled));
         var model = new ScriptModel()
             .WithForeignMember(4, hungBoard.Ref)
             .On(4, (lp, _) => lp.SendToMember("never answered"));
@@ -220,7 +220,7 @@ public sealed class KernelTests : TestKit
 
         var run = sim.RunAsync();
 
-        var stall = await stalls.ExpectMsgAsync<WindowStalled>(TimeSpan.FromSeconds(10));
+        var stall = await stalls.ExpectMsgAsync<EpochStalled>(TimeSpan.FromSeconds(10));
         Assert.Equal(new[] { Lp(4) }, stall.BusyLps);
         Assert.Equal(SimTime.FromSeconds(1), stall.Start);
         var error = await Assert.ThrowsAsync<SimulationFailedException>(() => run);

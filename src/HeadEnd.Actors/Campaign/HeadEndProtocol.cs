@@ -137,12 +137,12 @@ public interface IStationOrder : IBinarySerialized
 /// campaign's status. With <paramref name="RestoreWave"/> at 0 or more, the head-end restarted:
 /// <paramref name="Phases"/> and <paramref name="Attempts"/> hold what the journal held of each meter,
 /// in plan order, and the station asks that wave's unfinished meters where they got to. Arrays of
-/// numbers keep the order small when it crosses nodes (a record per meter made 4.8 MB for 50,000).
+/// numbers, not a record per meter, keep the order small when it crosses nodes.
 /// </summary>
 [MemoryPackable]
 public sealed partial record StationPlan(int Incarnation, CampaignStatus Status, int RestoreWave, byte[] Phases, int[] Attempts) : IStationOrder, ISizedPayload
 {
-    /// <summary>Five bytes a meter and the type names (Hyperion: 25,238 bytes for 5,000 meters; StationWireTests).</summary>
+    /// <summary>Five bytes a meter and the type names, at least what it takes on the wire (StationWireTests holds it to that).</summary>
     [MemoryPackIgnore]
     public int EstimatedBytes => 512 + Phases.Length * 5;
 }
@@ -180,8 +180,8 @@ public sealed partial record StationReport(int Collector, int Incarnation, long 
     : IBinarySerialized, ISizedPayload
 {
     /// <summary>
-    /// The type names, and per transition 64 bytes and its reason's (Hyperion: 1,061 bytes for one
-    /// transition, 301,023 for 5,000 of which half have a 44-character reason; StationWireTests).
+    /// The type names, and per transition 64 bytes and its reason's: at least what it takes on the wire
+    /// (StationWireTests holds it to that).
     /// </summary>
     [MemoryPackIgnore]
     public int EstimatedBytes => 1024 + Transitions.Sum(t => 64 + t.Reason.Length * 3);

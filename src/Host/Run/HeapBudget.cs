@@ -6,8 +6,7 @@ namespace AmiSim.Host.Run;
 /// The garbage collector's heap limit for a run (<c>amisim.heap-limit</c>): "auto" sizes it from the
 /// fleet, a size (<c>2GiB</c>) sets it, "off" leaves the runtime's default. Without a limit the server
 /// collector lets the heap grow to about twice what is alive; with one it collects sooner and the run
-/// stays within it (fleet-100k: 1.3 GB instead of 1.4-1.7 GB). That cost a tenth of the wall time in
-/// session 7 and nothing measurable since the run allocates less (docs/PERFORMANCE.md, sessions 7 and 8).
+/// stays within it (docs/PERFORMANCE.md).
 /// A limit the process was started with (<c>DOTNET_GCHeapHardLimit</c>, or the runtime configuration)
 /// wins. The limit is the whole process's, so only a process that is the <c>amisim</c> command itself
 /// sets it (<see cref="OwnsProcess"/>), never a test host.

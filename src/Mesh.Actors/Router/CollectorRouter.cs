@@ -185,8 +185,7 @@ public sealed class CollectorRouter : SimActor
 
     /// <summary>
     /// The blocks that survive a hop, one loss draw per block. Most frames lose nothing; they keep
-    /// their (immutable) block list instead of a copy, which was a list per meter per hop of every
-    /// multicast chunk (106,741 of them live in a heap dump of the default run). When
+    /// their (immutable) block list instead of a copy. When
     /// <paramref name="share"/> and exactly one block is lost, the most common loss, the list is shared
     /// by every hop that loses that block of <paramref name="blocks"/> (<paramref name="oneLostAt"/>
     /// says which; -1 otherwise).

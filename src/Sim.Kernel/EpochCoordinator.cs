@@ -6,12 +6,12 @@ using static AmiSim.Kernel.KernelProtocol;
 namespace AmiSim.Kernel;
 
 /// <summary>
-/// Runs the window barrier over the kernel partitions, by messages only (see <see cref="KernelProtocol"/>).
-/// Each window starts at the earliest pending event anywhere, so idle stretches of virtual time cost
+/// Runs the barrier over the kernel partitions, an epoch at a time, by messages only (see <see cref="KernelProtocol"/>).
+/// Each epoch starts at the earliest pending event anywhere, so idle stretches of virtual time cost
 /// nothing. Also reports progress and stalls on the event stream; those use Akka's scheduler because
 /// they are about wall time, never about simulated behaviour.
 /// </summary>
-public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnboundedStash
+public sealed class EpochCoordinator : UntypedActor, IWithTimers, IWithUnboundedStash
 {
     private const string TickTimer = "tick";
 
@@ -26,8 +26,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     private IActorRef? _requester;
     private SimTime _until = SimTime.Never;
     private SimTime _now = SimTime.Zero;
-    private SimTime _windowStart = SimTime.Zero;
-    private long _window;
+    private SimTime _epochStart = SimTime.Zero;
+    private long _epoch;
     private long _events;
     private long _windows;
     private long _epochs;
@@ -36,26 +36,26 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     /// <summary>Per partition, the virtual time up to which it has handled every event (a rebuilt one replays up to its predecessor's).</summary>
     private readonly SimTime[] _reachedBy;
 
-    // The open window's barrier: it waits for the partitions not lost.
+    // The open epoch's barrier: it waits for the partitions not lost.
     private Phase _phase = Phase.Idle;
     private readonly bool[] _executed;
     private readonly bool[] _synced;
-    /// <summary>Per receiving partition, the events each other partition sent it in the open window.</summary>
+    /// <summary>Per receiving partition, the events each other partition sent it in the open epoch.</summary>
     private readonly int[][] _expectedFrom;
     /// <summary>Per receiving partition, the events from each other partition it had when it reported.</summary>
     private readonly IReadOnlyList<int>[] _receivedFrom;
-    /// <summary>Per receiving partition, the earliest event sent to it in the open window.</summary>
+    /// <summary>Per receiving partition, the earliest event sent to it in the open epoch.</summary>
     private readonly SimTime[] _sentEarliest;
-    /// <summary>Per partition, what its open window's start waits for from each other one (empty: nothing).</summary>
+    /// <summary>Per partition, what its open epoch's start waits for from each other one (empty: nothing).</summary>
     private readonly IReadOnlyList<int>[] _startAwaits;
-    /// <summary>Partitions that gave up their window's start because a partition it waited for was lost.</summary>
+    /// <summary>Partitions that gave up their epoch's start because a partition it waited for was lost.</summary>
     private readonly bool[] _abandoned;
     private readonly SimTime[] _next;
     private readonly int[] _noneReceived;
-    /// <summary>Per partition, what its LPs promised to send nothing across before (<see cref="WindowExecuted.Quiet"/>).</summary>
+    /// <summary>Per partition, what its LPs promised to send nothing across before (<see cref="EpochExecuted.Quiet"/>).</summary>
     private readonly QuietPromise[] _quiet;
     private bool _stopRequested;
-    private readonly Stopwatch _windowOpen = new();
+    private readonly Stopwatch _epochOpen = new();
     private bool _stallReported;
     private readonly List<LpId> _busy = new();
     private int _busyAnswers;
@@ -76,7 +76,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     private long _eventsAtLastTick;
     private TimeSpan _wallAtLastTick;
 
-    public WindowCoordinator(IReadOnlyList<IActorRef> partitions, KernelSettings settings, PartitionLookaheads lookaheads, Func<int, Task<IActorRef>>? rehost = null)
+    public EpochCoordinator(IReadOnlyList<IActorRef> partitions, KernelSettings settings, PartitionLookaheads lookaheads, Func<int, Task<IActorRef>>? rehost = null)
     {
         _partitions = partitions.ToArray();
         _rehost = settings.HandOver ? rehost : null;
@@ -105,7 +105,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
 
     /// <param name="rehost">starts partition i again on a surviving node (cluster runs with <see cref="KernelSettings.HandOver"/>); null: a lost partition ends the run.</param>
     public static Props Props(IReadOnlyList<IActorRef> partitions, KernelSettings settings, PartitionLookaheads lookaheads, Func<int, Task<IActorRef>>? rehost = null) =>
-        Akka.Actor.Props.Create(() => new WindowCoordinator(partitions, settings, lookaheads, rehost));
+        Akka.Actor.Props.Create(() => new EpochCoordinator(partitions, settings, lookaheads, rehost));
 
     protected override void PreStart()
     {
@@ -129,10 +129,10 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             case RunUntil run:
                 Start(run);
                 break;
-            case WindowExecuted executed when executed.Window == _window && _phase == Phase.Executing && !_lost.Contains(executed.Partition):
+            case EpochExecuted executed when executed.Epoch == _epoch && _phase == Phase.Executing && !_lost.Contains(executed.Partition):
                 OnExecuted(executed);
                 break;
-            case WindowSynced abandoned when abandoned.Window == _window && _phase == Phase.Executing && !_lost.Contains(abandoned.Partition):
+            case EpochSynced abandoned when abandoned.Epoch == _epoch && _phase == Phase.Executing && !_lost.Contains(abandoned.Partition):
                 // It gave its start up (AbandonStart): it ran nothing, and waits like the others for the rebuild.
                 _next[abandoned.Partition] = abandoned.Next;
                 _quiet[abandoned.Partition] = abandoned.Quiet;
@@ -140,10 +140,10 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
                 _executed[abandoned.Partition] = true;
                 CheckBarrier();
                 break;
-            case WindowSynced synced when synced.Window == _window && synced.Partition == _rebuilding:
+            case EpochSynced synced when synced.Epoch == _epoch && synced.Partition == _rebuilding:
                 Rebuilt(synced);
                 break;
-            case WindowSynced synced when synced.Window == _window && _phase == Phase.Syncing && !_lost.Contains(synced.Partition):
+            case EpochSynced synced when synced.Epoch == _epoch && _phase == Phase.Syncing && !_lost.Contains(synced.Partition):
                 _next[synced.Partition] = synced.Next;
                 _quiet[synced.Partition] = synced.Quiet;
                 _synced[synced.Partition] = true;
@@ -173,7 +173,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
                 {
                     // Everything it was ever sent is queued before this sync, which it answers with its first event's time.
                     _partitions[_rebuilding].Tell(new ReplayBefore(_reachedBy[_rebuilding]));
-                    _partitions[_rebuilding].Tell(SyncWindow.Immediate(_window));
+                    _partitions[_rebuilding].Tell(SyncEpoch.Immediate(_epoch));
                 }
                 break;
             case PartitionFailed failed:
@@ -186,7 +186,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             case Tick:
                 OnTick();
                 break;
-            case BusyLps busy when busy.Window == _window:
+            case BusyLps busy when busy.Epoch == _epoch:
                 _busy.AddRange(busy.Lps);
                 if (++_busyAnswers == _partitions.Length - _lost.Count) ReportStall();
                 break;
@@ -222,12 +222,12 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             Stash.UnstashAll(); // queries that waited for the rebuild: the run has the partitions now
             return; // the run starts once the partition is rebuilt
         }
-        // Window "zero" of a run is only a sync: it learns where every partition's earliest event is.
-        _window++;
+        // Epoch "zero" of a run is only a sync: it learns where every partition's earliest event is.
+        _epoch++;
         _phase = Phase.Syncing;
         Array.Clear(_synced);
         for (var p = 0; p < _partitions.Length; p++)
-            if (!_lost.Contains(p)) _partitions[p].Tell(SyncWindow.Immediate(_window));
+            if (!_lost.Contains(p)) _partitions[p].Tell(SyncEpoch.Immediate(_epoch));
         CheckBarrier();
     }
 
@@ -247,7 +247,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         _stopRequested = false;
     }
 
-    private void OnExecuted(WindowExecuted executed)
+    private void OnExecuted(EpochExecuted executed)
     {
         _events += executed.Handled;
         _epochWindows = Math.Max(_epochWindows, executed.Windows);
@@ -266,8 +266,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     }
 
     /// <summary>
-    /// Moves the barrier on once every partition not lost has executed the window: at once, if the run
-    /// goes on with every partition, each next window waiting for what was sent to it in this one;
+    /// Moves the barrier on once every partition not lost has executed the epoch: at once, if the run
+    /// goes on with every partition, each next epoch waiting for what was sent to it in this one;
     /// otherwise once every partition has synced (has all that was sent to it).
     /// </summary>
     private void CheckBarrier()
@@ -276,21 +276,21 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         {
             for (var p = 0; p < _partitions.Length; p++)
                 if (!_executed[p] && !_lost.Contains(p)) return;
-            _windowOpen.Stop();
+            _epochOpen.Stop();
             if (GoesOnAtOnce())
             {
                 for (var p = 0; p < _partitions.Length; p++) _next[p] = SimTime.Min(_next[p], _sentEarliest[p]);
                 Advance(awaitSent: true);
                 return;
             }
-            // Every partition has run the window; those still missing events from peers answer when they have them.
+            // Every partition has run the epoch; those still missing events from peers answer when they have them.
             _phase = Phase.Syncing;
             Array.Clear(_synced);
             for (var p = 0; p < _partitions.Length; p++)
             {
                 if (_lost.Contains(p)) continue;
                 if (HasAll(p) && !_abandoned[p]) _synced[p] = true;
-                else _partitions[p].Tell(new SyncWindow(_window, ExpectedFrom(p)));
+                else _partitions[p].Tell(new SyncEpoch(_epoch, ExpectedFrom(p)));
             }
         }
         if (_phase != Phase.Syncing) return;
@@ -301,7 +301,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     }
 
     /// <summary>
-    /// Whether the next window can start before the partitions confirm they have what was sent to them:
+    /// Whether the next epoch can start before the partitions confirm they have what was sent to them:
     /// not when a partition is lost or catching up, nor when the run ends now (the next run, or a query,
     /// must find every event where it belongs).
     /// </summary>
@@ -346,7 +346,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         if (_rehost is null || index == 0 || _rebuilding >= 0)
         {
             var reason = _rehost is null ? "its LPs' state is lost and the run cannot go on"
-                : index == 0 ? "it holds the head-end and the coordinator's own node's LPs, which cannot be rebuilt elsewhere"
+                : index == 0 ? "it holds the LPs of the coordinator's own node, which cannot be rebuilt elsewhere"
                 : $"partition {_rebuilding} is still being rebuilt, and one hand-over at a time is all the kernel does";
             _gone = $"partition {index} on {where} is gone{why}: {reason}";
             Finish(new RunFailed(_gone));
@@ -363,7 +363,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         {
             // Partitions still waiting for events it sent stop waiting for them: they may have been lost with it.
             for (var p = 0; p < _partitions.Length; p++)
-                if (!_synced[p] && !_lost.Contains(p)) _partitions[p].Tell(new SyncWindow(_window, ExpectedFrom(p)));
+                if (!_synced[p] && !_lost.Contains(p)) _partitions[p].Tell(new SyncEpoch(_epoch, ExpectedFrom(p)));
         }
         if (_phase == Phase.Executing)
         {
@@ -371,8 +371,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             var waiting = Enumerable.Range(0, _partitions.Length)
                 .Where(p => !_executed[p] && !_lost.Contains(p) && index < _startAwaits[p].Count && _startAwaits[p][index] > 0).ToList();
             if (waiting.Count > 0)
-                _log.Warning("Partitions {0} give their start of window {1} up: they wait for events partition {2} sent", string.Join(", ", waiting), _window, index);
-            foreach (var p in waiting) _partitions[p].Tell(new AbandonStart(_window));
+                _log.Warning("Partitions {0} give their start of epoch {1} up: they wait for events partition {2} sent", string.Join(", ", waiting), _epoch, index);
+            foreach (var p in waiting) _partitions[p].Tell(new AbandonStart(_epoch));
         }
         CheckBarrier();
     }
@@ -404,7 +404,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             if (p != partition) _partitions[p].Tell(new SendLogOf(partition));
     }
 
-    private void Rebuilt(WindowSynced synced)
+    private void Rebuilt(EpochSynced synced)
     {
         _log.Warning("Partition {0} was rebuilt on {1}; it replays up to {2}", synced.Partition, _partitions[synced.Partition].Path.Address, _reachedBy[synced.Partition]);
         Context.System.EventStream.Publish(new PartitionRebuilt(synced.Partition, _partitions[synced.Partition].Path.Address, _reachedBy[synced.Partition]));
@@ -423,7 +423,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         CheckBarrier();
     }
 
-    /// <param name="awaitSent">whether each partition's next window waits for the events sent to it in this one.</param>
+    /// <param name="awaitSent">whether each partition's next epoch waits for the events sent to it in this one.</param>
     private void Advance(bool awaitSent)
     {
         var next = SimTime.Never;
@@ -436,22 +436,22 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             var behind = false;
             for (var p = 0; p < _partitions.Length; p++) behind |= _next[p] < _reachedBy[p];
             if (!behind || _stopRequested) EndCatchUp();
-            else StartWindows(next, awaitSent);
+            else BeginEpoch(next, awaitSent);
             return;
         }
         foreach (var reached in _reachedBy) if (reached > _now) _now = reached;
         if (_stopRequested) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "stop requested", _epochs, _sittingOut)); return; }
         if (next.IsNever) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "idle", _epochs, _sittingOut)); return; }
         if (next >= _until) { _now = _until; Finish(new RunCompleted(_until, _events, _windows, _wall.Elapsed, "time limit", _epochs, _sittingOut)); return; }
-        StartWindows(next, awaitSent);
+        BeginEpoch(next, awaitSent);
     }
 
-    /// <summary>Starts the next window at <paramref name="next"/>, the earliest pending event.</summary>
-    private void StartWindows(SimTime next, bool awaitSent)
+    /// <summary>Starts the next epoch at <paramref name="next"/>, the earliest pending event.</summary>
+    private void BeginEpoch(SimTime next, bool awaitSent)
     {
         for (var p = 0; p < _partitions.Length; p++)
             _startAwaits[p] = awaitSent && !HasAll(p) ? _expectedFrom[p].ToArray() : [];
-        _window++;
+        _epoch++;
         _epochs++;
         _phase = Phase.Executing;
         foreach (var expected in _expectedFrom) Array.Clear(expected);
@@ -459,8 +459,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         Array.Clear(_executed);
         Array.Clear(_abandoned);
         _stallReported = false;
-        _windowOpen.Restart();
-        _windowStart = next;
+        _epochOpen.Restart();
+        _epochStart = next;
         // Each partition may run on its own until the earliest time another partition could send it
         // something: over the others, the earliest send (their earliest event, or their LPs' promise if
         // later) plus the lookahead from there to here.
@@ -483,7 +483,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
                 continue;
             }
             var end = start.IsNever ? bound : SimTime.Min(bound, new SimTime(start.Micros + _lookahead));
-            _partitions[p].Tell(new StartWindow(_window, start, end, bound, _startAwaits[p], quiet));
+            _partitions[p].Tell(new StartEpoch(_epoch, start, end, bound, _startAwaits[p], quiet));
         }
     }
 
@@ -512,7 +512,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     {
         _catchingUp = false;
         _phase = Phase.Idle;
-        _windowOpen.Reset();
+        _epochOpen.Reset();
         Stash.UnstashAll();
     }
 
@@ -532,7 +532,7 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
         if (_phase != Phase.Rebuilding) _phase = Phase.Idle;
         Timers.Cancel(TickTimer);
         _wall.Stop();
-        _windowOpen.Reset();
+        _epochOpen.Reset();
         PublishProgress();
         if (result is RunFailed failed) _log.Error("Simulation run failed: {0}", failed.Reason);
         _requester.Tell(result);
@@ -543,8 +543,8 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
     {
         if (_requester is null) return;
         PublishProgress();
-        if (!_windowOpen.IsRunning) return;
-        var open = _windowOpen.Elapsed;
+        if (!_epochOpen.IsRunning) return;
+        var open = _epochOpen.Elapsed;
         if (open < _settings.StallTimeout) return;
         if (!_stallReported || (_settings.StallAbortAfter > TimeSpan.Zero && open >= _settings.StallAbortAfter))
         {
@@ -552,16 +552,16 @@ public sealed class WindowCoordinator : UntypedActor, IWithTimers, IWithUnbounde
             _busy.Clear();
             _busyAnswers = 0;
             for (var p = 0; p < _partitions.Length; p++)
-                if (!_lost.Contains(p)) _partitions[p].Tell(new GetBusyLps(_window));
+                if (!_lost.Contains(p)) _partitions[p].Tell(new GetBusyLps(_epoch));
         }
     }
 
     private void ReportStall()
     {
-        var stalled = new WindowStalled(_window, _windowStart, _windowOpen.Elapsed, _busy.OrderBy(id => id).ToList());
+        var stalled = new EpochStalled(_epoch, _epochStart, _epochOpen.Elapsed, _busy.OrderBy(id => id).ToList());
         _log.Warning("Simulation stalled: {0}", stalled);
         Context.System.EventStream.Publish(stalled);
-        if (_settings.StallAbortAfter > TimeSpan.Zero && _windowOpen.Elapsed >= _settings.StallAbortAfter)
+        if (_settings.StallAbortAfter > TimeSpan.Zero && _epochOpen.Elapsed >= _settings.StallAbortAfter)
             Finish(new RunFailed($"stalled: {stalled}"));
     }
 
