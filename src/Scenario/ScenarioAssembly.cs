@@ -66,7 +66,7 @@ public static class ScenarioAssembly
         Targets = scenario.Targets,
         Faults = scenario.Faults,
         RebootDelay = scenario.RebootDelay,
-        Outages = scenario.OutageWindows(),
+        Outages = scenario.OutageLists(),
         Outbox = outbox,
         AccessDelay = Lookahead(scenario, topology),
     };

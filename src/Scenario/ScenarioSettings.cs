@@ -208,6 +208,6 @@ public sealed record ScenarioSettings
         return TopologyCsv.Read(reader, TopologyFile);
     }
 
-    public IReadOnlyList<OutageWindow> OutageWindows() =>
-        Outages.Select(o => new OutageWindow(o.Collector, o.Meter == 0 ? null : new MeterId(o.Meter), SimTime.From(o.Start), SimTime.From(o.End))).ToList();
+    public IReadOnlyList<Outage> OutageLists() =>
+        Outages.Select(o => new Outage(o.Collector, o.Meter == 0 ? null : new MeterId(o.Meter), SimTime.From(o.Start), SimTime.From(o.End))).ToList();
 }

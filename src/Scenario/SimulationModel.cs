@@ -31,7 +31,7 @@ public sealed record ModelSetup
 
     public TimeSpan RebootDelay { get; init; } = TimeSpan.FromSeconds(20);
 
-    public IReadOnlyList<OutageWindow> Outages { get; init; } = [];
+    public IReadOnlyList<Outage> Outages { get; init; } = [];
 
     public string CampaignId { get; init; } = "C1";
 
@@ -40,7 +40,7 @@ public sealed record ModelSetup
     /// <summary>Delay of a NIC handing a frame to its mesh: the kernel's lookahead (at most a hop's latency).</summary>
     public TimeSpan AccessDelay { get; init; } = TimeSpan.FromMilliseconds(20);
 
-    /// <summary>Windows in which the MDM is unreachable.</summary>
+    /// <summary>Periods in which the MDM is unreachable.</summary>
     public IReadOnlyList<(SimTime Start, SimTime End)> MdmOutages { get; init; } = [];
 }
 

@@ -31,7 +31,7 @@ public sealed record KernelSettings
     /// </summary>
     public bool AutoPartitions { get; init; }
 
-    /// <summary>Wall time after which a window that has not closed is reported with its busy LPs.</summary>
+    /// <summary>Wall time after which an epoch that has not closed is reported with its busy LPs.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Wall time after which a stalled epoch fails the run; zero waits for ever (and keeps reporting).</summary>

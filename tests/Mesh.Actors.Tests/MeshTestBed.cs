@@ -17,9 +17,9 @@ public sealed class MeshTestBed : ILpFactory
 
     private readonly NetworkTopology _topology;
     private readonly RadioSettings _radio;
-    private readonly IReadOnlyList<OutageWindow> _outages;
+    private readonly IReadOnlyList<Outage> _outages;
 
-    public MeshTestBed(ActorSystem system, NetworkTopology topology, RadioSettings? radio = null, IReadOnlyList<OutageWindow>? outages = null,
+    public MeshTestBed(ActorSystem system, NetworkTopology topology, RadioSettings? radio = null, IReadOnlyList<Outage>? outages = null,
         long seed = 1, string name = "sim")
     {
         _topology = topology;

@@ -133,7 +133,7 @@ public sealed class RouterTests : TestKit
     [Fact]
     public async Task An_outage_window_drops_exactly_the_frames_whose_hop_crosses_it()
     {
-        var window = new OutageWindow(1, new MeterId(2), SimTime.FromSeconds(10), SimTime.FromSeconds(20));
+        var window = new Outage(1, new MeterId(2), SimTime.FromSeconds(10), SimTime.FromSeconds(20));
         var bed = new MeshTestBed(Sys, MeshTestBed.Chain(3), Radio, [window]);
         var frame = MeshTestBed.Control(3, 0);
         var backhaul = Airtime.Micros(frame.WireBytes, 40_000) + 150_000;
@@ -158,7 +158,7 @@ public sealed class RouterTests : TestKit
     [Fact]
     public async Task A_collector_outage_drops_what_reaches_it_during_the_window()
     {
-        var window = new OutageWindow(1, null, SimTime.FromSeconds(10), SimTime.FromSeconds(20));
+        var window = new Outage(1, null, SimTime.FromSeconds(10), SimTime.FromSeconds(20));
         var bed = new MeshTestBed(Sys, MeshTestBed.Chain(1), Radio, [window]);
         bed.Downlink(1, SimTime.FromSeconds(5), new MeterId(1), MeshTestBed.Control(1, 1));
         bed.Downlink(1, SimTime.FromSeconds(15), new MeterId(1), MeshTestBed.Control(1, 2));

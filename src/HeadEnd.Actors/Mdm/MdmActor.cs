@@ -7,37 +7,6 @@ using AmiSim.Protocol.Network;
 
 namespace AmiSim.HeadEnd.Mdm;
 
-/// <summary>The MDM's fleet at the start: each meter's mRID and firmware.</summary>
-/// <param name="Unreachable">virtual-time windows [start, end) in which the MDM is down: messages sent to it are lost.</param>
-public sealed record MdmSetup(IReadOnlyList<(string Mrid, string Firmware)> Fleet, IReadOnlyList<(SimTime Start, SimTime End)>? Unreachable = null)
-{
-    public static readonly LpId Lp = new(AmiLps.Mdm, 0);
-}
-
-/// <summary>Queries between runs.</summary>
-public static class MdmQueries
-{
-    public sealed class GetMetersPerVersion
-    {
-        public static readonly GetMetersPerVersion Instance = new();
-
-        private GetMetersPerVersion() { }
-    }
-
-    public sealed record MetersPerVersion(IReadOnlyDictionary<string, int> Counts, int MessagesRecorded);
-
-    public sealed record GetMeter(string Mrid);
-
-    public sealed record MeterView(string Mrid, string Firmware, string? ProgramId, string? ConfigId, IReadOnlyList<MeterRecord> History);
-
-    public sealed class GetAllMeters
-    {
-        public static readonly GetAllMeters Instance = new();
-
-        private GetAllMeters() { }
-    }
-}
-
 /// <summary>
 /// The meter data management system (step 1.11, the MDM side of the post-conditions): receives CIM
 /// XML as text, validates and reads it, records each meter's current program and history (durably,
@@ -138,7 +107,7 @@ public sealed class MdmActor : SimActor
     /// The MDM's records. An LP starts at its first event, so an MDM that no message reached (a campaign
     /// with nothing to report: every meter skipped, or canceled at once) has not started, and holds the
     /// fleet it was set up with: that is what it answers. Once started, it answers from what its journal
-    /// recovered, which it has before it handles anything (queries come between windows).
+    /// recovered, which it has before it handles anything (queries come between runs).
     /// </summary>
     private MdmState State => _state ?? (_started
         ? throw new InvalidOperationException("the MDM has not recovered its state yet")

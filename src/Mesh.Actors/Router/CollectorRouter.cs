@@ -6,25 +6,6 @@ using AmiSim.Protocol.Network;
 
 namespace AmiSim.Mesh.Router;
 
-/// <summary>What a collector's router is made with.</summary>
-public sealed record CollectorSetup(
-    CollectorNode Collector,
-    IReadOnlyList<MeterNode> Cell,
-    RadioSettings Radio,
-    LpId HeadEnd,
-    IReadOnlyList<OutageWindow> Outages)
-{
-    public static LpId LpOf(int collector) => new(AmiLps.Collector, collector);
-}
-
-/// <summary>Query between runs: the router's counters. Answered with <see cref="MeshMetrics"/>.</summary>
-public sealed class GetMeshMetrics
-{
-    public static readonly GetMeshMetrics Instance = new();
-
-    private GetMeshMetrics() { }
-}
-
 /// <summary>
 /// A collector (access point) and the RF mesh of its cell (steps 1.4-1.5, 1.9-1.10): the backhaul to
 /// the head-end, and every hop below the collector on one shared channel. Frames move hop by hop:
@@ -40,8 +21,8 @@ public sealed class CollectorRouter : SimActor
     private readonly LinkCounters[] _down;
     private readonly LinkCounters[] _up;
     /// <summary>The outages of the link from each node to its parent, by node (null: none, as for most).</summary>
-    private readonly List<OutageWindow>?[] _linkOutages;
-    private readonly List<OutageWindow> _collectorOutages;
+    private readonly List<Outage>?[] _linkOutages;
+    private readonly List<Outage> _collectorOutages;
     private readonly Dictionary<long, bool[]> _groups = new();
     /// <summary>A flood's relay transmissions while they are gathered (sent as one array, then cleared).</summary>
     private readonly List<FloodHop> _relays = [];
@@ -180,7 +161,7 @@ public sealed class CollectorRouter : SimActor
 
     /// <summary>Whether an outage takes the hop between <paramref name="node"/> and its parent during [start, end).</summary>
     private bool Blocked(int node, SimTime start, SimTime end) =>
-        (_linkOutages[node] is { } windows && windows.AnyOverlaps(start, end)) ||
+        (_linkOutages[node] is { } outages && outages.AnyOverlaps(start, end)) ||
         (_cell.Parent[node] == 0 && _collectorOutages.AnyOverlaps(start, end));
 
     /// <summary>

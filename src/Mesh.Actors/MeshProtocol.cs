@@ -1,5 +1,16 @@
 namespace AmiSim.Mesh.Router;
 
+// The mesh's protocol: what a collector's router answers between runs. The frames it carries
+// (MeshDownlink down, IUplinkFrame up) belong to every wing and live in Ami.Protocol's MeterFrames.cs.
+
+/// <summary>Query between runs: the router's counters. Answered with <see cref="MeshMetrics"/>.</summary>
+public sealed class GetMeshMetrics
+{
+    public static readonly GetMeshMetrics Instance = new();
+
+    private GetMeshMetrics() { }
+}
+
 /// <summary>Counters of one direction of traffic over links of one depth (the depth of the link's lower end).</summary>
 public sealed class LinkCounters
 {
@@ -9,7 +20,7 @@ public sealed class LinkCounters
     public long BlocksSent { get; set; }
     public long BlocksLost { get; set; }
     public long BlocksDelivered { get; set; }
-    /// <summary>Frames and blocks lost because an outage window covered the transmission (also counted as lost).</summary>
+    /// <summary>Frames and blocks lost because an outage covered the transmission (also counted as lost).</summary>
     public long FramesLostToOutage { get; set; }
     public long AirtimeMicros { get; set; }
     public long QueueingMicros { get; set; }
