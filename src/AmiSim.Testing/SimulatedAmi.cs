@@ -75,7 +75,7 @@ public sealed class SimulatedAmi
             var next = Now + stride > limit ? limit : Now + stride;
             var run = await Simulation.RunAsync(SimTime.From(next));
             summary = await SummaryAsync();
-            if (run.Reason == "idle" && !condition(summary))
+            if (run.Reason == RunEnd.Idle && !condition(summary))
                 throw new TimeoutException($"{what} can never hold: nothing is left to happen at virtual {Now}, and the campaign is {summary.Status}");
         }
         return summary;

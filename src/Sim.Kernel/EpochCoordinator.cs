@@ -440,9 +440,9 @@ public sealed class EpochCoordinator : UntypedActor, IWithTimers, IWithUnbounded
             return;
         }
         foreach (var reached in _reachedBy) if (reached > _now) _now = reached;
-        if (_stopRequested) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "stop requested", _epochs, _sittingOut)); return; }
-        if (next.IsNever) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, "idle", _epochs, _sittingOut)); return; }
-        if (next >= _until) { _now = _until; Finish(new RunCompleted(_until, _events, _windows, _wall.Elapsed, "time limit", _epochs, _sittingOut)); return; }
+        if (_stopRequested) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, RunEnd.StopRequested, _epochs, _sittingOut)); return; }
+        if (next.IsNever) { Finish(new RunCompleted(_now, _events, _windows, _wall.Elapsed, RunEnd.Idle, _epochs, _sittingOut)); return; }
+        if (next >= _until) { _now = _until; Finish(new RunCompleted(_until, _events, _windows, _wall.Elapsed, RunEnd.TimeLimit, _epochs, _sittingOut)); return; }
         BeginEpoch(next, awaitSent);
     }
 

@@ -150,9 +150,20 @@ public static class KernelProtocol
 /// <summary>The answer to <see cref="KernelProtocol.RunUntil"/> when the run ended normally; counts are of this run only.</summary>
 /// <param name="Time">virtual time when the run stopped (the end of the last window, or the requested limit).</param>
 /// <param name="Epochs">the barrier's round trips: stretches each partition ran on its own (several windows each).</param>
-/// <param name="Reason">why it stopped: "idle", "stop requested" or "time limit".</param>
+/// <param name="Reason">why it stopped.</param>
 /// <param name="SatOut">epochs a partition sat out, idle, without a round trip (summed over the partitions).</param>
-public sealed record RunCompleted(SimTime Time, long EventsHandled, long Windows, TimeSpan Wall, string Reason, long Epochs = 0, long SatOut = 0);
+public sealed record RunCompleted(SimTime Time, long EventsHandled, long Windows, TimeSpan Wall, RunEnd Reason, long Epochs = 0, long SatOut = 0);
+
+/// <summary>Why a run stopped.</summary>
+public enum RunEnd : byte
+{
+    /// <summary>Nothing was pending any more.</summary>
+    Idle,
+    /// <summary>An LP asked for the run to end (<see cref="SimActor.RequestStop"/>).</summary>
+    StopRequested,
+    /// <summary>The next event was at or after the time the run was given.</summary>
+    TimeLimit,
+}
 
 /// <summary>The answer to <see cref="KernelProtocol.RunUntil"/> when the run cannot go on.</summary>
 public sealed record RunFailed(string Reason);

@@ -90,7 +90,7 @@ public sealed class ClusterKernelTests(ITestOutputHelper output) : IAsyncLifetim
         output.WriteLine($"left after {handledBeforeLeave:N0} of {run.EventsHandled:N0} events; rebuilt: {string.Join(", ", rehosted)}");
         Assert.Equal([2], rehosted);
         Assert.InRange(handledBeforeLeave, 1, run.EventsHandled - 1);
-        Assert.Equal("time limit", run.Reason);
+        Assert.Equal(RunEnd.TimeLimit, run.Reason);
         // Replayed events are not counted twice, and every LP ends where it ends in one process.
         Assert.Equal(local.EventsHandled, run.EventsHandled);
         AssertDigestsOfOneProcess(single, models, rebuiltOnSecondNode: 2);

@@ -177,7 +177,7 @@ public sealed class KernelTests : TestKit
 
         Assert.Equal(2, run.Windows);
         Assert.Equal(2, run.EventsHandled);
-        Assert.Equal("idle", run.Reason);
+        Assert.Equal(RunEnd.Idle, run.Reason);
         Assert.Equal(SimTime.From(TimeSpan.FromDays(30)), model.HandledBy(1)[1].Time);
     }
 
@@ -239,11 +239,11 @@ public sealed class KernelTests : TestKit
         sim.Schedule(Lp(1), SimTime.Zero, 0);
 
         var first = await sim.RunAsync();
-        Assert.Equal("stop requested", first.Reason);
+        Assert.Equal(RunEnd.StopRequested, first.Reason);
         Assert.Equal(11, model.HandledBy(1).Count);
 
         var second = await sim.RunAsync(SimTime.FromSeconds(1));
-        Assert.Equal("time limit", second.Reason);
+        Assert.Equal(RunEnd.TimeLimit, second.Reason);
         Assert.Equal(SimTime.FromSeconds(1), second.Time);
         Assert.Equal(50, model.HandledBy(1).Count); // events at 0, 20 ms, ... 980 ms
     }

@@ -116,7 +116,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                     windows += last.Windows;
                     epochs += last.Epochs;
                     satOut += last.SatOut;
-                    if (last.Reason != "time limit") break;
+                    if (last.Reason != RunEnd.TimeLimit) break;
                     var summary = await AskCampaign<CampaignSummary>(simulation, GetCampaignSummary.Instance);
                     step?.Invoke(simulation.Now, summary);
                     if (ScenarioAssembly.IsOver(summary, simulation.Now, lastAction)) break; // scripted actions still to come keep the run going
