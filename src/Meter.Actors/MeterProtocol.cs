@@ -36,10 +36,10 @@ public static class MeterProtocol
     }
 
     /// <summary>NIC -> board: a board timer fired (timers fire at the LP, which is the NIC).</summary>
-    public sealed record BoardTick(BoardTimer Timer);
+    public sealed record BoardTimerDue(BoardTimer Timer);
 
     /// <summary>Board -> NIC: what the timer completed, if anything.</summary>
-    public sealed record BoardTickResult(ActivationFinished? Finished);
+    public sealed record BoardTimerResult(ActivationFinished? Finished);
 
     /// <summary>Board -> NIC: the serial link timed out (a bricked board).</summary>
     public sealed class BoardNoAnswer

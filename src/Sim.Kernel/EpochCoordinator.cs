@@ -13,7 +13,7 @@ namespace AmiSim.Kernel;
 /// </summary>
 public sealed class EpochCoordinator : UntypedActor, IWithTimers, IWithUnboundedStash
 {
-    private const string TickTimer = "tick";
+    private const string WatchTimer = "watch";
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef[] _partitions;
@@ -72,9 +72,9 @@ public sealed class EpochCoordinator : UntypedActor, IWithTimers, IWithUnbounded
     /// </summary>
     private bool _catchingUp;
 
-    // Progress between ticks.
-    private long _eventsAtLastTick;
-    private TimeSpan _wallAtLastTick;
+    // What the last progress report counted.
+    private long _eventsAtLastProgress;
+    private TimeSpan _wallAtLastProgress;
 
     public EpochCoordinator(IReadOnlyList<IActorRef> partitions, KernelSettings settings, PartitionLookaheads lookaheads, Func<int, Task<IActorRef>>? rehost = null)
     {
@@ -183,8 +183,8 @@ public sealed class EpochCoordinator : UntypedActor, IWithTimers, IWithUnbounded
             case Terminated terminated:
                 OnLost(terminated);
                 break;
-            case Tick:
-                OnTick();
+            case Watch:
+                OnWatch();
                 break;
             case BusyLps busy when busy.Epoch == _epoch:
                 _busy.AddRange(busy.Lps);
@@ -240,10 +240,10 @@ public sealed class EpochCoordinator : UntypedActor, IWithTimers, IWithUnbounded
         _windows = 0;
         _epochs = 0;
         _sittingOut = 0;
-        _wallAtLastTick = TimeSpan.Zero;
-        _eventsAtLastTick = 0;
+        _wallAtLastProgress = TimeSpan.Zero;
+        _eventsAtLastProgress = 0;
         // Wall-clock infrastructure (progress and stall reports), never simulated behaviour.
-        Timers.StartPeriodicTimer(TickTimer, Tick.Instance, Min(_settings.ProgressInterval, TimeSpan.FromSeconds(1)));
+        Timers.StartPeriodicTimer(WatchTimer, Watch.Instance, Min(_settings.ProgressInterval, TimeSpan.FromSeconds(1)));
         _stopRequested = false;
     }
 
@@ -530,7 +530,7 @@ public sealed class EpochCoordinator : UntypedActor, IWithTimers, IWithUnbounded
             return;
         }
         if (_phase != Phase.Rebuilding) _phase = Phase.Idle;
-        Timers.Cancel(TickTimer);
+        Timers.Cancel(WatchTimer);
         _wall.Stop();
         _epochOpen.Reset();
         PublishProgress();
@@ -539,7 +539,8 @@ public sealed class EpochCoordinator : UntypedActor, IWithTimers, IWithUnbounded
         _requester = null;
     }
 
-    private void OnTick()
+    /// <summary>Every second of wall time (or the progress interval, if shorter): publishes progress and looks for a stalled epoch.</summary>
+    private void OnWatch()
     {
         if (_requester is null) return;
         PublishProgress();
@@ -568,10 +569,10 @@ public sealed class EpochCoordinator : UntypedActor, IWithTimers, IWithUnbounded
     private void PublishProgress()
     {
         var wall = _wall.Elapsed;
-        var seconds = (wall - _wallAtLastTick).TotalSeconds;
-        var rate = seconds > 0 ? (_events - _eventsAtLastTick) / seconds : 0;
-        _wallAtLastTick = wall;
-        _eventsAtLastTick = _events;
+        var seconds = (wall - _wallAtLastProgress).TotalSeconds;
+        var rate = seconds > 0 ? (_events - _eventsAtLastProgress) / seconds : 0;
+        _wallAtLastProgress = wall;
+        _eventsAtLastProgress = _events;
         Context.System.EventStream.Publish(new KernelProgress(_now, _events, _windows, rate, wall));
     }
 
@@ -579,10 +580,10 @@ public sealed class EpochCoordinator : UntypedActor, IWithTimers, IWithUnbounded
 
     private sealed record Rehosted(int Partition, IActorRef Actor);
 
-    private sealed class Tick
+    private sealed class Watch
     {
-        public static readonly Tick Instance = new();
+        public static readonly Watch Instance = new();
 
-        private Tick() { }
+        private Watch() { }
     }
 }

@@ -58,11 +58,11 @@ public sealed class MetrologyBoardActor : LpMemberActor, IBoardClock
                 var (written, firstRefusal) = _board.WriteImageBlocks(chunk.BlockSize, chunk.Blocks);
                 SendDirect(Primary, ImageBlocksWritten.Of(written, firstRefusal));
                 break;
-            case BoardTick tick:
-                var finished = _board.OnTimer(tick.Timer, this);
+            case BoardTimerDue due:
+                var finished = _board.OnTimer(due.Timer, this);
                 if (finished is not null)
                     Trace(Id.Number, "1.7", $"board loaded {finished.ProgramId}: {finished.Status}{(finished.Failure == AmiSim.Protocol.C1219.ImageFailure.None ? "" : $" ({finished.Failure})")}, ST1 firmware {finished.Firmware}");
-                SendDirect(Primary, _board.Bricked ? BoardNoAnswer.Instance : new BoardTickResult(finished));
+                SendDirect(Primary, _board.Bricked ? BoardNoAnswer.Instance : new BoardTimerResult(finished));
                 break;
             default:
                 throw new InvalidOperationException($"meter {Id}: the board does not understand {message}");

@@ -61,7 +61,7 @@ public sealed class NicActor : SimActor
         switch (payload)
         {
             case BoardTimer timer:
-                Enqueue(new TickJob(timer)); // the board works through a NIC outage
+                Enqueue(new TimerJob(timer)); // the board works through a NIC outage
                 break;
             case OutageStarts outage:
                 GoOffline(outage.Duration);
@@ -275,14 +275,14 @@ public sealed class NicActor : SimActor
     }
 
     /// <summary>Passes a board timer to the board; if it finished an activation, reads ST8 and confirms.</summary>
-    private sealed class TickJob(BoardTimer timer) : SerialJob
+    private sealed class TimerJob(BoardTimer timer) : SerialJob
     {
         private ActivationFinished? _finished;
         private int _step;
 
         public override object? Next() => _step switch
         {
-            0 => new BoardTick(timer),
+            0 => new BoardTimerDue(timer),
             1 when _finished is not null => new BoardRequest(new FullReadRequest(Tables.ProcedureResponse)),
             _ => null,
         };
@@ -292,7 +292,7 @@ public sealed class NicActor : SimActor
             _step++;
             switch (answer)
             {
-                case BoardTickResult result:
+                case BoardTimerResult result:
                     _finished = result.Finished;
                     break;
                 case BoardResponse { Response.IsOk: true } st8 when _finished is not null:
