@@ -40,6 +40,20 @@ public static class ScenarioAssembly
     }
 
     /// <summary>
+    /// What the scenario's program is, without building it: its identity, kind, size and targets (no
+    /// digests, no table writes), for what is shown before a run.
+    /// </summary>
+    public static ProgramManifest Describe(ScenarioSettings scenario)
+    {
+        var spec = scenario.Program;
+        return new ProgramManifest
+        {
+            ProgramId = spec.Id, Kind = spec.Kind, Version = spec.Version, TargetModels = spec.TargetModels, AllowedSourceVersions = spec.AllowedFrom,
+            Size = spec.Kind == ProgramKind.Firmware ? spec.Size : 0, BlockSize = spec.Kind == ProgramKind.Firmware ? spec.BlockSize : 0,
+        };
+    }
+
+    /// <summary>
     /// Step 1.2: the head-end's program library checks a package file against the trusted vendor key
     /// the firmware the targeted meters run (the downgrade rule) and the fleet's models (a package for
     /// none of them is refused as incompatible, before anything runs), and loads it.
@@ -99,8 +113,7 @@ public static class ScenarioAssembly
     /// <summary>
     /// `amisim.kernel.partitions = auto`: one partition for a fleet under <see cref="PartitionedFrom"/>
     /// meters; a larger one gets the campaign's partition and two collector partitions a core (at most
-    /// one a collector). Measured on 2 cores: fleet-10k 7.6 s on one against 9.2 s on five; fleet-100k
-    /// 55 s against 45 s; fleet-1m 701 s against 529 s.
+    /// one a collector): what runs fastest on this machine (docs/PERFORMANCE.md).
     /// </summary>
     public static int PartitionsFor(int meters, int collectors, int cores) =>
         meters < PartitionedFrom ? 1 : 1 + Math.Max(1, Math.Min(collectors, 2 * cores));

@@ -18,15 +18,23 @@ public sealed partial class ScenarioReader
     /// <summary>The --set that gave a key (and everything under it), for errors that name where a value came from.</summary>
     private readonly IReadOnlyDictionary<string, string> _setBy;
 
-    private ScenarioReader(Config config, string source, IReadOnlyDictionary<string, string>? setBy = null)
+    /// <summary>The keys the scenario text gives (its leaves), to tell them from the reference's defaults.</summary>
+    private readonly IReadOnlySet<string> _inScenario;
+
+    private ScenarioReader(Config config, string source, IReadOnlyDictionary<string, string>? setBy = null, IReadOnlySet<string>? inScenario = null)
     {
         _config = config;
         _source = source;
         _setBy = setBy ?? new Dictionary<string, string>();
+        _inScenario = inScenario ?? new HashSet<string>();
     }
 
-    /// <summary>The scenario text on top of the reference defaults, then the overrides; unknown keys are rejected.</summary>
-    public static ScenarioReader Load(string scenarioText, string source, IEnumerable<string> overrides)
+    /// <summary>The scenario text on top of the reference defaults, then the overrides (each a --set's HOCON); unknown keys are rejected.</summary>
+    public static ScenarioReader Load(string scenarioText, string source, IEnumerable<string> overrides) =>
+        LoadWith(scenarioText, source, overrides.Select(item => new ScenarioOverride(item, $"--set {item}")));
+
+    /// <summary>The scenario text on top of the reference defaults, then the overrides in order (a later one wins); unknown keys are rejected.</summary>
+    public static ScenarioReader LoadWith(string scenarioText, string source, IEnumerable<ScenarioOverride> overrides)
     {
         var reference = Reference.Value;
         Config scenario;
@@ -44,7 +52,7 @@ public sealed partial class ScenarioReader
                 throw new ScenarioException($"{source}: unknown key {key}{Suggest(key, allowed)}");
         var config = scenario.WithFallback(reference);
         var setBy = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var item in overrides) // in order: a later --set wins
+        foreach (var (item, label) in overrides) // in order: a later one wins
         {
             Config over;
             try
@@ -58,12 +66,12 @@ public sealed partial class ScenarioReader
             foreach (var key in HoconGuard.Leaves(over.Root))
             {
                 if (key.StartsWith(Root, StringComparison.Ordinal) && !allowed.Contains(key) && !allowed.Any(a => a.StartsWith(key + ".", StringComparison.Ordinal)))
-                    throw new ScenarioException($"--set {item}: unknown key {key}{Suggest(key, allowed)}");
-                setBy[key] = $"--set {item}";
+                    throw new ScenarioException($"{label}: unknown key {key}{Suggest(key, allowed)}");
+                setBy[key] = label;
             }
             config = over.WithFallback(config);
         }
-        return new ScenarioReader(config, source, setBy);
+        return new ScenarioReader(config, source, setBy, HoconGuard.Leaves(scenario.Root).Where(k => k.Length > 0).ToHashSet(StringComparer.Ordinal));
     }
 
     private static readonly Lazy<Config> Reference = new(() => ConfigurationFactory.ParseString(HoconLoader.Embedded("scenario-reference.conf")));
@@ -76,7 +84,23 @@ public sealed partial class ScenarioReader
     public string Source => _source;
 
     /// <summary>Where <paramref name="key"/>'s value came from and its full name, as errors begin ("small.conf: amisim.scenario.until").</summary>
-    public string Name(string key) => $"{Origin(key)}: {Path(key)}";
+    public string Name(string key) => Origin(key) is var origin && origin.StartsWith("--", StringComparison.Ordinal) && !origin.StartsWith("--set ", StringComparison.Ordinal)
+        ? origin // a command-line option names itself ("--package fw.amipkg")
+        : $"{origin}: {Path(key)}";
+
+    /// <summary>
+    /// Who gave <paramref name="key"/> (or something under it) a value: the override's label (a --set, a
+    /// command-line option), the scenario's source, or null when it has the reference's default.
+    /// </summary>
+    public string? GivenBy(string key)
+    {
+        var path = Path(key);
+        foreach (var (set, item) in _setBy.Reverse())
+            if (set == path || set.StartsWith(path + ".", StringComparison.Ordinal) || path.StartsWith(set + ".", StringComparison.Ordinal)) return item;
+        foreach (var given in _inScenario)
+            if (given == path || given.StartsWith(path + ".", StringComparison.Ordinal)) return _source;
+        return null;
+    }
 
     private string Origin(string key)
     {
@@ -219,3 +243,6 @@ public sealed partial class ScenarioReader
 
 /// <summary>A scenario that cannot run; the message names the file (or --set), the key and the problem.</summary>
 public sealed class ScenarioException(string message) : Exception(message);
+
+/// <summary>One override of a scenario's keys: its HOCON text and what to call it in errors ("--set ...", "--package FILE").</summary>
+public sealed record ScenarioOverride(string Hocon, string Label);

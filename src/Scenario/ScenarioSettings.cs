@@ -27,6 +27,10 @@ public sealed record ScenarioSettings
     public required RadioSettings Radio { get; init; }
     public required IReadOnlyList<(int Collector, long Meter, TimeSpan Start, TimeSpan End)> Outages { get; init; }
     public required ProgramSpec Program { get; init; }
+    /// <summary>The user's package (.amipkg) to roll out instead of <see cref="Program"/>; "" = build the scenario's own.</summary>
+    public string PackageFile { get; init; } = "";
+    /// <summary>The vendor's public key (PEM) the head-end and the meters trust for <see cref="PackageFile"/>.</summary>
+    public string TrustFile { get; init; } = "";
     public required CampaignSettings Campaign { get; init; }
     public required TargetSelection Targets { get; init; }
     public required MeterFaultProfile Faults { get; init; }
@@ -95,6 +99,8 @@ public sealed record ScenarioSettings
                 BackhaulBitsPerSecond = r.Int("network.backhaul-bandwidth", 1),
             },
             TopologyFile = r.String("fleet.topology-file"),
+            PackageFile = r.String("program.package"),
+            TrustFile = r.String("program.trust"),
             Radio = new RadioSettings { PhyBitsPerSecond = r.Int("network.phy-rate", 1), HopLatency = r.Duration("network.hop-latency") },
             Outages = r.Objects("network.outages", (o, _) => (o.Int("collector", 1), o.Long("meter"), o.Duration("start"), o.Duration("end"))),
             Program = new ProgramSpec(kind, programId, Version("program.version", r.String("program.version")), r.Int("program.size", 1, 64 << 20),
@@ -198,6 +204,32 @@ public sealed record ScenarioSettings
             throw new ScenarioException($"{Key("mdm.http-endpoint")}: '{AmiSim.Protocol.OutsideText.Clean(s.MdmEndpoint)}' is not an http:// or https:// address such as http://127.0.0.1:8080/cim");
         if (s.TopologyFile.Length > 0 && !File.Exists(s.TopologyFile))
             throw new ScenarioException($"{Key("fleet.topology-file")}: {s.TopologyFile}: no such file");
+        CheckPackage(s, r);
+    }
+
+    /// <summary>The keys of the program the scenario's vendor tool builds, which a package of the user's replaces.</summary>
+    private static readonly string[] BuiltProgramKeys =
+        ["program.kind", "program.id", "program.version", "program.size", "program.block-size", "program.target-models", "program.allowed-from", "program.interval-minutes"];
+
+    /// <summary>
+    /// A package comes with the key that signed it; and it says what the program is, so a program key given
+    /// beside it (by the same source, or by a --set) is refused. A package given by an override replaces the
+    /// program a scenario file describes.
+    /// </summary>
+    private static void CheckPackage(ScenarioSettings s, ScenarioReader r)
+    {
+        if (s.PackageFile.Length == 0)
+        {
+            if (s.TrustFile.Length > 0)
+                throw new ScenarioException($"{r.Name("program.trust")}: a trusted key is only read with a package of your own (program.package, or run --package FILE)");
+            return;
+        }
+        if (s.TrustFile.Length == 0)
+            throw new ScenarioException($"{r.Name("program.package")}: a package needs the vendor's public key the head-end trusts (program.trust, or --trust vendor.pub from `amisim keys new`)");
+        var packageBy = r.GivenBy("program.package");
+        foreach (var key in BuiltProgramKeys)
+            if (r.GivenBy(key) is { } by && (by == packageBy || by != r.Source))
+                throw new ScenarioException($"{r.Name(key)}: the package ({s.PackageFile}) says what the program is; give either the package or {key}");
     }
 
     /// <summary>The network: the topology file if one is given, else generated from the seed.</summary>

@@ -80,6 +80,15 @@ public sealed class ProgramLibraryTests
     }
 
     [Fact]
+    public void A_package_older_than_some_meters_but_newer_than_others_loads_for_the_older_ones()
+    {
+        FirmwareVersion[] mixed = [new(1, 0), new(3, 0)];
+        Assert.Equal(new FirmwareVersion(2, 0), Library().Load(Package(Vendor, new(2, 0)), mixed).Manifest.Version);
+        var refused = Assert.Throws<PackageRejectedException>(() => Library().Load(Package(Vendor, new(1, 0)), mixed));
+        Assert.Equal(PackageRejection.Downgrade, refused.Reason); // none runs older: it would update no meter
+    }
+
+    [Fact]
     public void A_downgrade_loads_when_allowed()
     {
         var package = Library().Load(Package(Vendor, new(1, 0)), Fleet, allowDowngrade: true);

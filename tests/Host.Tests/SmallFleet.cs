@@ -4,9 +4,12 @@ namespace AmiSim.Host.Tests;
 internal static class SmallFleet
 {
     public static string[] Args(int meters = 120, int programBytes = 16384) =>
+        [.. Network(meters), "--set", $"amisim.scenario.program.size={programBytes}"];
+
+    /// <summary>The same fleet and campaign without a program key, for a run given a package of its own.</summary>
+    public static string[] Network(int meters = 120) =>
     [
         "--set", $"amisim.scenario.fleet.meters={meters}", "--set", "amisim.scenario.fleet.collectors=2",
-        "--set", $"amisim.scenario.program.size={programBytes}", "--set", "amisim.scenario.campaign.canary-meters=10",
-        "--set", "amisim.scenario.faults.nic-outages-per-day=0",
+        "--set", "amisim.scenario.campaign.canary-meters=10", "--set", "amisim.scenario.faults.nic-outages-per-day=0",
     ];
 }

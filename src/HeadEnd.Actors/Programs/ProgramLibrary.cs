@@ -24,7 +24,8 @@ public sealed class ProgramLibrary
     /// <summary>
     /// Checks and loads a package file's text (at most <see cref="PackageFile.MaxBytes"/> characters, as
     /// <see cref="PackageFile.Read"/> takes it). <paramref name="fleetVersions"/> are the firmware versions
-    /// running on meters of the package's target models (for the downgrade rule); <paramref name="fleetModels"/>
+    /// running on meters of the package's target models (for the downgrade rule: a firmware package older
+    /// than some of them and newer than none is refused; meters already on it or newer are the campaign's to skip); <paramref name="fleetModels"/>
     /// the models of the fleet (for the compatibility rule: a package that targets models, none of them in
     /// the fleet, has no meter to go to), or null to load a package without a fleet (inspecting it).
     /// </summary>
@@ -41,9 +42,10 @@ public sealed class ProgramLibrary
             throw new PackageRejectedException(PackageRejection.Tampered, $"{manifest.ProgramId} {manifest.Version}: the signature does not match the manifest (altered after signing)");
         CheckContent(package);
         if (fleetModels is not null && Incompatible(manifest.ProgramId, manifest.Version, manifest.TargetModels, fleetModels) is { } incompatible) throw incompatible;
-        var newer = fleetVersions.Where(v => v > manifest.Version).ToList();
-        if (manifest.Kind == ProgramKind.Firmware && !allowDowngrade && newer.Count > 0)
-            throw new PackageRejectedException(PackageRejection.Downgrade, $"{manifest.ProgramId} installs {manifest.Version}, older than {newer.Max()} already running in the fleet");
+        var versions = fleetVersions.ToList();
+        var newer = versions.Where(v => v > manifest.Version).ToList();
+        if (manifest.Kind == ProgramKind.Firmware && !allowDowngrade && newer.Count > 0 && !versions.Any(v => v < manifest.Version))
+            throw new PackageRejectedException(PackageRejection.Downgrade, $"{manifest.ProgramId} installs {manifest.Version}, older than {newer.Max()} already running in the fleet, and no meter runs an older version");
         _packages[(manifest.ProgramId, manifest.Version)] = package;
         return package;
     }

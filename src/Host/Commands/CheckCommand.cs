@@ -21,7 +21,7 @@ public sealed class CheckCommand : Command<CheckCommand.Settings>
         RunInput input;
         try
         {
-            input = RunInput.Read(settings.Scenario, settings.Set, settings.Seed);
+            input = RunInput.Read(settings.Scenario, settings.Set, settings.Seed, settings.Package, settings.Trust);
         }
         catch (InputException error)
         {
@@ -30,7 +30,7 @@ public sealed class CheckCommand : Command<CheckCommand.Settings>
         var s = input.Scenario;
         var output = ConsoleOutput.Create();
         output.MarkupLine($"[green]ok:[/] {Markup.Escape(input.Source)}: [bold]{Markup.Escape(OutsideText.Clean(s.Name))}[/] (seed {s.Seed}): "
-                          + Markup.Escape($"{s.Program.Kind} {s.Program.Id} {s.Program.Version}, {s.Program.Size:N0} bytes, to {input.Topology.Meters.Count:N0} meters "
+                          + Markup.Escape($"{input.Manifest.Kind} {input.Manifest.ProgramId} {input.Manifest.Version}{(input.Program is null ? "" : $" (package {Path.GetFileName(input.Program.PackagePath)})")}, {input.Manifest.Size:N0} bytes, to {input.Topology.Meters.Count:N0} meters "
                                           + $"under {input.Topology.Collectors.Count:N0} collectors, {s.Campaign.Distribution}, until virtual {AmiSim.Kernel.SimTime.From(s.Until)}"));
         return ExitCode.Completed;
     }

@@ -78,7 +78,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         var emptied = 0;
         try
         {
-            input = RunInput.Read(settings.Scenario, settings.Set, settings.Seed);
+            input = RunInput.Read(settings.Scenario, settings.Set, settings.Seed, settings.Package, settings.Trust);
             if (settings.JournalPostgres is { Length: 0 }) throw new InputException("--journal-postgres: empty connection string");
             runDir = RunFolder.Prepare(settings.Out, input.Scenario, DateTime.UtcNow, settings.Force, _ => emptied++);
         }
@@ -94,11 +94,11 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         Log.Information("amisim {Version}: {CommandLine}", invocation.Version, invocation.CommandLine);
         if (emptied > 0) Logging.File.Warning("--force: emptied {Folder} first ({Count} entries removed)", runDir, emptied);
         Log.Information("Scenario {Name}, seed {Seed}: {Meters} meters, {Collectors} collectors, {Distribution} of {Program} {Version}",
-            scenario.Name, scenario.Seed, scenario.Fleet.Meters, scenario.Fleet.Collectors, scenario.Campaign.Distribution, scenario.Program.Id, scenario.Program.Version);
+            scenario.Name, scenario.Seed, scenario.Fleet.Meters, scenario.Fleet.Collectors, scenario.Campaign.Distribution, input.Manifest.ProgramId, input.Manifest.Version);
         if (HeapBudget.Apply(akka, scenario.Fleet.Meters) is { } heap) Log.Information("{Heap}", heap);
         var output = ConsoleOutput.Create();
         if (emptied > 0) output.MarkupLineInterpolated($"[yellow]--force:[/] emptied {runDir} first ({emptied} {(emptied == 1 ? "entry" : "entries")} removed)");
-        output.MarkupLineInterpolated($"[bold]{OutsideText.Clean(scenario.Name)}[/] (seed {scenario.Seed}): {scenario.Program.Kind} {scenario.Program.Id} {scenario.Program.Version} to {input.Topology.Meters.Count:N0} meters under {input.Topology.Collectors.Count} collectors, {scenario.Campaign.Distribution}");
+        output.MarkupLineInterpolated($"[bold]{OutsideText.Clean(scenario.Name)}[/] (seed {scenario.Seed}): {input.Manifest.Kind} {input.Manifest.ProgramId} {input.Manifest.Version}{(input.Program is null ? "" : $" (package {Path.GetFileName(input.Program.PackagePath)})")} to {input.Topology.Meters.Count:N0} meters under {input.Topology.Collectors.Count} collectors, {scenario.Campaign.Distribution}");
         // Ctrl+C or SIGTERM: stop the run between two of its steps and say where it stopped; a second one ends the process at once.
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         Action<PosixSignalContext> stop = signal =>
@@ -128,7 +128,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 cluster = (node, new ClusterLayout(members));
             }
             var progress = new ProgressView(output, SimTime.From(scenario.Until));
-            var result = await new ScenarioRun(scenario, runDir, cluster, journal, input.Topology).RunAsync(akka,
+            var result = await new ScenarioRun(scenario, runDir, cluster, journal, input.Topology, input.Program).RunAsync(akka,
                 (system, run) => progress.ShowAsync(system, run), progress.Step, cancellation);
             var report = RunReport.Build(result, invocation);
             await File.WriteAllTextAsync(Path.Combine(runDir, "report.json"), RunReport.ToJson(report), cancellation);

@@ -17,4 +17,12 @@ public abstract class ScenarioOptions : CommandSettings
     [CommandOption("--seed <N>")]
     [Description("Seed of the run (overrides amisim.scenario.seed).")]
     public long? Seed { get; init; }
+
+    [CommandOption("--package <FILE>")]
+    [Description("Roll out this package (.amipkg, from `amisim program build`) instead of the scenario's program (amisim.scenario.program.package); needs --trust.")]
+    public string? Package { get; init; }
+
+    [CommandOption("--trust <PUBLIC_KEY>")]
+    [Description("The vendor's public key (PEM, vendor.pub from `amisim keys new`) the head-end and the meters trust for --package.")]
+    public string? Trust { get; init; }
 }

@@ -4,6 +4,7 @@ using AmiSim.Host.Cli;
 using AmiSim.Kernel;
 using AmiSim.HeadEnd.Programs;
 using AmiSim.Mesh.Topology;
+using AmiSim.Protocol.Programs;
 using AmiSim.Scenario;
 
 namespace AmiSim.Host.Run;
@@ -14,36 +15,96 @@ namespace AmiSim.Host.Run;
 /// between them. <c>amisim run</c> and <c>amisim check</c> both read their input here, so check
 /// refuses exactly what run would.
 /// </summary>
-public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTopology Topology, string Source)
+/// <param name="Program">the user's package and trusted key (program.package), or null: the run builds the scenario's own.</param>
+/// <param name="Manifest">what the run rolls out: the user's package's manifest, or the one the scenario describes (as yet unsigned).</param>
+public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTopology Topology, string Source, VendorProgram? Program, ProgramManifest Manifest)
 {
     /// <summary>Reads and checks the input. <exception cref="InputException">what is wrong, naming the file, option or key.</exception></summary>
-    public static RunInput Read(string? scenarioPath, IReadOnlyList<string> sets, long? seed)
+    /// <param name="package">the --package option (program.package), relative to the current folder.</param>
+    /// <param name="trust">the --trust option (program.trust).</param>
+    public static RunInput Read(string? scenarioPath, IReadOnlyList<string> sets, long? seed, string? package = null, string? trust = null)
     {
         try
         {
             var (text, source) = scenarioPath is { } path ? (ReadScenarioFile(path), path) : (HoconLoader.Embedded("scenarios/default.conf"), "default scenario");
             var scenarioSets = sets.Where(s => s.TrimStart().StartsWith(ScenarioReader.Root, StringComparison.Ordinal)).ToList();
             var otherSets = sets.Except(scenarioSets).ToList();
-            var overrides = scenarioSets.Concat(seed is { } s ? [$"{ScenarioReader.Root}.seed={s}"] : []).ToList();
-            var reader = ScenarioReader.Load(text, source, overrides);
+            var overrides = scenarioSets.Select(item => new ScenarioOverride(item, $"--set {item}")).ToList();
+            if (seed is { } s) overrides.Add(new ScenarioOverride($"{ScenarioReader.Root}.seed={s}", $"--seed {s}"));
+            if (package is not null) overrides.Add(PathOverride("program.package", package, "--package"));
+            if (trust is not null) overrides.Add(PathOverride("program.trust", trust, "--trust"));
+            var reader = ScenarioReader.LoadWith(text, source, overrides);
             var scenario = ScenarioSettings.Read(reader);
             var akka = HoconLoader.Load(otherSets, AkkaKeys.Check);
             HeapBudget.Check(akka);
             var kernel = KernelSettings.FromConfig(akka.GetConfig("amisim.kernel"));
             var topology = scenario.BuildTopology();
-            CheckTargets(scenario, topology, reader.Name("program.target-models"));
+            var program = scenario.PackageFile.Length == 0 ? null : ReadProgram(scenario, reader);
+            ProgramManifest manifest;
+            if (program is null)
+            {
+                CheckTargets(scenario, topology, reader.Name("program.target-models"));
+                manifest = ScenarioAssembly.Describe(scenario);
+            }
+            else manifest = LoadProgram(program, topology, reader.Name("program.package"));
             var collectors = new Lazy<HashSet<long>>(() => topology.Collectors.Select(c => (long)c.Id).ToHashSet());
             var meters = new Lazy<HashSet<long>>(() => topology.Meters.Select(m => m.Meter.Value).ToHashSet());
             CheckExisting(scenario.Targets.Collectors.Select(c => (long)c).ToList(), collectors, "collector", reader.Name("campaign.targets.collectors"));
             CheckExisting(scenario.Targets.Meters, meters, "meter", reader.Name("campaign.targets.meters"));
             CheckExisting(scenario.TracedMeters, meters, "meter", reader.Name("trace.meters"));
             ScenarioAssembly.Kernel(scenario, topology, kernel, trace: null); // the lookahead rules
-            return new RunInput(scenario, akka, topology, source);
+            return new RunInput(scenario, akka, topology, source, program, manifest);
         }
         catch (Exception error) when (error is ScenarioException or HoconInputException or ConfigurationException or TopologyException or FormatException
                                           or IOException or UnauthorizedAccessException)
         {
             throw new InputException(error.Message);
+        }
+    }
+
+    /// <summary>A command-line option that names a file, as a scenario override (the path quoted as a HOCON string, escapes and all).</summary>
+    private static ScenarioOverride PathOverride(string key, string path, string option)
+    {
+        if (path.Trim().Length == 0) throw new InputException($"{option}: empty; give a file");
+        return new ScenarioOverride($"{ScenarioReader.Root}.{key} = {System.Text.Json.JsonSerializer.Serialize(path)}", $"{option} {path}");
+    }
+
+    /// <summary>The user's package and the key it is to be trusted with, read as files (the package capped at <see cref="PackageFile.MaxBytes"/>).</summary>
+    private static VendorProgram ReadProgram(ScenarioSettings scenario, ScenarioReader reader)
+    {
+        string text;
+        try
+        {
+            text = PackageFile.ReadText(scenario.PackageFile);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or PackageRejectedException)
+        {
+            var message = error.Message.StartsWith(scenario.PackageFile, StringComparison.Ordinal) ? error.Message : $"{scenario.PackageFile}: {error.Message}";
+            throw new InputException($"{reader.Name("program.package")}: {message}");
+        }
+        try
+        {
+            var key = VendorKeyFile.ReadPublic(scenario.TrustFile);
+            using var pem = System.Security.Cryptography.ECDsa.Create();
+            pem.ImportSubjectPublicKeyInfo(key, out _);
+            return new VendorProgram(text, key, pem.ExportSubjectPublicKeyInfoPem(), Path.GetFullPath(scenario.PackageFile));
+        }
+        catch (InvalidDataException error)
+        {
+            throw new InputException($"{reader.Name("program.trust")}: {error.Message}");
+        }
+    }
+
+    /// <summary>The head-end's checks of the user's package, before anything runs: a refusal names the package and the rule.</summary>
+    private static ProgramManifest LoadProgram(VendorProgram program, NetworkTopology topology, string key)
+    {
+        try
+        {
+            return ScenarioAssembly.LoadPackage(program.PackageText, program.TrustedKey, topology).Manifest;
+        }
+        catch (PackageRejectedException error)
+        {
+            throw new InputException($"{key}: refused by the head-end: {error.Message}");
         }
     }
 

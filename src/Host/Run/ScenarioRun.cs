@@ -48,8 +48,9 @@ public sealed record RunResult(
 /// </param>
 /// <param name="journal">Journal configuration of the system the run makes (default: SQLite, headend.db in the run folder).</param>
 /// <param name="topology">The scenario's network, if the caller has built it already (as <see cref="RunInput"/> does).</param>
+/// <param name="program">The program to roll out (the user's package, read by <see cref="RunInput"/>); by default the scenario's vendor tool builds it.</param>
 public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, (ActorSystem System, IPartitionLayout Layout)? node = null,
-    Akka.Configuration.Config? journal = null, NetworkTopology? topology = null)
+    Akka.Configuration.Config? journal = null, NetworkTopology? topology = null, VendorProgram? program = null)
 {
     /// <summary>Virtual time between checks of whether the campaign is over (the run stops at the first quiet check).</summary>
     private static readonly TimeSpan Step = TimeSpan.FromHours(1);
@@ -65,20 +66,22 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
         var network = topology ?? scenario.BuildTopology();
         Log.Information("Network: {Meters} meters under {Collectors} collectors", network.Meters.Count, network.Collectors.Count);
 
-        // Step 1.1: the vendor program tool builds and signs the update.
-        using var vendor = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var package = ScenarioAssembly.BuildPackage(scenario, vendor);
-        var keyId = PackageFile.KeyId(vendor.ExportSubjectPublicKeyInfo());
-        var packageFile = PackageFile.Write(package, keyId);
+        // Step 1.1: the vendor program tool builds and signs the update (or the user brought one); the run folder keeps both files.
+        var vendor = program ?? VendorProgram.Build(scenario);
+        var keyId = vendor.KeyId;
+        var packageFile = vendor.PackageText;
         await File.WriteAllTextAsync(Path.Combine(runDirectory, "program.amipkg"), packageFile, cancellation);
-        await File.WriteAllTextAsync(Path.Combine(runDirectory, "vendor.pub"), vendor.ExportSubjectPublicKeyInfoPem(), cancellation);
-        Log.Information("Step 1.1: vendor tool built {Program} {Version} ({Size} bytes, {Blocks} blocks), signed by {Key}",
-            package.Manifest.ProgramId, package.Manifest.Version, package.Manifest.Size, package.Manifest.BlockCount, keyId);
+        await File.WriteAllTextAsync(Path.Combine(runDirectory, "vendor.pub"), vendor.TrustPem, cancellation);
 
         // Step 1.2: the Metering Department loads it into the head-end, which checks it.
-        var trusted = vendor.ExportSubjectPublicKeyInfo();
+        var trusted = vendor.TrustedKey;
         var loaded = ScenarioAssembly.LoadPackage(packageFile, trusted, network);
-        Log.Information("Step 1.2: head-end loaded {Program} {Version}: signature trusted, content matches", loaded.Manifest.ProgramId, loaded.Manifest.Version);
+        var manifest = loaded.Manifest;
+        var built = vendor.PackagePath is null
+            ? $"built {manifest.Kind} {manifest.ProgramId} {manifest.Version}, {manifest.Size} bytes in {manifest.BlockCount} blocks, signed by key {keyId}"
+            : $"signed package {Path.GetFileName(vendor.PackagePath)}: {manifest.Kind} {manifest.ProgramId} {manifest.Version}, {manifest.Size} bytes in {manifest.BlockCount} blocks, signed by key {keyId}";
+        Log.Information("Step 1.1: vendor tool {Built}", built);
+        Log.Information("Step 1.2: head-end loaded {Program} {Version}: signature trusted, content matches", manifest.ProgramId, manifest.Version);
 
         var http = scenario.MdmEndpoint.Length == 0 ? null : new HttpClient { Timeout = TimeSpan.FromSeconds(10), MaxResponseContentBufferSize = 64 << 10 };
         var system = node?.System ?? ActorSystem.Create("amisim", akka.WithFallback(journal ?? JournalConfig.Sqlite(Path.Combine(runDirectory, "headend.db"))));
@@ -140,7 +143,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
             var end = outcomes.Count == 0 ? SimTime.Zero : new SimTime(outcomes.Max(o => o.FinishedMicros));
             await using (var writer = File.CreateText(Path.Combine(runDirectory, "trace.txt")))
                 trace.Write(writer, network, scenario.EpochUtc, [
-                    $"{SimTime.Zero,-18} 1.1   [vendor tool] built {package.Manifest.Kind} {package.Manifest.ProgramId} {package.Manifest.Version}, {package.Manifest.Size} bytes in {package.Manifest.BlockCount} blocks, signed by key {keyId}",
+                    $"{SimTime.Zero,-18} 1.1   [vendor tool] {built}",
                     $"{SimTime.Zero,-18} 1.2   [head-end] loaded the package: trusted signature, content matches the signed digests",
                 ]);
             using var process = Process.GetCurrentProcess();
