@@ -3,6 +3,7 @@ using AmiSim.Host.Cli;
 using AmiSim.Host.Console;
 using AmiSim.Host.Run;
 using AmiSim.Protocol;
+using AmiSim.Protocol.Programs;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -30,7 +31,7 @@ public sealed class CheckCommand : Command<CheckCommand.Settings>
         var s = input.Scenario;
         var output = ConsoleOutput.Create();
         output.MarkupLine($"[green]ok:[/] {Markup.Escape(input.Source)}: [bold]{Markup.Escape(OutsideText.Clean(s.Name))}[/] (seed {s.Seed}): "
-                          + Markup.Escape($"{input.Manifest.Kind} {input.Manifest.ProgramId} {input.Manifest.Version}{(input.Program is null ? "" : $" (package {Path.GetFileName(input.Program.PackagePath)})")}, {input.Manifest.Size:N0} bytes, to {input.Topology.Meters.Count:N0} meters "
+                          + Markup.Escape($"{input.Manifest.Kind} {input.Manifest.ProgramId} {input.Manifest.Version}{(input.Program is null ? "" : $" (package {Path.GetFileName(input.Program.PackagePath)})")}{(input.Manifest.Kind == ProgramKind.Firmware ? $", {input.Manifest.Size:N0} bytes" : "")}, to {input.Topology.Meters.Count:N0} meters "
                                           + $"under {input.Topology.Collectors.Count:N0} collectors, {s.Campaign.Distribution}, until virtual {AmiSim.Kernel.SimTime.From(s.Until)}"));
         return ExitCode.Completed;
     }
