@@ -11,7 +11,7 @@ out=$(mktemp -d /tmp/amisim-digests-XXXX)
 dotnet build -c Release "$root/src/Host" -v q -nologo >/dev/null || { echo "build failed"; exit 2; }
 dotnet build -c Release "$root/bench/AmiSim.Bench" -v q -nologo >/dev/null || { echo "bench build failed"; exit 2; }
 host="$root/src/Host/bin/Release/net10.0/amisim"
-bench="$root/bench/AmiSim.Bench/bin/Release/net10.0/AmiSim.Bench"
+bench="$root/bench/AmiSim.Bench/bin/Release/net10.0/amisim-bench"
 failed=0
 check() { # name expected-prefix digest
   if [[ "$3" == "$2"* ]]; then echo "same    $1 ${3:0:16}"; else echo "MOVED   $1 expected $2, got ${3:-nothing}"; failed=1; fi

@@ -25,6 +25,8 @@ public sealed record ScenarioSettings
     public required TopologySettings Fleet { get; init; }
     public string TopologyFile { get; init; } = "";
     public required RadioSettings Radio { get; init; }
+    /// <summary>How a network from positions makes its links (<see cref="TopologyFile"/> with positions).</summary>
+    public LinkBudget Links { get; init; } = new();
     public required IReadOnlyList<(int Collector, long Meter, TimeSpan Start, TimeSpan End)> Outages { get; init; }
     public required ProgramSpec Program { get; init; }
     /// <summary>The user's package (.amipkg) to roll out instead of <see cref="Program"/>; "" = build the scenario's own.</summary>
@@ -102,6 +104,21 @@ public sealed record ScenarioSettings
             PackageFile = r.String("program.package"),
             TrustFile = r.String("program.trust"),
             Radio = new RadioSettings { PhyBitsPerSecond = r.Int("network.phy-rate", 1), HopLatency = r.Duration("network.hop-latency") },
+            Links = new LinkBudget
+            {
+                TxPowerDbm = r.Double("network.links.tx-power", -30, 60),
+                MeterAntennaGainDbi = r.Double("network.links.meter-antenna-gain", -20, 30),
+                CollectorAntennaGainDbi = r.Double("network.links.collector-antenna-gain", -20, 40),
+                FrequencyMhz = r.Double("network.links.frequency", 1, 100_000),
+                PathLossExponent = r.Double("network.links.path-loss-exponent", 1, 8),
+                ReferenceDistanceMetres = r.Double("network.links.reference-distance", 0.01, 1000),
+                ShadowingSigmaDb = r.Double("network.links.shadowing-sigma", 0, 30),
+                SensitivityDbm = r.Double("network.links.sensitivity", -160, 0),
+                FrameBytes = r.Int("network.links.frame-bytes", 1, 100_000),
+                MacRetries = r.Int("network.links.mac-retries", 0, 20),
+                MaxLinkEtx = r.Double("network.links.max-link-etx", 1, 1000),
+                MaxNeighbors = r.Int("network.links.max-neighbors", 1, 1000),
+            },
             Outages = r.Objects("network.outages", (o, _) => (o.Int("collector", 1), o.Long("meter"), o.Duration("start"), o.Duration("end"))),
             Program = new ProgramSpec(kind, programId, Version("program.version", r.String("program.version")), r.Int("program.size", 1, 64 << 20),
                 r.Int("program.block-size", 16, 4096), r.Strings("program.target-models"),
@@ -232,12 +249,16 @@ public sealed record ScenarioSettings
                 throw new ScenarioException($"{r.Name(key)}: the package ({s.PackageFile}) says what the program is; give either the package or {key}");
     }
 
-    /// <summary>The network: the topology file if one is given, else generated from the seed.</summary>
+    /// <summary>The network: the topology file's (a network, or positions its links and routes follow from), else generated from the seed.</summary>
     public NetworkTopology BuildTopology()
     {
         if (TopologyFile.Length == 0) return TopologyGenerator.Generate(Fleet, Seed);
+        string header;
+        using (var peek = File.OpenText(TopologyFile)) header = peek.ReadLine() ?? "";
         using var reader = File.OpenText(TopologyFile);
-        return TopologyCsv.Read(reader, TopologyFile);
+        if (!PositionsCsv.IsPositions(header)) return TopologyCsv.Read(reader, TopologyFile);
+        var (collectors, meters) = PositionsCsv.Read(reader, TopologyFile, Fleet);
+        return PositionsNetwork.Build(collectors, meters, Links, Fleet, Seed);
     }
 
     public IReadOnlyList<Outage> OutageLists() =>

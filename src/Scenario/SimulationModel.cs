@@ -66,18 +66,22 @@ public sealed class SimulationModel : ILpFactory, IPlacement
         var topology = setup.Topology;
         _collectorOf = topology.Meters.ToDictionary(m => m.Meter.Value, m => m.Collector);
         var fleet = topology.Meters.Select(m => new FleetMeter(m.Meter, m.Collector, m.Model, m.Firmware, Credentials.For(seed, m.Meter))).ToList();
+        // Meters no route reaches belong to the fleet (the head-end and the MDM know them) under no collector, and are skipped.
+        var unreachable = topology.Unreachable.ToDictionary(m => m.Meter, m => m.Reason);
+        fleet.AddRange(topology.Unreachable.Select(m => new FleetMeter(m.Meter, 0, m.Model, m.Firmware, Credentials.For(seed, m.Meter))));
         var profiles = topology.Collectors.Select(c =>
         {
             var cell = topology.Cell(c.Id);
             var relays = cell.Select(m => m.Parent).Where(p => p is not null).Distinct().Count();
             return new CollectorProfile(c.Id, relays, cell.Count == 0 ? 1 : cell.Max(m => m.Depth), c.BackhaulLatency);
         }).ToList();
-        var plan = CampaignPlan.Make(fleet, setup.Targets, setup.Package.Manifest, setup.Campaign);
+        var plan = CampaignPlan.Make(fleet, setup.Targets, setup.Package.Manifest, setup.Campaign, unreachable);
         _campaign = CampaignActor.Props(new CampaignSetup(setup.CampaignId, setup.Package, plan, setup.Campaign, MdmSetup.Lp, setup.Outbox));
         var plannedAt = plan.Meters.ToLookup(m => m.Meter.Collector);
         _stations = profiles.ToDictionary(p => p.Collector, p => new StationSetup(setup.CampaignId, setup.Package, p, plannedAt[p.Collector].ToList(), setup.Campaign,
             setup.Radio.PhyBitsPerSecond, setup.Radio.HopLatency));
-        _mdm = MdmActor.Props(new MdmSetup(topology.Meters.Select(m => (m.Meter.Identification, m.Firmware.ToString())).ToList(), setup.MdmOutages));
+        _mdm = MdmActor.Props(new MdmSetup(topology.Meters.Select(m => (m.Meter.Identification, m.Firmware.ToString()))
+            .Concat(topology.Unreachable.Select(m => (m.Meter.Identification, m.Firmware.ToString()))).ToList(), setup.MdmOutages));
     }
 
     public Props PropsFor(LpId id) => id.Kind switch

@@ -1,3 +1,4 @@
+using AmiSim.Protocol.Network;
 using AmiSim.Protocol.Programs;
 
 namespace AmiSim.HeadEnd.Campaign;
@@ -28,14 +29,16 @@ public sealed class CampaignPlan
     /// <summary>Every targeted meter, in plan order.</summary>
     public IEnumerable<PlannedMeter> Meters => Waves.SelectMany(w => w);
 
-    public static CampaignPlan Make(IReadOnlyList<FleetMeter> fleet, TargetSelection targets, ProgramManifest manifest, CampaignSettings settings)
+    /// <param name="unreachable">meters of the fleet no route reaches, with why: skipped with that reason when the targets select them.</param>
+    public static CampaignPlan Make(IReadOnlyList<FleetMeter> fleet, TargetSelection targets, ProgramManifest manifest, CampaignSettings settings,
+        IReadOnlyDictionary<MeterId, string>? unreachable = null)
     {
         var taken = new List<FleetMeter>();
         var skipped = new List<(FleetMeter, string)>();
         foreach (var meter in fleet.Where(targets.Selects).OrderBy(m => m.Meter))
         {
-            var reason =
-                manifest.TargetModels.Count > 0 && !manifest.TargetModels.Contains(meter.Model) ? $"incompatible: model {meter.Model} is not a target of {manifest.ProgramId}"
+            var reason = unreachable?.GetValueOrDefault(meter.Meter) is { } noRoute ? noRoute
+                : manifest.TargetModels.Count > 0 && !manifest.TargetModels.Contains(meter.Model) ? $"incompatible: model {meter.Model} is not a target of {manifest.ProgramId}"
                 : manifest.Kind == ProgramKind.Firmware && meter.Firmware >= manifest.Version ? $"already updated: runs {meter.Firmware}"
                 : manifest.AllowedSourceVersions.Count > 0 && !manifest.AllowedSourceVersions.Contains(meter.Firmware) ? $"incompatible: {manifest.ProgramId} cannot be applied over {meter.Firmware}"
                 : null;

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AmiSim.HeadEnd.Campaign;
 using AmiSim.HeadEnd.Mdm;
+using AmiSim.Mesh.Topology;
 using AmiSim.Protocol.Programs;
 using AmiSim.Kernel;
 
@@ -41,7 +42,7 @@ public static class RunReport
         {
             ["scenario"] = run.Scenario.Name,
             ["seed"] = run.Scenario.Seed,
-            ["fleet"] = new JsonObject { ["meters"] = run.Topology.Meters.Count, ["collectors"] = run.Topology.Collectors.Count },
+            ["fleet"] = Fleet(run.Topology),
             ["program"] = new JsonObject
             {
                 ["id"] = run.Manifest.ProgramId, ["kind"] = run.Manifest.Kind.ToString(), ["version"] = run.Manifest.Version.ToString(),
@@ -125,7 +126,7 @@ public static class RunReport
         var reasons = new JsonObject();
         foreach (var group in run.Outcomes.Where(o => o.Phase == MeterPhase.Skipped).GroupBy(o => o.Reason).OrderBy(g => g.Key, StringComparer.Ordinal))
             reasons[group.Key] = group.Count();
-        return new JsonObject { ["reasons"] = reasons, ["notTargeted"] = run.Topology.Meters.Count - run.Outcomes.Count };
+        return new JsonObject { ["reasons"] = reasons, ["notTargeted"] = run.Topology.Meters.Count + run.Topology.Unreachable.Count - run.Outcomes.Count };
     }
 
     /// <summary>The MDM holds the new program for exactly the meters the campaign says succeeded.</summary>
@@ -165,9 +166,18 @@ public static class RunReport
         return series;
     }
 
+    /// <summary>The fleet's size: every meter, routed or not (a network from positions may leave some unreachable: counted apart).</summary>
+    private static JsonObject Fleet(NetworkTopology topology)
+    {
+        var fleet = new JsonObject { ["meters"] = topology.Meters.Count + topology.Unreachable.Count, ["collectors"] = topology.Collectors.Count };
+        if (topology.Unreachable.Count > 0) fleet["unreachable"] = topology.Unreachable.Count;
+        return fleet;
+    }
+
     public static void WriteMetersCsv(RunResult run, TextWriter writer)
     {
-        var meters = run.Topology.Meters.ToDictionary(m => m.Meter.Value);
+        var meters = run.Topology.Meters.ToDictionary(m => m.Meter.Value, m => (Depth: m.Depth.ToString(CultureInfo.InvariantCulture), m.Model, m.Firmware));
+        foreach (var m in run.Topology.Unreachable) meters[m.Meter.Value] = ("", m.Model, m.Firmware); // no route: no depth
         writer.WriteLine("meter,collector,depth,model,version_before,version_after,final_state,reason,attempts,completed_at");
         foreach (var o in run.Outcomes.OrderBy(o => o.Meter))
         {

@@ -53,6 +53,12 @@ public sealed class NetworkTopology
 
     public IReadOnlyList<CollectorNode> Collectors { get; }
 
+    /// <summary>Meters of the fleet that no route reaches (in meter order): in no cell, skipped by every campaign with their reason.</summary>
+    public IReadOnlyList<UnreachableMeter> Unreachable { get; init; } = [];
+
+    /// <summary>Where the nodes stand, when the network was made from positions; null otherwise.</summary>
+    public NetworkPositions? Positions { get; init; }
+
     /// <summary>Every meter, by id.</summary>
     public IReadOnlyList<MeterNode> Meters { get; }
 
