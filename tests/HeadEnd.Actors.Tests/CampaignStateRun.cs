@@ -28,12 +28,13 @@ internal sealed class CampaignStateRun
     private long _told;
 
     /// <param name="fleet">meter numbers 1..count under collectors 2 (odd) and 1 (even), on firmware 1.0, unless given.</param>
-    public CampaignStateRun(CampaignSettings settings, int meters = 10, IReadOnlyList<FleetMeter>? fleet = null, IReadOnlyList<string>? targetModels = null)
+    /// <param name="logs">whether the log takes every level (else none).</param>
+    public CampaignStateRun(CampaignSettings settings, int meters = 10, IReadOnlyList<FleetMeter>? fleet = null, IReadOnlyList<string>? targetModels = null, bool logs = false)
     {
         Fleet = fleet ?? Enumerable.Range(1, meters).Select(n => Meter(n)).ToList();
         var manifest = ProgramManifest.ForFirmware("FW-X", Target, new byte[1024], 512, targetModels);
         Setup = new CampaignSetup("C1", new ProgramPackage(manifest, new byte[1024], []), CampaignPlan.Make(Fleet, new TargetSelection(), manifest, settings), settings, MdmSetup.Lp);
-        Effects = new LpEffects();
+        Effects = new LpEffects(logs: logs ? _ => true : null);
         State = new CampaignState(Setup, CampaignSetup.Lp, Epoch, Lookahead, Effects);
         State.Start();
         Perform();
@@ -58,6 +59,9 @@ internal sealed class CampaignStateRun
     public List<(SimTime At, ILpEffect Effect)> Decided { get; } = [];
 
     public List<Sent> Sent { get; } = [];
+
+    /// <summary>The log lines decided, in order.</summary>
+    public IReadOnlyList<LogEffect> Lines => Decided.Select(d => d.Effect).OfType<LogEffect>().ToList();
 
     /// <summary>The batches told to the journal, in order.</summary>
     public List<CampaignFlushed> Batches { get; } = [];

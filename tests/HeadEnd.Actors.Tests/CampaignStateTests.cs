@@ -1,3 +1,4 @@
+using Akka.Event;
 using AmiSim.HeadEnd.Campaign;
 using AmiSim.Kernel;
 using AmiSim.Protocol.C1219;
@@ -167,6 +168,23 @@ public sealed class CampaignStateTests
         run.Advance(Tick);
 
         Assert.True(run.Summary.Quiet);
+    }
+
+    [Fact]
+    public void The_story_tells_a_waves_end_once_with_its_time_outs_by_collector_in_one_warning()
+    {
+        var run = new CampaignStateRun(Small with { CanaryMeters = 4, ErrorThresholdShare = 1.0 }, logs: true);
+        run.Handle(StartCampaign.Instance);
+
+        run.Report(MeterPhase.TimedOut, run.Wave(0).Take(3));
+        run.Report(MeterPhase.Succeeded, run.Wave(0).Skip(3));
+        run.Report(MeterPhase.Succeeded, run.Wave(0).Skip(3)); // the wave stays ended, paused below its success threshold
+
+        var ended = Assert.Single(run.Lines, l => l.Template.Contains("ended:"));
+        Assert.Equal(LogLevel.InfoLevel, ended.Level);
+        Assert.Equal([1, 3, "1 Succeeded, 3 TimedOut", 4], ended.Args.Skip(2));
+        var warning = Assert.Single(run.Lines, l => l.Level == LogLevel.WarningLevel);
+        Assert.Equal([1, "3 meters", "1: 2, 2: 1"], warning.Args.Skip(2)); // the canary: meters 2, 1, 4 and 3
     }
 
     // ---- the operator ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ namespace AmiSim.HeadEnd.Campaign;
 /// them to the journal in batches every flush interval, and only once a batch is durable tells the
 /// stations they may acknowledge the confirmations it held and reports its finished meters to the MDM
 /// (<see cref="CampaignReporting"/>). It also carries the operator's actions and the head-end's crashes
-/// to the stations, and tells the campaign's story in the log (see <see cref="Story"/>): waves,
+/// to the stations, and tells the campaign's story in the log (<see cref="CampaignStory"/>): waves,
 /// thresholds, pauses and resumes, crashes and recoveries, the end; never a line per meter.
 /// Each message is handled at a virtual time; what it leads to is decided, in order, into the LP's
 /// <see cref="LpEffects"/>, which <see cref="CampaignActor"/> performs.
@@ -39,6 +39,7 @@ public sealed class CampaignState
     private readonly LpId _self;
     private readonly LpEffects _effects;
     private readonly CampaignReporting _reporting;
+    private readonly CampaignStory _story;
     /// <summary>Every targeted meter as the stations last reported it.</summary>
     private readonly Dictionary<MeterId, MeterCampaignState> _meters = new();
     private readonly List<MeterCampaignState> _skipped = [];
@@ -82,6 +83,7 @@ public sealed class CampaignState
         _self = self;
         _effects = effects;
         _reporting = new CampaignReporting(setup, epochUtc, lookahead, effects);
+        _story = new CampaignStory(setup.CampaignId, effects);
     }
 
     /// <summary>
@@ -129,7 +131,7 @@ public sealed class CampaignState
                 break; // scheduled by an earlier life of the process
             case StartCampaign when _status == CampaignStatus.Created:
                 Plan();
-                StoryOfPlan();
+                _story.Planned(_now, _manifest, _meters.Count, _waves.Count, _skipped);
                 NextWave();
                 break;
             case StationReport report when report.Incarnation == _incarnation:
@@ -255,7 +257,8 @@ public sealed class CampaignState
             return;
         }
         var wave = _waves[_wave];
-        Story("wave {Wave} of {Waves} started: {Meters} under {Collectors}", _wave + 1, _waves.Count, Count(wave.Count, "meter"), Count(wave.Select(m => m.Collector).Distinct().Count(), "collector"));
+        Story("wave {Wave} of {Waves} started: {Meters} under {Collectors}", _wave + 1, _waves.Count, CampaignStory.Count(wave.Count, "meter"),
+            CampaignStory.Count(wave.Select(m => m.Collector).Distinct().Count(), "collector"));
         if (_wave == 0) SendPlans(-1);
         foreach (var station in _stations) ToStation(station, new StationWave(_incarnation, _wave));
     }
@@ -277,7 +280,11 @@ public sealed class CampaignState
             _pauseReason = $"error threshold: {errors} of {finished} finished meters of wave {_wave + 1} failed or timed out";
             SetStatus(CampaignStatus.Paused);
         }
-        if (finished == wave.Count && _endLogged < _wave) StoryOfWaveEnd(_wave);
+        if (finished == wave.Count && _endLogged < _wave)
+        {
+            _endLogged = _wave;
+            _story.WaveEnded(_now, _wave, _waves.Count, wave);
+        }
         if (finished < wave.Count || _status != CampaignStatus.Running) return;
         var succeeded = _tally.Succeeded[_wave];
         if ((double)succeeded / wave.Count < _settings.SuccessThreshold)
@@ -305,7 +312,7 @@ public sealed class CampaignState
         if (_status == status) return;
         var was = _status;
         _status = status;
-        StoryOfStatus(was, status);
+        _story.StatusChanged(_now, was, status, _wave, _waves.Count, _pauseReason, _meters.Values.Concat(_skipped));
         foreach (var station in _stations) ToStation(station, new StationStatus(_incarnation, status));
     }
 
@@ -450,7 +457,7 @@ public sealed class CampaignState
         _wave = Math.Max(0, durable.Wave - 1);
         // Outcomes the MDM may not have acknowledged are reported again; it records each event once.
         _reporting.Again(_meters.Values.Where(m => m.Phase is MeterPhase.Succeeded or MeterPhase.Failed or MeterPhase.TimedOut).OrderBy(m => m.Meter));
-        if (_effects.Logs(LogLevel.InfoLevel))
+        if (_story.Told)
         {
             var inFlight = _meters.Values.Count(m => m.Wave == _wave && !m.Phase.IsFinal() && m.Phase != MeterPhase.Pending);
             Story("head-end recovered from its journal ({Flushes} flushes): campaign {Status} in wave {Wave} of {Waves}, {Finished} meters finished, {InFlight} in flight that the stations read again (MT100, MT101, ST1), {Reported} outcomes reported to the MDM again",
@@ -522,68 +529,8 @@ public sealed class CampaignState
         _reporting.Durable(flushed.Finished, _now);
     }
 
-    // ---- the campaign's story in the log -----------------------------------------------------------
-
-    /// <summary>
-    /// One line of the campaign's story at Information level, prefixed with the virtual time (the kernel's,
-    /// never the wall clock) and the campaign. Called on waves, thresholds, status changes, operator actions,
-    /// crashes and recoveries only: a few lines per wave, whatever the fleet's size.
-    /// </summary>
-    private void Story(string template, params object[] args)
-    {
-        if (!_effects.Logs(LogLevel.InfoLevel)) return;
-        _effects.Log(LogLevel.InfoLevel, "[{VirtualTime}] campaign {Campaign}: " + template, [_now, _setup.CampaignId, .. args]);
-    }
-
-    private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
-
-    /// <summary>Meters counted by phase, in the phases' order ("998 Succeeded, 1 Failed"; "no meter" for none).</summary>
-    private static string Outcomes(IEnumerable<MeterCampaignState> meters)
-    {
-        var outcomes = new SortedDictionary<MeterPhase, int>();
-        foreach (var meter in meters) outcomes[meter.Phase] = outcomes.GetValueOrDefault(meter.Phase) + 1;
-        return outcomes.Count == 0 ? "no meter" : string.Join(", ", outcomes.Select(o => $"{o.Value} {o.Key}"));
-    }
-
-    private void StoryOfPlan()
-    {
-        var skipped = _skipped.GroupBy(m => m.Reason.Split(':')[0]).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}");
-        Story("started: {Program} {Version} to {Meters} meters in {Waves} waves; {Skipped} targeted meters skipped ({Reasons})",
-            _manifest.ProgramId, _manifest.Version, _meters.Count, _waves.Count, _skipped.Count, _skipped.Count == 0 ? "none" : string.Join(", ", skipped));
-        if (_waves.Count == 0) Story("nothing to do: no targeted meter needs {Program} {Version}; the campaign completes at once", _manifest.ProgramId, _manifest.Version);
-    }
-
-    /// <summary>A wave's end: its outcomes, and its time-outs grouped by collector (a warning, one line for the wave).</summary>
-    private void StoryOfWaveEnd(int wave)
-    {
-        _endLogged = wave;
-        if (!_effects.Logs(LogLevel.InfoLevel)) return;
-        var timedOut = new SortedDictionary<int, int>();
-        foreach (var meter in _waves[wave].Where(m => m.Phase == MeterPhase.TimedOut)) timedOut[meter.Collector] = timedOut.GetValueOrDefault(meter.Collector) + 1;
-        Story("wave {Wave} of {Waves} ended: {Outcomes} of {Meters} meters", wave + 1, _waves.Count, Outcomes(_waves[wave]), _waves[wave].Count);
-        if (timedOut.Count > 0 && _effects.Logs(LogLevel.WarningLevel))
-            _effects.Log(LogLevel.WarningLevel, "[{VirtualTime}] campaign {Campaign}: wave {Wave}: {TimedOut} timed out, by collector: {ByCollector}", _now, _setup.CampaignId, wave + 1,
-                Count(timedOut.Values.Sum(), "meter"), string.Join(", ", timedOut.Take(20).Select(c => $"{c.Key}: {c.Value}")) + (timedOut.Count > 20 ? $" and {timedOut.Count - 20} more collectors" : ""));
-    }
-
-    private void StoryOfStatus(CampaignStatus was, CampaignStatus status)
-    {
-        switch (status)
-        {
-            case CampaignStatus.Paused:
-                Story("paused in wave {Wave}: {Reason}", _wave + 1, _pauseReason);
-                break;
-            case CampaignStatus.Running:
-                Story("resumed ({Was} before), in wave {Wave} of {Waves}", was.Name(), Math.Min(_wave + 1, _waves.Count), _waves.Count);
-                break;
-            case CampaignStatus.Canceled:
-                Story("campaign canceled in wave {Wave}: the stations cancel their meters not yet activating", _wave + 1);
-                break;
-            case CampaignStatus.Completed:
-                Story("campaign completed after {Waves} waves: {Outcomes}", _waves.Count, Outcomes(_meters.Values.Concat(_skipped)));
-                break;
-        }
-    }
+    /// <summary>A line of the campaign's story (<see cref="CampaignStory"/>), now.</summary>
+    private void Story(string template, params object[] args) => _story.Tell(_now, template, args);
 
     /// <summary>The head-end's process comes back after a crash: sent to itself, one downtime later.</summary>
     private sealed record HeadEndRestart(int Incarnation);
