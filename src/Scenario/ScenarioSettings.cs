@@ -117,7 +117,6 @@ public sealed record ScenarioSettings
                 FrameBytes = r.Int("network.links.frame-bytes", 1, 100_000),
                 MacRetries = r.Int("network.links.mac-retries", 0, 20),
                 MaxLinkEtx = r.Double("network.links.max-link-etx", 1, 1000),
-                MaxNeighbors = r.Int("network.links.max-neighbors", 1, 1000),
             },
             Outages = r.Objects("network.outages", (o, _) => (o.Int("collector", 1), o.Long("meter"), o.Duration("start"), o.Duration("end"))),
             Program = new ProgramSpec(kind, programId, Version("program.version", r.String("program.version")), r.Int("program.size", 1, 64 << 20),

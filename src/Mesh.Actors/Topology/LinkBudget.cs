@@ -38,9 +38,6 @@ public sealed record LinkBudget
     /// <summary>Links whose expected transmissions (ETX) exceed this are not used for routing.</summary>
     public double MaxLinkEtx { get; init; } = 4;
 
-    /// <summary>A node keeps this many candidate parents at most: its best links by ETX.</summary>
-    public int MaxNeighbors { get; init; } = 32;
-
     /// <summary>The frame a link's loss and ETX are worked out for: a chunk frame of one 512-byte block (24 + 12 + 512 bytes).</summary>
     public int FrameBytes { get; init; } = 548;
 
@@ -86,8 +83,9 @@ public sealed record LinkBudget
     }
 
     /// <summary>
-    /// The farthest two nodes can be and still make a usable link (ETX at most <see cref="MaxLinkEtx"/>)
-    /// with shadowing three standard deviations in their favour; links farther than this are not looked at.
+    /// The farthest two nodes are looked at for a link: where the mean margin with one standard deviation
+    /// of shadowing in their favour is still usable (ETX at most <see cref="MaxLinkEtx"/>). The few links
+    /// farther that a larger fade would make usable are left out.
     /// </summary>
     public double RangeMetres(bool toCollector)
     {
@@ -99,7 +97,7 @@ public sealed record LinkBudget
             if (Etx(mid) <= MaxLinkEtx) high = mid;
             else low = mid;
         }
-        var lossAllowed = TxPowerDbm + MeterAntennaGainDbi + (toCollector ? CollectorAntennaGainDbi : MeterAntennaGainDbi) - SensitivityDbm - high + 3 * ShadowingSigmaDb;
+        var lossAllowed = TxPowerDbm + MeterAntennaGainDbi + (toCollector ? CollectorAntennaGainDbi : MeterAntennaGainDbi) - SensitivityDbm - high + ShadowingSigmaDb;
         return ReferenceDistanceMetres * Math.Pow(10, (lossAllowed - ReferenceLossDb) / (10 * PathLossExponent));
     }
 }

@@ -25,88 +25,69 @@ public sealed record NetworkPositions(IReadOnlyDictionary<MeterId, Position> Met
 /// <summary>
 /// The mesh that positions make (docs/MESH-MODEL.md, "A network from positions"): each pair of nodes
 /// within range gets a link from the <see cref="LinkBudget"/> with its own shadowing (seeded per pair,
-/// the same both ways); each meter keeps its <see cref="LinkBudget.MaxNeighbors"/> best links with an
-/// ETX of at most <see cref="LinkBudget.MaxLinkEtx"/>; and each meter's route is the one of least total
-/// ETX to any collector (Dijkstra from every collector at once, as RPL's MRHOF ranks parents), ties
-/// going to fewer hops, then to the smaller id. A meter without a route, or whose least-ETX route is
-/// longer than <see cref="NetworkTopology.MaxHops"/>, is unreachable. The result is the same for the
-/// same positions and seed.
+/// the same both ways); links with an ETX above <see cref="LinkBudget.MaxLinkEtx"/> are not used; and
+/// each meter's route is the one of least total ETX to any collector (Dijkstra from every collector at
+/// once, as RPL's MRHOF ranks parents), ties going to fewer hops, then to the parent with the smaller
+/// id. A meter without a route, or whose least-ETX route is longer than <see cref="NetworkTopology.MaxHops"/>,
+/// is unreachable. The result is the same for the same positions and seed.
 /// </summary>
 public static class PositionsNetwork
 {
-    /// <summary>Node keys: meters by their number, collectors above every meter number.</summary>
+    /// <summary>Node keys for the shadowing: meters by their number, collectors above every meter number.</summary>
     private const ulong CollectorKeys = 1UL << 62;
 
     /// <param name="fleet">draws a model and a firmware version for meters the file gives none.</param>
-    public static NetworkTopology Build(IReadOnlyList<PlacedCollector> collectors, IReadOnlyList<PlacedMeter> meters,
-        LinkBudget budget, TopologySettings fleet, long seed)
+    public static NetworkTopology Build(IReadOnlyList<PlacedCollector> collectors, IReadOnlyList<PlacedMeter> meters, LinkBudget budget, TopologySettings fleet, long seed)
     {
         if (collectors.Count == 0) throw new TopologyException("a positions network needs at least one collector");
         var n = meters.Count;
         var shadowingBase = RandomStream.DeriveSeed(seed, 0, "link-shadowing");
+        var etx = new EtxTable(budget);
         var meterRange = budget.RangeMetres(toCollector: false);
         var collectorRange = budget.RangeMetres(toCollector: true);
-        var meterGrid = new Grid(meters.Select(m => m.At).ToList(), meterRange);
-        var collectorGrid = new Grid(collectors.Select(c => c.At).ToList(), collectorRange);
-
-        // Per meter, its best links (to meters: index >= 0; to collectors: -1 - index), each with its margin and ETX.
-        var links = new Link[n][];
-        Parallel.For(0, n, u =>
-        {
-            var at = meters[u].At;
-            var key = meters[u].Meter.Value;
-            var candidates = new List<Link>();
-            foreach (var v in meterGrid.Near(at))
-                if (v != u) Consider(candidates, v, at.DistanceTo(meters[v].At), (ulong)key, (ulong)meters[v].Meter.Value, toCollector: false);
-            foreach (var c in collectorGrid.Near(at))
-                Consider(candidates, -1 - c, at.DistanceTo(collectors[c].At), (ulong)key, CollectorKeys | (uint)collectors[c].Id, toCollector: true);
-            candidates.Sort((a, b) => a.Etx != b.Etx ? a.Etx.CompareTo(b.Etx) : a.To.CompareTo(b.To));
-            links[u] = candidates.Take(budget.MaxNeighbors).ToArray();
-        });
-
-        void Consider(List<Link> candidates, int to, double metres, ulong a, ulong b, bool toCollector)
-        {
-            if (metres > (toCollector ? collectorRange : meterRange)) return;
-            var margin = budget.ReceivedDbm(metres, Shadowing(shadowingBase, a, b, budget.ShadowingSigmaDb), toCollector) - budget.SensitivityDbm;
-            var etx = budget.Etx(margin);
-            if (etx <= budget.MaxLinkEtx) candidates.Add(new Link(to, margin, etx));
-        }
-
-        // Who may route through each node: the meters that keep a link to it.
-        var heardBy = new List<(int Meter, int Link)>[n + collectors.Count];
-        for (var i = 0; i < heardBy.Length; i++) heardBy[i] = [];
-        for (var u = 0; u < n; u++)
-            for (var l = 0; l < links[u].Length; l++)
-                heardBy[links[u][l].To >= 0 ? links[u][l].To : n + (-1 - links[u][l].To)].Add((u, l));
+        var grid = new Grid(meters.Select(m => m.At).ToList(), meterRange);
 
         var cost = new double[n];
         var hops = new int[n];
-        var via = new int[n]; // the chosen link's index in links[u], -1 = none yet
+        var parent = new int[n]; // a meter's index, or -1 - a collector's index
+        var margin = new double[n];
         var root = new int[n];
-        Array.Fill(cost, double.PositiveInfinity);
-        Array.Fill(via, -1);
-        var queue = new PriorityQueue<int, (double Cost, int Hops, long Key)>();
         var done = new bool[n];
-        void Relax(int from, double fromCost, int fromHops, int fromRoot)
+        Array.Fill(cost, double.PositiveInfinity);
+        var queue = new PriorityQueue<int, (double Cost, int Hops, long Key)>();
+        long ParentKey(int node) => node >= 0 ? meters[node].Meter.Value : -collectors[-1 - node].Id;
+
+        // Relaxes every meter within range of a node just settled (a collector: cost 0), over the link between them.
+        // An ETX is at least 1, so a meter whose route already costs less than the node's cost plus 1 cannot gain:
+        // its link is not worked out (the result is the same, and most pairs of a dense network are never looked at).
+        void Relax(int from, Position at, ulong key, double range, bool collector, double fromCost, int fromHops, int fromRoot)
         {
-            foreach (var (u, l) in heardBy[from])
-            {
-                if (done[u]) continue;
-                var c = fromCost + links[u][l].Etx;
-                var h = fromHops + 1;
-                var better = c < cost[u] || c == cost[u] && (h < hops[u] || h == hops[u] && ParentKey(links[u][l].To) < ParentKey(links[u][via[u]].To));
-                if (!better) continue;
-                (cost[u], hops[u], via[u], root[u]) = (c, h, l, fromRoot);
-                queue.Enqueue(u, (c, h, meters[u].Meter.Value));
-            }
+            var squared = range * range;
+            foreach (var cell in grid.Cells(at, range))
+                foreach (var u in cell)
+                {
+                    if (done[u] || cost[u] < fromCost + 1) continue;
+                    var (dx, dy) = (meters[u].At.X - at.X, meters[u].At.Y - at.Y);
+                    var d2 = dx * dx + dy * dy;
+                    if (d2 > squared) continue;
+                    var linkMargin = budget.ReceivedDbm(Math.Sqrt(d2), Shadowing(shadowingBase, key, (ulong)meters[u].Meter.Value, budget.ShadowingSigmaDb), collector) - budget.SensitivityDbm;
+                    var link = etx.Of(linkMargin);
+                    if (link > budget.MaxLinkEtx) continue;
+                    var c = fromCost + link;
+                    var h = fromHops + 1;
+                    var better = c < cost[u] || c == cost[u] && (h < hops[u] || h == hops[u] && ParentKey(from) < ParentKey(parent[u]));
+                    if (!better) continue;
+                    (cost[u], hops[u], parent[u], margin[u], root[u]) = (c, h, from, linkMargin, fromRoot);
+                    queue.Enqueue(u, (c, h, meters[u].Meter.Value));
+                }
         }
-        long ParentKey(int to) => to >= 0 ? meters[to].Meter.Value : -collectors[-1 - to].Id;
-        for (var c = 0; c < collectors.Count; c++) Relax(n + c, 0, 0, collectors[c].Id);
+        for (var c = 0; c < collectors.Count; c++)
+            Relax(-1 - c, collectors[c].At, CollectorKeys | (uint)collectors[c].Id, collectorRange, collector: true, 0, 0, collectors[c].Id);
         while (queue.TryDequeue(out var u, out var priority))
         {
             if (done[u] || priority.Cost != cost[u] || priority.Hops != hops[u]) continue;
             done[u] = true;
-            Relax(u, cost[u], hops[u], root[u]);
+            Relax(u, meters[u].At, (ulong)meters[u].Meter.Value, meterRange, collector: false, cost[u], hops[u], root[u]);
         }
 
         var placed = new List<MeterNode>(n);
@@ -116,34 +97,26 @@ public static class PositionsNetwork
             var meter = meters[u];
             var model = meter.Model ?? Draw(fleet.Models, seed, meter.Meter, "model");
             var firmware = meter.Firmware ?? Draw(fleet.Firmware, seed, meter.Meter, "firmware");
-            if (via[u] < 0)
-            {
-                unreachable.Add(new UnreachableMeter(meter.Meter, model, firmware,
-                    $"unreachable: no link with an ETX of at most {budget.MaxLinkEtx} leads to a collector"));
-                continue;
-            }
-            if (hops[u] > NetworkTopology.MaxHops)
-            {
-                unreachable.Add(new UnreachableMeter(meter.Meter, model, firmware,
-                    $"unreachable: its least-ETX route has {hops[u]} hops, more than the {NetworkTopology.MaxHops} a mesh allows"));
-                continue;
-            }
-            var link = links[u][via[u]];
-            placed.Add(new MeterNode(meter.Meter, root[u], link.To >= 0 ? meters[link.To].Meter : null, hops[u], budget.LinkLoss(link.MarginDb), model, firmware));
+            if (!done[u])
+                unreachable.Add(new UnreachableMeter(meter.Meter, model, firmware, $"unreachable: no link with an ETX of at most {budget.MaxLinkEtx} leads to a collector"));
+            else if (hops[u] > NetworkTopology.MaxHops)
+                unreachable.Add(new UnreachableMeter(meter.Meter, model, firmware, $"unreachable: its least-ETX route has {hops[u]} hops, more than the {NetworkTopology.MaxHops} a mesh allows"));
+            else
+                placed.Add(new MeterNode(meter.Meter, root[u], parent[u] >= 0 ? meters[parent[u]].Meter : null, hops[u], budget.LinkLoss(margin[u]), model, firmware));
         }
-        var topology = new NetworkTopology(collectors.Select(c => new CollectorNode(c.Id, c.BackhaulLatency, c.BackhaulBitsPerSecond)), placed)
+        // A meter routed through one that is too deep is deeper still: both are unreachable (the loop above finds it so).
+        return new NetworkTopology(collectors.Select(c => new CollectorNode(c.Id, c.BackhaulLatency, c.BackhaulBitsPerSecond)), placed)
         {
             Unreachable = unreachable,
             Positions = new NetworkPositions(meters.ToDictionary(m => m.Meter, m => m.At), collectors.ToDictionary(c => c.Id, c => c.At)),
         };
-        return topology;
     }
 
     /// <summary>
     /// The link's shadowing in dB: a normal draw (Box-Muller) from two hashes of the run's seed and the
     /// pair of node keys, in either order, so that both directions of a link fade alike.
     /// </summary>
-    internal static double Shadowing(ulong seedBase, ulong a, ulong b, double sigma)
+    public static double Shadowing(ulong seedBase, ulong a, ulong b, double sigma)
     {
         var (lo, hi) = a < b ? (a, b) : (b, a);
         var x = seedBase ^ Mix(lo) ^ (hi * 0x9E3779B97F4A7C15UL);
@@ -168,18 +141,41 @@ public static class PositionsNetwork
         return mix[^1].Value;
     }
 
-    /// <summary>One candidate parent: a meter (index) or a collector (-1 - index), the margin over the sensitivity and the ETX.</summary>
-    private readonly record struct Link(int To, double MarginDb, double Etx);
+    /// <summary>ETX by margin, tabulated every 0.01 dB over the margins where it is neither infinite nor 1 (it depends on the margin alone).</summary>
+    private sealed class EtxTable
+    {
+        private const double Step = 0.01;
+        private readonly double _from;
+        private readonly double[] _values;
 
-    /// <summary>Points bucketed in square cells of the search range, so that a node looks only at the nine cells around it.</summary>
+        public EtxTable(LinkBudget budget)
+        {
+            _from = -30;
+            _values = new double[(int)(80 / Step) + 2];
+            for (var i = 0; i < _values.Length; i++) _values[i] = budget.Etx(_from + i * Step);
+        }
+
+        /// <summary>The ETX at <paramref name="marginDb"/>, linear between the table's points (the exact value beyond them).</summary>
+        public double Of(double marginDb)
+        {
+            var x = (marginDb - _from) / Step;
+            if (!(x >= 0)) return double.PositiveInfinity;
+            var i = (int)x;
+            if (i >= _values.Length - 1) return _values[^1];
+            var (a, b) = (_values[i], _values[i + 1]);
+            return double.IsInfinity(a) || double.IsInfinity(b) ? b : a + (b - a) * (x - i);
+        }
+    }
+
+    /// <summary>Points bucketed in square cells, so that a node looks only at the cells within its range.</summary>
     private sealed class Grid
     {
         private readonly double _cell;
         private readonly Dictionary<(long, long), List<int>> _cells = new();
 
-        public Grid(IReadOnlyList<Position> points, double range)
+        public Grid(IReadOnlyList<Position> points, double cell)
         {
-            _cell = Math.Max(range, 1);
+            _cell = Math.Max(cell, 1);
             for (var i = 0; i < points.Count; i++)
             {
                 var key = CellOf(points[i]);
@@ -190,16 +186,14 @@ public static class PositionsNetwork
 
         private (long, long) CellOf(Position p) => ((long)Math.Floor(p.X / _cell), (long)Math.Floor(p.Y / _cell));
 
-        /// <summary>The points in the nine cells around <paramref name="at"/>, in index order.</summary>
-        public IEnumerable<int> Near(Position at)
+        /// <summary>The cells within <paramref name="range"/> of <paramref name="at"/>, each its points in index order (cells in a fixed order).</summary>
+        public IEnumerable<List<int>> Cells(Position at, double range)
         {
             var (cx, cy) = CellOf(at);
-            var near = new List<int>();
-            for (var dx = -1; dx <= 1; dx++)
-                for (var dy = -1; dy <= 1; dy++)
-                    if (_cells.TryGetValue((cx + dx, cy + dy), out var list)) near.AddRange(list);
-            near.Sort();
-            return near;
+            var reach = (long)Math.Ceiling(range / _cell);
+            for (var dx = -reach; dx <= reach; dx++)
+                for (var dy = -reach; dy <= reach; dy++)
+                    if (_cells.TryGetValue((cx + dx, cy + dy), out var list)) yield return list;
         }
     }
 }
