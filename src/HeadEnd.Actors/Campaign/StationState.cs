@@ -23,7 +23,6 @@ namespace AmiSim.HeadEnd.Campaign;
 /// </summary>
 public sealed class StationState
 {
-    private const string ReportTimer = "report";
     private const string DeadlineCheckTimer = "deadline-check";
     private const string WindowTimer = "maintenance-window";
     private static readonly TimeSpan DeadlineCheckInterval = TimeSpan.FromMinutes(1);
@@ -44,11 +43,7 @@ public sealed class StationState
     private readonly Dictionary<int, List<MeterCampaignState>> _byWave = new();
     private readonly Dictionary<long, (MeterCampaignState Meter, CampaignStep Step)> _commands = new();
     private readonly DeadlineQueue _deadlines = new();
-    private readonly List<MeterTransition> _unreported = [];
-    /// <summary>Confirmations received since the last report.</summary>
-    private readonly List<ProgramConfirmation> _confirmations = [];
-    /// <summary>Confirmations reported, by the report that held them, waiting for it to be durable.</summary>
-    private readonly Queue<(long Report, ProgramConfirmation Confirmation)> _awaitingDurable = new();
+    private readonly StationReports _reports;
     private readonly List<(MeterCampaignState Meter, int[] Blocks)> _deferredUnicast = [];
     private int[]? _deferredFlood;
 
@@ -67,15 +62,6 @@ public sealed class StationState
     private int _incarnation;
     private bool _down = true;
     private long _nextCommand = 1;
-    private long _reports;
-    private SimTime _reportAt;
-
-    // Running totals, kept across a restart of the head-end, reported with the transitions.
-    private bool _countersChanged;
-    private int _multicastRounds;
-    private long _multicastBlocks;
-    private long _unicastBlocks;
-    private long _droppedWhileDown;
     /// <summary>The last wave whose first time-out here was logged: one warning per wave and collector, the wave's end counts the rest.</summary>
     private int _timeoutLogged = -1;
 
@@ -92,6 +78,7 @@ public sealed class StationState
         _collectorLp = new LpId(AmiLps.Collector, _collector);
         _fleet = setup.Meters.ToDictionary(m => m.Meter.Meter, m => m.Meter);
         _sessions = new StationSessions(_settings.SessionsPerCollector);
+        _reports = new StationReports(_collector, _settings, effects);
     }
 
     /// <summary>The station's meters (none while the head-end is down).</summary>
@@ -130,8 +117,7 @@ public sealed class StationState
                 AcknowledgeDurable(durable.Report);
                 break;
             case IUplinkFrame when _down:
-                _droppedWhileDown++; // the process is dead: frames to it are lost (NICs resend confirmations)
-                _countersChanged = true;
+                _reports.DroppedWhileDown(); // the process is dead: frames to it are lost (NICs resend confirmations)
                 break;
             case StatusRound { Incarnation: var i } when i != _incarnation:
             case UnicastStatusDue { Incarnation: var j } when j != _incarnation:
@@ -156,8 +142,7 @@ public sealed class StationState
                 OnDeadlineCheck();
                 break;
             case ReportDue:
-                _effects.TimerFired(ReportTimer);
-                Report();
+                _reports.OnTimer(_incarnation, _sessions.Most);
                 break;
             case WindowOpens:
                 _effects.TimerFired(WindowTimer);
@@ -166,7 +151,7 @@ public sealed class StationState
             default:
                 throw new InvalidOperationException($"campaign {_setup.CampaignId}, station of collector {_collector}: unexpected {payload}");
         }
-        EnsureReportTimer();
+        _reports.EnsureTimer(_now, _down);
     }
 
     // ---- orders from the campaign -------------------------------------------------------------
@@ -253,16 +238,15 @@ public sealed class StationState
         if (_effects.Logs(LogLevel.DebugLevel))
             _effects.Log(LogLevel.DebugLevel,
                 "[{VirtualTime}] campaign {Campaign}, collector {Collector}: the head-end crashed: the station drops {Meters} meters' state, {Commands} commands in flight and {Confirmations} confirmations awaiting durability",
-                _now, _setup.CampaignId, _collector, _meters.Count, _commands.Count, _confirmations.Count + _awaitingDurable.Count);
-        foreach (var timer in new[] { ReportTimer, DeadlineCheckTimer, WindowTimer }) _effects.CancelTimer(timer);
+                _now, _setup.CampaignId, _collector, _meters.Count, _commands.Count, _reports.Holding);
+        _reports.Crash();
+        _effects.CancelTimer(DeadlineCheckTimer);
+        _effects.CancelTimer(WindowTimer);
         _meters.Clear();
         _unfinished = 0;
         _byWave.Clear();
         _commands.Clear();
         _deadlines.Clear();
-        _unreported.Clear();
-        _confirmations.Clear();
-        _awaitingDurable.Clear();
         _deferredUnicast.Clear();
         _deferredFlood = null;
         _sessions.Clear();
@@ -325,7 +309,7 @@ public sealed class StationState
                 deferred.Add(next); // outside the maintenance window: wait for it to open
                 continue;
             }
-            if (_sessions.Take(meter)) _countersChanged = true;
+            if (_sessions.Take(meter)) _reports.MostSessionsRose();
             Issue(meter, step);
         }
         foreach (var (meter, step) in deferred) _sessions.Requeue(meter, step);
@@ -524,7 +508,7 @@ public sealed class StationState
 
     private void OnConfirmation(ProgramConfirmation confirmation)
     {
-        _confirmations.Add(confirmation);
+        _reports.Confirmed(confirmation);
         if (!_meters.TryGetValue(confirmation.Meter, out var meter) || meter.Phase.IsFinal() || confirmation.ProgramId != _manifest.ProgramId) return;
         meter.FirmwareAfter = confirmation.Firmware.ToString();
         _effects.Trace(confirmation.Meter.Value, "1.10", $"head-end received confirmation {confirmation.ConfirmationId}: {confirmation.Outcome}, firmware {confirmation.Firmware}");
@@ -572,9 +556,7 @@ public sealed class StationState
             WaitForWindow();
             return;
         }
-        _multicastRounds++;
-        _multicastBlocks += blocks.Length;
-        _countersChanged = true;
+        _reports.Flooded(blocks.Length);
         var chunks = Chunks(blocks);
         var profile = _setup.Collector;
         var settle = _setup.Radio.FloodSettle(chunks.Select(c => c.WireBytes), profile.Relays, profile.MaxDepth) + _settings.StatusDelay;
@@ -583,7 +565,7 @@ public sealed class StationState
         _round.Flood(_now + settle);
         // Addressed to the meters that still need blocks: the wave's meters here that were initiated and
         // not yet read complete. The others hear the flood and drop it.
-        var group = new MulticastGroup(_multicastRounds, _waveMeters
+        var group = new MulticastGroup(_reports.MulticastRounds, _waveMeters
             .Where(m => m.Phase is MeterPhase.Initiated or MeterPhase.Transferring).Select(m => m.Meter).ToArray());
         foreach (var chunk in chunks) ToCollector(new MeshDownlink(null, chunk, group));
         _effects.Send(_self, settle, new StatusRound(_round.Number, _incarnation));
@@ -633,8 +615,7 @@ public sealed class StationState
             return;
         }
         if (meter.Phase == MeterPhase.Initiated) Transition(meter, MeterPhase.Transferring);
-        _unicastBlocks += blocks.Length;
-        _countersChanged = true;
+        _reports.SentUnicast(blocks.Length);
         var chunks = Chunks(blocks);
         foreach (var chunk in chunks) ToCollector(new MeshDownlink(meter.Meter, chunk));
         var settle = _setup.Radio.UnicastSettle(chunks.Select(c => c.WireBytes), _setup.Collector.MaxDepth) + _settings.StatusDelay;
@@ -716,7 +697,7 @@ public sealed class StationState
     {
         if (meter.Phase != phase) meter.Attempts = 0;
         SetPhase(meter, phase);
-        _unreported.Add(new MeterTransition(meter.Meter.Value, meter.Phase, meter.Reason, meter.TotalAttempts, _now.Micros, meter.FirmwareAfter));
+        _reports.Transitioned(new MeterTransition(meter.Meter.Value, meter.Phase, meter.Reason, meter.TotalAttempts, _now.Micros, meter.FirmwareAfter));
     }
 
     /// <summary>The only place a meter's phase changes, so that the wave's counts stay exact.</summary>
@@ -748,45 +729,11 @@ public sealed class StationState
         Transition(meter, phase);
     }
 
-    private bool ReportDueNow => _unreported.Count > 0 || _confirmations.Count > 0 || _countersChanged;
-
-    /// <summary>
-    /// Starts the report timer, for the clock's next tick, when there is something to report, and promises
-    /// the kernel when the campaign can hear from this station next: the station speaks to it only in
-    /// <see cref="Report"/>, so at the timer, or at a later tick. The campaign's partition then runs up to
-    /// there without waiting for the mesh.
-    /// </summary>
-    private void EnsureReportTimer()
-    {
-        if (!_down && ReportDueNow && !_effects.IsTimerActive(ReportTimer))
-        {
-            _reportAt = _settings.NextTick(_now, strictlyAfter: true);
-            _effects.StartTimer(ReportTimer, _reportAt - _now, ReportDue.Instance);
-        }
-        _effects.PromiseQuiet(_effects.IsTimerActive(ReportTimer) ? _reportAt : _now, onlyEvery: _settings.FlushInterval);
-    }
-
-    /// <summary>Tells the campaign what changed since the last report, one station latency later.</summary>
-    private void Report()
-    {
-        if (!ReportDueNow) return;
-        var sequence = ++_reports;
-        foreach (var confirmation in _confirmations) _awaitingDurable.Enqueue((sequence, confirmation));
-        _effects.Send(CampaignSetup.Lp, _settings.StationLatency, new StationReport(_collector, _incarnation, sequence, _unreported.ToList(), _confirmations.Count,
-            new StationCounters(_sessions.Most, _multicastRounds, _multicastBlocks, _unicastBlocks, _droppedWhileDown)));
-        _unreported.Clear();
-        _confirmations.Clear();
-        _countersChanged = false;
-    }
-
     /// <summary>The reports up to <paramref name="report"/> are durable: acknowledge the confirmations they held.</summary>
     private void AcknowledgeDurable(long report)
     {
-        while (_awaitingDurable.TryPeek(out var waiting) && waiting.Report <= report)
-        {
-            var confirmation = _awaitingDurable.Dequeue().Confirmation;
+        foreach (var confirmation in _reports.Durable(report))
             ToCollector(new MeshDownlink(confirmation.Meter, new ConfirmationAck(confirmation.Meter, confirmation.ConfirmationId)));
-        }
     }
 }
 
