@@ -79,7 +79,7 @@ public sealed class SimulationModel : ILpFactory, IPlacement
         _campaign = CampaignActor.Props(new CampaignSetup(setup.CampaignId, setup.Package, plan, setup.Campaign, MdmSetup.Lp, setup.Outbox));
         var plannedAt = plan.Meters.ToLookup(m => m.Meter.Collector);
         _stations = profiles.ToDictionary(p => p.Collector, p => new StationSetup(setup.CampaignId, setup.Package, p, plannedAt[p.Collector].ToList(), setup.Campaign,
-            setup.Radio.PhyBitsPerSecond, setup.Radio.HopLatency));
+            setup.Radio));
         _mdm = MdmActor.Props(new MdmSetup(topology.Meters.Select(m => (m.Meter.Identification, m.Firmware.ToString()))
             .Concat(topology.Unreachable.Select(m => (m.Meter.Identification, m.Firmware.ToString()))).ToList(), setup.MdmOutages));
     }

@@ -1,9 +1,9 @@
 namespace AmiSim.HeadEnd.Campaign;
 
 /// <summary>
-/// A station's meters by deadline, so that a tick finds the late ones without looking at every
-/// meter (a tick a minute over a collector's thousands of meters would otherwise dominate a long campaign). A meter is
-/// queued each time its deadline is set; entries whose deadline has changed since are skipped.
+/// A station's meters by deadline, so that a deadline check finds the late ones without looking at every
+/// meter. A meter is queued each time its deadline is set; entries whose deadline has changed since are
+/// skipped.
 /// </summary>
 internal sealed class DeadlineQueue
 {

@@ -36,7 +36,7 @@ public sealed class MeterCampaignState(MeterId meter, int collector, int wave)
 
     private long _deadlineMicros;
 
-    /// <summary>Its place in the campaign's plan: meters due at the same tick are handled in this order.</summary>
+    /// <summary>Its place in the campaign's plan: meters due at the same deadline check are handled in this order.</summary>
     internal int Order { get; init; }
 
     /// <summary>Where its station looks for meters whose deadline has passed (null: nowhere, as in the campaign's view).</summary>

@@ -11,6 +11,22 @@ public sealed record RadioSettings
 
     /// <summary>Airtime of <paramref name="bytes"/> on the channel, in whole microseconds (rounded up).</summary>
     public long AirtimeMicros(int bytes) => Airtime.Micros(bytes, PhyBitsPerSecond);
+
+    /// <summary>
+    /// How long a flood of frames of <paramref name="frameBytes"/> takes to cross a cell: each frame on
+    /// the air once from the collector and once from each of its <paramref name="relays"/>, and a hop's
+    /// latency per level down to <paramref name="maxDepth"/> and one more.
+    /// </summary>
+    public TimeSpan FloodSettle(IEnumerable<int> frameBytes, int relays, int maxDepth) =>
+        TimeSpan.FromTicks(frameBytes.Sum(b => AirtimeMicros(b)) * (relays + 1) * 10) + HopLatency * (maxDepth + 1);
+
+    /// <summary>
+    /// How long frames of <paramref name="frameBytes"/> sent to one meter take to reach it at most
+    /// <paramref name="depth"/> hops down: each frame on the air once per hop, and a hop's latency per
+    /// hop and one more.
+    /// </summary>
+    public TimeSpan UnicastSettle(IEnumerable<int> frameBytes, int depth) =>
+        TimeSpan.FromTicks(frameBytes.Sum(b => AirtimeMicros(b)) * depth * 10) + HopLatency * (depth + 1);
 }
 
 public static class Airtime
