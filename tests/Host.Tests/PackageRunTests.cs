@@ -32,7 +32,7 @@ public sealed class PackageRunTests : IDisposable
         var data = new byte[bytes];
         new Random(bytes).NextBytes(data);
         await File.WriteAllBytesAsync(image, data);
-        var package = In($"{id}-{version}.amipkg");
+        var package = In($"{Path.GetFileName(key)}-{id}-{version}.amipkg");
         var (code, _, error) = await CommandLine.RunAsync(["program", "build", "--key", $"{key}.key", "--id", id, "--version", version, "--image", image, "--out", package, .. more]);
         Assert.True(code == 0, error);
         return package;
@@ -50,7 +50,7 @@ public sealed class PackageRunTests : IDisposable
         var (code, output, error) = await CommandLine.RunAsync(["run", "--package", package, "--trust", $"{vendor}.pub", "--out", folder, .. SmallFleet.Network(120)]);
 
         Assert.True(code == 0, error);
-        Assert.Contains("FW-MINE 2.1 (package FW-MINE-2.1.amipkg)", output);
+        Assert.Contains("FW-MINE 2.1 (package vendor-FW-MINE-2.1.amipkg)", output);
         var report = await Report(folder);
         Assert.Equal("FW-MINE", report["program"]!["id"]!.GetValue<string>());
         Assert.Equal("2.1", report["program"]!["version"]!.GetValue<string>());
@@ -61,7 +61,7 @@ public sealed class PackageRunTests : IDisposable
         Assert.NotEmpty(cim);
         Assert.All(cim, file => Assert.Contains("FW-MINE", File.ReadAllText(file)));
         Assert.Equal(await File.ReadAllTextAsync(package), await File.ReadAllTextAsync(Path.Combine(folder, "program.amipkg")));
-        Assert.Contains("signed package FW-MINE-2.1.amipkg: Firmware FW-MINE 2.1", await File.ReadAllTextAsync(Path.Combine(folder, "trace.txt")));
+        Assert.Contains("signed package vendor-FW-MINE-2.1.amipkg: Firmware FW-MINE 2.1", await File.ReadAllTextAsync(Path.Combine(folder, "trace.txt")));
     }
 
     [Fact]
@@ -182,11 +182,50 @@ public sealed class PackageRunTests : IDisposable
         Assert.Contains($"--trust {vendor}.pub: a trusted key is only read with a package of your own", keyAlone.Error);
         Assert.Contains("amisim.scenario.program.version: the package", both.Error);
         Assert.Contains("no such file", missing.Error);
-        Assert.Contains("not an ECDSA P-256 key", notAKey.Error);
+        Assert.Contains("a package file, not a key (are --package and --trust swapped?)", notAKey.Error);
         // A scenario file's program keys give way to a package given on the command line.
         var scenario = Path.Combine(AppContext.BaseDirectory, "scenarios", "small.conf");
         var overScenario = await CommandLine.RunAsync("check", "--scenario", scenario, "--package", package, "--trust", $"{vendor}.pub");
         Assert.True(overScenario.Code == 0, overScenario.Error);
         Assert.Contains("FW-X 2.1 (package", overScenario.Out);
+    }
+
+    [Fact]
+    public async Task The_private_key_an_empty_file_a_key_or_a_device_given_as_the_wrong_file_are_refused_saying_what_they_are()
+    {
+        var vendor = await Vendor("vendor");
+        var package = await Firmware(vendor, "FW-X", "2.1");
+        var empty = In("empty.amipkg");
+        await File.WriteAllTextAsync(empty, "");
+
+        var privateKey = await CommandLine.RunAsync("check", "--package", package, "--trust", $"{vendor}.key");
+        var emptyPackage = await CommandLine.RunAsync("check", "--package", empty, "--trust", $"{vendor}.pub");
+        var keyAsPackage = await CommandLine.RunAsync("check", "--package", $"{vendor}.pub", "--trust", $"{vendor}.pub");
+        var device = await CommandLine.RunAsync("check", "--package", "/dev/zero", "--trust", $"{vendor}.pub");
+
+        Assert.All(new[] { privateKey, emptyPackage, keyAsPackage, device }, r => Assert.Equal(ExitCode.BadInput, r.Code));
+        Assert.Equal($"error: --trust {vendor}.key: a private key; give the public one (NAME.pub from `amisim keys new`): the private key stays with the vendor", privateKey.Error.Trim());
+        Assert.EndsWith("Malformed: empty, not a package file", emptyPackage.Error.Trim());
+        Assert.EndsWith("Malformed: a key file (PEM), not a package file (a .amipkg from `amisim program build`)", keyAsPackage.Error.Trim());
+        Assert.EndsWith("/dev/zero: not a regular file (a device or a pipe); give a .amipkg file", device.Error.Trim());
+    }
+
+    [Fact]
+    public async Task Report_json_names_the_package_its_digest_and_its_signer_outside_the_result_digest()
+    {
+        var vendor = await Vendor("vendor");
+        var package = await Firmware(vendor, "FW-X", "2.1", 8_192);
+        var other = await Vendor("other");
+        var resigned = await Firmware(other, "FW-X", "2.1", 8_192);
+        var (a, b) = (In("a"), In("b"));
+        Assert.Equal(0, (await CommandLine.RunAsync(["run", "--package", package, "--trust", $"{vendor}.pub", "--out", a, .. SmallFleet.Network(40)])).Code);
+        Assert.Equal(0, (await CommandLine.RunAsync(["run", "--package", resigned, "--trust", $"{other}.pub", "--out", b, .. SmallFleet.Network(40)])).Code);
+
+        var (first, second) = (await Report(a), await Report(b));
+        Assert.Equal(Path.GetFullPath(package), first["package"]!["file"]!.GetValue<string>());
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(package))).ToLowerInvariant(), first["package"]!["sha256"]!.GetValue<string>());
+        Assert.NotEqual(first["package"]!["signerKeyId"]!.GetValue<string>(), second["package"]!["signerKeyId"]!.GetValue<string>());
+        // The same image by another signer: the same results.
+        Assert.Equal(first["resultDigest"]!.GetValue<string>(), second["resultDigest"]!.GetValue<string>());
     }
 }

@@ -35,8 +35,10 @@ public static class PackageFile
         var info = new FileInfo(path);
         if (!info.Exists) throw new FileNotFoundException($"{path}: no such file", path);
         if (info.Length > MaxBytes) throw TooLarge(info.Length);
-        // Read with the cap too: a device (/dev/zero) or a file that grows has no length to check first.
         using var reader = new StreamReader(path, System.Text.Encoding.UTF8);
+        // A device (/dev/zero) or a pipe has no length: one that still gives data is no package file.
+        if (info.Length == 0) return reader.Peek() < 0 ? "" : throw new IOException($"{path}: not a regular file (a device or a pipe); give a .amipkg file");
+        // Read with the cap too: a file that grows has no length to check first.
         var text = new System.Text.StringBuilder();
         var chunk = new char[1 << 16];
         for (int read; (read = reader.Read(chunk)) > 0;)
@@ -62,6 +64,10 @@ public static class PackageFile
     public static (ProgramPackage Package, string SignerKeyId) Read(string json)
     {
         if (json.Length > MaxBytes) throw TooLarge(json.Length);
+        var start = json.TrimStart();
+        if (start.Length == 0) throw new PackageRejectedException(PackageRejection.Malformed, "empty, not a package file");
+        if (start.StartsWith("-----BEGIN", StringComparison.Ordinal))
+            throw new PackageRejectedException(PackageRejection.Malformed, "a key file (PEM), not a package file (a .amipkg from `amisim program build`)");
         Document? document;
         try
         {
@@ -69,18 +75,33 @@ public static class PackageFile
         }
         catch (JsonException error)
         {
-            throw new PackageRejectedException(PackageRejection.Malformed, $"not a package file: {error.Message}");
+            var where = error.LineNumber is { } line ? $" (line {line + 1}, byte {error.BytePositionInLine + 1})" : "";
+            throw new PackageRejectedException(PackageRejection.Malformed, $"not a package file: not the JSON text `amisim program build` writes{where}");
         }
         if (document is null || document.Format != Format)
-            throw new PackageRejectedException(PackageRejection.Malformed, $"format is '{document?.Format}', expected '{Format}'");
+            throw new PackageRejectedException(PackageRejection.Malformed, $"format is '{OutsideText.Clean(document?.Format ?? "", 40)}', expected '{Format}'");
+        ProgramManifest manifest;
         try
         {
-            var manifest = ProgramManifest.FromCanonicalBytes(Convert.FromBase64String(document.Manifest ?? ""));
-            return (new ProgramPackage(manifest, Convert.FromBase64String(document.Content ?? ""), Convert.FromBase64String(document.Signature ?? "")), document.SignerKeyId ?? "");
+            manifest = ProgramManifest.FromCanonicalBytes(Base64(document.Manifest, "manifest"));
         }
         catch (FormatException error)
         {
             throw new PackageRejectedException(PackageRejection.Malformed, error.Message);
+        }
+        return (new ProgramPackage(manifest, Base64(document.Content, "content"), Base64(document.Signature, "signature")), document.SignerKeyId ?? "");
+    }
+
+    /// <summary>A base64 field's bytes. <exception cref="PackageRejectedException">Malformed, naming the field.</exception></summary>
+    private static byte[] Base64(string? text, string field)
+    {
+        try
+        {
+            return Convert.FromBase64String(text ?? "");
+        }
+        catch (FormatException)
+        {
+            throw new PackageRejectedException(PackageRejection.Malformed, $"the {field} field is not base64 (the file was edited or damaged)");
         }
     }
 

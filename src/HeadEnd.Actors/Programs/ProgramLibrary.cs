@@ -45,7 +45,7 @@ public sealed class ProgramLibrary
         var versions = fleetVersions.ToList();
         var newer = versions.Where(v => v > manifest.Version).ToList();
         if (manifest.Kind == ProgramKind.Firmware && !allowDowngrade && newer.Count > 0 && !versions.Any(v => v < manifest.Version))
-            throw new PackageRejectedException(PackageRejection.Downgrade, $"{manifest.ProgramId} installs {manifest.Version}, older than {newer.Max()} already running in the fleet, and no meter runs an older version");
+            throw new PackageRejectedException(PackageRejection.Downgrade, $"{manifest.ProgramId} installs {manifest.Version}, and every meter of its target models runs that or newer ({string.Join(", ", versions.Distinct().Order())}): it would only downgrade");
         _packages[(manifest.ProgramId, manifest.Version)] = package;
         return package;
     }

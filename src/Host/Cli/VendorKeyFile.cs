@@ -14,10 +14,19 @@ public static class VendorKeyFile
 
     /// <summary>The public key (SubjectPublicKeyInfo, DER) of the PEM file at <paramref name="path"/> (a public or a private key).</summary>
     /// <exception cref="InvalidDataException">the file is missing, unreadable or not an ECDSA P-256 key; the message names the file.</exception>
+    /// <exception cref="InvalidDataException">also for a private key: the head-end is given the public one, the private key stays with the vendor.</exception>
     public static byte[] ReadPublic(string path)
     {
         using var key = Read(path);
-        return key.ExportSubjectPublicKeyInfo();
+        try
+        {
+            _ = key.ExportParameters(includePrivateParameters: true);
+        }
+        catch (CryptographicException)
+        {
+            return key.ExportSubjectPublicKeyInfo(); // public only, as it should be
+        }
+        throw new InvalidDataException($"{path}: a private key; give the public one (NAME.pub from `amisim keys new`): the private key stays with the vendor");
     }
 
     /// <summary>The private key of the PEM file at <paramref name="path"/>.</summary>
@@ -70,9 +79,13 @@ public static class VendorKeyFile
             var buffer = new byte[MaxBytes + 1];
             var length = 0;
             for (int read; length < buffer.Length && (read = stream.Read(buffer, length, buffer.Length - length)) > 0;) length += read;
-            if (length > MaxBytes) throw new InvalidDataException($"{path}: more than {MaxBytes:N0} bytes, too large for a key file");
+            if (length > MaxBytes)
+                throw new InvalidDataException($"{path}: more than {MaxBytes:N0} bytes, too large for a key file"
+                                               + (buffer.AsSpan(0, 64).IndexOf("{"u8) >= 0 ? " (a package file, not a key: are --package and --trust swapped?)" : ""));
             if (length == 0) throw new InvalidDataException($"{path}: empty, not a key file");
-            return Encoding.UTF8.GetString(buffer, 0, length);
+            var text = Encoding.UTF8.GetString(buffer, 0, length);
+            if (text.TrimStart().StartsWith('{')) throw new InvalidDataException($"{path}: a package file, not a key (are --package and --trust swapped?)");
+            return text;
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {

@@ -79,7 +79,7 @@ public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTop
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException or PackageRejectedException)
         {
-            var message = error.Message.StartsWith(scenario.PackageFile, StringComparison.Ordinal) ? error.Message : $"{scenario.PackageFile}: {error.Message}";
+            var message = error.Message.StartsWith(scenario.PackageFile + ": ", StringComparison.Ordinal) ? error.Message[(scenario.PackageFile.Length + 2)..] : error.Message;
             throw new InputException($"{reader.Name("program.package")}: {message}");
         }
         try
@@ -91,7 +91,8 @@ public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTop
         }
         catch (InvalidDataException error)
         {
-            throw new InputException($"{reader.Name("program.trust")}: {error.Message}");
+            var message = error.Message.StartsWith(scenario.TrustFile + ": ", StringComparison.Ordinal) ? error.Message[(scenario.TrustFile.Length + 2)..] : error.Message;
+            throw new InputException($"{reader.Name("program.trust")}: {message}");
         }
     }
 

@@ -111,6 +111,8 @@ public static class RunReport
             ["peakWorkingSetMB"] = run.PeakWorkingSetBytes / (1 << 20),
         };
         report["skipped"] = Skipped(run);
+        if (run.Package is { } package)
+            report["package"] = new JsonObject { ["file"] = package.File is null ? "built by the scenario's vendor tool" : package.File, ["sha256"] = package.Sha256, ["signerKeyId"] = package.SignerKeyId };
         if (invocation is not null) report["amisim"] = new JsonObject { ["version"] = invocation.Version, ["commandLine"] = invocation.CommandLine };
         report["resultDigest"] = digest;
         return report;

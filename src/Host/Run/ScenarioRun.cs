@@ -35,7 +35,15 @@ public sealed record RunResult(
     TimeSpan Wall,
     long PeakWorkingSetBytes,
     int CimMessages,
-    IReadOnlyDictionary<string, long>? EventTypes = null);
+    IReadOnlyDictionary<string, long>? EventTypes = null,
+    PackageIdentity? Package = null);
+
+/// <summary>
+/// Which package a run rolled out: its file (null: the one the scenario's vendor tool built), the
+/// SHA-256 of the file's text and the signer's key id. Outside the result digest: the same program
+/// signed by another key, or built again with a new key, gives the same results.
+/// </summary>
+public sealed record PackageIdentity(string? File, string Sha256, string SignerKeyId);
 
 /// <summary>
 /// One run of the use case from step 1.1 to 1.11: the vendor tool builds and signs the program, the
@@ -148,7 +156,8 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                 ]);
             using var process = Process.GetCurrentProcess();
             var eventTypes = kernel.CountEventTypes ? await simulation.EventTypesAsync() : null;
-            return new RunResult(scenario, network, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, windows, epochs, satOut, wall.Elapsed, process.PeakWorkingSet64, outbox.Written, eventTypes);
+            var identity = new PackageIdentity(vendor.PackagePath, Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(packageFile))).ToLowerInvariant(), keyId);
+            return new RunResult(scenario, network, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, windows, epochs, satOut, wall.Elapsed, process.PeakWorkingSet64, outbox.Written, eventTypes, identity);
         }
         finally
         {

@@ -45,7 +45,7 @@ public static class PositionsNetwork
         var etx = new EtxTable(budget);
         var meterRange = budget.RangeMetres(toCollector: false);
         var collectorRange = budget.RangeMetres(toCollector: true);
-        var grid = new Grid(meters.Select(m => m.At).ToList(), meterRange);
+        var grid = new Grid(meters.Select(m => m.At).ToList(), meterRange / 3);
 
         var cost = new double[n];
         var hops = new int[n];
@@ -87,6 +87,7 @@ public static class PositionsNetwork
         {
             if (done[u] || priority.Cost != cost[u] || priority.Hops != hops[u]) continue;
             done[u] = true;
+            grid.Remove(u); // settled: no link to it is looked at again
             Relax(u, meters[u].At, (ulong)meters[u].Meter.Value, meterRange, collector: false, cost[u], hops[u], root[u]);
         }
 
@@ -167,33 +168,58 @@ public static class PositionsNetwork
         }
     }
 
-    /// <summary>Points bucketed in square cells, so that a node looks only at the cells within its range.</summary>
+    /// <summary>
+    /// Points bucketed in square cells, so that a node looks only at the cells within its range; a point
+    /// removed (a settled meter) is looked at no more. The order of a cell's points is fixed by the order
+    /// of the removals, so a walk over them is the same for the same input.
+    /// </summary>
     private sealed class Grid
     {
         private readonly double _cell;
         private readonly Dictionary<(long, long), List<int>> _cells = new();
+        private readonly List<int>[] _cellOf;
+        private readonly int[] _slot;
 
         public Grid(IReadOnlyList<Position> points, double cell)
         {
             _cell = Math.Max(cell, 1);
+            _cellOf = new List<int>[points.Count];
+            _slot = new int[points.Count];
             for (var i = 0; i < points.Count; i++)
             {
                 var key = CellOf(points[i]);
                 if (!_cells.TryGetValue(key, out var list)) _cells[key] = list = [];
+                (_cellOf[i], _slot[i]) = (list, list.Count);
                 list.Add(i);
             }
         }
 
         private (long, long) CellOf(Position p) => ((long)Math.Floor(p.X / _cell), (long)Math.Floor(p.Y / _cell));
 
-        /// <summary>The cells within <paramref name="range"/> of <paramref name="at"/>, each its points in index order (cells in a fixed order).</summary>
+        /// <summary>The cells that may hold a point within <paramref name="range"/> of <paramref name="at"/>, in a fixed order.</summary>
         public IEnumerable<List<int>> Cells(Position at, double range)
         {
             var (cx, cy) = CellOf(at);
             var reach = (long)Math.Ceiling(range / _cell);
             for (var dx = -reach; dx <= reach; dx++)
                 for (var dy = -reach; dy <= reach; dy++)
-                    if (_cells.TryGetValue((cx + dx, cy + dy), out var list)) yield return list;
+                {
+                    // The cell's nearest point to at: skip the cell when even that is out of range.
+                    var nearX = Math.Clamp(at.X, (cx + dx) * _cell, (cx + dx + 1) * _cell);
+                    var nearY = Math.Clamp(at.Y, (cy + dy) * _cell, (cy + dy + 1) * _cell);
+                    if ((nearX - at.X) * (nearX - at.X) + (nearY - at.Y) * (nearY - at.Y) > range * range) continue;
+                    if (_cells.TryGetValue((cx + dx, cy + dy), out var list) && list.Count > 0) yield return list;
+                }
+        }
+
+        /// <summary>Takes point <paramref name="i"/> out of its cell (the cell's last point takes its place).</summary>
+        public void Remove(int i)
+        {
+            var list = _cellOf[i];
+            var last = list[^1];
+            list[_slot[i]] = last;
+            _slot[last] = _slot[i];
+            list.RemoveAt(list.Count - 1);
         }
     }
 }
