@@ -41,11 +41,15 @@ public static class PositionsNetwork
     {
         if (collectors.Count == 0) throw new TopologyException("a positions network needs at least one collector");
         var n = meters.Count;
+        // Meters are worked in the order of their grid cells, so that a cell's meters are neighbours in memory
+        // too (a dense network looks at thousands of them per settled meter); ties go by meter id, never by this order.
+        var cellSize = budget.RangeMetres(toCollector: false) / 3;
+        meters = meters.OrderBy(m => Math.Floor(m.At.X / cellSize)).ThenBy(m => Math.Floor(m.At.Y / cellSize)).ThenBy(m => m.Meter).ToList();
         var shadowingBase = RandomStream.DeriveSeed(seed, 0, "link-shadowing");
         var etx = new EtxTable(budget);
         var meterRange = budget.RangeMetres(toCollector: false);
         var collectorRange = budget.RangeMetres(toCollector: true);
-        var grid = new Grid(meters.Select(m => m.At).ToList(), meterRange / 3);
+        var grid = new Grid(meters.Select(m => m.At).ToList(), cellSize);
 
         var cost = new double[n];
         var hops = new int[n];
@@ -64,9 +68,10 @@ public static class PositionsNetwork
         {
             var squared = range * range;
             foreach (var cell in grid.Cells(at, range))
-                foreach (var u in cell)
+            {
+                foreach (var u in cell.Points)
                 {
-                    if (done[u] || cost[u] < fromCost + 1) continue;
+                    if (cost[u] < fromCost + 1) continue;
                     var (dx, dy) = (meters[u].At.X - at.X, meters[u].At.Y - at.Y);
                     var d2 = dx * dx + dy * dy;
                     if (d2 > squared) continue;
@@ -80,6 +85,7 @@ public static class PositionsNetwork
                     (cost[u], hops[u], parent[u], margin[u], root[u]) = (c, h, from, linkMargin, fromRoot);
                     queue.Enqueue(u, (c, h, meters[u].Meter.Value));
                 }
+            }
         }
         for (var c = 0; c < collectors.Count; c++)
             Relax(-1 - c, collectors[c].At, CollectorKeys | (uint)collectors[c].Id, collectorRange, collector: true, 0, 0, collectors[c].Id);
@@ -108,7 +114,7 @@ public static class PositionsNetwork
         // A meter routed through one that is too deep is deeper still: both are unreachable (the loop above finds it so).
         return new NetworkTopology(collectors.Select(c => new CollectorNode(c.Id, c.BackhaulLatency, c.BackhaulBitsPerSecond)), placed)
         {
-            Unreachable = unreachable,
+            Unreachable = unreachable.OrderBy(m => m.Meter).ToList(),
             Positions = new NetworkPositions(meters.ToDictionary(m => m.Meter, m => m.At), collectors.ToDictionary(c => c.Id, c => c.At)),
         };
     }
@@ -176,28 +182,28 @@ public static class PositionsNetwork
     private sealed class Grid
     {
         private readonly double _cell;
-        private readonly Dictionary<(long, long), List<int>> _cells = new();
-        private readonly List<int>[] _cellOf;
+        private readonly Dictionary<(long, long), Cell> _cells = new();
+        private readonly Cell[] _cellOf;
         private readonly int[] _slot;
 
         public Grid(IReadOnlyList<Position> points, double cell)
         {
             _cell = Math.Max(cell, 1);
-            _cellOf = new List<int>[points.Count];
+            _cellOf = new Cell[points.Count];
             _slot = new int[points.Count];
             for (var i = 0; i < points.Count; i++)
             {
                 var key = CellOf(points[i]);
-                if (!_cells.TryGetValue(key, out var list)) _cells[key] = list = [];
-                (_cellOf[i], _slot[i]) = (list, list.Count);
-                list.Add(i);
+                if (!_cells.TryGetValue(key, out var bucket)) _cells[key] = bucket = new Cell();
+                (_cellOf[i], _slot[i]) = (bucket, bucket.Points.Count);
+                bucket.Points.Add(i);
             }
         }
 
         private (long, long) CellOf(Position p) => ((long)Math.Floor(p.X / _cell), (long)Math.Floor(p.Y / _cell));
 
         /// <summary>The cells that may hold a point within <paramref name="range"/> of <paramref name="at"/>, in a fixed order.</summary>
-        public IEnumerable<List<int>> Cells(Position at, double range)
+        public IEnumerable<Cell> Cells(Position at, double range)
         {
             var (cx, cy) = CellOf(at);
             var reach = (long)Math.Ceiling(range / _cell);
@@ -208,18 +214,24 @@ public static class PositionsNetwork
                     var nearX = Math.Clamp(at.X, (cx + dx) * _cell, (cx + dx + 1) * _cell);
                     var nearY = Math.Clamp(at.Y, (cy + dy) * _cell, (cy + dy + 1) * _cell);
                     if ((nearX - at.X) * (nearX - at.X) + (nearY - at.Y) * (nearY - at.Y) > range * range) continue;
-                    if (_cells.TryGetValue((cx + dx, cy + dy), out var list) && list.Count > 0) yield return list;
+                    if (_cells.TryGetValue((cx + dx, cy + dy), out var bucket) && bucket.Points.Count > 0) yield return bucket;
                 }
         }
 
         /// <summary>Takes point <paramref name="i"/> out of its cell (the cell's last point takes its place).</summary>
         public void Remove(int i)
         {
-            var list = _cellOf[i];
-            var last = list[^1];
-            list[_slot[i]] = last;
+            var points = _cellOf[i].Points;
+            var last = points[^1];
+            points[_slot[i]] = last;
             _slot[last] = _slot[i];
-            list.RemoveAt(list.Count - 1);
+            points.RemoveAt(points.Count - 1);
         }
+    }
+
+    /// <summary>A grid cell: its points not yet settled.</summary>
+    private sealed class Cell
+    {
+        public List<int> Points { get; } = [];
     }
 }
