@@ -43,7 +43,7 @@ public sealed class SimulatedAmi
     public Simulation Simulation { get; }
 
     /// <summary>Virtual time reached so far.</summary>
-    public TimeSpan Now => Simulation.Now.SinceEpoch;
+    public TimeSpan Now => Simulation.Now.SinceOrigin;
 
     /// <summary>The CIM messages the head-end sent to the MDM, once each, in the order it first sent them.</summary>
     public IReadOnlyList<(string MessageId, string Xml, TimeSpan At)> CimSent => _outbox.Messages;
@@ -180,6 +180,6 @@ internal sealed class RecordingOutbox : ICimOutbox
     public void Sent(string messageId, string xml, SimTime at)
     {
         lock (_messages)
-            if (_seen.Add(messageId)) _messages.Add((messageId, xml, at.SinceEpoch));
+            if (_seen.Add(messageId)) _messages.Add((messageId, xml, at.SinceOrigin));
     }
 }

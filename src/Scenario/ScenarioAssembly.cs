@@ -101,7 +101,7 @@ public static class ScenarioAssembly
                                         + $"the network's shortest hop or backhaul latency ({lookahead.TotalMilliseconds} ms), the kernel's lookahead");
         return defaults with
         {
-            Lookahead = lookahead, PartitionLookahead = stations, Seed = scenario.Seed, EpochUtc = scenario.EpochUtc, Trace = trace,
+            Lookahead = lookahead, PartitionLookahead = stations, Seed = scenario.Seed, OriginUtc = scenario.OriginUtc, Trace = trace,
             Partitions = defaults.AutoPartitions ? PartitionsFor(topology.Meters.Count, topology.Collectors.Count, Environment.ProcessorCount) : defaults.Partitions,
             AutoPartitions = false,
         };

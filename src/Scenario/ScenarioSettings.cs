@@ -20,7 +20,7 @@ public sealed record ScenarioSettings
 {
     public required string Name { get; init; }
     public required long Seed { get; init; }
-    public required DateTime EpochUtc { get; init; }
+    public required DateTime OriginUtc { get; init; }
     public required TimeSpan Until { get; init; }
     public required TopologySettings Fleet { get; init; }
     public string TopologyFile { get; init; } = "";
@@ -49,10 +49,10 @@ public sealed record ScenarioSettings
             try { return FirmwareVersion.Parse(text); }
             catch (FormatException error) { throw new ScenarioException($"{r.Name(key)}: {error.Message}"); }
         }
-        var epochText = r.String("epoch");
-        if (!DateTime.TryParse(epochText, System.Globalization.CultureInfo.InvariantCulture,
-                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var epoch))
-            throw new ScenarioException($"{r.Name("epoch")}: '{epochText}' is not a UTC date such as 2026-01-05T00:00:00Z");
+        var originText = r.String("origin");
+        if (!DateTime.TryParse(originText, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var origin))
+            throw new ScenarioException($"{r.Name("origin")}: '{originText}' is not a UTC date such as 2026-01-05T00:00:00Z");
         var kind = r.String("program.kind") switch
         {
             "firmware" => ProgramKind.Firmware,
@@ -86,7 +86,7 @@ public sealed record ScenarioSettings
         {
             Name = r.String("name"),
             Seed = r.Long("seed"),
-            EpochUtc = epoch,
+            OriginUtc = origin,
             Until = r.Duration("until"),
             Fleet = new TopologySettings
             {

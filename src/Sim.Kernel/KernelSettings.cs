@@ -18,7 +18,7 @@ public sealed record KernelSettings
     public TimeSpan? PartitionLookahead { get; init; }
 
     /// <summary>The UTC instant that virtual time zero stands for.</summary>
-    public DateTime EpochUtc { get; init; } = new(2026, 1, 5, 0, 0, 0, DateTimeKind.Utc);
+    public DateTime OriginUtc { get; init; } = new(2026, 1, 5, 0, 0, 0, DateTimeKind.Utc);
 
     /// <summary>The run's seed; every random stream derives from it.</summary>
     public long Seed { get; init; } = 1;
@@ -87,13 +87,13 @@ public sealed record KernelSettings
             ProgressInterval = kernel.GetTimeSpan("progress-interval", TimeSpan.FromSeconds(1)),
             CountEventTypes = kernel.GetBoolean("count-event-types", false),
         };
-        var epoch = kernel.GetString("epoch", null);
-        if (!string.IsNullOrEmpty(epoch))
+        var origin = kernel.GetString("origin", null);
+        if (!string.IsNullOrEmpty(origin))
         {
-            if (!DateTime.TryParse(epoch, System.Globalization.CultureInfo.InvariantCulture,
+            if (!DateTime.TryParse(origin, System.Globalization.CultureInfo.InvariantCulture,
                     System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
-                throw new ConfigurationException($"amisim.kernel.epoch: '{epoch}' is not a UTC date (example: 2026-01-05T00:00:00Z)");
-            settings = settings with { EpochUtc = parsed };
+                throw new ConfigurationException($"amisim.kernel.origin: '{origin}' is not a UTC date (example: 2026-01-05T00:00:00Z)");
+            settings = settings with { OriginUtc = parsed };
         }
         return settings.Validated();
     }

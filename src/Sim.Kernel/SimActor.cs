@@ -27,7 +27,7 @@ public abstract class SimActor : UntypedActor
     /// <summary>The LP that sent the event being handled (<see cref="LpId.Kernel"/> for injected events).</summary>
     protected LpId EventSource { get; private set; }
 
-    protected DateTime EpochUtc => Lp.Runtime.Settings.EpochUtc;
+    protected DateTime OriginUtc => Lp.Runtime.Settings.OriginUtc;
 
     protected long Seed => Lp.Runtime.Settings.Seed;
 
@@ -55,7 +55,7 @@ public abstract class SimActor : UntypedActor
     /// <summary>
     /// Promises that this LP sends nothing to an LP on another partition before <paramref name="until"/>,
     /// and, if <paramref name="onlyEvery"/> is given, from then on only at whole multiples of it (virtual
-    /// time since the scenario epoch: a clock the LP works to), whatever it receives. Other partitions may
+    /// time since the clock's origin: a clock the LP works to), whatever it receives. Other partitions may
     /// then run up to there plus their lookahead, where without a promise they stop one lookahead past this
     /// partition's next event: the fewer synchronisations, the faster a run across processes or nodes.
     /// Only for LPs the placement names as senders across partitions (<see cref="IPlacement.SendersAcross"/>).
@@ -373,7 +373,7 @@ public abstract class LpMemberActor : UntypedActor
 
     protected SimTime Now => _lp.Now;
 
-    protected DateTime EpochUtc => _lp.Runtime.Settings.EpochUtc;
+    protected DateTime OriginUtc => _lp.Runtime.Settings.OriginUtc;
 
     protected long Seed => _lp.Runtime.Settings.Seed;
 

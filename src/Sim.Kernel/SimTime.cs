@@ -1,7 +1,7 @@
 namespace AmiSim.Kernel;
 
 /// <summary>
-/// An instant of virtual time: whole microseconds since the scenario epoch.
+/// An instant of virtual time: whole microseconds since the clock's origin (a UTC date: <see cref="KernelSettings.OriginUtc"/>).
 /// Nothing simulated reads the wall clock; every delay is added to a <see cref="SimTime"/>.
 /// Durations are <see cref="TimeSpan"/>s and are truncated to whole microseconds.
 /// </summary>
@@ -14,16 +14,16 @@ public readonly record struct SimTime(long Micros) : IComparable<SimTime>
 
     public static SimTime FromSeconds(double seconds) => new((long)Math.Round(seconds * 1_000_000d));
 
-    public static SimTime From(TimeSpan sinceEpoch) => new(ToMicros(sinceEpoch));
+    public static SimTime From(TimeSpan sinceOrigin) => new(ToMicros(sinceOrigin));
 
-    public TimeSpan SinceEpoch => TimeSpan.FromTicks(Micros * 10);
+    public TimeSpan SinceOrigin => TimeSpan.FromTicks(Micros * 10);
 
     public double TotalSeconds => Micros / 1_000_000d;
 
     public bool IsNever => Micros == long.MaxValue;
 
-    /// <summary>The wall-calendar date this instant stands for, given the scenario epoch (UTC).</summary>
-    public DateTime ToUtc(DateTime epochUtc) => epochUtc.AddTicks(Micros * 10);
+    /// <summary>The wall-calendar date this instant stands for, given the clock's origin (UTC).</summary>
+    public DateTime ToUtc(DateTime originUtc) => originUtc.AddTicks(Micros * 10);
 
     public static long ToMicros(TimeSpan span) => span.Ticks / 10;
 
@@ -49,7 +49,7 @@ public readonly record struct SimTime(long Micros) : IComparable<SimTime>
     public override string ToString()
     {
         if (IsNever) return "never";
-        var span = SinceEpoch;
+        var span = SinceOrigin;
         return span.Days > 0 ? $"{span.Days}d {span:hh\\:mm\\:ss\\.fff}" : span.ToString("hh\\:mm\\:ss\\.fff");
     }
 }

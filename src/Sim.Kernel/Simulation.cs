@@ -8,7 +8,7 @@ namespace AmiSim.Kernel;
 /// from outside (scheduling set-up events, running until a virtual time, finding an LP's actor).
 /// </summary>
 /// <remarks>
-/// <para><b>The time model.</b> Virtual time is whole microseconds from the scenario epoch
+/// <para><b>The time model.</b> Virtual time is whole microseconds from the clock's origin
 /// (<see cref="SimTime"/>). A logical process (LP, <see cref="LpId"/>) is one <see cref="SimActor"/>,
 /// with any member actors it owns. LPs only affect each other through events sent with a delay of at
 /// least the lookahead L. So when the earliest pending event anywhere is at t, every event in

@@ -68,10 +68,10 @@ public sealed class KitBehaviourTests : AmiScenarioTestKit
         await ami.RunUntilAsync(TimeSpan.FromHours(2));
 
         var observed = Drain<CampaignStatusObserved>(campaign);
-        Assert.Equal(pauseAt, Assert.Single(observed, o => o.Status == CampaignStatus.Paused).At.SinceEpoch);
-        Assert.Equal(pauseAt + TimeSpan.FromMinutes(5), observed.First(o => o.At.SinceEpoch > pauseAt && o.Status == CampaignStatus.Running).At.SinceEpoch);
-        Assert.Equal(crashAt, Assert.Single(observed, o => o.Status == CampaignStatus.Down).At.SinceEpoch);
-        Assert.Contains(observed, o => o.At.SinceEpoch == crashAt + TimeSpan.FromMinutes(20) && o.Status != CampaignStatus.Down);
+        Assert.Equal(pauseAt, Assert.Single(observed, o => o.Status == CampaignStatus.Paused).At.SinceOrigin);
+        Assert.Equal(pauseAt + TimeSpan.FromMinutes(5), observed.First(o => o.At.SinceOrigin > pauseAt && o.Status == CampaignStatus.Running).At.SinceOrigin);
+        Assert.Equal(crashAt, Assert.Single(observed, o => o.Status == CampaignStatus.Down).At.SinceOrigin);
+        Assert.Contains(observed, o => o.At.SinceOrigin == crashAt + TimeSpan.FromMinutes(20) && o.Status != CampaignStatus.Down);
     }
 
     [Fact]

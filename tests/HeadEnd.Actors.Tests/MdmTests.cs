@@ -92,7 +92,7 @@ public abstract class MdmTests : IAsyncLifetime
         _systems.Add(system);
         var replies = new ConcurrentQueue<ResponseMessage>();
         var setup = new MdmSetup(Enumerable.Range(1, meters).Select(n => ($"MTR{n:D10}", "1.0")).ToList());
-        var simulation = Simulation.Create(system, new KernelSettings { Lookahead = TimeSpan.FromMilliseconds(20), Partitions = 1, EpochUtc = Epoch }, new Factory(setup, replies));
+        var simulation = Simulation.Create(system, new KernelSettings { Lookahead = TimeSpan.FromMilliseconds(20), Partitions = 1, OriginUtc = Epoch }, new Factory(setup, replies));
         return new Bed(simulation, replies);
     }
 

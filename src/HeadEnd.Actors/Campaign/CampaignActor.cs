@@ -32,7 +32,7 @@ public sealed class CampaignActor : SimActor
     protected override void OnStart()
     {
         _effects = NewEffects();
-        _state = new CampaignState(_setup, Id, EpochUtc, Lookahead, _effects);
+        _state = new CampaignState(_setup, Id, OriginUtc, Lookahead, _effects);
         _state.Start();
         PerformDecided();
     }

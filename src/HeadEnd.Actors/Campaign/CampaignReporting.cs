@@ -29,12 +29,12 @@ public sealed class CampaignReporting
     private SimTime _now;
 
     /// <param name="lookahead">how late a CIM message reaches the MDM.</param>
-    public CampaignReporting(CampaignSetup setup, DateTime epochUtc, TimeSpan lookahead, LpEffects effects)
+    public CampaignReporting(CampaignSetup setup, DateTime originUtc, TimeSpan lookahead, LpEffects effects)
     {
         _setup = setup;
         _settings = setup.Settings;
         _manifest = setup.Package.Manifest;
-        _epochUtc = epochUtc;
+        _epochUtc = originUtc;
         _lookahead = lookahead;
         _effects = effects;
     }

@@ -118,7 +118,7 @@ public sealed record MaintenanceWindow(TimeSpan Start, TimeSpan End)
 
     public bool Contains(SimTime time)
     {
-        var ofDay = TimeSpan.FromTicks(time.SinceEpoch.Ticks % Day.Ticks);
+        var ofDay = TimeSpan.FromTicks(time.SinceOrigin.Ticks % Day.Ticks);
         return Start <= End ? ofDay >= Start && ofDay < End : ofDay >= Start || ofDay < End;
     }
 
@@ -126,7 +126,7 @@ public sealed record MaintenanceWindow(TimeSpan Start, TimeSpan End)
     public SimTime NextOpening(SimTime time)
     {
         if (Contains(time)) return time;
-        var dayStart = time - TimeSpan.FromTicks(time.SinceEpoch.Ticks % Day.Ticks);
+        var dayStart = time - TimeSpan.FromTicks(time.SinceOrigin.Ticks % Day.Ticks);
         var opening = dayStart + Start;
         return opening > time ? opening : opening + Day;
     }

@@ -72,17 +72,17 @@ public sealed class CampaignState
     private SimTime _now;
 
     /// <param name="self">the campaign's LP, which the head-end's restart is sent to.</param>
-    /// <param name="epochUtc">the scenario's epoch, for the times in CIM messages.</param>
+    /// <param name="originUtc">the scenario's epoch, for the times in CIM messages.</param>
     /// <param name="lookahead">how late a CIM message reaches the MDM.</param>
     /// <param name="effects">the LP's effect buffer, kept for the LP's life (it knows the running timers).</param>
-    public CampaignState(CampaignSetup setup, LpId self, DateTime epochUtc, TimeSpan lookahead, LpEffects effects)
+    public CampaignState(CampaignSetup setup, LpId self, DateTime originUtc, TimeSpan lookahead, LpEffects effects)
     {
         _setup = setup;
         _settings = setup.Settings;
         _manifest = setup.Package.Manifest;
         _self = self;
         _effects = effects;
-        _reporting = new CampaignReporting(setup, epochUtc, lookahead, effects);
+        _reporting = new CampaignReporting(setup, originUtc, lookahead, effects);
         _story = new CampaignStory(setup.CampaignId, effects);
     }
 

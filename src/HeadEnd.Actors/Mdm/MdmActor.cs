@@ -44,7 +44,7 @@ public sealed class MdmActor : SimActor
     {
         if (payload is not CimDelivery delivery) throw new InvalidOperationException($"the MDM receives CIM XML, not {payload}");
         if (_setup.Unreachable?.Any(w => Now >= w.Start && Now < w.End) == true) return; // down: the message is lost, the head-end will send it again
-        var decision = State.Decide(delivery.Xml, Now.ToUtc(EpochUtc));
+        var decision = State.Decide(delivery.Xml, Now.ToUtc(OriginUtc));
         LogReply(decision);
         if (IsObserved)
         {

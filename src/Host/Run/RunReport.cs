@@ -25,7 +25,7 @@ public static class RunReport
     {
         var meters = run.Topology.Meters.ToDictionary(m => m.Meter.Value);
         var outcomes = run.Outcomes;
-        var epoch = run.Scenario.EpochUtc;
+        var origin = run.Scenario.OriginUtc;
         JsonObject Counts(IEnumerable<MeterOutcome> group)
         {
             var counts = new JsonObject();
@@ -58,8 +58,8 @@ public static class RunReport
             ["outcomes"] = Counts(outcomes),
             ["virtualTime"] = new JsonObject
             {
-                ["start"] = epoch.ToString("O", CultureInfo.InvariantCulture),
-                ["end"] = run.End.ToUtc(epoch).ToString("O", CultureInfo.InvariantCulture),
+                ["start"] = origin.ToString("O", CultureInfo.InvariantCulture),
+                ["end"] = run.End.ToUtc(origin).ToString("O", CultureInfo.InvariantCulture),
                 ["durationHours"] = Math.Round(run.End.TotalSeconds / 3600, 3),
             },
             ["waves"] = new JsonArray(outcomes.Where(o => o.Wave >= 0).GroupBy(o => o.Wave).OrderBy(g => g.Key)
@@ -184,7 +184,7 @@ public static class RunReport
         foreach (var o in run.Outcomes.OrderBy(o => o.Meter))
         {
             var m = meters[o.Meter];
-            var completed = o.FinishedMicros > 0 ? new SimTime(o.FinishedMicros).ToUtc(run.Scenario.EpochUtc).ToString("O", CultureInfo.InvariantCulture) : "";
+            var completed = o.FinishedMicros > 0 ? new SimTime(o.FinishedMicros).ToUtc(run.Scenario.OriginUtc).ToString("O", CultureInfo.InvariantCulture) : "";
             writer.WriteLine(string.Join(",", o.Meter, o.Collector, m.Depth, m.Model, m.Firmware, o.FirmwareAfter, o.Phase, Csv(o.Reason), o.Attempts, completed));
         }
     }

@@ -150,7 +150,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
             var mdm = await simulation.AskLpAsync<List<MdmQueries.MeterView>>(MdmSetup.Lp, MdmQueries.GetAllMeters.Instance, TimeSpan.FromSeconds(60));
             var end = outcomes.Count == 0 ? SimTime.Zero : new SimTime(outcomes.Max(o => o.FinishedMicros));
             await using (var writer = File.CreateText(Path.Combine(runDirectory, "trace.txt")))
-                trace.Write(writer, network, scenario.EpochUtc, [
+                trace.Write(writer, network, scenario.OriginUtc, [
                     $"{SimTime.Zero,-18} 1.1   [vendor tool] {built}",
                     $"{SimTime.Zero,-18} 1.2   [head-end] loaded the package: trusted signature, content matches the signed digests",
                 ]);

@@ -22,9 +22,9 @@ public sealed class TraceFile(IReadOnlyCollection<long> meters) : ITraceSink
     public static IReadOnlyList<long> Choose(IReadOnlyList<long> configured, NetworkTopology topology) =>
         configured.Count > 0 ? configured : topology.Collectors.Take(3).Select(c => topology.Cell(c.Id).FirstOrDefault()?.Meter.Value ?? 0).Where(m => m > 0).ToList();
 
-    public void Write(TextWriter writer, NetworkTopology topology, DateTime epochUtc, IEnumerable<string> preamble)
+    public void Write(TextWriter writer, NetworkTopology topology, DateTime originUtc, IEnumerable<string> preamble)
     {
-        writer.WriteLine($"AmiSim use-case trace: steps 1.1-1.11 for meters {string.Join(", ", _meters.Order())}; times are virtual, from {epochUtc:O}");
+        writer.WriteLine($"AmiSim use-case trace: steps 1.1-1.11 for meters {string.Join(", ", _meters.Order())}; times are virtual, from {originUtc:O}");
         foreach (var line in preamble) writer.WriteLine(line);
         foreach (var meter in _meters.Order())
         {
