@@ -67,4 +67,30 @@ public sealed class PositionsRunTests : IDisposable
         Assert.Equal(ExitCode.BadInput, code);
         Assert.Contains($"{file}, line 3, x: 'north' is not a number", error);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_exported_network_fed_back_gives_the_run_it_came_from(bool fromPositions)
+    {
+        string[] network = fromPositions ? ["--set", $"amisim.scenario.fleet.topology-file=\"{Positions()}\""] : ["--set", "amisim.scenario.fleet.meters=300", "--set", "amisim.scenario.fleet.collectors=3"];
+        string[] rest = ["--set", "amisim.scenario.program.size=16384", "--set", "amisim.scenario.campaign.canary-meters=10"];
+        var exported = Path.Combine(_dir, "exported.csv");
+        var export = await CommandLine.RunAsync(["topology", "export", "--out", exported, .. network, .. rest]);
+        Assert.True(export.Code == 0, export.Error);
+        var again = await CommandLine.RunAsync(["topology", "export", "--out", exported, .. network]);
+        Assert.Equal(ExitCode.BadInput, again.Code); // never overwritten
+        var inspect = await CommandLine.RunAsync(["topology", "inspect", "--set", $"amisim.scenario.fleet.topology-file=\"{exported}\""]);
+        Assert.True(inspect.Code == 0, inspect.Error);
+        Assert.Contains("worst links", inspect.Out);
+
+        var (original, fed) = (Path.Combine(_dir, "original"), Path.Combine(_dir, "fed"));
+        Assert.Equal(0, (await CommandLine.RunAsync(["run", "--out", original, .. network, .. rest])).Code);
+        var run = await CommandLine.RunAsync(["run", "--out", fed, "--set", $"amisim.scenario.fleet.topology-file=\"{exported}\"", .. rest]);
+
+        Assert.True(run.Code == 0, run.Error);
+        string Digest(string folder) => JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "report.json")))!["resultDigest"]!.GetValue<string>();
+        Assert.Equal(Digest(original), Digest(fed));
+        if (fromPositions) Assert.Contains(File.ReadAllLines(Path.Combine(fed, "meters.csv")), l => l.StartsWith("601,", StringComparison.Ordinal) && l.Contains("unreachable: no link"));
+    }
 }

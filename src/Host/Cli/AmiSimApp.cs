@@ -52,6 +52,12 @@ public static class AmiSimApp
                 keys.SetDescription("Vendor signing keys.");
                 keys.AddCommand<KeysNewCommand>("new").WithDescription("Make a vendor ECDSA P-256 key pair (NAME.key, NAME.pub).");
             });
+            config.AddBranch("topology", topology =>
+            {
+                topology.SetDescription("The network a scenario makes: export it as a topology file, or inspect it.");
+                topology.AddCommand<TopologyExportCommand>("export").WithDescription("Write the scenario's network as the topology file a run reads (to edit and feed back).");
+                topology.AddCommand<TopologyInspectCommand>("inspect").WithDescription("Show meters per collector and depth, the worst links and the unreachable meters.");
+            });
             config.AddBranch("program", program =>
             {
                 program.SetDescription("The vendor program tool: build and inspect signed program packages.");

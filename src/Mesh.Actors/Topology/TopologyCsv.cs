@@ -10,28 +10,40 @@ namespace AmiSim.Mesh.Topology;
 /// <c>kind,id,collector,parent,link_loss,model,firmware,backhaul_latency_ms,backhaul_kbps</c>.
 /// A collector line fills id and the backhaul columns; a meter line fills id, collector, parent
 /// ("collector" or the relay meter's id), link_loss, model and firmware. Depths follow from the parents.
+/// A meter whose parent is <c>unreachable</c> has no route (an optional last column, <c>note</c>, says why).
 /// </summary>
 public static class TopologyCsv
 {
     public const string Header = "kind,id,collector,parent,link_loss,model,firmware,backhaul_latency_ms,backhaul_kbps";
     private static readonly string[] Columns = Header.Split(',');
 
+    /// <summary>
+    /// Writes the network as the file <see cref="Read"/> reads back to the same network (losses to the
+    /// last bit), with a last column, <c>note</c>, that holds why an unreachable meter has no route
+    /// (its line says <c>unreachable</c> for its parent).
+    /// </summary>
     public static void Write(NetworkTopology topology, TextWriter writer)
     {
-        writer.WriteLine(Header);
+        writer.WriteLine(Header + ",note");
         foreach (var c in topology.Collectors)
-            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"collector,{c.Id},,,,,,{c.BackhaulLatency.TotalMilliseconds},{c.BackhaulBitsPerSecond / 1000.0}"));
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"collector,{c.Id},,,,,,{c.BackhaulLatency.TotalMilliseconds:R},{c.BackhaulBitsPerSecond / 1000.0:R},"));
         foreach (var m in topology.Meters)
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"meter,{m.Meter.Value},{m.Collector},{(m.Parent is { } p ? p.Value.ToString(CultureInfo.InvariantCulture) : "collector")},{m.LinkLoss},{m.Model},{m.Firmware},,"));
+                $"meter,{m.Meter.Value},{m.Collector},{(m.Parent is { } p ? p.Value.ToString(CultureInfo.InvariantCulture) : "collector")},{m.LinkLoss:R},{m.Model},{m.Firmware},,,"));
+        foreach (var m in topology.Unreachable)
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"meter,{m.Meter.Value},,unreachable,,{m.Model},{m.Firmware},,,{Quoted(m.Reason)}"));
     }
+
+    private static string Quoted(string text) => text.Contains(',') || text.Contains('"') ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
 
     /// <exception cref="TopologyException">names the file, the line and what is wrong.</exception>
     public static NetworkTopology Read(TextReader text, string fileName)
     {
         var collectors = new List<CollectorNode>();
         var meters = new List<(MeterId Id, int Collector, MeterId? Parent, double Loss, string Model, FirmwareVersion Firmware, int Line)>();
+        var unreachable = new List<UnreachableMeter>();
         using var csv = CsvDataReader.Create(text, new CsvDataReaderOptions { HasHeaders = true });
+        var hasNote = Enumerable.Range(0, csv.FieldCount).Any(i => csv.GetName(i) == "note");
         var missing = Columns.Where(c => !Enumerable.Range(0, csv.FieldCount).Any(i => csv.GetName(i) == c)).ToList();
         if (missing.Count > 0) throw new TopologyException($"{fileName}, line 1: the header lacks {string.Join(", ", missing)}; expected {Header}");
 
@@ -50,6 +62,14 @@ public static class TopologyCsv
                             Int(Field("id"), Where("id")),
                             TimeSpan.FromMilliseconds(Positive(Field("backhaul_latency_ms"), Where("backhaul_latency_ms"))),
                             (int)Math.Round(Positive(Field("backhaul_kbps"), Where("backhaul_kbps")) * 1000)));
+                        break;
+                    case "meter" when Field("parent") == "unreachable":
+                        var reason = hasNote ? Field("note") : "";
+                        FirmwareVersion version;
+                        try { version = FirmwareVersion.Parse(Field("firmware")); }
+                        catch (FormatException error) { throw new TopologyException($"{Where("firmware")}: {error.Message}"); }
+                        unreachable.Add(new UnreachableMeter(new MeterId(Int(Field("id"), Where("id"))), Field("model"), version,
+                            reason.StartsWith("unreachable", StringComparison.Ordinal) ? reason : "unreachable: the topology file gives it no route"));
                         break;
                     case "meter":
                         var parent = Field("parent");
@@ -84,8 +104,10 @@ public static class TopologyCsv
                 if (m.Parent is { } p && !parents.ContainsKey(p))
                     throw new TopologyException($"{fileName}, line {m.Line}: parent {p.Value} of meter {m.Id.Value} is not a meter of the file");
             depths = NetworkTopology.Depths(parents);
+            foreach (var m in unreachable)
+                if (lines.ContainsKey(m.Meter)) throw new TopologyException($"meter {m.Meter.Value} appears twice");
             return new NetworkTopology(collectors,
-                meters.Select(m => new MeterNode(m.Id, m.Collector, m.Parent, depths[m.Id], m.Loss, m.Model, m.Firmware)));
+                meters.Select(m => new MeterNode(m.Id, m.Collector, m.Parent, depths[m.Id], m.Loss, m.Model, m.Firmware))) { Unreachable = unreachable.OrderBy(m => m.Meter).ToList() };
         }
         catch (TopologyException error) when (!error.Message.StartsWith(fileName, StringComparison.Ordinal))
         {
