@@ -108,7 +108,7 @@ public static class AmiSimApp
         return message;
     }
 
-    private static readonly string[] Commands = ["run", "check", "node", "status", "report", "keys", "program"];
+    private static readonly string[] Commands = ["run", "check", "node", "status", "report", "keys", "program", "topology"];
 
     /// <summary>The name between <paramref name="prefix"/> and the next quote, if the message has one.</summary>
     private static string? Quoted(string message, string prefix)
