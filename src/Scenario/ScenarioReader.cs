@@ -102,6 +102,25 @@ public sealed partial class ScenarioReader
         return null;
     }
 
+    /// <summary>
+    /// Every scenario key (without the amisim.scenario. prefix, in key order) whose value differs from the
+    /// reference's default, with its value, the default and who gave it: what makes this run this scenario.
+    /// </summary>
+    public IReadOnlyList<ScenarioKeyValue> Differences()
+    {
+        var differences = new List<ScenarioKeyValue>();
+        foreach (var path in ReferenceKeys.Value.Where(k => k.StartsWith(Root + ".", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            var value = Render(_config.GetValue(path));
+            var standard = Render(Reference.Value.GetValue(path));
+            var key = path[(Root.Length + 1)..];
+            if (value != standard) differences.Add(new ScenarioKeyValue(key, value, standard, GivenBy(key) ?? _source));
+        }
+        return differences;
+    }
+
+    private static string Render(HoconValue? value) => value is null ? "" : value.IsString() ? value.GetString() : value.ToString().Trim();
+
     private string Origin(string key)
     {
         var path = Path(key);
@@ -246,3 +265,6 @@ public sealed class ScenarioException(string message) : Exception(message);
 
 /// <summary>One override of a scenario's keys: its HOCON text and what to call it in errors ("--set ...", "--package FILE").</summary>
 public sealed record ScenarioOverride(string Hocon, string Label);
+
+/// <summary>A scenario key (relative to amisim.scenario), its value, the reference's default, and who gave the value (a file, a --set, an option).</summary>
+public sealed record ScenarioKeyValue(string Key, string Value, string Default, string GivenBy);

@@ -48,7 +48,7 @@ public sealed class RunCommandTests : IDisposable
 
         var html = await File.ReadAllTextAsync(Path.Combine(_dir, "a", "report.html"));
         Assert.Equal(5, html.Split("<svg").Length - 1);
-        foreach (var title in new[] { "Meters succeeded over virtual time", "Outcomes", "Success by collector", "Success by hop depth", "Airtime by collector" })
+        foreach (var title in new[] { "Meters finished over virtual time", "Outcomes", "Success by collector", "Success by hop depth", "Airtime by collector" })
             Assert.Contains(title, html);
         Assert.DoesNotContain("http://", html.Replace("http://www.w3.org", "")); // self-contained
 

@@ -8,7 +8,7 @@ using Spectre.Console.Cli;
 
 namespace AmiSim.Host.Commands;
 
-/// <summary><c>amisim report RUN_DIR</c>: draws report.html again from the run folder's report.json.</summary>
+/// <summary><c>amisim report RUN_DIR</c>: draws report.html again from the run folder's report.json (and meters.csv, for the map).</summary>
 public sealed class ReportCommand : Command<ReportCommand.Settings>
 {
     /// <summary>What report.json must hold to be drawn (written by <c>amisim run</c>).</summary>
@@ -32,7 +32,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
             var report = JsonNode.Parse(File.ReadAllText(json)) as JsonObject ?? throw new JsonException("not a JSON object");
             var missing = Required.Where(k => report[k] is null).ToList();
             if (missing.Count > 0) throw new JsonException($"not a report of amisim run: no {string.Join(", ", missing)}");
-            html = ReportHtml.Render(report);
+            html = ReportHtml.Render(report, NetworkMap.Read(report, Path.Combine(settings.RunDir, "meters.csv")));
         }
         catch (Exception error) when (error is JsonException or InvalidOperationException or NullReferenceException or FormatException or KeyNotFoundException)
         {

@@ -130,9 +130,9 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             var progress = new ProgressView(output, SimTime.From(scenario.Until));
             var result = await new ScenarioRun(scenario, runDir, cluster, journal, input.Topology, input.Program).RunAsync(akka,
                 (system, run) => progress.ShowAsync(system, run), progress.Step, cancellation);
-            var report = RunReport.Build(result, invocation);
+            var report = RunReport.Build(result, invocation, input.Keys);
             await File.WriteAllTextAsync(Path.Combine(runDir, "report.json"), RunReport.ToJson(report), cancellation);
-            await File.WriteAllTextAsync(Path.Combine(runDir, "report.html"), ReportHtml.Render(report), cancellation);
+            await File.WriteAllTextAsync(Path.Combine(runDir, "report.html"), ReportHtml.Render(report, NetworkMap.Of(result)), cancellation);
             await using (var csv = File.CreateText(Path.Combine(runDir, "meters.csv"))) RunReport.WriteMetersCsv(result, csv);
             Log.Information("Run finished: {Outcomes}; digest {Digest}", report["outcomes"]!.ToJsonString(), report["resultDigest"]!.GetValue<string>());
 

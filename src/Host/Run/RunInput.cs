@@ -17,7 +17,9 @@ namespace AmiSim.Host.Run;
 /// </summary>
 /// <param name="Program">the user's package and trusted key (program.package), or null: the run builds the scenario's own.</param>
 /// <param name="Manifest">what the run rolls out: the user's package's manifest, or the one the scenario describes (as yet unsigned).</param>
-public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTopology Topology, string Source, VendorProgram? Program, ProgramManifest Manifest)
+/// <param name="Keys">the scenario keys that differ from their defaults, and who gave each (for the report).</param>
+public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTopology Topology, string Source, VendorProgram? Program, ProgramManifest Manifest,
+    IReadOnlyList<ScenarioKeyValue> Keys)
 {
     /// <summary>Reads and checks the input. <exception cref="InputException">what is wrong, naming the file, option or key.</exception></summary>
     /// <param name="package">the --package option (program.package), relative to the current folder.</param>
@@ -53,7 +55,7 @@ public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTop
             CheckExisting(scenario.Targets.Meters, meters, "meter", reader.Name("campaign.targets.meters"));
             CheckExisting(scenario.TracedMeters, meters, "meter", reader.Name("trace.meters"));
             ScenarioAssembly.Kernel(scenario, topology, kernel, trace: null); // the lookahead rules
-            return new RunInput(scenario, akka, topology, source, program, manifest);
+            return new RunInput(scenario, akka, topology, source, program, manifest, reader.Differences());
         }
         catch (Exception error) when (error is ScenarioException or HoconInputException or ConfigurationException or TopologyException or FormatException
                                           or IOException or UnauthorizedAccessException)

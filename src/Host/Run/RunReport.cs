@@ -8,6 +8,8 @@ using AmiSim.HeadEnd.Mdm;
 using AmiSim.Mesh.Topology;
 using AmiSim.Protocol.Programs;
 using AmiSim.Kernel;
+using AmiSim.Protocol.Network;
+using AmiSim.Scenario;
 
 namespace AmiSim.Host.Run;
 
@@ -21,7 +23,8 @@ public sealed record RunInvocation(string Version, string CommandLine);
 public static class RunReport
 {
     /// <param name="invocation">which amisim ran it and how (not part of the digest: another build or command line gives the same results).</param>
-    public static JsonObject Build(RunResult run, RunInvocation? invocation = null)
+    /// <param name="scenarioKeys">the scenario keys that differ from their defaults (<see cref="ScenarioReader.Differences"/>), when known.</param>
+    public static JsonObject Build(RunResult run, RunInvocation? invocation = null, IReadOnlyList<ScenarioKeyValue>? scenarioKeys = null)
     {
         var meters = run.Topology.Meters.ToDictionary(m => m.Meter.Value);
         var outcomes = run.Outcomes;
@@ -111,6 +114,19 @@ public static class RunReport
             ["peakWorkingSetMB"] = run.PeakWorkingSetBytes / (1 << 20),
         };
         report["skipped"] = Skipped(run);
+        report["timeToShare"] = RunAnalysis.TimeToShare(outcomes);
+        report["notSucceeded"] = RunAnalysis.NotSucceeded(outcomes);
+        report["errorsOverTime"] = RunAnalysis.ErrorsOverTime(outcomes);
+        if (scenarioKeys is not null)
+            report["scenarioKeys"] = new JsonArray(scenarioKeys.Select(k => (JsonNode)new JsonObject
+                { ["key"] = k.Key, ["value"] = k.Value, ["default"] = k.Default, ["givenBy"] = k.GivenBy }).ToArray());
+        var layout = NetworkLayout.Of(run.Topology);
+        report["layout"] = new JsonObject
+        {
+            ["surveyed"] = layout.Surveyed,
+            ["collectors"] = new JsonArray(layout.Positions.Collectors.OrderBy(c => c.Key)
+                .Select(c => (JsonNode)new JsonObject { ["collector"] = c.Key, ["x"] = Math.Round(c.Value.X, 1), ["y"] = Math.Round(c.Value.Y, 1) }).ToArray()),
+        };
         if (run.Package is { } package)
             report["package"] = new JsonObject { ["file"] = package.File is null ? "built by the scenario's vendor tool" : package.File, ["sha256"] = package.Sha256, ["signerKeyId"] = package.SignerKeyId };
         if (invocation is not null) report["amisim"] = new JsonObject { ["version"] = invocation.Version, ["commandLine"] = invocation.CommandLine };
@@ -176,18 +192,29 @@ public static class RunReport
         return fleet;
     }
 
+    /// <summary>
+    /// meters.csv: one row per meter of the campaign. <c>parent</c> is the relay meter (empty: the
+    /// collector itself, or no route); <c>x</c>, <c>y</c> are where the map draws it, in metres
+    /// (report.json's <c>layout</c> says whether they are the network's own or laid out).
+    /// </summary>
     public static void WriteMetersCsv(RunResult run, TextWriter writer)
     {
-        var meters = run.Topology.Meters.ToDictionary(m => m.Meter.Value, m => (Depth: m.Depth.ToString(CultureInfo.InvariantCulture), m.Model, m.Firmware));
-        foreach (var m in run.Topology.Unreachable) meters[m.Meter.Value] = ("", m.Model, m.Firmware); // no route: no depth
-        writer.WriteLine("meter,collector,depth,model,version_before,version_after,final_state,reason,attempts,completed_at");
+        var meters = run.Topology.Meters.ToDictionary(m => m.Meter.Value,
+            m => (Depth: m.Depth.ToString(CultureInfo.InvariantCulture), m.Model, m.Firmware, Parent: m.Parent?.Value.ToString(CultureInfo.InvariantCulture) ?? ""));
+        foreach (var m in run.Topology.Unreachable) meters[m.Meter.Value] = ("", m.Model, m.Firmware, ""); // no route: no depth, no parent
+        var at = NetworkLayout.Of(run.Topology).Positions.Meters;
+        writer.WriteLine(MetersCsvHeader);
         foreach (var o in run.Outcomes.OrderBy(o => o.Meter))
         {
             var m = meters[o.Meter];
             var completed = o.FinishedMicros > 0 ? new SimTime(o.FinishedMicros).ToUtc(run.Scenario.OriginUtc).ToString("O", CultureInfo.InvariantCulture) : "";
-            writer.WriteLine(string.Join(",", o.Meter, o.Collector, m.Depth, m.Model, m.Firmware, o.FirmwareAfter, o.Phase, Csv(o.Reason), o.Attempts, completed));
+            var (x, y) = at.TryGetValue(new MeterId(o.Meter), out var p)
+                ? (Math.Round(p.X, 1).ToString(CultureInfo.InvariantCulture), Math.Round(p.Y, 1).ToString(CultureInfo.InvariantCulture)) : ("", "");
+            writer.WriteLine(string.Join(",", o.Meter, o.Collector, m.Depth, m.Model, m.Firmware, o.FirmwareAfter, o.Phase, Csv(o.Reason), o.Attempts, completed, m.Parent, x, y));
         }
     }
+
+    public const string MetersCsvHeader = "meter,collector,depth,model,version_before,version_after,final_state,reason,attempts,completed_at,parent,x,y";
 
     private static string Csv(string text) => text.Contains(',') || text.Contains('"') ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
 
