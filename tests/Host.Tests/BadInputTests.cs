@@ -189,6 +189,29 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public async Task Report_with_a_damaged_meters_csv_names_its_line_and_field_and_overwrites_nothing()
+    {
+        var run = Path.Combine(_dir, "run");
+        Assert.Equal(0, (await CommandLine.RunAsync(["run", "--out", run, .. SmallFleet.Args(20, programBytes: 4096)])).Code);
+        var csv = Path.Combine(run, "meters.csv");
+        var html = System.IO.File.ReadAllText(Path.Combine(run, "report.html"));
+        var rows = System.IO.File.ReadAllLines(csv);
+        foreach (var (damage, expected) in new (string, string[])[]
+        {
+            (rows[1].Replace(",Succeeded,", ",Bogus,"), ["meters.csv, line 2", "final_state \"Bogus\" is none of"]),
+            (string.Join(',', rows[1].Split(',')[..^1].Append("north")), ["meters.csv, line 2", "y \"north\" is not a number"]),
+            (string.Join(',', rows[1].Split(',')[..9]), ["meters.csv, line 2", "the row has 9 of the header's 13 fields"]),
+        })
+        {
+            System.IO.File.WriteAllLines(csv, [rows[0], damage, .. rows[2..]]);
+            AssertRefused(await CommandLine.RunAsync("report", run), expected);
+            Assert.Equal(html, System.IO.File.ReadAllText(Path.Combine(run, "report.html")));
+        }
+        System.IO.File.WriteAllLines(csv, ["meter,collector,x", "1,1,5"]);
+        AssertRefused(await CommandLine.RunAsync("report", run), "meters.csv, line 1", "no column depth");
+    }
+
+    [Fact]
     public async Task Keys_new_takes_a_key_file_name_and_program_build_never_overwrites_a_package()
     {
         var key = Path.Combine(_dir, "vendor.key");

@@ -32,7 +32,16 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
             var report = JsonNode.Parse(File.ReadAllText(json)) as JsonObject ?? throw new JsonException("not a JSON object");
             var missing = Required.Where(k => report[k] is null).ToList();
             if (missing.Count > 0) throw new JsonException($"not a report of amisim run: no {string.Join(", ", missing)}");
-            html = ReportHtml.Render(report, NetworkMap.Read(report, Path.Combine(settings.RunDir, "meters.csv")));
+            NetworkMap? map;
+            try
+            {
+                map = NetworkMap.Read(report, Path.Combine(settings.RunDir, "meters.csv"));
+            }
+            catch (Exception error) when (error is FormatException or IOException)
+            {
+                return ErrorLine.Exit(ExitCode.BadInput, error.Message);
+            }
+            html = ReportHtml.Render(report, map);
         }
         catch (Exception error) when (error is JsonException or InvalidOperationException or NullReferenceException or FormatException or KeyNotFoundException)
         {

@@ -40,7 +40,7 @@ public sealed record NetworkMap(bool Surveyed, IReadOnlyList<MapCollector> Colle
 
     /// <summary>
     /// The map of a run folder, from report.json's <c>layout</c> and meters.csv; null when the folder is
-    /// from an amisim that wrote neither. <exception cref="FormatException">a row of meters.csv cannot be read (names its line).</exception>
+    /// from an amisim that wrote neither. <exception cref="FormatException">meters.csv cannot be read (names the file, its line and the field).</exception>
     /// </summary>
     public static NetworkMap? Read(JsonObject report, string metersCsv)
     {
@@ -48,8 +48,10 @@ public sealed record NetworkMap(bool Surveyed, IReadOnlyList<MapCollector> Colle
         var collectors = layout["collectors"]!.AsArray()
             .Select(c => new MapCollector(c!["collector"]!.GetValue<int>(), c["x"]!.GetValue<double>(), c["y"]!.GetValue<double>())).ToList();
         using var csv = CsvDataReader.Create(metersCsv, new CsvDataReaderOptions { HasHeaders = true });
-        int Column(string name) => csv.GetOrdinal(name) is var i and >= 0 ? i : throw new FormatException($"{metersCsv}: no column {name}");
-        if (csv.GetOrdinal("x") < 0) return null; // written before the map
+        var header = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < csv.FieldCount; i++) header.TryAdd(csv.GetName(i), i); // a repeated name: the first
+        int Column(string name) => header.TryGetValue(name, out var i) ? i : throw new FormatException($"{metersCsv}, line 1: no column {name} in the header");
+        if (!header.ContainsKey("x")) return null; // written before the map
         int meter = Column("meter"), collector = Column("collector"), depth = Column("depth"), state = Column("final_state"), reason = Column("reason"),
             parent = Column("parent"), x = Column("x"), y = Column("y");
         var meters = new List<MapMeter>();
@@ -57,19 +59,19 @@ public sealed record NetworkMap(bool Surveyed, IReadOnlyList<MapCollector> Colle
         while (csv.Read())
         {
             line++;
-            try
-            {
-                if (csv.GetString(x).Length == 0) continue; // no position known
-                meters.Add(new MapMeter(long.Parse(csv.GetString(meter), CultureInfo.InvariantCulture), int.Parse(csv.GetString(collector), CultureInfo.InvariantCulture),
-                    csv.GetString(parent) is { Length: > 0 } p ? long.Parse(p, CultureInfo.InvariantCulture) : null,
-                    csv.GetString(depth) is { Length: > 0 } d ? int.Parse(d, CultureInfo.InvariantCulture) : 0,
-                    Enum.Parse<MeterPhase>(csv.GetString(state)), csv.GetString(reason),
-                    double.Parse(csv.GetString(x), CultureInfo.InvariantCulture), double.Parse(csv.GetString(y), CultureInfo.InvariantCulture)));
-            }
-            catch (Exception error) when (error is FormatException or OverflowException or ArgumentException)
-            {
-                throw new FormatException($"{metersCsv}, line {line}: {error.Message}");
-            }
+            string Field(int column, string name) => column < csv.RowFieldCount ? csv.GetString(column)
+                : throw new FormatException($"{metersCsv}, line {line}: no {name} (the row has {csv.RowFieldCount} of the header's {csv.FieldCount} fields)");
+            T Number<T>(int column, string name) where T : System.Numerics.INumber<T> =>
+                T.TryParse(Field(column, name), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value
+                    : throw new FormatException($"{metersCsv}, line {line}: {name} \"{Field(column, name)}\" is not a number");
+            if (Field(x, "x").Length == 0) continue; // no position known
+            var phase = Field(state, "final_state");
+            if (!Enum.TryParse<MeterPhase>(phase, out var final) || !Enum.IsDefined(final))
+                throw new FormatException($"{metersCsv}, line {line}: final_state \"{phase}\" is none of {string.Join(", ", Enum.GetNames<MeterPhase>())}");
+            meters.Add(new MapMeter(Number<long>(meter, "meter"), Number<int>(collector, "collector"),
+                Field(parent, "parent").Length > 0 ? Number<long>(parent, "parent") : null,
+                Field(depth, "depth").Length > 0 ? Number<int>(depth, "depth") : 0,
+                final, Field(reason, "reason"), Number<double>(x, "x"), Number<double>(y, "y")));
         }
         return new NetworkMap(layout["surveyed"]?.GetValue<bool>() ?? false, collectors, meters);
     }
