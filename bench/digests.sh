@@ -23,7 +23,7 @@ run() { # name expected-prefix [run args]
 }
 run default e546f233
 for s in small:7edde930 bricking-canary:31fcf856 operator-pause:17b2b288 head-end-crash:71d3aa0a multicast:1e53a115 \
-         unicast:a783a43d night-window:7931de83 metering-interval:fbe42a8c; do
+         unicast:0bee208a night-window:7931de83 metering-interval:fbe42a8c; do
   run "${s%%:*}" "${s##*:}" --scenario "$root/hocon/scenarios/${s%%:*}.conf"
 done
 if [[ ${1:-} != quick ]]; then

@@ -47,6 +47,9 @@ public static class AmiSimApp
                 .WithExample("status", "--db", "runs/default-1-20260105-000000/headend.db");
             config.AddCommand<ReportCommand>("report")
                 .WithDescription("Draw report.html again from a run folder's report.json.");
+            config.AddCommand<CompareCommand>("compare")
+                .WithDescription("Runs side by side: the scenario keys that differ, times, airtime, outcomes by reason; and compare.html.")
+                .WithExample("compare", "runs/unicast", "runs/multicast");
             config.AddBranch("keys", keys =>
             {
                 keys.SetDescription("Vendor signing keys.");
@@ -108,7 +111,7 @@ public static class AmiSimApp
         return message;
     }
 
-    private static readonly string[] Commands = ["run", "check", "node", "status", "report", "keys", "program", "topology"];
+    private static readonly string[] Commands = ["run", "check", "node", "status", "report", "compare", "keys", "program", "topology"];
 
     /// <summary>The name between <paramref name="prefix"/> and the next quote, if the message has one.</summary>
     private static string? Quoted(string message, string prefix)
