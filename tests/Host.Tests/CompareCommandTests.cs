@@ -59,8 +59,8 @@ public sealed class CompareCommandTests : IDisposable
         foreach (var value in Row("airtime down (h)").Concat(Row("duration (virtual)"))) Assert.Contains(value, output);
         var html = await File.ReadAllTextAsync(page);
         foreach (var value in Row("time to 95 %").Concat(Row("blocks sent per meter"))) Assert.Contains(value, html);
-        Assert.Contains(">unicast</text>", html); // both completion curves on one chart, named in its legend
-        Assert.Contains(">multicast</text>", html);
+        // both completion curves on one chart, named in its legend
+        Assert.Matches("<div class=\"legend\".*unicast</span>.*multicast</span>", html);
     }
 
     [Fact]

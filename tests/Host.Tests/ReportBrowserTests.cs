@@ -21,7 +21,7 @@ public sealed class ReportBrowserTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static ChromeDriver Browser()
+    internal static ChromeDriver Browser()
     {
         var driver = Environment.GetEnvironmentVariable("AMISIM_CHROMEDRIVER") ?? "/usr/bin/chromedriver";
         var chromium = Environment.GetEnvironmentVariable("AMISIM_CHROMIUM") ?? "/usr/bin/chromium";
@@ -36,7 +36,7 @@ public sealed class ReportBrowserTests : IDisposable
     }
 
     /// <summary>Pixels of a colour (not white, grey or black: saturated) in a screenshot of the element.</summary>
-    private static int Coloured(IWebElement element, Func<Pixel, bool>? which = null)
+    internal static int Coloured(IWebElement element, Func<Pixel, bool>? which = null)
     {
         var png = Png.Open(((ITakesScreenshot)element).GetScreenshot().AsByteArray);
         var count = 0;

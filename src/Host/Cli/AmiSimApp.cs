@@ -50,6 +50,9 @@ public static class AmiSimApp
             config.AddCommand<CompareCommand>("compare")
                 .WithDescription("Runs side by side: the scenario keys that differ, times, airtime, outcomes by reason; and compare.html.")
                 .WithExample("compare", "runs/unicast", "runs/multicast");
+            config.AddCommand<SweepCommand>("sweep")
+                .WithDescription("Run a grid of scenario variants with several seeds each, each run a process; sweep.csv, sweep.html and the best combination.")
+                .WithExample("sweep", "--scenario", "hocon/scenarios/small.conf", "--vary", "campaign.distribution=unicast,multicast", "--vary", "campaign.sessions-per-collector=4,8,16", "--seeds", "3");
             config.AddBranch("keys", keys =>
             {
                 keys.SetDescription("Vendor signing keys.");
@@ -111,7 +114,7 @@ public static class AmiSimApp
         return message;
     }
 
-    private static readonly string[] Commands = ["run", "check", "node", "status", "report", "compare", "keys", "program", "topology"];
+    private static readonly string[] Commands = ["run", "check", "node", "status", "report", "compare", "sweep", "keys", "program", "topology"];
 
     /// <summary>The name between <paramref name="prefix"/> and the next quote, if the message has one.</summary>
     private static string? Quoted(string message, string prefix)

@@ -131,9 +131,11 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             var result = await new ScenarioRun(scenario, runDir, cluster, journal, input.Topology, input.Program).RunAsync(akka,
                 (system, run) => progress.ShowAsync(system, run), progress.Step, cancellation);
             var report = RunReport.Build(result, invocation, input.Keys);
-            await File.WriteAllTextAsync(Path.Combine(runDir, "report.json"), RunReport.ToJson(report), cancellation);
+            // report.json last, and whole or not at all: a folder that has it is a finished run (amisim sweep relies on it).
             await File.WriteAllTextAsync(Path.Combine(runDir, "report.html"), ReportHtml.Render(report, NetworkMap.Of(result)), cancellation);
             await using (var csv = File.CreateText(Path.Combine(runDir, "meters.csv"))) RunReport.WriteMetersCsv(result, csv);
+            await File.WriteAllTextAsync(Path.Combine(runDir, "report.json.partial"), RunReport.ToJson(report), cancellation);
+            File.Move(Path.Combine(runDir, "report.json.partial"), Path.Combine(runDir, "report.json"), overwrite: true);
             Log.Information("Run finished: {Outcomes}; digest {Digest}", report["outcomes"]!.ToJsonString(), report["resultDigest"]!.GetValue<string>());
 
             var table = new Table().AddColumns("final state", "meters");

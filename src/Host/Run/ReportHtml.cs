@@ -51,7 +51,7 @@ public static partial class ReportHtml
 
         html.Append("<h2>Charts</h2><div class=\"charts\">");
         var charts = new[] { Completion(report), OutcomeChart(report), ByCollector(report), ByDepth(report), Airtime(report) };
-        for (var i = 0; i < charts.Length; i++) html.Append("<div class=\"chart\" id=\"chart").Append(i + 1).Append("\">").Append(Svg(charts[i], $"chart{i + 1}-")).Append("</div>");
+        for (var i = 0; i < charts.Length; i++) html.Append("<div class=\"chart\" id=\"chart").Append(i + 1).Append("\">").Append(SvgChart.WithLegend(charts[i], 520, 320, $"chart{i + 1}-")).Append("</div>");
         html.Append("</div>");
 
         if (map is not null) html.Append(map.Html());
@@ -179,17 +179,6 @@ public static partial class ReportHtml
         html.Append("</table>");
     }
 
-    /// <summary>The chart as inline SVG, its ids (OxyPlot numbers its clip paths from 1 in every export) made unique by <paramref name="prefix"/>.</summary>
-    private static string Svg(PlotModel model, string prefix)
-    {
-        var svg = new SvgExporter { Width = 520, Height = 320 }.ExportToString(model);
-        svg = svg[Math.Max(0, svg.IndexOf("<svg", StringComparison.Ordinal))..];
-        return IdPattern().Replace(svg, match => match.Groups[1].Value + prefix + match.Groups[2].Value);
-    }
-
-    [GeneratedRegex("(id=\"|url\\(#)([A-Za-z][\\w-]*)")]
-    private static partial Regex IdPattern();
-
     private static PlotModel Completion(JsonObject report)
     {
         var model = new PlotModel { Title = "Meters finished over virtual time" };
@@ -210,7 +199,6 @@ public static partial class ReportHtml
             model.Series.Add(series);
         }
         if (model.Series.Count == 0) model.Subtitle = "no meter finished";
-        model.Legends.Add(new OxyPlot.Legends.Legend { LegendPosition = OxyPlot.Legends.LegendPosition.LeftTop });
         return model;
     }
 

@@ -159,8 +159,6 @@ public static class RunComparison
                 series.Points.Add(new DataPoint(Number(point!["hour"]), 100 * Number(point["succeeded"]) / targeted));
             model.Series.Add(series);
         }
-        model.Legends.Add(new OxyPlot.Legends.Legend { LegendPosition = OxyPlot.Legends.LegendPosition.RightBottom });
-        var svg = new SvgExporter { Width = 900, Height = 380 }.ExportToString(model);
-        return svg[Math.Max(0, svg.IndexOf("<svg", StringComparison.Ordinal))..];
+        return SvgChart.WithLegend(model, 900, 380, "completion-");
     }
 }
