@@ -50,5 +50,14 @@ public static class Logging
             .CreateLogger();
     }
 
+    /// <summary>Everything to <paramref name="logFile"/> and nothing to the console: for a command that says in its own words what its actor system's lines mean (<c>sweep --cluster</c>).</summary>
+    public static void StartFileOnly(string logFile)
+    {
+        Log.Logger = new LoggerConfiguration()
+            .MinimumLevel.Verbose()
+            .WriteTo.File(logFile, outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {Message:lj}{NewLine}{Exception}")
+            .CreateLogger();
+    }
+
     public static async Task StopAsync() => await Log.CloseAndFlushAsync();
 }

@@ -9,7 +9,8 @@ namespace AmiSim.Host.Clustering;
 /// <summary>
 /// An AmiSim cluster node: an actor system named "amisim" with Akka.Cluster over TCP, kernel traffic
 /// serialized by <see cref="KernelSerialization"/>, and the region of the cluster-sharded kernel
-/// partitions (<see cref="PartitionShards"/>) through which the node that runs a scenario places them.
+/// partitions (<see cref="PartitionShards"/>) through which the node that runs a scenario places them,
+/// and a <see cref="SweepWorker"/> that takes whole runs of a sweep.
 /// </summary>
 public static class ClusterNode
 {
@@ -29,6 +30,7 @@ public static class ClusterNode
             """).WithFallback(ImageWire.Config).WithFallback(KernelSerialization.Config).WithFallback(defaults);
         var system = ActorSystem.Create(SystemName, config);
         PartitionShards.StartRegion(system);
+        system.ActorOf(SweepWorker.Props(), SweepWorker.Name);
         var cluster = Akka.Cluster.Cluster.Get(system);
         cluster.JoinSeedNodes(addresses.Count > 0 ? addresses : [cluster.SelfAddress]);
         return system;

@@ -2,7 +2,9 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Akka.Actor;
 using AmiSim.Host.Cli;
+using AmiSim.Host.Clustering;
 using AmiSim.Host.Console;
 using AmiSim.Host.Run;
 using AmiSim.Scenario;
@@ -52,6 +54,22 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [Description("A bound the best combination's mean must meet (repeatable), such as failed<=0.5%.")]
         public string[] Constraint { get; init; } = [];
 
+        [CommandOption("--cluster")]
+        [Description("Be the first node of an Akka.Cluster and spread whole runs over --nodes nodes (the others: amisim node --seed-nodes akka.tcp://amisim@HOST:PORT).")]
+        public bool Cluster { get; init; }
+
+        [CommandOption("--nodes <N>")]
+        [Description("With --cluster: nodes to wait for, this one included (default 1).")]
+        public int Nodes { get; init; } = 1;
+
+        [CommandOption("--port <PORT>")]
+        [Description("With --cluster: TCP port of this node, the one the others join (default 4051).")]
+        public int Port { get; init; } = 4051;
+
+        [CommandOption("--hostname <HOST>")]
+        [Description("With --cluster: address the other nodes reach this one at (default 127.0.0.1).")]
+        public string Hostname { get; init; } = "127.0.0.1";
+
         [CommandOption("--out <DIR>")]
         [Description("The sweep folder (default sweeps/<scenario>); a second sweep into it with the same arguments finishes what is missing.")]
         public string? Out { get; init; }
@@ -61,6 +79,9 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             : Seeds is < 1 or > 1000 ? ValidationResult.Error($"--seeds {Seeds}: expected 1 to 1000")
             : Parallel is < 1 or > 256 ? ValidationResult.Error($"--parallel {Parallel}: expected 1 to 256")
             : !Sweep.TryMetric(Objective, out _) ? ValidationResult.Error($"--objective {Objective}: expected one of {Sweep.MetricNames}")
+            : Nodes is < 1 or > 1000 ? ValidationResult.Error($"--nodes {Nodes}: expected 1 to 1000")
+            : Nodes > 1 && !Cluster ? ValidationResult.Error("--nodes needs --cluster")
+            : Port is < 0 or > 65535 ? ValidationResult.Error($"--port {Port}: expected 0 to 65535")
             : ValidationResult.Success();
     }
 
@@ -116,39 +137,124 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         cancellation = interrupt.Token;
 
         var output = ConsoleOutput.Create();
-        var runs = grid.SelectMany(c => seeds.Select(s => (Combination: c, Seed: s, Folder: Path.Combine(folder, c.Folder, $"seed-{s}")))).ToList();
+        var runs = grid.SelectMany(c => seeds.Select(s => new SweepRun(c, s, Path.Combine(folder, c.Folder, $"seed-{s}")))).ToList();
         var todo = runs.Where(r => !Sweep.Finished(r.Folder)).ToList();
-        output.MarkupLineInterpolated($"sweep of {grid.Count} combinations × {seeds.Count} seeds = {runs.Count} runs into {folder}; {runs.Count - todo.Count} already finished, {todo.Count} to run, {settings.Parallel} at a time");
-
-        var failures = new Dictionary<string, string>();
-        var progress = new SweepProgress(output, todo.Count);
-        using var gate = new SemaphoreSlim(settings.Parallel);
-        async Task RunLimited((Combination Combination, long Seed, string Folder) run)
-        {
-            await gate.WaitAsync(cancellation);
-            try
-            {
-                progress.Started();
-                var started = Stopwatch.StartNew();
-                var why = await RunOne(settings, run.Combination, run.Seed, run.Folder, Path.Combine(folder, "logs", $"{run.Combination.Folder}-seed-{run.Seed}.log"), cancellation);
-                if (why is not null) lock (failures) failures[run.Folder] = why;
-                progress.Finished($"{run.Combination.Label}, seed {run.Seed}", why, started.Elapsed);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }
+        SweepCluster? cluster = null;
         try
         {
-            await progress.ShowAsync(() => Task.WhenAll(todo.Select(RunLimited)));
+            if (settings.Cluster)
+            {
+                Logging.StartFileOnly(Path.Combine(folder, "logs", "sweep.log"));
+                try
+                {
+                    cluster = await SweepCluster.StartAsync(settings.Hostname, settings.Port, settings.Nodes, HoconLoader.Load([]),
+                        line => output.MarkupLineInterpolated($"{line}"), cancellation);
+                }
+                catch (Exception error) when (error is TimeoutException or AskTimeoutException or ActorNotFoundException)
+                {
+                    return ErrorLine.Exit(ExitCode.RunFailed, $"--cluster: {error.Message}");
+                }
+            }
+            var where = cluster is null ? $"{settings.Parallel} at a time"
+                : $"{settings.Parallel} at a time here and {string.Join(", ", cluster.Workers.Select(w => $"{w.Slots} on {w.Node}"))}";
+            output.MarkupLineInterpolated($"sweep of {grid.Count} combinations × {seeds.Count} seeds = {runs.Count} runs into {folder}; {runs.Count - todo.Count} already finished, {todo.Count} to run, {where}");
+            var failures = await RunAll(settings, todo, folder, cluster, new SweepProgress(output, todo.Count), cancellation);
+            if (cancellation.IsCancellationRequested) throw new OperationCanceledException();
+            return Summarize(settings, keys, constraints, grid, seeds, folder, scenarioName, failures, todo.Count, output);
         }
         catch (OperationCanceledException)
         {
             var finished = runs.Count(r => Sweep.Finished(r.Folder));
             return ErrorLine.Exit(ExitCode.Interrupted, $"interrupted: {finished} of {runs.Count} runs finished; the same command again runs the rest");
         }
+        finally
+        {
+            if (cluster is not null)
+            {
+                await cluster.DisposeAsync();
+                await Logging.StopAsync();
+            }
+        }
+    }
 
+    /// <summary>One run of the sweep: a combination, a seed, and the run folder it fills.</summary>
+    private sealed record SweepRun(Combination Combination, long Seed, string Folder)
+    {
+        public string Label => $"{Combination.Label}, seed {Seed}";
+
+        public string Log(string sweep) => Path.Combine(sweep, "logs", $"{Combination.Folder}-seed-{Seed}.log");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="todo"/>: --parallel at a time in processes here, and as many as each of the
+    /// cluster's other nodes takes there. A run whose node leaves goes back to the queue. Returns the
+    /// runs that failed, with why.
+    /// </summary>
+    private static async Task<Dictionary<string, string>> RunAll(Settings settings, IReadOnlyList<SweepRun> todo, string folder, SweepCluster? cluster,
+        SweepProgress progress, CancellationToken cancellation)
+    {
+        var queue = new System.Collections.Concurrent.ConcurrentQueue<SweepRun>(todo);
+        var failures = new Dictionary<string, string>();
+        void Ended(SweepRun run, string? why, TimeSpan took, string? node)
+        {
+            if (why is not null) lock (failures) failures[run.Folder] = why;
+            progress.Finished(node is null ? run.Label : $"{run.Label} on {node}", why, took);
+        }
+        async Task Here()
+        {
+            while (!cancellation.IsCancellationRequested && queue.TryDequeue(out var run))
+            {
+                progress.Started();
+                var started = Stopwatch.StartNew();
+                var why = await RunProcess.RunAsync(RunProcess.Arguments(settings.Scenario, [.. settings.Set, .. run.Combination.Sets], run.Seed, run.Folder), run.Folder,
+                    run.Log(folder), cancellation);
+                Ended(run, why, started.Elapsed, null);
+            }
+        }
+        var scenarioText = settings.Scenario is null ? null : await File.ReadAllTextAsync(settings.Scenario, cancellation);
+        async Task There(IActorRef worker, Address node)
+        {
+            while (!cancellation.IsCancellationRequested && queue.TryDequeue(out var run))
+            {
+                progress.Started();
+                var started = Stopwatch.StartNew();
+                var order = new SweepRunOrder(Guid.NewGuid().ToString("N"), settings.Scenario is null ? null : Path.GetFileName(settings.Scenario),
+                    settings.Scenario is null ? null : Path.GetFullPath(settings.Scenario), scenarioText, [.. settings.Set, .. run.Combination.Sets], run.Seed);
+                try
+                {
+                    Ended(run, await cluster!.RunAsync(worker, order, run.Folder, run.Log(folder), cancellation), started.Elapsed, node.ToString());
+                }
+                catch (NodeLostException)
+                {
+                    progress.Requeued(node.ToString());
+                    queue.Enqueue(run);
+                    return; // this node is gone: its other slots end at their next run
+                }
+            }
+        }
+        try
+        {
+            // A run given back by a node that left is taken by the next free slot; when every slot has
+            // ended with runs still queued (their node left last), this node runs them.
+            do
+            {
+                var slots = Enumerable.Range(0, settings.Parallel).Select(_ => Here()).ToList();
+                if (cluster is not null)
+                    slots.AddRange(cluster.Workers.Where(w => !w.Worker.IsNobody()).SelectMany(w => Enumerable.Range(0, w.Slots).Select(_ => There(w.Worker, w.Node))));
+                await progress.ShowAsync(() => Task.WhenAll(slots));
+            }
+            while (!queue.IsEmpty && !cancellation.IsCancellationRequested);
+        }
+        catch (OperationCanceledException)
+        {
+            // The caller says so.
+        }
+        return failures;
+    }
+
+    private static int Summarize(Settings settings, IReadOnlyList<SweepKey> keys, IReadOnlyList<SweepConstraint> constraints, IReadOnlyList<Combination> grid,
+        IReadOnlyList<long> seeds, string folder, string scenarioName, Dictionary<string, string> failures, int ran, IAnsiConsole output)
+    {
         var results = grid.Select(c =>
         {
             var reports = seeds.Select(s => Path.Combine(folder, c.Folder, $"seed-{s}")).Where(Sweep.Finished)
@@ -157,9 +263,8 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         }).ToList();
         Sweep.TryMetric(settings.Objective, out var objective);
         var best = Sweep.Best(results, objective, constraints);
-        await File.WriteAllTextAsync(Path.Combine(folder, "sweep.csv"), Sweep.Csv(keys, results), cancellation);
-        await File.WriteAllTextAsync(Path.Combine(folder, "sweep.html"),
-            SweepHtml.Render(new SweepPage(scenarioName, keys, seeds, results, objective, constraints, best)), cancellation);
+        File.WriteAllText(Path.Combine(folder, "sweep.csv"), Sweep.Csv(keys, results));
+        File.WriteAllText(Path.Combine(folder, "sweep.html"), SweepHtml.Render(new SweepPage(scenarioName, keys, seeds, results, objective, constraints, best)));
 
         var table = new Table().AddColumns([.. keys.Select(k => k.Key), "runs", .. Enum.GetValues<SweepMetric>().Select(Sweep.Describe)]);
         foreach (var r in results)
@@ -171,7 +276,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         output.MarkupLineInterpolated($"wrote {Path.Combine(folder, "sweep.csv")} and {Path.Combine(folder, "sweep.html")}");
         if (failures.Count == 0) return ExitCode.Completed;
         foreach (var (run, why) in failures.OrderBy(f => f.Key, StringComparer.Ordinal)) output.MarkupLineInterpolated($"[red]failed:[/] {run}: {why}");
-        return ErrorLine.Exit(ExitCode.RunFailed, $"{failures.Count} of {todo.Count} runs failed (their logs are in {Path.Combine(folder, "logs")}); the same command again retries them");
+        return ErrorLine.Exit(ExitCode.RunFailed, $"{failures.Count} of {ran} runs failed (their logs are in {Path.Combine(folder, "logs")}); the same command again retries them");
     }
 
     /// <summary>Reads a combination's input as its run will; an error names the --vary that made the bad value.</summary>
@@ -186,36 +291,5 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             var message = combination.Values.Aggregate(error.Message, (m, v) => m.Replace($"--set {ScenarioReader.Root}.{v.Key}={v.Value}", $"--vary {v.Key}={v.Value}", StringComparison.Ordinal));
             throw new InputException(message);
         }
-    }
-
-    /// <summary>One run in a process of its own: amisim run with the combination's keys and the seed. Exit 0 or 3 (its report written) is a finished run: null; else why not.</summary>
-    private static async Task<string?> RunOne(Settings settings, Combination combination, long seed, string folder, string log, CancellationToken cancellation)
-    {
-        var dll = typeof(SweepCommand).Assembly.Location;
-        var host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
-        var args = new List<string> { dll, "run", "--seed", seed.ToString(CultureInfo.InvariantCulture), "--out", folder };
-        if (Directory.Exists(folder)) args.Add("--force"); // an unfinished run's folder, from an interrupted sweep
-        if (settings.Scenario is { } scenario) args.AddRange(["--scenario", Path.GetFullPath(scenario)]);
-        foreach (var set in settings.Set.Concat(combination.Sets)) args.AddRange(["--set", set]);
-        var start = new ProcessStartInfo(host, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.Environment["NO_COLOR"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellation);
-        var stderr = process.StandardError.ReadToEndAsync(cancellation);
-        try
-        {
-            await process.WaitForExitAsync(cancellation);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        var error = await stderr;
-        await File.WriteAllTextAsync(log, await stdout + error, CancellationToken.None);
-        var code = process.ExitCode;
-        if (code is ExitCode.Completed or ExitCode.CampaignNotCompleted && Sweep.Finished(folder)) return null;
-        var last = error.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()?.Trim() ?? "";
-        return $"exit {code}{(last.Length > 0 ? ": " + last : "")}";
     }
 }

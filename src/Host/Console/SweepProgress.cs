@@ -23,6 +23,13 @@ public sealed class SweepProgress(IAnsiConsole console, int total)
         lock (_lock) _running++;
     }
 
+    /// <summary>A run's node left before the run came back: it is queued again.</summary>
+    public void Requeued(string node)
+    {
+        lock (_lock) _running--;
+        if (!Interactive) console.WriteLine($"a node left ({node}): its run is queued again");
+    }
+
     /// <summary>A run has ended: <paramref name="why"/> is null when it finished, else why it failed.</summary>
     public void Finished(string run, string? why, TimeSpan took)
     {
