@@ -8,6 +8,7 @@ using AmiSim.Host.Cli;
 using AmiSim.Host.Clustering;
 using AmiSim.Host.Console;
 using AmiSim.Host.Run;
+using AmiSim.Host.Web;
 using AmiSim.Kernel;
 using AmiSim.Mesh.Topology;
 using AmiSim.Protocol;
@@ -61,14 +62,40 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("Keep the head-end's and the MDM's journals in this PostgreSQL database (a cluster's shared store) instead of headend.db.")]
         public string? JournalPostgres { get; init; }
 
+        [CommandOption("--console [ADDRESS:PORT]")]
+        [Description("Serve the operator console, a live web page with pause, resume, cancel and retry-failed, at ADDRESS:PORT (default 127.0.0.1 and a free port); its URL and token are printed at start.")]
+        public FlagValue<string>? Console { get; init; }
+
+        [CommandOption("--pace <PACE>")]
+        [Description("With --console: virtual seconds per wall second (1, 60, 3600, ...) or max (the default); the page changes it.")]
+        public string? Pace { get; init; }
+
         public override ValidationResult Validate() =>
-            Nodes < 1 ? ValidationResult.Error($"--nodes {Nodes}: at least 1")
+            Pace is not null && Console is not { IsSet: true } ? ValidationResult.Error("--pace needs --console (the page that shows the run as it goes)")
+            : Pace is not null && !Try(() => OperatorConsole.ParsePace(Pace), out var why) ? ValidationResult.Error($"--pace {Pace}: {why}")
+            : Console is { IsSet: true, Value: { Length: > 0 } address } && !Try(() => OperatorConsole.ParseEndpoint(address), out var bad) ? ValidationResult.Error($"--console {address}: {bad}")
+            : Nodes < 1 ? ValidationResult.Error($"--nodes {Nodes}: at least 1")
             : Nodes > 1 && !Cluster ? ValidationResult.Error("--nodes needs --cluster")
             : Port is < 0 or > 65535 ? ValidationResult.Error($"--port {Port}: expected 0 to 65535")
             : FailAbove is { } share && !(share is >= 0 and <= 1) ? ValidationResult.Error($"--fail-above {share}: expected a share from 0 to 1, such as 0.02")
             : Hostname.Trim().Length == 0 ? ValidationResult.Error("--hostname: empty")
             : Force && Out is null ? ValidationResult.Error("--force needs --out (the folder to empty)")
             : ValidationResult.Success();
+
+        private static bool Try(Action read, out string why)
+        {
+            try
+            {
+                read();
+                why = "";
+                return true;
+            }
+            catch (FormatException error)
+            {
+                why = error.Message;
+                return false;
+            }
+        }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
@@ -111,6 +138,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, stop);
         cancellation = interrupt.Token;
         ActorSystem? node = null;
+        OperatorConsole? operatorConsole = null;
         var journal = settings.JournalPostgres is { } connection ? JournalConfig.PostgreSql(connection) : JournalConfig.Sqlite(Path.Combine(runDir, "headend.db"));
         try
         {
@@ -127,10 +155,28 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 Log.Information("Cluster of {Count} nodes: {Nodes}", members.Count, string.Join(", ", members));
                 cluster = (node, new ClusterLayout(members));
             }
+            if (settings.Console is { IsSet: true } wanted)
+            {
+                var endpoint = OperatorConsole.ParseEndpoint(wanted.Value is { Length: > 0 } address ? address : "127.0.0.1:0");
+                var facts = new ConsoleFacts(scenario.Name, scenario.Seed, $"{input.Manifest.Kind} {input.Manifest.ProgramId} {input.Manifest.Version}",
+                    input.Topology.Meters.Count, input.Topology.Collectors.Count, scenario.Campaign.Distribution.ToString().ToLowerInvariant());
+                try
+                {
+                    operatorConsole = await OperatorConsole.StartAsync(endpoint, facts, settings.Pace is null ? null : OperatorConsole.ParsePace(settings.Pace));
+                }
+                catch (IOException error)
+                {
+                    Logging.File.Error("--console {Endpoint}: {Reason}", endpoint, error.Message);
+                    return ErrorLine.Exit(ExitCode.BadInput, $"--console {endpoint}: cannot listen there: {error.Message}");
+                }
+                output.MarkupLineInterpolated($"operator console: [link]{operatorConsole.Url}[/] (actions need the token {operatorConsole.Token})");
+                Log.Information("Operator console at {Url}", operatorConsole.Url.GetLeftPart(UriPartial.Path));
+            }
             var progress = new ProgressView(output, SimTime.From(scenario.Until));
             var result = await new ScenarioRun(scenario, runDir, cluster, journal, input.Topology, input.Program).RunAsync(akka,
-                (system, run) => progress.ShowAsync(system, run), progress.Step, cancellation);
+                (system, run) => progress.ShowAsync(system, run), progress.Step, cancellation, operatorConsole);
             var report = RunReport.Build(result, invocation, input.Keys);
+            if (result.OperatorActions.Count > 0) report["operatorActions"] = RunReport.OperatorActions(scenario, result.OperatorActions);
             // report.json last, and whole or not at all: a folder that has it is a finished run (amisim sweep relies on it).
             await File.WriteAllTextAsync(Path.Combine(runDir, "report.html"), ReportHtml.Render(report, NetworkMap.Of(result)), cancellation);
             await using (var csv = File.CreateText(Path.Combine(runDir, "meters.csv"))) RunReport.WriteMetersCsv(result, csv);
@@ -147,6 +193,8 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             output.MarkupLineInterpolated($"{result.Events:N0} events in {result.Windows:N0} windows, {result.Wall.TotalSeconds:0.0} s wall; peak {result.PeakWorkingSetBytes / (1 << 20):N0} MiB");
             output.MarkupLineInterpolated($"result digest {report["resultDigest"]!.GetValue<string>()}");
             output.MarkupLineInterpolated($"run folder: {Path.GetFullPath(runDir)}");
+            if (result.OperatorActions.Count > 0)
+                output.MarkupLineInterpolated($"{result.OperatorActions.Count} operator actions from the console; the same run again: --set '{report["operatorActions"]!["replay"]!.GetValue<string>()}'");
             return Verdict(result, settings.FailAbove, output);
         }
         catch (Exception error) when (error is PackageRejectedException or ScenarioException or TopologyException)
@@ -167,6 +215,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         }
         finally
         {
+            if (operatorConsole is not null) await operatorConsole.DisposeAsync();
             if (node is not null)
             {
                 // Akka's logger falls back to standard output as the system stops, at akka.loglevel: only errors may go there.

@@ -22,6 +22,35 @@ public sealed record RunInvocation(string Version, string CommandLine);
 /// </summary>
 public static class RunReport
 {
+    /// <summary>
+    /// report.json's <c>operatorActions</c> (outside the digest): the actions the console took, at their
+    /// virtual times and by whom, and <c>replay</c>, the <c>--set</c> that scripts them with the scenario's
+    /// own actions, in the order the run took them, so that the run is made again without the console.
+    /// </summary>
+    public static JsonObject OperatorActions(ScenarioSettings scenario, IReadOnlyList<TakenAction> taken)
+    {
+        static string Name(OperatorAction action) => action switch
+        {
+            OperatorAction.Pause => "pause",
+            OperatorAction.Resume => "resume",
+            OperatorAction.Cancel => "cancel",
+            _ => "retry-failed",
+        };
+        // At one virtual time the scenario's actions went first: they were scheduled before the run began.
+        var script = scenario.OperatorActions.Select(a => (At: a.At, a.Action, Scripted: 0))
+            .Concat(taken.Select(a => (At: a.At.SinceOrigin, a.Action, Scripted: 1)))
+            .OrderBy(a => a.At).ThenBy(a => a.Scripted).ToList();
+        var replay = $"{ScenarioReader.Root}.operator-actions=[{string.Join(", ", script.Select(a => $"{{ at = {(a.At.Ticks % TimeSpan.TicksPerSecond == 0 ? $"{(long)a.At.TotalSeconds}s" : $"{(long)a.At.TotalMilliseconds}ms")}, action = {Name(a.Action)} }}"))}]";
+        return new JsonObject
+        {
+            ["taken"] = new JsonArray([.. taken.Select(a => (JsonNode)new JsonObject
+            {
+                ["at"] = a.At.ToString(), ["atSeconds"] = (long)a.At.SinceOrigin.TotalSeconds, ["action"] = Name(a.Action), ["by"] = a.By,
+            })]),
+            ["replay"] = replay,
+        };
+    }
+
     /// <param name="invocation">which amisim ran it and how (not part of the digest: another build or command line gives the same results).</param>
     /// <param name="scenarioKeys">the scenario keys that differ from their defaults (<see cref="ScenarioReader.Differences"/>), when known.</param>
     public static JsonObject Build(RunResult run, RunInvocation? invocation = null, IReadOnlyList<ScenarioKeyValue>? scenarioKeys = null)

@@ -36,7 +36,11 @@ public sealed record RunResult(
     long PeakWorkingSetBytes,
     int CimMessages,
     IReadOnlyDictionary<string, long>? EventTypes = null,
-    PackageIdentity? Package = null);
+    PackageIdentity? Package = null)
+{
+    /// <summary>The operator actions a supervisor (the console) took during the run, at their virtual times.</summary>
+    public IReadOnlyList<TakenAction> OperatorActions { get; init; } = [];
+}
 
 /// <summary>
 /// Which package a run rolled out: its file (null: the one the scenario's vendor tool built), the
@@ -68,7 +72,8 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
     public async Task<RunResult> RunAsync(Akka.Configuration.Config akka,
         Func<ActorSystem, Func<Task<RunCompleted>>, Task<RunCompleted>>? showProgress = null,
         Action<SimTime, CampaignSummary>? step = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default,
+        IRunSupervisor? supervisor = null)
     {
         var wall = Stopwatch.StartNew();
         var network = topology ?? scenario.BuildTopology();
@@ -109,6 +114,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
 
             // Step 1.3: the head-end starts the campaign; operator actions are scripted at their times.
             var lastAction = ScenarioAssembly.ScheduleScript(simulation, scenario);
+            var taken = new List<TakenAction>();
             var until = SimTime.From(scenario.Until);
 
             long events = 0;
@@ -121,7 +127,16 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                 do
                 {
                     cancellation.ThrowIfCancellationRequested();
-                    var next = SimTime.Min(limit, new SimTime(simulation.Now.Micros + SimTime.ToMicros(Step)));
+                    if (supervisor is not null)
+                        foreach (var action in await supervisor.BetweenStepsAsync(simulation.Now, cancellation))
+                        {
+                            simulation.Schedule(CampaignSetup.Lp, simulation.Now, new OperatorCommand(action.Action));
+                            taken.Add(action with { At = simulation.Now });
+                            lastAction = simulation.Now;
+                            Log.Information("Operator {Action} at virtual {At}, by {By}", action.Action, simulation.Now, action.By);
+                        }
+                    var length = supervisor?.NextStep(Step) ?? Step;
+                    var next = SimTime.Min(limit, new SimTime(simulation.Now.Micros + SimTime.ToMicros(length)));
                     last = await simulation.RunAsync(next, cancellation);
                     events += last.EventsHandled;
                     windows += last.Windows;
@@ -130,7 +145,9 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                     if (last.Reason != RunEnd.TimeLimit) break;
                     var summary = await AskCampaign<CampaignSummary>(simulation, GetCampaignSummary.Instance);
                     step?.Invoke(simulation.Now, summary);
-                    if (ScenarioAssembly.IsOver(summary, simulation.Now, lastAction)) break; // scripted actions still to come keep the run going
+                    if (supervisor is not null) await supervisor.ShowAsync(simulation.Now, summary, await AskCampaign<List<MeterOutcome>>(simulation, GetMeterOutcomes.Instance), ended: false);
+                    // Scripted actions still to come keep the run going; so does a paused campaign with an operator to resume it.
+                    if (ScenarioAssembly.IsOver(summary, simulation.Now, lastAction) && !(supervisor is not null && summary.Status == CampaignStatus.Paused)) break;
                 } while (simulation.Now < limit);
                 return last;
             }
@@ -144,6 +161,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
 
             var summary = await AskCampaign<CampaignSummary>(simulation, GetCampaignSummary.Instance);
             var outcomes = await AskCampaign<List<MeterOutcome>>(simulation, GetMeterOutcomes.Instance);
+            if (supervisor is not null) await supervisor.ShowAsync(simulation.Now, summary, outcomes, ended: true);
             var mesh = new List<MeshMetrics>();
             foreach (var collector in network.Collectors)
                 mesh.Add(await simulation.AskLpAsync<MeshMetrics>(CollectorSetup.LpOf(collector.Id), GetMeshMetrics.Instance, TimeSpan.FromSeconds(30)));
@@ -157,7 +175,10 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
             using var process = Process.GetCurrentProcess();
             var eventTypes = kernel.CountEventTypes ? await simulation.EventTypesAsync() : null;
             var identity = new PackageIdentity(vendor.PackagePath, Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(packageFile))).ToLowerInvariant(), keyId);
-            return new RunResult(scenario, network, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, windows, epochs, satOut, wall.Elapsed, process.PeakWorkingSet64, outbox.Written, eventTypes, identity);
+            return new RunResult(scenario, network, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, windows, epochs, satOut, wall.Elapsed, process.PeakWorkingSet64, outbox.Written, eventTypes, identity)
+            {
+                OperatorActions = taken,
+            };
         }
         finally
         {

@@ -1,0 +1,361 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AmiSim.HeadEnd.Campaign;
+using AmiSim.Host.Run;
+using AmiSim.Kernel;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AmiSim.Host.Web;
+
+/// <summary>What the console says about the run that does not change while it runs.</summary>
+public sealed record ConsoleFacts(string Scenario, long Seed, string Package, int Meters, int Collectors, string Distribution);
+
+/// <summary>
+/// The Metering Department's console (<c>amisim run --console</c>): a web page served by this process
+/// (Kestrel) that shows the campaign live (server-sent events) and takes the operator's actions and the
+/// simulation's pace. It is the run's <see cref="IRunSupervisor"/>: actions are taken between the run's
+/// steps at the virtual time the run stands at.
+/// </summary>
+/// <remarks>
+/// The security rules: actions (and, on an address other than loopback, reading too) need the token
+/// printed at start, as <c>Authorization: Bearer TOKEN</c> (the page reads it from the URL's fragment,
+/// which no request carries); a request without it is refused with 401, with a wrong one 403; a request
+/// from a page of another origin (its Origin header) 403; every refusal is logged. Bodies are JSON of at
+/// most 4 KiB.
+/// </remarks>
+public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
+{
+    /// <summary>Wall time the paced run aims to show between two updates.</summary>
+    private static readonly TimeSpan UpdateEvery = TimeSpan.FromMilliseconds(250);
+
+    private readonly WebApplication _app;
+    private readonly ConsoleFacts _facts;
+    private readonly bool _loopback;
+    private readonly Lock _lock = new();
+    private readonly Queue<TakenAction> _pending = new();
+    private readonly List<TakenAction> _taken = [];
+    private readonly List<JsonObject> _curve = [];
+    private readonly Stopwatch _wall = Stopwatch.StartNew();
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string _snapshot = "{}";
+    private double? _pace;
+    private bool _held;
+    private (TimeSpan Wall, SimTime Virtual)? _anchor;
+
+    private OperatorConsole(WebApplication app, ConsoleFacts facts, bool loopback, string token, double? pace)
+    {
+        (_app, _facts, _loopback, Token, _pace) = (app, facts, loopback, token, pace);
+        _snapshot = Snapshot(SimTime.Zero, null, [], ended: false);
+    }
+
+    /// <summary>The token actions need.</summary>
+    public string Token { get; }
+
+    /// <summary>The page's address, the token in its fragment.</summary>
+    public Uri Url { get; private set; } = new("http://127.0.0.1/");
+
+    /// <summary>The paces the page offers: virtual seconds per wall second; null is as fast as possible.</summary>
+    public static readonly IReadOnlyList<double?> Paces = [1, 60, 3600, null];
+
+    /// <summary>Reads a pace: 1, 60, 3600 (any number from 0.1 to 1e7) or max. <exception cref="FormatException">names what it expected.</exception></summary>
+    public static double? ParsePace(string text) =>
+        text.Trim().Equals("max", StringComparison.OrdinalIgnoreCase) ? null
+        : double.TryParse(text.Trim().TrimEnd('x', 'X'), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var pace) && pace is >= 0.1 and <= 1e7 ? pace
+        : throw new FormatException($"a pace is a number of virtual seconds per wall second from 0.1 to 10000000 (such as 1, 60 or 3600) or max, not '{text}'");
+
+    /// <summary>Reads ADDRESS:PORT (port 0: any free one). <exception cref="FormatException">names what it expected.</exception></summary>
+    public static IPEndPoint ParseEndpoint(string text) =>
+        IPEndPoint.TryParse(text, out var endpoint) && text.Contains(':') ? endpoint
+        : throw new FormatException($"expected ADDRESS:PORT such as 127.0.0.1:8080 (port 0: any free one), not '{text}'");
+
+    /// <summary>Starts serving on <paramref name="endpoint"/>. <exception cref="IOException">the address cannot be bound.</exception></summary>
+    public static async Task<OperatorConsole> StartAsync(IPEndPoint endpoint, ConsoleFacts facts, double? pace, string? token = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(endpoint);
+            kestrel.Limits.MaxRequestBodySize = 4096;
+            kestrel.Limits.MaxConcurrentConnections = 64;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+            kestrel.AddServerHeader = false;
+        });
+        var app = builder.Build();
+        var console = new OperatorConsole(app, facts, IPAddress.IsLoopback(endpoint.Address), token ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), pace);
+        console.Map(app);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        console.Url = new Uri($"{address.Replace("[::]", "localhost", StringComparison.Ordinal)}/#token={console.Token}");
+        return console;
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.MapGet("/", (HttpContext http) => Readable(http) ?? Results.Content(ConsolePage.Html, "text/html; charset=utf-8"));
+        app.MapGet("/api/state", (HttpContext http) => Readable(http) ?? Results.Content(Current(), "application/json"));
+        app.MapGet("/api/events", (Func<HttpContext, Task>)Events);
+        app.MapPost("/api/actions", (Func<HttpContext, Task<IResult>>)Act);
+        app.MapPost("/api/clock", (Func<HttpContext, Task<IResult>>)Clock);
+    }
+
+    private string Current()
+    {
+        lock (_lock) return _snapshot;
+    }
+
+    /// <summary>Null when the request may read; else its refusal. On loopback reading is open.</summary>
+    private IResult? Readable(HttpContext http) => _loopback ? null : Authorized(http);
+
+    /// <summary>Null when the request carries the token from this page's own origin; else its refusal, logged.</summary>
+    private IResult? Authorized(HttpContext http)
+    {
+        var origin = http.Request.Headers.Origin.ToString();
+        var own = $"{http.Request.Scheme}://{http.Request.Host}";
+        if (origin.Length > 0 && !string.Equals(origin, own, StringComparison.OrdinalIgnoreCase))
+            return Refused(http, StatusCodes.Status403Forbidden, $"a request from another origin ({origin}) is refused");
+        var header = http.Request.Headers.Authorization.ToString();
+        var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..].Trim() : http.Request.Query["token"].ToString();
+        if (given.Length == 0) return Refused(http, StatusCodes.Status401Unauthorized, "the console's token is needed (Authorization: Bearer TOKEN; it was printed when the run started)");
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(Token)))
+            return Refused(http, StatusCodes.Status403Forbidden, "wrong token");
+        return null;
+    }
+
+    private static IResult Refused(HttpContext http, int status, string why)
+    {
+        Logging.File.Warning("Console: {Method} {Path} from {Remote} refused ({Status}): {Why}", http.Request.Method, http.Request.Path.ToString(), http.Connection.RemoteIpAddress?.ToString(), status, why);
+        return Results.Json(new { error = why }, statusCode: status);
+    }
+
+    private static async Task<(JsonObject? Body, IResult? Error)> ReadBody(HttpContext http)
+    {
+        if (!(http.Request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            return (null, Results.Json(new { error = "the body must be JSON (Content-Type: application/json)" }, statusCode: StatusCodes.Status415UnsupportedMediaType));
+        try
+        {
+            return (await JsonNode.ParseAsync(http.Request.Body) as JsonObject ?? throw new JsonException("not an object"), null);
+        }
+        catch (JsonException error)
+        {
+            return (null, Results.Json(new { error = $"the body is not a JSON object: {error.Message}" }, statusCode: StatusCodes.Status400BadRequest));
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException error)
+        {
+            return (null, Results.Json(new { error = error.Message }, statusCode: error.StatusCode));
+        }
+    }
+
+    private static string? Text(JsonObject body, string key) => body[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    private async Task<IResult> Act(HttpContext http)
+    {
+        if (Authorized(http) is { } refused) return refused;
+        var (body, error) = await ReadBody(http);
+        if (error is not null) return error;
+        var name = Text(body!, "action");
+        OperatorAction? action = name switch
+        {
+            "pause" => OperatorAction.Pause,
+            "resume" => OperatorAction.Resume,
+            "cancel" => OperatorAction.Cancel,
+            "retry-failed" => OperatorAction.RetryFailed,
+            _ => null,
+        };
+        if (action is null) return Results.Json(new { error = $"action: expected pause, resume, cancel or retry-failed, not '{name ?? "(none)"}'" }, statusCode: StatusCodes.Status400BadRequest);
+        var by = Text(body!, "operator") is { Length: > 0 and <= 64 } who && who.All(c => !char.IsControl(c)) ? who : "console";
+        lock (_lock)
+        {
+            if (_ended) return Results.Json(new { error = "the run has ended; the console shows its final state" }, statusCode: StatusCodes.Status409Conflict);
+            _pending.Enqueue(new TakenAction(SimTime.Zero, action.Value, $"{by} ({http.Connection.RemoteIpAddress})"));
+        }
+        Wake();
+        return Results.Json(new { queued = name, at = "the current virtual time, before the next step" }, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private async Task<IResult> Clock(HttpContext http)
+    {
+        if (Authorized(http) is { } refused) return refused;
+        var (body, error) = await ReadBody(http);
+        if (error is not null) return error;
+        lock (_lock)
+        {
+            if (body!["hold"] is JsonValue hold && hold.TryGetValue<bool>(out var held)) _held = held;
+            if (Text(body, "pace") is { } pace)
+            {
+                try
+                {
+                    _pace = ParsePace(pace);
+                }
+                catch (FormatException invalid)
+                {
+                    return Results.Json(new { error = $"pace: {invalid.Message}" }, statusCode: StatusCodes.Status400BadRequest);
+                }
+            }
+            else if (body["hold"] is null) return Results.Json(new { error = "expected {\"pace\": \"60\"} or {\"hold\": true}" }, statusCode: StatusCodes.Status400BadRequest);
+            _anchor = null;
+        }
+        Wake();
+        return Results.Json(new { pace = _pace?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "max", hold = _held });
+    }
+
+    private async Task Events(HttpContext http)
+    {
+        if (Readable(http) is { } refused)
+        {
+            await refused.ExecuteAsync(http);
+            return;
+        }
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        var stop = http.RequestAborted;
+        string? sent = null;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Task changed;
+                string now;
+                lock (_lock) (changed, now) = (_changed.Task, _snapshot);
+                if (!ReferenceEquals(now, sent))
+                {
+                    await http.Response.WriteAsync($"data: {now}\n\n", stop);
+                    await http.Response.Body.FlushAsync(stop);
+                    sent = now;
+                }
+                await Task.WhenAny(changed, Task.Delay(TimeSpan.FromSeconds(15), stop));
+                if (!changed.IsCompleted) await http.Response.WriteAsync(": still here\n\n", stop);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The page went away.
+        }
+    }
+
+    private void Wake()
+    {
+        TaskCompletionSource wake;
+        lock (_lock) (wake, _wake) = (_wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        wake.TrySetResult();
+    }
+
+    private bool _ended;
+
+    public TimeSpan NextStep(TimeSpan longest)
+    {
+        double? pace;
+        lock (_lock) pace = _pace;
+        if (pace is null) return longest;
+        var seconds = Math.Floor(pace.Value * UpdateEvery.TotalSeconds);
+        return TimeSpan.FromSeconds(Math.Clamp(seconds, 1, longest.TotalSeconds));
+    }
+
+    public async Task<IReadOnlyList<TakenAction>> BetweenStepsAsync(SimTime now, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            Task wake;
+            TimeSpan wait;
+            lock (_lock)
+            {
+                wake = _wake.Task;
+                if (_pending.Count > 0)
+                {
+                    var actions = _pending.Select(a => a with { At = now }).ToList();
+                    _pending.Clear();
+                    _taken.AddRange(actions);
+                    return actions;
+                }
+                if (_held) wait = Timeout.InfiniteTimeSpan;
+                else if (_pace is not { } pace) return [];
+                else
+                {
+                    _anchor ??= (_wall.Elapsed, now);
+                    var due = _anchor.Value.Wall + TimeSpan.FromSeconds((now - _anchor.Value.Virtual).TotalSeconds / pace);
+                    wait = due - _wall.Elapsed;
+                    if (wait <= TimeSpan.Zero) return [];
+                }
+            }
+            await Task.WhenAny(wake, Task.Delay(wait, cancellation));
+            cancellation.ThrowIfCancellationRequested();
+        }
+    }
+
+    public Task ShowAsync(SimTime now, CampaignSummary summary, IReadOnlyList<MeterOutcome> outcomes, bool ended)
+    {
+        var snapshot = Snapshot(now, summary, outcomes, ended);
+        TaskCompletionSource changed;
+        lock (_lock)
+        {
+            _ended = ended;
+            _snapshot = snapshot;
+            (changed, _changed) = (_changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+        changed.TrySetResult();
+        return Task.CompletedTask;
+    }
+
+    private static bool Final(MeterPhase phase) => phase is MeterPhase.Succeeded or MeterPhase.Failed or MeterPhase.TimedOut or MeterPhase.Canceled;
+
+    private static bool Error(MeterPhase phase) => phase is MeterPhase.Failed or MeterPhase.TimedOut;
+
+    /// <summary>The page's data at <paramref name="now"/> as JSON (virtual hours; counts of targeted meters, skipped ones left out).</summary>
+    private string Snapshot(SimTime now, CampaignSummary? summary, IReadOnlyList<MeterOutcome> outcomes, bool ended)
+    {
+        var targeted = outcomes.Where(o => o.Phase != MeterPhase.Skipped).ToList();
+        var hours = now.SinceOrigin.TotalHours;
+        JsonObject Progress(IEnumerable<MeterOutcome> meters)
+        {
+            var list = meters.ToList();
+            return new JsonObject { ["meters"] = list.Count, ["final"] = list.Count(m => Final(m.Phase)), ["succeeded"] = list.Count(m => m.Phase == MeterPhase.Succeeded), ["failed"] = list.Count(m => Error(m.Phase)) };
+        }
+        lock (_lock)
+        {
+            if (summary is not null)
+            {
+                var point = new JsonObject { ["hour"] = Math.Round(hours, 4), ["succeeded"] = targeted.Count(m => m.Phase == MeterPhase.Succeeded), ["failed"] = targeted.Count(m => Error(m.Phase)) };
+                if (_curve.Count == 0 || hours > (double)_curve[^1]["hour"]!) _curve.Add(point);
+                if (_curve.Count > 2000) _curve.RemoveAll(p => _curve.IndexOf(p) % 2 == 1); // every other point, so the page stays small
+            }
+            var waves = targeted.GroupBy(o => o.Wave).OrderBy(g => g.Key).Select(g => { var w = Progress(g); w["wave"] = g.Key; return (JsonNode)w; });
+            var collectors = targeted.GroupBy(o => o.Collector).OrderBy(g => g.Key).Select(g => { var c = Progress(g); c["id"] = g.Key; return (JsonNode)c; });
+            var failures = targeted.Where(o => Error(o.Phase) || o.Phase == MeterPhase.Canceled).GroupBy(o => (o.Phase, o.Reason)).OrderByDescending(g => g.Count())
+                .Take(10).Select(g => (JsonNode)new JsonObject
+                {
+                    ["state"] = g.Key.Phase.ToString(), ["reason"] = g.Key.Reason, ["count"] = g.Count(),
+                    ["first"] = new JsonArray([.. g.Take(5).Select(m => (JsonNode)JsonValue.Create(m.Meter))]),
+                });
+            var page = new JsonObject
+            {
+                ["scenario"] = _facts.Scenario, ["seed"] = _facts.Seed, ["package"] = _facts.Package, ["meters"] = _facts.Meters, ["collectors"] = _facts.Collectors,
+                ["distribution"] = _facts.Distribution, ["virtualTime"] = now.ToString(), ["virtualHours"] = Math.Round(hours, 4),
+                ["status"] = summary?.Status.Name() ?? "starting", ["reason"] = summary?.PauseReason ?? "", ["wave"] = summary?.Wave ?? 0, ["waves"] = summary?.Waves ?? 0,
+                ["sessionsInUse"] = summary?.MostSessionsPerCollector ?? 0,
+                ["outcomes"] = new JsonObject([.. (summary?.Phases ?? new Dictionary<MeterPhase, int>()).OrderBy(p => p.Key).Select(p => KeyValuePair.Create(p.Key.ToString(), (JsonNode?)p.Value))]),
+                ["targeted"] = Progress(targeted), ["wavesProgress"] = new JsonArray([.. waves]), ["collectorsProgress"] = new JsonArray([.. collectors]),
+                ["failures"] = new JsonArray([.. failures]), ["completion"] = new JsonArray([.. _curve.Select(p => p.DeepClone())]),
+                ["actions"] = new JsonArray([.. _taken.Select(a => (JsonNode)new JsonObject { ["at"] = a.At.ToString(), ["action"] = a.Action.ToString(), ["by"] = a.By })]),
+                ["pace"] = _pace?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "max", ["held"] = _held, ["ended"] = ended,
+            };
+            return page.ToJsonString();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2))) await _app.StopAsync(stop.Token);
+        await _app.DisposeAsync();
+    }
+}
