@@ -63,7 +63,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public string? JournalPostgres { get; init; }
 
         [CommandOption("--console [ADDRESS:PORT]")]
-        [Description("Serve the operator console, a live web page with pause, resume, cancel and retry-failed, at ADDRESS:PORT (default 127.0.0.1 and a free port); its URL and token are printed at start.")]
+        [Description("Serve the operator console, a live web page with pause, resume, cancel and retry-failed, at ADDRESS:PORT (default 127.0.0.1 and a free port); its URL and token are printed at start; after the run it shows the final state until Ctrl+C.")]
         public FlagValue<string>? Console { get; init; }
 
         [CommandOption("--pace <PACE>")]
@@ -195,6 +195,19 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             output.MarkupLineInterpolated($"run folder: {Path.GetFullPath(runDir)}");
             if (result.OperatorActions.Count > 0)
                 output.MarkupLineInterpolated($"{result.OperatorActions.Count} operator actions from the console; the same run again: --set '{report["operatorActions"]!["replay"]!.GetValue<string>()}'");
+            if (operatorConsole is not null)
+            {
+                // The page keeps the final state until the operator is done with it.
+                output.MarkupLineInterpolated($"the run is over; the console shows its final state at {operatorConsole.Url.GetLeftPart(UriPartial.Path)} until Ctrl+C");
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellation);
+                }
+                catch (OperationCanceledException)
+                {
+                    Log.Information("Console closed");
+                }
+            }
             return Verdict(result, settings.FailAbove, output);
         }
         catch (Exception error) when (error is PackageRejectedException or ScenarioException or TopologyException)
