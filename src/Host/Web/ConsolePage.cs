@@ -3,6 +3,9 @@ namespace AmiSim.Host.Web;
 /// <summary>The console's one page: live from /api/events, actions to /api/actions and /api/clock with the token from the URL's fragment.</summary>
 public static class ConsolePage
 {
+    /// <summary>The page with <paramref name="state"/> (the /api/state JSON) in it, so that it shows the run before the first event arrives.</summary>
+    public static string With(string state) => Html.Replace("/*INITIAL*/null", state.Replace("</", "<\\/", StringComparison.Ordinal), StringComparison.Ordinal);
+
     public const string Html = """
 <!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>AmiSim console</title>
@@ -57,7 +60,7 @@ function rows(table, head, items, cells) {
   const h = t.insertRow(); head.forEach((c, i) => { const th = document.createElement('th'); th.textContent = c; if (i === 0) th.className = 'text'; h.appendChild(th); });
   items.forEach(item => { const r = t.insertRow(); cells(item).forEach((c, i) => { const td = r.insertCell(); if (c instanceof Node) td.appendChild(c); else td.textContent = c; if (i === 0 || typeof c === 'string' && isNaN(Number(c.replace(/,/g, '')))) td.className = 'text'; }); });
 }
-function share(p) { const s = document.createElement('span'); s.textContent = p.meters ? Math.round(100 * p.succeeded / p.meters) + ' %' : '-'; const m = document.createElement('span'); m.className = 'meter'; const i = document.createElement('i'); i.style.width = (p.meters ? 100 * p.final / p.meters : 0) + '%'; m.appendChild(i); s.appendChild(m); return s; }
+function share(p) { const s = document.createElement('span'); s.textContent = p.meters ? Math.floor(100 * p.final / p.meters) + ' %' : '-'; const m = document.createElement('span'); m.className = 'meter'; const i = document.createElement('i'); i.style.width = (p.meters ? 100 * p.final / p.meters : 0) + '%'; m.appendChild(i); s.appendChild(m); return s; }
 function draw(s) {
   const c = $('curve'), g = c.getContext('2d'); g.clearRect(0, 0, c.width, c.height);
   const pts = s.completion, total = Math.max(1, s.targeted.meters), hmax = Math.max(1, s.virtualHours);
@@ -67,6 +70,8 @@ function draw(s) {
   for (const [key, colour] of [['succeeded', '#2e9e4f'], ['failed', '#d62728']]) {
     g.strokeStyle = colour; g.lineWidth = 2; g.beginPath(); g.moveTo(X(0), Y(0));
     pts.forEach(p => g.lineTo(X(p.hour), Y(p[key]))); g.stroke();
+    const last = pts.length ? pts[pts.length - 1] : { hour: 0, succeeded: 0, failed: 0 };
+    g.fillStyle = colour; g.fillText(n(last[key]) + ' ' + (key === 'failed' ? 'failed or timed out' : key), Math.min(X(last.hour) + 4, c.width - 150), Y(last[key]) - (key === 'failed' ? 4 : 16));
   }
 }
 function show(s) {
@@ -76,7 +81,7 @@ function show(s) {
   const st = $('status'); st.textContent = s.status; st.className = 'status ' + s.status;
   $('reason').textContent = s.reason; $('vtime').textContent = s.virtualTime; $('ended').textContent = s.ended ? 'run ended: final state' : '';
   $('succeeded').textContent = n(s.targeted.succeeded); $('failed').textContent = n(s.targeted.failed); $('final').textContent = n(s.targeted.final); $('targeted').textContent = n(s.targeted.meters);
-  $('wave').textContent = s.waves ? s.wave + 1 : 0; $('waves').textContent = s.waves; $('sessions').textContent = n(s.sessionsInUse);
+  const started = s.wavesProgress.filter(w => w.started > 0); $('wave').textContent = started.length ? started[started.length - 1].wave + 1 : 0; $('waves').textContent = s.waves; $('sessions').textContent = n(s.sessionsInUse);
   rows('waves-table', ['wave', 'meters', 'final', 'succeeded', 'failed'], s.wavesProgress, w => ['wave ' + (w.wave + 1), n(w.meters), share(w), n(w.succeeded), n(w.failed)]);
   rows('collectors-table', ['collector', 'meters', 'final', 'succeeded', 'failed'], s.collectorsProgress, c => ['collector ' + c.id, n(c.meters), share(c), n(c.succeeded), n(c.failed)]);
   rows('outcomes-table', ['state', 'meters'], Object.entries(s.outcomes), ([k, v]) => [k, n(v)]);
@@ -84,6 +89,7 @@ function show(s) {
   rows('actions-table', ['virtual time', 'action', 'by'], s.actions, a => [a.at, a.action, a.by]);
   const running = s.status === 'running', paused = s.status === 'paused', live = !s.ended;
   $('pause').disabled = !(live && running); $('resume').disabled = !(live && paused); $('cancel').disabled = !(live && (running || paused)); $('retry').disabled = !live || s.targeted.failed === 0;
+  if (![...$('pace').options].some(o => o.value === s.pace)) { const o = document.createElement('option'); o.value = s.pace; o.textContent = n(s.pace) + 'x'; $('pace').appendChild(o); }
   $('pace').value = s.pace; $('hold').textContent = s.held ? 'Run clock' : 'Hold clock'; $('pace').disabled = $('hold').disabled = !live;
   draw(s);
 }
@@ -99,7 +105,10 @@ $('cancel').onclick = () => { if (confirm('Cancel the campaign? Meters not yet f
 $('pace').onchange = () => post('/api/clock', { pace: $('pace').value });
 $('hold').onclick = () => post('/api/clock', { hold: !(state && state.held) });
 if (!token) $('message').textContent = 'No token in this address: open the URL the run printed (it ends with #token=...) to act.';
-const events = new EventSource('/api/events' + (token ? '?token=' + encodeURIComponent(token) : ''));
+const query = token ? '?token=' + encodeURIComponent(token) : '';
+const initial = /*INITIAL*/null;
+if (initial) show(initial);
+const events = new EventSource('/api/events' + query);
 events.onmessage = e => show(JSON.parse(e.data));
 events.onerror = () => { if (state && state.ended) events.close(); };
 window.amisimConsole = () => state;

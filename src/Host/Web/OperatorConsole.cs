@@ -103,7 +103,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
 
     private void Map(WebApplication app)
     {
-        app.MapGet("/", (HttpContext http) => Readable(http) ?? Results.Content(ConsolePage.Html, "text/html; charset=utf-8"));
+        app.MapGet("/", (HttpContext http) => Readable(http) ?? Results.Content(ConsolePage.With(Current()), "text/html; charset=utf-8"));
         app.MapGet("/api/state", (HttpContext http) => Readable(http) ?? Results.Content(Current(), "application/json"));
         app.MapGet("/api/events", (Func<HttpContext, Task>)Events);
         app.MapPost("/api/actions", (Func<HttpContext, Task<IResult>>)Act);
@@ -319,7 +319,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         JsonObject Progress(IEnumerable<MeterOutcome> meters)
         {
             var list = meters.ToList();
-            return new JsonObject { ["meters"] = list.Count, ["final"] = list.Count(m => Final(m.Phase)), ["succeeded"] = list.Count(m => m.Phase == MeterPhase.Succeeded), ["failed"] = list.Count(m => Error(m.Phase)) };
+            return new JsonObject { ["meters"] = list.Count, ["started"] = list.Count(m => m.Phase != MeterPhase.Pending), ["final"] = list.Count(m => Final(m.Phase)), ["succeeded"] = list.Count(m => m.Phase == MeterPhase.Succeeded), ["failed"] = list.Count(m => Error(m.Phase)) };
         }
         lock (_lock)
         {
