@@ -59,7 +59,7 @@ public sealed class ClusterSweepTests : IDisposable
         await sweep.WaitForExitAsync(timeout.Token);
 
         Assert.True(sweep.ExitCode == ExitCode.Completed, $"amisim sweep --cluster exited {sweep.ExitCode}: {await output} {await errors}");
-        Assert.Contains("waiting for 2 nodes", await output);
+        Assert.Contains("for 2 nodes", await output);
         Assert.Matches(@"seed \d on akka\.tcp://amisim@127\.0\.0\.1:\d+: done", await output); // the node ran runs
         Assert.DoesNotContain("Remoting", await output);
         Assert.Equal(await File.ReadAllTextAsync(Path.Combine(_dir, "here", "sweep.csv")), await File.ReadAllTextAsync(Path.Combine(_dir, "cluster", "sweep.csv")));

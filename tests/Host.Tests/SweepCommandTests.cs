@@ -74,19 +74,19 @@ public sealed partial class SweepCommandTests : IDisposable
             var reports = new long[] { 1, 2, 3 }.Select(s => JsonNode.Parse(File.ReadAllText(Path.Combine(RunFolder(folder, distribution, sessions, s), "report.json")))!).ToList();
             Assert.Equal(3, Cell(row, "runs"));
             var durations = reports.Select(r => Number(r["virtualTime"]!["durationHours"])).ToList();
-            Assert.Equal(durations.Average(), Cell(row, "duration_mean"), tolerance: 1e-6);
+            Assert.Equal(durations.Average(), Cell(row, "duration_h_mean"), tolerance: 1e-6);
             var sd = Math.Sqrt(durations.Sum(d => (d - durations.Average()) * (d - durations.Average())) / 2);
-            Assert.Equal(durations.Average() - 4.302653 * sd / Math.Sqrt(3), Cell(row, "duration_ci95_low"), tolerance: 1e-5);
+            Assert.Equal(durations.Average() - 4.302653 * sd / Math.Sqrt(3), Cell(row, "duration_h_ci95_low"), tolerance: 1e-5);
             var p95 = reports.Select(r => r["timeToShare"]!["all"]!["p95"] is { } p ? Number(p) : Number(r["virtualTime"]!["durationHours"])).Average();
-            Assert.Equal(p95, Cell(row, "p95_mean"), tolerance: 1e-6);
+            Assert.Equal(p95, Cell(row, "p95_h_mean"), tolerance: 1e-6);
             var failed = reports.Select(r =>
             {
                 var outcomes = r["outcomes"]!.AsObject();
                 var errors = (outcomes["Failed"] is { } f ? Number(f) : 0) + (outcomes["TimedOut"] is { } t ? Number(t) : 0);
                 return 100 * errors / r["waves"]!.AsArray().Sum(w => Number(w!["meters"]));
             }).Average();
-            Assert.Equal(failed, Cell(row, "failed_mean"), tolerance: 1e-6);
-            Assert.Equal(reports.Average(r => Number(r["airtimeSeconds"]!["down"]) / 3600), Cell(row, "airtime_mean"), tolerance: 1e-6);
+            Assert.Equal(failed, Cell(row, "failed_pct_mean"), tolerance: 1e-6);
+            Assert.Equal(reports.Average(r => Number(r["airtimeSeconds"]!["down"]) / 3600), Cell(row, "airtime_h_mean"), tolerance: 1e-6);
             means[$"campaign.distribution={distribution}, campaign.sessions-per-collector={sessions}"] = (p95, failed);
         }
 
@@ -148,6 +148,10 @@ public sealed partial class SweepCommandTests : IDisposable
     [InlineData("--scenario nofile.conf --vary campaign.distribution=unicast", "--scenario nofile.conf: no such scenario file")]
     [InlineData("--set amisim.scenario.fleet.meters=-1 --vary campaign.distribution=unicast", "amisim.scenario.fleet.meters")]
     [InlineData("", "--vary: give at least one")]
+    [InlineData("--vary campaign.distribution=unicast --set amisim.scenario.campaign.distribution=multicast", "a key is either varied or set, not both")]
+    [InlineData("--vary campaign.distribution=unicast --port 4060", "--port needs --cluster")]
+    [InlineData("--vary campaign.distribution=unicast --nodes 2", "--nodes needs --cluster")]
+    [InlineData("--vary campaign.distribution=unicast --constraint p95<=5%", "p95 is in hours")]
     public async Task Bad_arguments_are_refused_with_one_line_naming_them_before_anything_runs(string arguments, string message)
     {
         var folder = Path.Combine(_dir, "bad");

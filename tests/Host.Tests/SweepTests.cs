@@ -60,6 +60,7 @@ public sealed class SweepTests
     [InlineData("duration<48", SweepMetric.Duration, 48, false, 48)]
     [InlineData("P95>=10", SweepMetric.P95, 10, true, 10)]
     [InlineData("airtime>1.5", SweepMetric.Airtime, 1.5, true, 1.6)]
+    [InlineData("duration<48h", SweepMetric.Duration, 48, true, 47.9)]
     public void A_constraint_bounds_a_metric(string text, SweepMetric metric, double bound, bool holds, double value)
     {
         var constraint = SweepConstraint.Parse(text);
@@ -70,15 +71,20 @@ public sealed class SweepTests
     }
 
     [Theory]
-    [InlineData("failed=0.5")]
-    [InlineData("speed<3")]
-    [InlineData("failed<=")]
-    [InlineData("failed<=-1")]
-    public void A_malformed_constraint_is_refused_naming_it(string text)
+    [InlineData("failed=0.5", "expected METRIC<=NUMBER")]
+    [InlineData("speed<3", "no metric speed; the metrics are duration, p95, failed, airtime")]
+    [InlineData("faild<=1", "no metric faild (did you mean failed?)")]
+    [InlineData("failed<=", "expected METRIC<=NUMBER")]
+    [InlineData("failed<=-1", "expected METRIC<=NUMBER")]
+    [InlineData("p95<=5%", "p95 is in hours (such as p95<48h), not %")]
+    [InlineData("failed<=1h", "failed is in % of the targeted meters")]
+    [InlineData("duration<2d", "duration is in hours")]
+    public void A_malformed_constraint_is_refused_naming_it_and_the_units(string text, string why)
     {
         var error = Assert.Throws<FormatException>(() => SweepConstraint.Parse(text));
 
         Assert.StartsWith($"--constraint {text}: ", error.Message);
+        Assert.Contains(why, error.Message);
     }
 
     private static JsonObject Report(double hours, double? p95, int failed, int timedOut, int targeted, double airtimeSeconds) => new()
@@ -128,17 +134,21 @@ public sealed class SweepTests
         var grid = Sweep.Grid(keys);
         var results = grid.Select(c => Sweep.Summarize(c, [Report(10, 8, 0, 0, 100, 3600), Report(14, 12, 1, 0, 100, 3600)], 0)).ToList();
 
-        var lines = Sweep.Csv(keys, results).TrimEnd('\n').Split('\n');
+        var lines = Sweep.Csv(keys, results, [], results[1]).TrimEnd('\n').Split('\n');
 
         Assert.Equal(3, lines.Length);
         var header = lines[0].Split(',');
         var row = lines[2].Split(',');
         Assert.Equal("multicast", row[Array.IndexOf(header, "campaign.distribution")]);
         Assert.Equal("2", row[Array.IndexOf(header, "runs")]);
-        Assert.Equal("12", row[Array.IndexOf(header, "duration_mean")]);
-        Assert.Equal("0.5", row[Array.IndexOf(header, "failed_mean")]);
-        Assert.Equal("1", row[Array.IndexOf(header, "airtime_mean")]);
-        Assert.True(double.Parse(row[Array.IndexOf(header, "duration_ci95_low")], System.Globalization.CultureInfo.InvariantCulture) < 10);
+        Assert.Equal("12", row[Array.IndexOf(header, "duration_h_mean")]);
+        Assert.Equal("0.5", row[Array.IndexOf(header, "failed_pct_mean")]);
+        Assert.Equal("1", row[Array.IndexOf(header, "airtime_h_mean")]);
+        Assert.True(double.Parse(row[Array.IndexOf(header, "duration_h_ci95_low")], System.Globalization.CultureInfo.InvariantCulture) < 10);
+        Assert.Equal("yes", row[Array.IndexOf(header, "meets_constraints")]);
+        Assert.Equal(["no", "yes"], lines.Skip(1).Select(l => l.Split(',')[Array.IndexOf(header, "best")]));
+        // An interval is cut at 0: no metric is below it.
+        Assert.Equal("0", row[Array.IndexOf(header, "failed_pct_ci95_low")]);
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public static class AmiSimApp
                 .WithDescription("Check a scenario (and its --set overrides) as run would, without running it.")
                 .WithExample("check", "--scenario", "hocon/scenarios/small.conf");
             config.AddCommand<NodeCommand>("node")
-                .WithDescription("A cluster node that hosts kernel partitions of a run started with run --cluster.")
+                .WithDescription("A cluster node that hosts kernel partitions of run --cluster and whole runs of sweep --cluster; it joins the next such run when one ends.")
                 .WithExample("node", "--port", "4052", "--seed-nodes", "akka.tcp://amisim@127.0.0.1:4051");
             config.AddCommand<StatusCommand>("status")
                 .WithDescription("A campaign's state from the head-end's database alone (the last durable flush).")

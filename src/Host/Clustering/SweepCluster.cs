@@ -34,7 +34,8 @@ public sealed class SweepCluster : IAsyncDisposable
         var system = ClusterNode.Start(hostname, port, [], defaults);
         try
         {
-            say($"cluster node {Akka.Cluster.Cluster.Get(system).SelfAddress}: waiting for {nodes} nodes");
+            var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+            say($"cluster node {self}: waiting up to 2 minutes for {nodes} nodes (start the others with amisim node --seed-nodes {self})");
             var members = await ClusterNode.WaitForMembersAsync(system, nodes, TimeSpan.FromMinutes(2), cancellation);
             var workers = new List<(IActorRef, Address, int)>();
             foreach (var member in members.Skip(1))
@@ -47,6 +48,7 @@ public sealed class SweepCluster : IAsyncDisposable
         }
         catch
         {
+            system.EventStream.SetLogLevel(Akka.Event.LogLevel.ErrorLevel);
             await system.Terminate();
             throw;
         }

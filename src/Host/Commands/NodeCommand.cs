@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
+using Akka.Cluster;
 using AmiSim.Host.Clustering;
 using AmiSim.Scenario;
 using Serilog.Events;
@@ -61,9 +62,6 @@ public sealed class NodeCommand : AsyncCommand<NodeCommand.Settings>
             "ERROR" => LogEventLevel.Error,
             _ => LogEventLevel.Information,
         });
-        var system = ClusterNode.Start(settings.Hostname, settings.Port, settings.SeedNodes, defaults);
-        var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
-        System.Console.WriteLine($"node {self} joining {string.Join(", ", settings.SeedNodes)}; hosting partitions until stopped");
         // Ctrl+C or SIGTERM (`kill PID`): leave the cluster gracefully, handing the partitions hosted here
         // over, then exit. A node started as a background job of a shell script has Ctrl+C's SIGINT
         // ignored (the shell's rule, which the runtime keeps), so there only SIGTERM stops it.
@@ -72,12 +70,36 @@ public sealed class NodeCommand : AsyncCommand<NodeCommand.Settings>
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         try
         {
-            await Task.WhenAny(system.WhenTerminated, Task.Delay(Timeout.Infinite, stop.Token));
-            if (stop.IsCancellationRequested) Serilog.Log.Information("Stopping: leaving the cluster, partitions hosted here are handed over");
+            // A cluster lives as long as the run (or sweep) that started it: once its other members are
+            // gone, or this node was downed, the node starts afresh and joins the next one.
+            while (!stop.IsCancellationRequested)
+            {
+                var system = ClusterNode.Start(settings.Hostname, settings.Port, settings.SeedNodes, defaults);
+                var cluster = Akka.Cluster.Cluster.Get(system);
+                System.Console.WriteLine($"node {cluster.SelfAddress} joining {string.Join(", ", settings.SeedNodes)}; hosting partitions and sweep runs until stopped");
+                var joined = false;
+                try
+                {
+                    while (!stop.IsCancellationRequested && !system.WhenTerminated.IsCompleted)
+                    {
+                        await Task.WhenAny(system.WhenTerminated, Task.Delay(TimeSpan.FromSeconds(1), stop.Token));
+                        var others = cluster.State.Members.Count(m => m.Address != cluster.SelfAddress && m.Status == MemberStatus.Up);
+                        if (others > 0) joined = true;
+                        else if (joined) break; // the cluster's other members are gone
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopped: below.
+                }
+                if (stop.IsCancellationRequested) Serilog.Log.Information("Stopping: leaving the cluster, partitions hosted here are handed over");
+                else Serilog.Log.Information("The cluster this node joined has ended; joining again at {Seeds}", string.Join(", ", settings.SeedNodes));
+                await Akka.Actor.CoordinatedShutdown.Get(system).Run(Akka.Actor.CoordinatedShutdown.ClrExitReason.Instance);
+                await system.WhenTerminated;
+            }
         }
         finally
         {
-            await Akka.Actor.CoordinatedShutdown.Get(system).Run(Akka.Actor.CoordinatedShutdown.ClrExitReason.Instance);
             await Logging.StopAsync();
         }
         return 0;

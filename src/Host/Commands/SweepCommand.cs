@@ -27,7 +27,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         public string? Scenario { get; init; }
 
         [CommandOption("--vary <KEY=V1,V2>")]
-        [Description("A scenario key and its values (repeatable: every combination runs), such as campaign.distribution=unicast,multicast.")]
+        [Description("A scenario key (amisim.scenario. may be left out) and its values, repeatable: every combination runs, such as campaign.distribution=unicast,multicast.")]
         public string[] Vary { get; init; } = [];
 
         [CommandOption("--set <KEY=VALUE>")]
@@ -35,7 +35,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         public string[] Set { get; init; } = [];
 
         [CommandOption("--seeds <N>")]
-        [Description("Seeds per combination (default 3): the base seed, base+1, ...")]
+        [Description("Seeds per combination (default 3): the base seed, then base+1 and so on.")]
         public int Seeds { get; init; } = 3;
 
         [CommandOption("--seed <N>")]
@@ -47,11 +47,11 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         public int Parallel { get; init; } = Environment.ProcessorCount;
 
         [CommandOption("--objective <METRIC>")]
-        [Description("What the best combination has least of: duration, p95, failed or airtime (default p95).")]
+        [Description("What the best combination has least of: duration (virtual hours to the last meter), p95 (virtual hours to 95 % of the targeted meters; the default), failed (% failed or timed out) or airtime (downlink hours).")]
         public string Objective { get; init; } = "p95";
 
         [CommandOption("--constraint <EXPR>")]
-        [Description("A bound the best combination's mean must meet (repeatable), such as failed<=0.5%.")]
+        [Description("A bound the best combination's mean must meet (repeatable), in the metric's unit: failed<=0.5% (percent), duration<48h (hours).")]
         public string[] Constraint { get; init; } = [];
 
         [CommandOption("--cluster")]
@@ -82,6 +82,8 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             : Nodes is < 1 or > 1000 ? ValidationResult.Error($"--nodes {Nodes}: expected 1 to 1000")
             : Nodes > 1 && !Cluster ? ValidationResult.Error("--nodes needs --cluster")
             : Port is < 0 or > 65535 ? ValidationResult.Error($"--port {Port}: expected 0 to 65535")
+            : !Cluster && Port != 4051 ? ValidationResult.Error("--port needs --cluster")
+            : !Cluster && Hostname != "127.0.0.1" ? ValidationResult.Error("--hostname needs --cluster")
             : ValidationResult.Success();
     }
 
@@ -97,6 +99,8 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         {
             keys = settings.Vary.Select(SweepKey.Parse).ToList();
             if (keys.GroupBy(k => k.Key).FirstOrDefault(g => g.Count() > 1) is { } twice) throw new InputException($"--vary {twice.Key}: given twice; list its values in one --vary");
+            if (keys.FirstOrDefault(k => settings.Set.Any(set => set.Split('=')[0].Trim() == $"{ScenarioReader.Root}.{k.Key}")) is { } both)
+                throw new InputException($"--vary {both.Key} and --set {ScenarioReader.Root}.{both.Key}: a key is either varied or set, not both");
             constraints = settings.Constraint.Select(SweepConstraint.Parse).ToList();
             grid = Sweep.Grid(keys);
             if (grid.Count * settings.Seeds > 10_000) throw new InputException($"{grid.Count:N0} combinations × {settings.Seeds} seeds: more than the 10,000 runs a sweep may have");
@@ -157,7 +161,8 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             }
             var where = cluster is null ? $"{settings.Parallel} at a time"
                 : $"{settings.Parallel} at a time here and {string.Join(", ", cluster.Workers.Select(w => $"{w.Slots} on {w.Node}"))}";
-            output.MarkupLineInterpolated($"sweep of {grid.Count} combinations × {seeds.Count} seeds = {runs.Count} runs into {folder}; {runs.Count - todo.Count} already finished, {todo.Count} to run, {where}");
+            static string Of(int count, string what) => $"{count:N0} {what}{(count == 1 ? "" : "s")}";
+            output.MarkupLineInterpolated($"sweep of {Of(grid.Count, "combination")} × {Of(seeds.Count, "seed")} = {Of(runs.Count, "run")} into {folder}; {runs.Count - todo.Count} already finished, {todo.Count} to run, {where}");
             var failures = await RunAll(settings, todo, folder, cluster, new SweepProgress(output, todo.Count), cancellation);
             if (cancellation.IsCancellationRequested) throw new OperationCanceledException();
             return Summarize(settings, keys, constraints, grid, seeds, folder, scenarioName, failures, todo.Count, output);
@@ -263,7 +268,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         }).ToList();
         Sweep.TryMetric(settings.Objective, out var objective);
         var best = Sweep.Best(results, objective, constraints);
-        File.WriteAllText(Path.Combine(folder, "sweep.csv"), Sweep.Csv(keys, results));
+        File.WriteAllText(Path.Combine(folder, "sweep.csv"), Sweep.Csv(keys, results, constraints, best));
         File.WriteAllText(Path.Combine(folder, "sweep.html"), SweepHtml.Render(new SweepPage(scenarioName, keys, seeds, results, objective, constraints, best)));
 
         var table = new Table().AddColumns([.. keys.Select(k => k.Key), "runs", .. Enum.GetValues<SweepMetric>().Select(Sweep.Describe)]);
@@ -271,7 +276,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             table.AddRow([.. r.Combination.Values.Select(v => Markup.Escape(v.Value)), $"{r.Runs}", .. Enum.GetValues<SweepMetric>().Select(m => SweepHtml.Cell(r.Metrics[m]))]);
         output.Write(table);
         var under = constraints.Count == 0 ? "" : $" under {string.Join(", ", constraints)}";
-        if (best is null) output.MarkupLineInterpolated($"[yellow]no combination meets{under}[/]");
+        if (best is null) output.MarkupLineInterpolated($"[yellow]no combination {(constraints.Count == 0 ? "finished a run" : $"meets {string.Join(", ", constraints)}")}[/]");
         else output.MarkupLineInterpolated($"best for least {Sweep.Describe(objective)}{under}: [bold]{best.Combination.Label}[/] ({SweepHtml.Cell(best.Metrics[objective])})");
         output.MarkupLineInterpolated($"wrote {Path.Combine(folder, "sweep.csv")} and {Path.Combine(folder, "sweep.html")}");
         if (failures.Count == 0) return ExitCode.Completed;

@@ -48,14 +48,24 @@ public enum SweepMetric
     Airtime,
 }
 
-/// <summary>A bound on a metric's mean: <c>failed&lt;=0.5%</c>, <c>duration&lt;48</c>.</summary>
+/// <summary>A bound on a metric's mean, in the metric's unit: <c>failed&lt;=0.5%</c> (percent of the targeted meters), <c>duration&lt;48h</c> (virtual hours; the h may be left out).</summary>
 public sealed partial record SweepConstraint(SweepMetric Metric, string Operator, double Bound)
 {
+    public const string Help = "METRIC<=NUMBER (or <, >=, >): failed in % of the targeted meters (failed<=0.5%), duration and p95 in virtual hours and airtime in hours (duration<48h)";
+
     public static SweepConstraint Parse(string text)
     {
         var match = Pattern().Match(text.Replace(" ", "", StringComparison.Ordinal));
-        if (!match.Success || !Sweep.TryMetric(match.Groups[1].Value, out var metric))
-            throw new FormatException($"--constraint {text}: expected METRIC<=NUMBER (or <, >=, >), METRIC one of {Sweep.MetricNames}, such as failed<=0.5%");
+        if (!match.Success) throw new FormatException($"--constraint {text}: expected {Help}");
+        var name = match.Groups[1].Value;
+        if (!Sweep.TryMetric(name, out var metric))
+        {
+            var near = Enum.GetNames<SweepMetric>().Select(n => n.ToLowerInvariant()).MinBy(n => Scenario.Spelling.Distance(n, name.ToLowerInvariant()))!;
+            throw new FormatException($"--constraint {text}: no metric {name}{(Scenario.Spelling.Distance(near, name.ToLowerInvariant()) <= 2 ? $" (did you mean {near}?)" : "")}; the metrics are {Sweep.MetricNames}");
+        }
+        var unit = match.Groups[4].Value.ToLowerInvariant();
+        if (metric == SweepMetric.Failed ? unit is not ("" or "%") : unit is not ("" or "h"))
+            throw new FormatException($"--constraint {text}: {name} is in {(metric == SweepMetric.Failed ? "% of the targeted meters (such as failed<=0.5%)" : "hours (such as " + name.ToLowerInvariant() + "<48h)")}, not {unit}");
         return new SweepConstraint(metric, match.Groups[2].Value, double.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture));
     }
 
@@ -68,9 +78,9 @@ public sealed partial record SweepConstraint(SweepMetric Metric, string Operator
     };
 
     public override string ToString() =>
-        $"{Metric.ToString().ToLowerInvariant()}{Operator}{Bound.ToString(CultureInfo.InvariantCulture)}{(Metric == SweepMetric.Failed ? "%" : "")}";
+        $"{Metric.ToString().ToLowerInvariant()}{Operator}{Bound.ToString(CultureInfo.InvariantCulture)}{(Metric == SweepMetric.Failed ? "%" : "h")}";
 
-    [GeneratedRegex(@"^([A-Za-z0-9]+)(<=|>=|<|>)([0-9]+(?:\.[0-9]+)?)%?$")]
+    [GeneratedRegex(@"^([A-Za-z0-9]+)(<=|>=|<|>)([0-9]+(?:\.[0-9]+)?)(%|h|H|[A-Za-z]+)?$")]
     private static partial Regex Pattern();
 }
 
@@ -158,28 +168,49 @@ public static class Sweep
     /// <summary>A combination's results: its runs' metrics over the seeds that finished.</summary>
     public sealed record Result(Combination Combination, IReadOnlyDictionary<SweepMetric, Estimate> Metrics, int Runs, int Failed);
 
+    /// <summary>A combination's results. Every metric is at least 0, so its interval is cut at 0.</summary>
     public static Result Summarize(Combination combination, IReadOnlyList<JsonObject> reports, int failed) =>
-        new(combination, Enum.GetValues<SweepMetric>().ToDictionary(m => m, m => Estimate.Of(reports.Select(r => Measure(r, m)).ToList())), reports.Count, failed);
+        new(combination, Enum.GetValues<SweepMetric>().ToDictionary(m => m, m =>
+        {
+            var estimate = Estimate.Of(reports.Select(r => Measure(r, m)).ToList());
+            return estimate with { Low = Math.Max(0, estimate.Low) };
+        }), reports.Count, failed);
 
-    /// <summary>The combination of least mean objective among those whose means meet every constraint (ties: the first in grid order); null when none does.</summary>
+    /// <summary>The combination of least mean objective among those whose means meet every constraint (ties: the first in --vary order); null when none does.</summary>
     public static Result? Best(IReadOnlyList<Result> results, SweepMetric objective, IReadOnlyList<SweepConstraint> constraints) =>
-        results.Where(r => r.Runs > 0 && constraints.All(c => c.Holds(r.Metrics[c.Metric].Mean)))
-            .OrderBy(r => r.Metrics[objective].Mean).FirstOrDefault();
+        results.Where(r => Meets(r, constraints)).OrderBy(r => r.Metrics[objective].Mean).FirstOrDefault();
 
-    /// <summary>sweep.csv: one row per combination, the varied keys, the runs, and each metric's mean and 95 % interval.</summary>
-    public static string Csv(IReadOnlyList<SweepKey> keys, IReadOnlyList<Result> results)
+    /// <summary>A metric's column name in sweep.csv, with its unit.</summary>
+    public static string Column(SweepMetric metric) => metric switch
+    {
+        SweepMetric.Duration => "duration_h",
+        SweepMetric.P95 => "p95_h",
+        SweepMetric.Failed => "failed_pct",
+        _ => "airtime_h",
+    };
+
+    /// <summary>
+    /// sweep.csv: one row per combination: the varied keys, the runs finished and failed, each metric's
+    /// mean and 95 % interval (in its unit), whether the means meet the constraints, and which is best.
+    /// </summary>
+    public static string Csv(IReadOnlyList<SweepKey> keys, IReadOnlyList<Result> results, IReadOnlyList<SweepConstraint> constraints, Result? best)
     {
         static string F(double v) => double.IsNaN(v) ? "" : v.ToString("0.######", CultureInfo.InvariantCulture);
         static string Q(string v) => v.Contains(',') || v.Contains('"') ? "\"" + v.Replace("\"", "\"\"") + "\"" : v;
         var csv = new StringBuilder();
-        var metrics = Enum.GetValues<SweepMetric>().Select(m => m.ToString().ToLowerInvariant()).ToList();
-        csv.AppendJoin(',', keys.Select(k => Q(k.Key)).Concat(["runs", "failed_runs"]).Concat(metrics.SelectMany(m => new[] { $"{m}_mean", $"{m}_ci95_low", $"{m}_ci95_high" })))
-            .Append('\n');
+        var metrics = Enum.GetValues<SweepMetric>().Select(Column).ToList();
+        csv.AppendJoin(',', keys.Select(k => Q(k.Key)).Concat(["runs", "failed_runs"]).Concat(metrics.SelectMany(m => new[] { $"{m}_mean", $"{m}_ci95_low", $"{m}_ci95_high" }))
+            .Concat(["meets_constraints", "best"])).Append('\n');
         foreach (var r in results)
             csv.AppendJoin(',', r.Combination.Values.Select(v => Q(v.Value)).Concat([r.Runs.ToString(CultureInfo.InvariantCulture), r.Failed.ToString(CultureInfo.InvariantCulture)])
-                .Concat(Enum.GetValues<SweepMetric>().SelectMany(m => new[] { F(r.Metrics[m].Mean), F(r.Metrics[m].Low), F(r.Metrics[m].High) }))).Append('\n');
+                .Concat(Enum.GetValues<SweepMetric>().SelectMany(m => new[] { F(r.Metrics[m].Mean), F(r.Metrics[m].Low), F(r.Metrics[m].High) }))
+                .Concat([Meets(r, constraints) ? "yes" : "no", r == best ? "yes" : "no"])).Append('\n');
         return csv.ToString();
     }
+
+    /// <summary>Whether the combination has finished runs whose means meet every constraint.</summary>
+    public static bool Meets(Result result, IReadOnlyList<SweepConstraint> constraints) =>
+        result.Runs > 0 && constraints.All(c => c.Holds(result.Metrics[c.Metric].Mean));
 }
 
 /// <summary>

@@ -71,7 +71,7 @@ public static class SweepHtml
             .Append("<th>runs</th>").Append(string.Concat(Enum.GetValues<SweepMetric>().Select(m => $"<th>{E(Sweep.Describe(m))}</th>"))).Append("<th class=\"key\">runs' reports</th></tr>");
         foreach (var result in page.Results)
         {
-            var meets = result.Runs > 0 && page.Constraints.All(c => c.Holds(result.Metrics[c.Metric].Mean));
+            var meets = Sweep.Meets(result, page.Constraints);
             html.Append("<tr").Append(result == page.Best ? " class=\"best\"" : meets ? "" : " class=\"out\"").Append('>')
                 .Append(string.Concat(result.Combination.Values.Select(v => $"<td class=\"key\">{E(v.Value)}</td>")))
                 .Append("<td>").Append(result.Runs).Append(result.Failed > 0 ? $" ({result.Failed} failed)" : "").Append("</td>")
@@ -100,14 +100,22 @@ public static class SweepHtml
         double X(string value) => numeric ? numbers[values.IndexOf(value)]!.Value : values.IndexOf(value);
 
         var model = new PlotModel { Title = $"{Sweep.Describe(metric)} by {key.Key}", PlotMargins = new OxyThickness(62, double.NaN, 16, double.NaN) }; // room for the value labels beside the axis title
-        if (numeric) model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = key.Key, MinimumPadding = 0.08, MaximumPadding = 0.08 });
+        // Values such as 4, 8, 16 spread evenly on a logarithmic axis (base 2 when they are powers of two).
+        var logarithmic = numeric && numbers.Min() > 0 && numbers.Max() / numbers.Min() >= 4;
+        var powersOfTwo = logarithmic && numbers.All(n => Math.Abs(Math.Log2(n!.Value) - Math.Round(Math.Log2(n.Value))) < 1e-9);
+        if (logarithmic)
+            model.Axes.Add(new LogarithmicAxis
+            {
+                Position = AxisPosition.Bottom, Title = key.Key, Base = powersOfTwo ? 2 : 10, MinimumPadding = 0.08, MaximumPadding = 0.08, AxisTitleDistance = 8,
+            });
+        else if (numeric) model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = key.Key, MinimumPadding = 0.08, MaximumPadding = 0.08, AxisTitleDistance = 8 });
         else
             model.Axes.Add(new LinearAxis
             {
-                Position = AxisPosition.Bottom, Title = key.Key, Minimum = -0.5, Maximum = key.Values.Count - 0.5, MajorStep = 1, MinorStep = 1,
+                Position = AxisPosition.Bottom, Title = key.Key, Minimum = -0.5, Maximum = key.Values.Count - 0.5, MajorStep = 1, MinorStep = 1, AxisTitleDistance = 8,
                 LabelFormatter = x => Math.Abs(x - Math.Round(x)) < 1e-9 && x >= 0 && x < key.Values.Count ? key.Values[(int)Math.Round(x)] : "",
             });
-        model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = Sweep.Describe(metric), MinimumPadding = 0.1, MaximumPadding = 0.1, AxisTitleDistance = 12 });
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = Sweep.Describe(metric), MinimumPadding = 0.1, MaximumPadding = 0.1, AxisTitleDistance = 12, IntervalLength = 36 });
 
         var groups = page.Results.Where(r => r.Runs > 0)
             .GroupBy(r => string.Join(", ", r.Combination.Values.Where((_, i) => i != k).Select(v => $"{v.Key[(v.Key.LastIndexOf('.') + 1)..]}={v.Value}")))
@@ -126,17 +134,18 @@ public static class SweepHtml
                 var colour = Palette[g];
                 // Lines side by side on a category axis, so that their intervals do not hide each other.
                 var shift = numeric ? 0 : (g - (groups.Count - 1) / 2.0) * Math.Min(0.08, 0.5 / groups.Count);
-                var line = new LineSeries { Title = groups.Count > 1 ? groups[g].Key : null, Color = colour, StrokeThickness = 2 };
-                var bars = new ScatterErrorSeries { MarkerType = MarkerType.Circle, MarkerSize = 3.5, MarkerFill = colour, ErrorBarColor = colour, ErrorBarStrokeThickness = 1.5 };
+                var line = new LineSeries { Title = groups.Count > 1 ? groups[g].Key : null, Color = colour, StrokeThickness = 2, MarkerType = MarkerType.Circle, MarkerSize = 3.5, MarkerFill = colour };
+                // Each interval a vertical stroke from its low to its high end (not centred on the mean: it is cut at 0), strokes apart.
+                var intervals = new LineSeries { Color = colour, StrokeThickness = 1.5 };
                 foreach (var result in groups[g].OrderBy(r => X(r.Combination.Values[k].Value)))
                 {
                     var estimate = result.Metrics[metric];
                     var x = X(result.Combination.Values[k].Value) + shift;
                     line.Points.Add(new DataPoint(x, estimate.Mean));
-                    bars.Points.Add(new ScatterErrorPoint(x, estimate.Mean, 0, estimate.Runs > 1 ? (estimate.High - estimate.Low) / 2 : 0));
+                    if (estimate.Runs > 1) intervals.Points.AddRange([new DataPoint(x, estimate.Low), new DataPoint(x, estimate.High), DataPoint.Undefined]);
                 }
+                model.Series.Add(intervals);
                 model.Series.Add(line);
-                model.Series.Add(bars);
             }
         if (model.Series.Count == 0) model.Subtitle = "no run finished";
         else
@@ -146,7 +155,7 @@ public static class SweepHtml
             var (low, high) = (finished.Min(e => e.Low), finished.Max(e => e.High));
             var pad = Math.Max((high - low) * 0.08, Math.Abs(high) * 0.02 + 1e-6);
             var axis = model.Axes[1];
-            (axis.Minimum, axis.Maximum) = (low - pad, high + pad);
+            (axis.Minimum, axis.Maximum) = (Math.Max(0, low - pad), high + pad);
         }
         return model;
     }
