@@ -39,6 +39,9 @@ public sealed record ScenarioSettings
     public required TimeSpan RebootDelay { get; init; }
     public required IReadOnlyList<ScheduledAction> OperatorActions { get; init; }
     public string MdmEndpoint { get; init; } = "";
+
+    /// <summary>The operator console's pace at start: virtual seconds per wall second; null is as fast as possible (console.pace).</summary>
+    public double? ConsolePace { get; init; }
     public IReadOnlyList<long> TracedMeters { get; init; } = [];
     public IReadOnlyList<(TimeSpan At, TimeSpan Downtime)> HeadEndCrashes { get; init; } = [];
 
@@ -175,6 +178,7 @@ public sealed record ScenarioSettings
                 var other => throw new ScenarioException($"{o.Source}.action: expected pause, resume, cancel or retry-failed, got '{other}'"),
             })),
             MdmEndpoint = r.String("mdm.http-endpoint"),
+            ConsolePace = Pace(r),
             TracedMeters = WholeNumbers(r, "trace.meters", 1, long.MaxValue).ToList(),
             HeadEndCrashes = r.Objects("head-end-crashes", (o, _) => (o.Duration("at"), o.Duration("downtime"))),
         };
@@ -183,6 +187,15 @@ public sealed record ScenarioSettings
     }
 
     /// <summary>A list of whole numbers in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    private static double? Pace(ScenarioReader r)
+    {
+        var text = r.String("console.pace").Trim();
+        if (text.Equals("max", StringComparison.OrdinalIgnoreCase)) return null;
+        return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var pace) && pace is >= 0.1 and <= 1e7
+            ? pace
+            : throw new ScenarioException($"{r.Name("console.pace")}: expected max or virtual seconds per wall second from 0.1 to 10000000 (such as 60 or 3600), got '{text}'");
+    }
+
     private static List<long> WholeNumbers(ScenarioReader r, string key, long min, long max)
     {
         var values = r.Doubles(key, min, max);

@@ -71,6 +71,28 @@ public sealed class ClusterSweepTests : IDisposable
     }
 
     [Fact]
+    public async Task A_node_serves_one_cluster_sweep_after_another()
+    {
+        var port = HeadEnd.Tests.LoopbackPort.Free();
+        var node = Start("node", "--port", "0", "--seed-nodes", $"akka.tcp://amisim@127.0.0.1:{port}");
+        _ = node.StandardOutput.ReadToEndAsync();
+        _ = node.StandardError.ReadToEndAsync();
+        foreach (var name in new[] { "first", "second" })
+        {
+            var sweep = Start(["sweep", "--scenario", Small, "--set", "amisim.scenario.fleet.meters=200", "--vary", "campaign.distribution=unicast,multicast",
+                "--seeds", "1", "--parallel", "1", "--out", Path.Combine(_dir, name), "--cluster", "--nodes", "2", "--port", port.ToString()]);
+            var output = sweep.StandardOutput.ReadToEndAsync();
+            var errors = sweep.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+            await sweep.WaitForExitAsync(timeout.Token);
+
+            Assert.True(sweep.ExitCode == ExitCode.Completed, $"the {name} sweep exited {sweep.ExitCode}: {await output} {await errors}");
+            Assert.Matches(@"seed \d on akka\.tcp://amisim@127\.0\.0\.1:\d+: done", await output);
+        }
+        Assert.False(node.HasExited);
+    }
+
+    [Fact]
     public async Task A_node_killed_mid_sweep_has_its_runs_taken_by_another_and_the_sweep_ends_with_the_same_means()
     {
         var (local, _, localError) = await CommandLine.RunAsync(TimeSpan.FromMinutes(5), Sweep(Path.Combine(_dir, "here")));

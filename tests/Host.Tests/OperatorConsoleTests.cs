@@ -188,6 +188,7 @@ public sealed partial class OperatorConsoleTests : IDisposable
     [InlineData("--pace 60", "--pace needs --console")]
     [InlineData("--console --pace fast", "--pace fast: a pace is a number")]
     [InlineData("--console --pace 0", "--pace 0: a pace is a number")]
+    [InlineData("--console --set amisim.scenario.console.pace=fast", "amisim.scenario.console.pace: expected max or virtual seconds per wall second")]
     public async Task Bad_console_options_are_refused_before_the_run(string arguments, string message)
     {
         var (code, _, error) = await CommandLine.RunAsync(["run", "--out", Path.Combine(_dir, "bad"), .. arguments.Split(' ')]);

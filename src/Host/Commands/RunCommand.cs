@@ -67,7 +67,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public FlagValue<string>? Console { get; init; }
 
         [CommandOption("--pace <PACE>")]
-        [Description("With --console: virtual seconds per wall second (1, 60, 3600, ...) or max (the default); the page changes it.")]
+        [Description("With --console: virtual seconds per wall second (1, 60, 3600, ...) or max; default the scenario's console.pace (max); the page changes it.")]
         public string? Pace { get; init; }
 
         public override ValidationResult Validate() =>
@@ -162,7 +162,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                     input.Topology.Meters.Count, input.Topology.Collectors.Count, scenario.Campaign.Distribution.ToString().ToLowerInvariant());
                 try
                 {
-                    operatorConsole = await OperatorConsole.StartAsync(endpoint, facts, settings.Pace is null ? null : OperatorConsole.ParsePace(settings.Pace));
+                    operatorConsole = await OperatorConsole.StartAsync(endpoint, facts, settings.Pace is null ? scenario.ConsolePace : OperatorConsole.ParsePace(settings.Pace));
                 }
                 catch (IOException error)
                 {
