@@ -35,27 +35,20 @@ public sealed record ConsoleFacts(string Scenario, long Seed, string Package, in
 /// </remarks>
 public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
 {
-    /// <summary>Wall time the paced run aims to show between two updates.</summary>
-    private static readonly TimeSpan UpdateEvery = TimeSpan.FromMilliseconds(250);
-
     private readonly WebApplication _app;
     private readonly ConsoleFacts _facts;
     private readonly bool _loopback;
     private readonly Lock _lock = new();
-    private readonly Queue<TakenAction> _pending = new();
-    private readonly List<TakenAction> _taken = [];
+    private readonly ConsoleState _state;
     private readonly List<JsonObject> _curve = [];
     private readonly Stopwatch _wall = Stopwatch.StartNew();
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string _snapshot = "{}";
-    private double? _pace;
-    private bool _held;
-    private (TimeSpan Wall, SimTime Virtual)? _anchor;
 
     private OperatorConsole(WebApplication app, ConsoleFacts facts, bool loopback, string token, double? pace)
     {
-        (_app, _facts, _loopback, Token, _pace) = (app, facts, loopback, token, pace);
+        (_app, _facts, _loopback, Token, _state) = (app, facts, loopback, token, new ConsoleState(pace));
         _snapshot = Snapshot(SimTime.Zero, null, [], ended: false);
     }
 
@@ -177,8 +170,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         var by = Text(body!, "operator") is { Length: > 0 and <= 64 } who && who.All(c => !char.IsControl(c)) ? who : "console";
         lock (_lock)
         {
-            if (_ended) return Results.Json(new { error = "the run has ended; the console shows its final state" }, statusCode: StatusCodes.Status409Conflict);
-            _pending.Enqueue(new TakenAction(SimTime.Zero, action.Value, $"{by} ({http.Connection.RemoteIpAddress})"));
+            if (_state.Ask(action.Value, $"{by} ({http.Connection.RemoteIpAddress})") is { } why) return Results.Json(new { error = why }, statusCode: StatusCodes.Status409Conflict);
         }
         Wake();
         return Results.Json(new { queued = name, at = "the current virtual time, before the next step" }, statusCode: StatusCodes.Status202Accepted);
@@ -191,12 +183,12 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         if (error is not null) return error;
         lock (_lock)
         {
-            if (body!["hold"] is JsonValue hold && hold.TryGetValue<bool>(out var held)) _held = held;
+            if (body!["hold"] is JsonValue hold && hold.TryGetValue<bool>(out var held)) _state.SetHeld(held);
             if (Text(body, "pace") is { } pace)
             {
                 try
                 {
-                    _pace = ParsePace(pace);
+                    _state.SetPace(ParsePace(pace));
                 }
                 catch (FormatException invalid)
                 {
@@ -204,10 +196,9 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
                 }
             }
             else if (body["hold"] is null) return Results.Json(new { error = "expected {\"pace\": \"60\"} or {\"hold\": true}" }, statusCode: StatusCodes.Status400BadRequest);
-            _anchor = null;
         }
         Wake();
-        return Results.Json(new { pace = _pace?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "max", hold = _held });
+        lock (_lock) return Results.Json(new { pace = _state.Pace?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "max", hold = _state.Held });
     }
 
     private async Task Events(HttpContext http)
@@ -251,15 +242,9 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         wake.TrySetResult();
     }
 
-    private bool _ended;
-
     public TimeSpan NextStep(TimeSpan longest)
     {
-        double? pace;
-        lock (_lock) pace = _pace;
-        if (pace is null) return longest;
-        var seconds = Math.Floor(pace.Value * UpdateEvery.TotalSeconds);
-        return TimeSpan.FromSeconds(Math.Clamp(seconds, 1, longest.TotalSeconds));
+        lock (_lock) return _state.NextStep(longest);
     }
 
     public async Task<IReadOnlyList<TakenAction>> BetweenStepsAsync(SimTime now, CancellationToken cancellation)
@@ -267,28 +252,11 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         while (true)
         {
             Task wake;
-            TimeSpan wait;
-            lock (_lock)
-            {
-                wake = _wake.Task;
-                if (_pending.Count > 0)
-                {
-                    var actions = _pending.Select(a => a with { At = now }).ToList();
-                    _pending.Clear();
-                    _taken.AddRange(actions);
-                    return actions;
-                }
-                if (_held) wait = Timeout.InfiniteTimeSpan;
-                else if (_pace is not { } pace) return [];
-                else
-                {
-                    _anchor ??= (_wall.Elapsed, now);
-                    var due = _anchor.Value.Wall + TimeSpan.FromSeconds((now - _anchor.Value.Virtual).TotalSeconds / pace);
-                    wait = due - _wall.Elapsed;
-                    if (wait <= TimeSpan.Zero) return [];
-                }
-            }
-            await Task.WhenAny(wake, Task.Delay(wait, cancellation));
+            StepDecision decision;
+            lock (_lock) (wake, decision) = (_wake.Task, _state.Decide(now, _wall.Elapsed));
+            if (decision.Take.Count > 0 || decision.Wait == TimeSpan.Zero) return decision.Take;
+            // Woken early by an action, a new pace or a released clock.
+            await Task.WhenAny(wake, Task.Delay(decision.Wait, cancellation));
             cancellation.ThrowIfCancellationRequested();
         }
     }
@@ -299,7 +267,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         TaskCompletionSource changed;
         lock (_lock)
         {
-            _ended = ended;
+            _state.Ended = ended;
             _snapshot = snapshot;
             (changed, _changed) = (_changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         }
@@ -346,8 +314,8 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
                 ["outcomes"] = new JsonObject([.. (summary?.Phases ?? new Dictionary<MeterPhase, int>()).OrderBy(p => p.Key).Select(p => KeyValuePair.Create(p.Key.ToString(), (JsonNode?)p.Value))]),
                 ["targeted"] = Progress(targeted), ["wavesProgress"] = new JsonArray([.. waves]), ["collectorsProgress"] = new JsonArray([.. collectors]),
                 ["failures"] = new JsonArray([.. failures]), ["completion"] = new JsonArray([.. _curve.Select(p => p.DeepClone())]),
-                ["actions"] = new JsonArray([.. _taken.Select(a => (JsonNode)new JsonObject { ["at"] = a.At.ToString(), ["action"] = a.Action.ToString(), ["by"] = a.By })]),
-                ["pace"] = _pace?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "max", ["held"] = _held, ["ended"] = ended,
+                ["actions"] = new JsonArray([.. _state.Taken.Select(a => (JsonNode)new JsonObject { ["at"] = a.At.ToString(), ["action"] = a.Action.ToString(), ["by"] = a.By })]),
+                ["pace"] = _state.Pace?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "max", ["held"] = _state.Held, ["ended"] = ended,
             };
             return page.ToJsonString();
         }

@@ -1,0 +1,80 @@
+using AmiSim.HeadEnd.Campaign;
+using AmiSim.Host.Run;
+using AmiSim.Kernel;
+
+namespace AmiSim.Host.Web;
+
+/// <summary>What the run does between two steps: take these actions now, wait this long (infinite: the clock is held), or go on.</summary>
+public sealed record StepDecision(IReadOnlyList<TakenAction> Take, TimeSpan Wait)
+{
+    public static readonly StepDecision Go = new([], TimeSpan.Zero);
+}
+
+/// <summary>
+/// The console's state, pure (the console locks around it): the actions the operator gave and the run
+/// has yet to take, those it took, the pace and whether the clock is held. The pace holds virtual time
+/// to wall time from an anchor: the first step after the pace or the hold last changed.
+/// </summary>
+public sealed class ConsoleState(double? pace)
+{
+    /// <summary>Wall time a paced run aims to show between two updates.</summary>
+    public static readonly TimeSpan UpdateEvery = TimeSpan.FromMilliseconds(250);
+
+    private readonly Queue<TakenAction> _pending = new();
+    private readonly List<TakenAction> _taken = [];
+    private (TimeSpan Wall, SimTime Virtual)? _anchor;
+
+    /// <summary>Virtual seconds per wall second; null is as fast as possible.</summary>
+    public double? Pace { get; private set; } = pace;
+
+    public bool Held { get; private set; }
+
+    public bool Ended { get; set; }
+
+    public IReadOnlyList<TakenAction> Taken => _taken;
+
+    /// <summary>The operator asks for <paramref name="action"/>; null when it is queued, else why not.</summary>
+    public string? Ask(OperatorAction action, string by)
+    {
+        if (Ended) return "the run has ended; the console shows its final state";
+        _pending.Enqueue(new TakenAction(SimTime.Zero, action, by));
+        return null;
+    }
+
+    public void SetPace(double? pace)
+    {
+        Pace = pace;
+        _anchor = null;
+    }
+
+    public void SetHeld(bool held)
+    {
+        Held = held;
+        _anchor = null;
+    }
+
+    /// <summary>The next step's length: what a quarter second of wall time is at the pace, in whole seconds from 1 to <paramref name="longest"/>.</summary>
+    public TimeSpan NextStep(TimeSpan longest) =>
+        Pace is not { } pace ? longest : TimeSpan.FromSeconds(Math.Clamp(Math.Floor(pace * UpdateEvery.TotalSeconds), 1, Math.Max(1, Math.Floor(longest.TotalSeconds))));
+
+    /// <summary>
+    /// Between two steps, at virtual <paramref name="now"/> and wall <paramref name="wall"/>: actions asked
+    /// are taken first (at <paramref name="now"/>, even with the clock held); then a held clock waits,
+    /// a paced run waits until the wall time its virtual time is due, and one at full speed goes on.
+    /// </summary>
+    public StepDecision Decide(SimTime now, TimeSpan wall)
+    {
+        if (_pending.Count > 0)
+        {
+            var actions = _pending.Select(a => a with { At = now }).ToList();
+            _pending.Clear();
+            _taken.AddRange(actions);
+            return new StepDecision(actions, TimeSpan.Zero);
+        }
+        if (Held) return new StepDecision([], Timeout.InfiniteTimeSpan);
+        if (Pace is not { } pace) return StepDecision.Go;
+        _anchor ??= (wall, now);
+        var due = _anchor.Value.Wall + TimeSpan.FromSeconds((now - _anchor.Value.Virtual).TotalSeconds / pace);
+        return due > wall ? new StepDecision([], due - wall) : StepDecision.Go;
+    }
+}

@@ -1,0 +1,67 @@
+using AmiSim.HeadEnd.Campaign;
+using AmiSim.Host.Web;
+using AmiSim.Kernel;
+using Xunit;
+
+namespace AmiSim.Host.Tests;
+
+/// <summary>The console's pure state: when the run takes the operator's actions, how long it waits for the pace, how long its steps are.</summary>
+public sealed class ConsoleStateTests
+{
+    private static SimTime At(double seconds) => SimTime.From(TimeSpan.FromSeconds(seconds));
+
+    [Theory]
+    [InlineData(null, 3600)] // as fast as possible: the run's own step
+    [InlineData(1.0, 1)] // a quarter second of wall time is less than a virtual second: the shortest step
+    [InlineData(60.0, 15)]
+    [InlineData(3600.0, 900)]
+    [InlineData(1e7, 3600)] // never longer than the run's own step
+    public void A_paced_step_is_a_quarter_second_of_wall_time_in_whole_virtual_seconds(double? pace, double seconds)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(seconds), new ConsoleState(pace).NextStep(TimeSpan.FromHours(1)));
+    }
+
+    [Fact]
+    public void At_a_pace_virtual_time_waits_for_the_wall_time_it_is_due_from_the_anchor()
+    {
+        var state = new ConsoleState(60);
+
+        Assert.Equal(StepDecision.Go, state.Decide(At(600), TimeSpan.FromSeconds(10))); // the anchor: virtual 600 s at wall 10 s
+        Assert.Equal(TimeSpan.FromSeconds(2), state.Decide(At(720), TimeSpan.FromSeconds(10)).Wait); // 120 virtual seconds are 2 wall seconds at 60x
+        Assert.Equal(StepDecision.Go, state.Decide(At(720), TimeSpan.FromSeconds(12)));
+        state.SetPace(null);
+        Assert.Equal(StepDecision.Go, state.Decide(At(99_999), TimeSpan.FromSeconds(12)));
+        state.SetPace(3600); // a new pace, a new anchor: no catching up for the time at full speed
+        Assert.Equal(StepDecision.Go, state.Decide(At(100_000), TimeSpan.FromSeconds(13)));
+        Assert.Equal(TimeSpan.FromSeconds(1), state.Decide(At(103_600), TimeSpan.FromSeconds(13)).Wait);
+    }
+
+    [Fact]
+    public void A_held_clock_waits_until_released_but_actions_are_taken_at_once_at_the_current_virtual_time()
+    {
+        var state = new ConsoleState(null);
+        state.SetHeld(true);
+
+        Assert.Equal(Timeout.InfiniteTimeSpan, state.Decide(At(7200), TimeSpan.Zero).Wait);
+        Assert.Null(state.Ask(OperatorAction.Pause, "alice"));
+        Assert.Null(state.Ask(OperatorAction.RetryFailed, "bob"));
+        var taken = state.Decide(At(7200), TimeSpan.Zero).Take;
+
+        Assert.Equal([OperatorAction.Pause, OperatorAction.RetryFailed], taken.Select(t => t.Action));
+        Assert.All(taken, t => Assert.Equal(At(7200), t.At));
+        Assert.Equal(["alice", "bob"], state.Taken.Select(t => t.By));
+        Assert.Equal(Timeout.InfiniteTimeSpan, state.Decide(At(7200), TimeSpan.Zero).Wait); // each action once
+        state.SetHeld(false);
+        Assert.Equal(StepDecision.Go, state.Decide(At(7200), TimeSpan.Zero));
+    }
+
+    [Fact]
+    public void After_the_run_an_action_is_refused_and_nothing_is_queued()
+    {
+        var state = new ConsoleState(null) { Ended = true };
+
+        Assert.Contains("the run has ended", state.Ask(OperatorAction.Cancel, "alice"));
+        Assert.Empty(state.Decide(At(0), TimeSpan.Zero).Take);
+        Assert.Empty(state.Taken);
+    }
+}
