@@ -20,28 +20,15 @@ public sealed class ClusterProcessTests : IDisposable
         """;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("amisim-nodes-").FullName;
-    private readonly List<Process> _processes = [];
+    private readonly AmisimProcesses _processes = new();
 
     public void Dispose()
     {
-        foreach (var process in _processes)
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            process.Dispose();
-        }
+        _processes.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 
-    private Process Start(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "amisim.dll"), .. arguments])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        var process = Process.Start(start)!;
-        _processes.Add(process);
-        return process;
-    }
+    private Process Start(params string[] arguments) => _processes.Start(arguments);
 
     [Fact]
     public async Task Three_amisim_processes_give_the_result_digest_of_one()

@@ -9,27 +9,15 @@ public sealed class ClusterSweepTests : IDisposable
 {
     private static readonly string Small = Path.Combine(AppContext.BaseDirectory, "scenarios", "small.conf");
     private readonly string _dir = Directory.CreateTempSubdirectory("amisim-cluster-sweep-").FullName;
-    private readonly List<Process> _processes = [];
+    private readonly AmisimProcesses _processes = new();
 
     public void Dispose()
     {
-        foreach (var process in _processes)
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            process.Dispose();
-        }
+        _processes.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 
-    private Process Start(params string[] arguments)
-    {
-        var process = Process.Start(new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "amisim.dll"), .. arguments])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true,
-        })!;
-        _processes.Add(process);
-        return process;
-    }
+    private Process Start(params string[] arguments) => _processes.Start(arguments);
 
     private string[] Sweep(string folder) =>
     [

@@ -19,15 +19,11 @@ public sealed partial class OperatorConsoleTests : IDisposable
 {
     private static readonly string Small = Path.Combine(AppContext.BaseDirectory, "scenarios", "small.conf");
     private readonly string _dir = Directory.CreateTempSubdirectory("amisim-console-").FullName;
-    private readonly List<Process> _processes = [];
+    private readonly AmisimProcesses _processes = new();
 
     public void Dispose()
     {
-        foreach (var process in _processes)
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            process.Dispose();
-        }
+        _processes.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 
@@ -44,9 +40,7 @@ public sealed partial class OperatorConsoleTests : IDisposable
     {
         var folder = Path.Combine(_dir, "console");
         using var browser = ReportBrowserTests.Browser();
-        var run = Process.Start(new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "amisim.dll"), "run", "--scenario", Small, "--out", folder,
-            "--console", "--pace", "1800"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        _processes.Add(run);
+        var run = _processes.Start("run", "--scenario", Small, "--out", folder, "--console", "--pace", "1800");
         var output = new StringBuilder();
         run.OutputDataReceived += (_, line) => { lock (output) output.AppendLine(line.Data); };
         run.BeginOutputReadLine();
@@ -208,5 +202,41 @@ public sealed partial class OperatorConsoleTests : IDisposable
 
         Assert.Equal(ExitCode.BadInput, code);
         Assert.Contains($"--console {taken}: cannot listen there", error);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "taken")), "a refused run wrote its folder");
+    }
+
+    [Fact]
+    public async Task An_address_of_no_interface_here_is_refused_with_exit_2()
+    {
+        var (code, _, error) = await CommandLine.RunAsync(["run", "--out", Path.Combine(_dir, "elsewhere"), "--console", "10.255.255.1:8080"]);
+
+        Assert.Equal(ExitCode.BadInput, code);
+        Assert.Contains("--console 10.255.255.1:8080: cannot listen there", error);
+    }
+
+    [Fact]
+    public async Task Holding_the_clock_shows_on_the_state_at_once_and_the_clock_is_refused_bad_values_and_after_the_run()
+    {
+        await using var console = await OperatorConsole.StartAsync(OperatorConsole.ParseEndpoint("127.0.0.1:0"), Facts, pace: null);
+        using var http = new HttpClient();
+        async Task<JsonNode> State() => JsonNode.Parse(await http.GetStringAsync(new Uri(console.Url, "/api/state")))!;
+
+        using (var held = await http.SendAsync(Post(console.Url, "/api/clock", """{"hold":true}""", console.Token))) Assert.Equal(HttpStatusCode.OK, held.StatusCode);
+        Assert.True((await State())["held"]!.GetValue<bool>());
+        using (var bad = await http.SendAsync(Post(console.Url, "/api/clock", """{"hold":"yes"}""", console.Token)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Contains("hold: expected true or false", await bad.Content.ReadAsStringAsync());
+        }
+        using (var paced = await http.SendAsync(Post(console.Url, "/api/clock", """{"pace":600,"hold":false}""", console.Token))) Assert.Equal(HttpStatusCode.OK, paced.StatusCode);
+        var state = await State();
+        Assert.False(state["held"]!.GetValue<bool>());
+        Assert.Equal("600", state["pace"]!.GetValue<string>());
+        using (var missing = await http.GetAsync(new Uri(console.Url, "/nothing"))) Assert.Contains("the console serves /", await missing.Content.ReadAsStringAsync());
+
+        await console.ShowAsync(Kernel.SimTime.Zero, new HeadEnd.Campaign.CampaignSummary(HeadEnd.Campaign.CampaignStatus.Completed, 1, 1, new Dictionary<HeadEnd.Campaign.MeterPhase, int>(), "", true, 0), [], ended: true);
+        using var late = await http.SendAsync(Post(console.Url, "/api/clock", """{"pace":"60"}""", console.Token));
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+        Assert.True((await State())["ended"]!.GetValue<bool>());
     }
 }

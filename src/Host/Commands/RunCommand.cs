@@ -103,14 +103,18 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         RunInput input;
         string runDir;
         var emptied = 0;
+        OperatorConsole? operatorConsole = null;
         try
         {
             input = RunInput.Read(settings.Scenario, settings.Set, settings.Seed, settings.Package, settings.Trust);
             if (settings.JournalPostgres is { Length: 0 }) throw new InputException("--journal-postgres: empty connection string");
+            // The console's address is taken before anything is written, so that one in use leaves no run folder behind.
+            if (settings.Console is { IsSet: true } wanted) operatorConsole = await StartConsole(wanted.Value, settings.Pace, input);
             runDir = RunFolder.Prepare(settings.Out, input.Scenario, DateTime.UtcNow, settings.Force, _ => emptied++);
         }
         catch (InputException error)
         {
+            if (operatorConsole is not null) await operatorConsole.DisposeAsync();
             return ErrorLine.Exit(ExitCode.BadInput, error.Message);
         }
         var scenario = input.Scenario;
@@ -138,7 +142,6 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, stop);
         cancellation = interrupt.Token;
         ActorSystem? node = null;
-        OperatorConsole? operatorConsole = null;
         var journal = settings.JournalPostgres is { } connection ? JournalConfig.PostgreSql(connection) : JournalConfig.Sqlite(Path.Combine(runDir, "headend.db"));
         try
         {
@@ -155,20 +158,8 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 Log.Information("Cluster of {Count} nodes: {Nodes}", members.Count, string.Join(", ", members));
                 cluster = (node, new ClusterLayout(members));
             }
-            if (settings.Console is { IsSet: true } wanted)
+            if (operatorConsole is not null)
             {
-                var endpoint = OperatorConsole.ParseEndpoint(wanted.Value is { Length: > 0 } address ? address : "127.0.0.1:0");
-                var facts = new ConsoleFacts(scenario.Name, scenario.Seed, $"{input.Manifest.Kind} {input.Manifest.ProgramId} {input.Manifest.Version}",
-                    input.Topology.Meters.Count, input.Topology.Collectors.Count, scenario.Campaign.Distribution.ToString().ToLowerInvariant());
-                try
-                {
-                    operatorConsole = await OperatorConsole.StartAsync(endpoint, facts, settings.Pace is null ? scenario.ConsolePace : OperatorConsole.ParsePace(settings.Pace));
-                }
-                catch (IOException error)
-                {
-                    Logging.File.Error("--console {Endpoint}: {Reason}", endpoint, error.Message);
-                    return ErrorLine.Exit(ExitCode.BadInput, $"--console {endpoint}: cannot listen there: {error.Message}");
-                }
                 output.MarkupLineInterpolated($"operator console: [link]{operatorConsole.Url}[/] (actions need the token {operatorConsole.Token})");
                 Log.Information("Operator console at {Url}", operatorConsole.Url.GetLeftPart(UriPartial.Path));
             }
@@ -236,6 +227,23 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 await node.Terminate();
             }
             await Logging.StopAsync();
+        }
+    }
+
+    /// <summary>Serves the console at <paramref name="address"/> (empty: loopback, a free port) at <paramref name="pace"/> (null: the scenario's). <exception cref="InputException">the address cannot be listened on.</exception></summary>
+    private static async Task<OperatorConsole> StartConsole(string? address, string? pace, RunInput input)
+    {
+        var endpoint = OperatorConsole.ParseEndpoint(address is { Length: > 0 } ? address : "127.0.0.1:0");
+        var scenario = input.Scenario;
+        var facts = new ConsoleFacts(scenario.Name, scenario.Seed, $"{input.Manifest.Kind} {input.Manifest.ProgramId} {input.Manifest.Version}",
+            input.Topology.Meters.Count, input.Topology.Collectors.Count, scenario.Campaign.Distribution.ToString().ToLowerInvariant());
+        try
+        {
+            return await OperatorConsole.StartAsync(endpoint, facts, pace is null ? scenario.ConsolePace : OperatorConsole.ParsePace(pace));
+        }
+        catch (Exception error) when (error is IOException or System.Net.Sockets.SocketException)
+        {
+            throw new InputException($"--console {endpoint}: cannot listen there ({error.Message}): an address of this machine and a free port, such as 127.0.0.1:0");
         }
     }
 

@@ -21,13 +21,13 @@ button:disabled{opacity:.45;cursor:default}button.danger{border-color:#c33;color
 .card b{display:block;font-size:1.4em}.card span{color:#555;font-size:.85em}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#f3f3f3}
 td.text,th.text{text-align:left}.meter{display:inline-block;width:8em;height:.6em;background:#eee;vertical-align:middle;margin-left:.4em}
-.meter i{display:block;height:100%;background:#2e9e4f}.grid{display:flex;flex-wrap:wrap;gap:2em}
+.meter{display:inline-flex}.meter i{display:block;height:100%}.grid{display:flex;flex-wrap:wrap;gap:2em}
 #message{color:#a00;min-height:1.2em}.note{color:#555;font-size:.9em}canvas{border:1px solid #eee}
 </style></head><body>
 <h1>AmiSim console: <span id="scenario"></span></h1>
 <div class="note" id="facts"></div>
 <div class="bar"><span class="status" id="status">starting</span><span id="reason"></span>
-<span>virtual time <b id="vtime">0</b></span><span id="ended"></span></div>
+<span>virtual time <b id="vtime">0</b></span><span id="clock" class="note"></span><span id="ended"></span></div>
 <div class="bar" id="actions-bar">
 <button id="pause">Pause campaign</button><button id="resume">Resume</button><button id="retry">Retry failed</button><button id="cancel" class="danger">Cancel campaign</button>
 <span style="margin-left:1.5em">clock</span>
@@ -42,7 +42,7 @@ td.text,th.text{text-align:left}.meter{display:inline-block;width:8em;height:.6e
 <div class="card"><b id="wave">0</b><span>wave of <span id="waves">0</span></span></div>
 <div class="card"><b id="sessions">0</b><span>most sessions on a collector</span></div>
 </div>
-<h2>Completion so far</h2><canvas id="curve" width="900" height="260"></canvas>
+<h2 id="curve-title">Completion so far</h2><canvas id="curve" width="900" height="260"></canvas>
 <div class="grid">
 <div><h2>Waves</h2><table id="waves-table"></table></div>
 <div><h2>Collectors</h2><table id="collectors-table"></table></div>
@@ -51,7 +51,7 @@ td.text,th.text{text-align:left}.meter{display:inline-block;width:8em;height:.6e
 <h2>What failed, and why</h2><table id="failures-table"></table>
 <h2>Operator actions</h2><table id="actions-table"></table>
 <script>
-const token = new URLSearchParams(location.hash.slice(1)).get('token') || '';
+const token = new URLSearchParams(location.hash.slice(1)).get('token') || new URLSearchParams(location.search).get('token') || '';
 const $ = id => document.getElementById(id);
 const n = v => Number(v).toLocaleString('en-US');
 let state = null;
@@ -60,7 +60,14 @@ function rows(table, head, items, cells) {
   const h = t.insertRow(); head.forEach((c, i) => { const th = document.createElement('th'); th.textContent = c; if (i === 0) th.className = 'text'; h.appendChild(th); });
   items.forEach(item => { const r = t.insertRow(); cells(item).forEach((c, i) => { const td = r.insertCell(); if (c instanceof Node) td.appendChild(c); else td.textContent = c; if (i === 0 || typeof c === 'string' && isNaN(Number(c.replace(/,/g, '')))) td.className = 'text'; }); });
 }
-function share(p) { const s = document.createElement('span'); s.textContent = p.meters ? Math.floor(100 * p.final / p.meters) + ' %' : '-'; const m = document.createElement('span'); m.className = 'meter'; const i = document.createElement('i'); i.style.width = (p.meters ? 100 * p.final / p.meters : 0) + '%'; m.appendChild(i); s.appendChild(m); return s; }
+function share(p) {
+  const s = document.createElement('span'); s.textContent = p.meters ? Math.floor(100 * p.final / p.meters) + ' %' : '-';
+  const m = document.createElement('span'); m.className = 'meter'; m.title = n(p.succeeded) + ' succeeded, ' + n(p.failed) + ' failed or timed out, ' + n(p.final - p.succeeded - p.failed) + ' canceled';
+  for (const [count, colour] of [[p.succeeded, '#2e9e4f'], [p.failed, '#d62728'], [p.final - p.succeeded - p.failed, '#999']]) {
+    const i = document.createElement('i'); i.style.width = (p.meters ? 100 * count / p.meters : 0) + '%'; i.style.background = colour; m.appendChild(i);
+  }
+  s.appendChild(m); return s;
+}
 function draw(s) {
   const c = $('curve'), g = c.getContext('2d'); g.clearRect(0, 0, c.width, c.height);
   const pts = s.completion, total = Math.max(1, s.targeted.meters), hmax = Math.max(1, s.virtualHours);
@@ -79,7 +86,8 @@ function show(s) {
   $('scenario').textContent = s.scenario + ' (seed ' + s.seed + ')';
   $('facts').textContent = s.package + ' to ' + n(s.meters) + ' meters under ' + n(s.collectors) + ' collectors, ' + s.distribution;
   const st = $('status'); st.textContent = s.status; st.className = 'status ' + s.status;
-  $('reason').textContent = s.reason; $('vtime').textContent = s.virtualTime; $('ended').textContent = s.ended ? 'run ended: final state' : '';
+  $('reason').textContent = s.reason; $('vtime').textContent = s.virtualTime;
+  $('clock').textContent = s.ended ? '' : s.held ? 'clock held' : s.pace === 'max' ? 'as fast as possible' : n(s.pace) + 'x'; $('ended').textContent = s.ended ? 'run ended: final state' : '';
   $('succeeded').textContent = n(s.targeted.succeeded); $('failed').textContent = n(s.targeted.failed); $('final').textContent = n(s.targeted.final); $('targeted').textContent = n(s.targeted.meters);
   const started = s.wavesProgress.filter(w => w.started > 0); $('wave').textContent = started.length ? started[started.length - 1].wave + 1 : 0; $('waves').textContent = s.waves; $('sessions').textContent = n(s.sessionsInUse);
   rows('waves-table', ['wave', 'meters', 'final', 'succeeded', 'failed'], s.wavesProgress, w => ['wave ' + (w.wave + 1), n(w.meters), share(w), n(w.succeeded), n(w.failed)]);
@@ -91,6 +99,7 @@ function show(s) {
   $('pause').disabled = !(live && running); $('resume').disabled = !(live && paused); $('cancel').disabled = !(live && (running || paused)); $('retry').disabled = !live || s.targeted.failed === 0;
   if (![...$('pace').options].some(o => o.value === s.pace)) { const o = document.createElement('option'); o.value = s.pace; o.textContent = n(s.pace) + 'x'; $('pace').appendChild(o); }
   $('pace').value = s.pace; $('hold').textContent = s.held ? 'Run clock' : 'Hold clock'; $('pace').disabled = $('hold').disabled = !live;
+  $('curve-title').textContent = s.ended ? 'Completion' : 'Completion so far';
   draw(s);
 }
 async function post(path, body) {

@@ -90,7 +90,14 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         console.Map(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        console.Url = new Uri($"{address.Replace("[::]", "localhost", StringComparison.Ordinal)}/#token={console.Token}");
+        // A page on an address other than loopback needs the token to be read, so the address carries it in its query too.
+        var port = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port;
+        var host = IPAddress.IsLoopback(endpoint.Address) ? endpoint.Address.ToString()
+            : endpoint.Address.Equals(IPAddress.Any) || endpoint.Address.Equals(IPAddress.IPv6Any) ? Dns.GetHostName() : endpoint.Address.ToString();
+        if (host.Contains(':')) host = $"[{host}]";
+        console.Url = new Uri(IPAddress.IsLoopback(endpoint.Address)
+            ? $"http://{host}:{port}/#token={console.Token}"
+            : $"http://{host}:{port}/?token={console.Token}#token={console.Token}");
         return console;
     }
 
@@ -101,6 +108,15 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         app.MapGet("/api/events", (Func<HttpContext, Task>)Events);
         app.MapPost("/api/actions", (Func<HttpContext, Task<IResult>>)Act);
         app.MapPost("/api/clock", (Func<HttpContext, Task<IResult>>)Clock);
+        // Every other request: its status with a reason, as JSON (the routes' own 404 and 405 carry no body).
+        app.Use(async (http, next) =>
+        {
+            await next(http);
+            if (http.Response is { StatusCode: 404 or 405, HasStarted: false })
+                await http.Response.WriteAsJsonAsync(new { error = http.Response.StatusCode == 404
+                    ? $"no {http.Request.Path}: the console serves /, /api/state, /api/events, and POST /api/actions and /api/clock"
+                    : $"{http.Request.Method} {http.Request.Path}: not allowed here" });
+        });
     }
 
     private string Current()
@@ -142,7 +158,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         }
         catch (JsonException error)
         {
-            return (null, Results.Json(new { error = $"the body is not a JSON object: {error.Message}" }, statusCode: StatusCodes.Status400BadRequest));
+            return (null, Results.Json(new { error = $"the body is not a JSON object{(error.Message.StartsWith("not an object", StringComparison.Ordinal) ? "" : " (it is not JSON)")}, such as {{\"action\": \"pause\"}}" }, statusCode: StatusCodes.Status400BadRequest));
         }
         catch (Microsoft.AspNetCore.Http.BadHttpRequestException error)
         {
@@ -181,23 +197,35 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         if (Authorized(http) is { } refused) return refused;
         var (body, error) = await ReadBody(http);
         if (error is not null) return error;
+        bool? held = null;
+        double? pace = null;
+        if (body!["hold"] is { } hold)
+        {
+            if (hold is JsonValue value && value.TryGetValue<bool>(out var flag)) held = flag;
+            else return Results.Json(new { error = "hold: expected true or false" }, statusCode: StatusCodes.Status400BadRequest);
+        }
+        var paceText = body["pace"] is null ? null : Text(body, "pace") ?? (body["pace"] is JsonValue number && number.TryGetValue<double>(out var n) ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "");
+        if (paceText is not null)
+        {
+            try
+            {
+                pace = ParsePace(paceText);
+            }
+            catch (FormatException invalid)
+            {
+                return Results.Json(new { error = $"pace: {invalid.Message}" }, statusCode: StatusCodes.Status400BadRequest);
+            }
+        }
+        if (held is null && paceText is null) return Results.Json(new { error = "expected {\"pace\": \"60\"} (a number or max) or {\"hold\": true}" }, statusCode: StatusCodes.Status400BadRequest);
         lock (_lock)
         {
-            if (body!["hold"] is JsonValue hold && hold.TryGetValue<bool>(out var held)) _state.SetHeld(held);
-            if (Text(body, "pace") is { } pace)
-            {
-                try
-                {
-                    _state.SetPace(ParsePace(pace));
-                }
-                catch (FormatException invalid)
-                {
-                    return Results.Json(new { error = $"pace: {invalid.Message}" }, statusCode: StatusCodes.Status400BadRequest);
-                }
-            }
-            else if (body["hold"] is null) return Results.Json(new { error = "expected {\"pace\": \"60\"} or {\"hold\": true}" }, statusCode: StatusCodes.Status400BadRequest);
+            if (_state.Ended) return Results.Json(new { error = "the run has ended; the console shows its final state" }, statusCode: StatusCodes.Status409Conflict);
+            if (held is { } h) _state.SetHeld(h);
+            if (paceText is not null) _state.SetPace(pace);
         }
+        Serilog.Log.Information("Console: clock {Change:l} from {Remote:l}", held is { } x ? (x ? "held" : "released") + (paceText is null ? "" : $", pace {paceText}") : $"pace {paceText}", http.Connection.RemoteIpAddress?.ToString());
         Wake();
+        Publish();
         lock (_lock) return Results.Json(new { pace = _state.Pace?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "max", hold = _state.Held });
     }
 
@@ -263,16 +291,31 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
 
     public Task ShowAsync(SimTime now, CampaignSummary summary, IReadOnlyList<MeterOutcome> outcomes, bool ended)
     {
-        var snapshot = Snapshot(now, summary, outcomes, ended);
-        TaskCompletionSource changed;
         lock (_lock)
         {
             _state.Ended = ended;
+            _shown = (now, summary, outcomes);
+        }
+        Publish();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>What the run last showed, drawn again (with the pace, the hold and the actions as they are now).</summary>
+    private (SimTime Now, CampaignSummary? Summary, IReadOnlyList<MeterOutcome> Outcomes) _shown = (SimTime.Zero, null, []);
+
+    private void Publish()
+    {
+        (SimTime Now, CampaignSummary? Summary, IReadOnlyList<MeterOutcome> Outcomes) shown;
+        bool ended;
+        lock (_lock) (shown, ended) = (_shown, _state.Ended);
+        var snapshot = Snapshot(shown.Now, shown.Summary, shown.Outcomes, ended);
+        TaskCompletionSource changed;
+        lock (_lock)
+        {
             _snapshot = snapshot;
             (changed, _changed) = (_changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         }
         changed.TrySetResult();
-        return Task.CompletedTask;
     }
 
     private static bool Final(MeterPhase phase) => phase is MeterPhase.Succeeded or MeterPhase.Failed or MeterPhase.TimedOut or MeterPhase.Canceled;
