@@ -63,9 +63,8 @@ public sealed class SweepCluster : IAsyncDisposable
     {
         var done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var receiver = _system.ActorOf(Props.Create(() => new RunReceiver(worker, order, folder, log, done)));
+        // Canceled, the receiver stops, which tells the node to kill the run and cancels the task.
         await using var stop = cancellation.Register(() => receiver.Tell(PoisonPill.Instance));
-        await Task.WhenAny(done.Task, Task.Delay(Timeout.Infinite, cancellation));
-        cancellation.ThrowIfCancellationRequested();
         return await done.Task;
     }
 

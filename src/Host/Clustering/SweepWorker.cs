@@ -120,12 +120,17 @@ public sealed class SweepWorker : ReceiveActor
         try
         {
             if (Directory.Exists(job.Folder)) Directory.Delete(job.Folder, recursive: true);
-            if (_jobs.Count == 0 && Directory.Exists(_root) && !Directory.EnumerateFileSystemEntries(_root).Any()) Directory.Delete(_root);
+            if (_jobs.Count == 0) RemoveRootIfEmpty();
         }
         catch (IOException)
         {
             // The killed run's process may still hold a file for a moment; the temp folder is the system's to clear.
         }
+    }
+
+    private void RemoveRootIfEmpty()
+    {
+        if (Directory.Exists(_root) && !Directory.EnumerateFileSystemEntries(_root).Any()) Directory.Delete(_root);
     }
 
     protected override void PostStop()
@@ -134,7 +139,7 @@ public sealed class SweepWorker : ReceiveActor
         try
         {
             foreach (var job in _jobs.Values.Where(j => Directory.Exists(j.Folder))) Directory.Delete(job.Folder, recursive: true);
-            if (Directory.Exists(_root) && !Directory.EnumerateFileSystemEntries(_root).Any()) Directory.Delete(_root);
+            RemoveRootIfEmpty();
         }
         catch (IOException)
         {

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Configuration;
 using AmiSim.HeadEnd.Campaign;
@@ -131,16 +130,8 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         if (emptied > 0) output.MarkupLineInterpolated($"[yellow]--force:[/] emptied {runDir} first ({emptied} {(emptied == 1 ? "entry" : "entries")} removed)");
         output.MarkupLineInterpolated($"[bold]{OutsideText.Clean(scenario.Name)}[/] (seed {scenario.Seed}): {input.Manifest.Kind} {input.Manifest.ProgramId} {input.Manifest.Version}{(input.Program is null ? "" : $" (package {Path.GetFileName(input.Program.PackagePath)})")} to {input.Topology.Meters.Count:N0} meters under {input.Topology.Collectors.Count} collectors, {scenario.Campaign.Distribution}");
         // Ctrl+C or SIGTERM: stop the run between two of its steps and say where it stopped; a second one ends the process at once.
-        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        Action<PosixSignalContext> stop = signal =>
-        {
-            if (interrupt.IsCancellationRequested) return; // the second one: the default, which ends the process
-            signal.Cancel = true;
-            interrupt.Cancel();
-        };
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, stop);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, stop);
-        cancellation = interrupt.Token;
+        using var signals = new SignalCancellation(cancellation);
+        cancellation = signals.Token;
         ActorSystem? node = null;
         var journal = settings.JournalPostgres is { } connection ? JournalConfig.PostgreSql(connection) : JournalConfig.Sqlite(Path.Combine(runDir, "headend.db"));
         try

@@ -129,19 +129,11 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         }
 
         // Ctrl+C or SIGTERM: stop the runs under way (their folders are finished by the next sweep); a second one ends the process at once.
-        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        Action<System.Runtime.InteropServices.PosixSignalContext> stop = signal =>
-        {
-            if (interrupt.IsCancellationRequested) return;
-            signal.Cancel = true;
-            interrupt.Cancel();
-        };
-        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, stop);
-        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, stop);
-        cancellation = interrupt.Token;
+        using var signals = new SignalCancellation(cancellation);
+        cancellation = signals.Token;
 
         var output = ConsoleOutput.Create();
-        var runs = grid.SelectMany(c => seeds.Select(s => new SweepRun(c, s, Path.Combine(folder, c.Folder, $"seed-{s}")))).ToList();
+        var runs = grid.SelectMany(c => seeds.Select(s => new SweepRun(c, s, Sweep.RunFolder(folder, c, s)))).ToList();
         var todo = runs.Where(r => !Sweep.Finished(r.Folder)).ToList();
         SweepCluster? cluster = null;
         try
@@ -216,7 +208,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
                 Ended(run, why, started.Elapsed, null);
             }
         }
-        var scenarioText = settings.Scenario is null ? null : await File.ReadAllTextAsync(settings.Scenario, cancellation);
+        var scenarioText = settings.Scenario is null || cluster is null ? null : await File.ReadAllTextAsync(settings.Scenario, cancellation);
         async Task There(IActorRef worker, Address node)
         {
             while (!cancellation.IsCancellationRequested && queue.TryDequeue(out var run))
@@ -262,8 +254,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
     {
         var results = grid.Select(c =>
         {
-            var reports = seeds.Select(s => Path.Combine(folder, c.Folder, $"seed-{s}")).Where(Sweep.Finished)
-                .Select(f => (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(f, "report.json")))!).ToList();
+            var reports = seeds.Select(s => Sweep.FinishedReport(Sweep.RunFolder(folder, c, s))).OfType<JsonObject>().ToList();
             return Sweep.Summarize(c, reports, seeds.Count - reports.Count);
         }).ToList();
         Sweep.TryMetric(settings.Objective, out var objective);

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using AmiSim.HeadEnd.Campaign;
 using OxyPlot;
 using OxyPlot.Axes;
@@ -16,7 +15,7 @@ namespace AmiSim.Host.Run;
 /// failed and why, the scenario that made it, charts made by OxyPlot's SVG exporter (each with ids of
 /// its own), and the network map. Sections whose data an older report.json lacks are left out.
 /// </summary>
-public static partial class ReportHtml
+public static class ReportHtml
 {
     private static readonly CultureInfo En = CultureInfo.InvariantCulture;
 

@@ -131,18 +131,24 @@ public static class Sweep
 
     public static IReadOnlyList<long> Seeds(long first, int count) => Enumerable.Range(0, count).Select(i => first + i).ToList();
 
+    /// <summary>Where the run of <paramref name="combination"/> with <paramref name="seed"/> goes in the sweep folder.</summary>
+    public static string RunFolder(string sweep, Combination combination, long seed) => Path.Combine(sweep, combination.Folder, $"seed-{seed}");
+
     /// <summary>A run folder holds a finished run when its report.json is whole (it ends with the result digest).</summary>
-    public static bool Finished(string runFolder)
+    public static bool Finished(string runFolder) => FinishedReport(runFolder) is not null;
+
+    /// <summary>The finished run's report.json, or null when the folder holds no finished run.</summary>
+    public static JsonObject? FinishedReport(string runFolder)
     {
         var json = Path.Combine(runFolder, "report.json");
-        if (!File.Exists(json)) return false;
+        if (!File.Exists(json)) return null;
         try
         {
-            return JsonNode.Parse(File.ReadAllText(json))?["resultDigest"] is not null;
+            return JsonNode.Parse(File.ReadAllText(json)) is JsonObject report && report["resultDigest"] is not null ? report : null;
         }
         catch (System.Text.Json.JsonException)
         {
-            return false;
+            return null;
         }
     }
 

@@ -318,10 +318,6 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         changed.TrySetResult();
     }
 
-    private static bool Final(MeterPhase phase) => phase is MeterPhase.Succeeded or MeterPhase.Failed or MeterPhase.TimedOut or MeterPhase.Canceled;
-
-    private static bool Error(MeterPhase phase) => phase is MeterPhase.Failed or MeterPhase.TimedOut;
-
     /// <summary>The page's data at <paramref name="now"/> as JSON (virtual hours; counts of targeted meters, skipped ones left out).</summary>
     private string Snapshot(SimTime now, CampaignSummary? summary, IReadOnlyList<MeterOutcome> outcomes, bool ended)
     {
@@ -330,19 +326,25 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         JsonObject Progress(IEnumerable<MeterOutcome> meters)
         {
             var list = meters.ToList();
-            return new JsonObject { ["meters"] = list.Count, ["started"] = list.Count(m => m.Phase != MeterPhase.Pending), ["final"] = list.Count(m => Final(m.Phase)), ["succeeded"] = list.Count(m => m.Phase == MeterPhase.Succeeded), ["failed"] = list.Count(m => Error(m.Phase)) };
+            return new JsonObject { ["meters"] = list.Count, ["started"] = list.Count(m => m.Phase != MeterPhase.Pending), ["final"] = list.Count(m => m.Phase.IsFinal()), ["succeeded"] = list.Count(m => m.Phase == MeterPhase.Succeeded), ["failed"] = list.Count(m => m.Phase.IsError()) };
         }
         lock (_lock)
         {
             if (summary is not null)
             {
-                var point = new JsonObject { ["hour"] = Math.Round(hours, 4), ["succeeded"] = targeted.Count(m => m.Phase == MeterPhase.Succeeded), ["failed"] = targeted.Count(m => Error(m.Phase)) };
+                var point = new JsonObject { ["hour"] = Math.Round(hours, 4), ["succeeded"] = targeted.Count(m => m.Phase == MeterPhase.Succeeded), ["failed"] = targeted.Count(m => m.Phase.IsError()) };
                 if (_curve.Count == 0 || hours > (double)_curve[^1]["hour"]!) _curve.Add(point);
-                if (_curve.Count > 2000) _curve.RemoveAll(p => _curve.IndexOf(p) % 2 == 1); // every other point, so the page stays small
+                if (_curve.Count > 2000)
+                {
+                    // Every other point, so the page stays small.
+                    var kept = _curve.Where((_, i) => i % 2 == 0).ToList();
+                    _curve.Clear();
+                    _curve.AddRange(kept);
+                }
             }
             var waves = targeted.GroupBy(o => o.Wave).OrderBy(g => g.Key).Select(g => { var w = Progress(g); w["wave"] = g.Key; return (JsonNode)w; });
             var collectors = targeted.GroupBy(o => o.Collector).OrderBy(g => g.Key).Select(g => { var c = Progress(g); c["id"] = g.Key; return (JsonNode)c; });
-            var failures = targeted.Where(o => Error(o.Phase) || o.Phase == MeterPhase.Canceled).GroupBy(o => (o.Phase, o.Reason)).OrderByDescending(g => g.Count())
+            var failures = targeted.Where(o => o.Phase.IsError() || o.Phase == MeterPhase.Canceled).GroupBy(o => (o.Phase, o.Reason)).OrderByDescending(g => g.Count())
                 .Take(10).Select(g => (JsonNode)new JsonObject
                 {
                     ["state"] = g.Key.Phase.ToString(), ["reason"] = g.Key.Reason, ["count"] = g.Count(),
