@@ -118,10 +118,10 @@ public static class ScenarioAssembly
     public static int PartitionsFor(int meters, int collectors, int cores) =>
         meters < PartitionedFrom ? 1 : 1 + Math.Max(1, Math.Min(collectors, 2 * cores));
 
-    /// <summary>Step 1.3 and the script: starts the campaign at zero, schedules the operator's actions and the head-end's crashes; returns when the last of them is over.</summary>
+    /// <summary>Step 1.3 and the script: starts the campaign at zero (unless it waits for the operator's start), schedules the operator's actions and the head-end's crashes; returns when the last of them is over.</summary>
     public static SimTime ScheduleScript(Simulation simulation, ScenarioSettings scenario)
     {
-        simulation.Schedule(CampaignSetup.Lp, SimTime.Zero, StartCampaign.Instance);
+        if (!scenario.StartByOperator) simulation.Schedule(CampaignSetup.Lp, SimTime.Zero, StartCampaign.Instance);
         foreach (var action in scenario.OperatorActions) simulation.Schedule(CampaignSetup.Lp, SimTime.From(action.At), new OperatorCommand(action.Action));
         foreach (var crash in scenario.HeadEndCrashes) simulation.Schedule(CampaignSetup.Lp, SimTime.From(crash.At), new HeadEndCrash(crash.Downtime));
         var scripted = scenario.OperatorActions.Select(a => a.At).Concat(scenario.HeadEndCrashes.Select(c => c.At + c.Downtime)).ToList();

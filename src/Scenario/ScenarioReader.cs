@@ -198,13 +198,15 @@ public sealed partial class ScenarioReader
 
     /// <summary>
     /// The elements of a list (lists written one after another are one list). Akka's own IsArray()
-    /// says false for an empty list, so the elements are read here.
+    /// says false for an empty list, so the elements are read here; so is the blank that Akka's parser
+    /// keeps after a list closed on the line of its object's end (<c>{ list = [...] }</c>), which is not an element.
     /// <exception cref="FormatException">the value is not a list.</exception>
     /// </summary>
-    private static IList<HoconValue> Items(HoconValue value) =>
-        value.Values.Count > 0 && value.Values.All(e => e is HoconArray)
-            ? value.Values.Cast<HoconArray>().SelectMany(a => a).ToList()
-            : throw new FormatException();
+    private static IList<HoconValue> Items(HoconValue value)
+    {
+        var parts = value.Values.Where(e => !(e is HoconLiteral { Value: var text } && string.IsNullOrWhiteSpace(text))).ToList();
+        return parts.Count > 0 && parts.All(e => e is HoconArray) ? parts.Cast<HoconArray>().SelectMany(a => a).ToList() : throw new FormatException();
+    }
 
     private string Raw(string key)
     {

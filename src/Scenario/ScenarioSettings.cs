@@ -38,6 +38,12 @@ public sealed record ScenarioSettings
     public required MeterFaultProfile Faults { get; init; }
     public required TimeSpan RebootDelay { get; init; }
     public required IReadOnlyList<ScheduledAction> OperatorActions { get; init; }
+
+    /// <summary>The campaign waits for the operator's start (campaign.start = operator) instead of starting at virtual zero.</summary>
+    public bool StartByOperator { get; init; }
+
+    /// <summary>The campaign waits for a start that no scripted action gives: only an operator at the console can start it.</summary>
+    public bool WaitsForOperator => StartByOperator && OperatorActions.All(a => a.Action != OperatorAction.Start);
     public string MdmEndpoint { get; init; } = "";
 
     /// <summary>The operator console's pace at start: virtual seconds per wall second; null is as fast as possible (console.pace).</summary>
@@ -175,8 +181,15 @@ public sealed record ScenarioSettings
                 "resume" => OperatorAction.Resume,
                 "cancel" => OperatorAction.Cancel,
                 "retry-failed" => OperatorAction.RetryFailed,
-                var other => throw new ScenarioException($"{o.Source}.action: expected pause, resume, cancel or retry-failed, got '{other}'"),
+                "start" => OperatorAction.Start,
+                var other => throw new ScenarioException($"{o.Source}.action: expected pause, resume, cancel, retry-failed or start, got '{other}'"),
             })),
+            StartByOperator = r.String("campaign.start") switch
+            {
+                "at-once" => false,
+                "operator" => true,
+                var other => throw new ScenarioException($"{r.Name("campaign.start")}: expected at-once or operator, got '{other}'"),
+            },
             MdmEndpoint = r.String("mdm.http-endpoint"),
             ConsolePace = Pace(r),
             TracedMeters = WholeNumbers(r, "trace.meters", 1, long.MaxValue).ToList(),
@@ -222,6 +235,8 @@ public sealed record ScenarioSettings
             throw new ScenarioException($"{Key("network.link-loss-min")} ({s.Fleet.LinkLossMin}) is above network.link-loss-max ({s.Fleet.LinkLossMax})");
         if (s.Campaign.WaveShares.Any(w => w <= 0) || s.Campaign.WaveShares.Sum() > 1 + 1e-9)
             throw new ScenarioException($"{Key("campaign.wave-shares")}: each wave's share is above 0 and together at most 1 (got [{string.Join(", ", s.Campaign.WaveShares)}])");
+        if (!s.StartByOperator && s.OperatorActions.Any(a => a.Action == OperatorAction.Start))
+            throw new ScenarioException($"{Key("operator-actions")}: a start action is for a campaign that waits for the operator (campaign.start = operator); this one starts at once");
         if (s.Until <= TimeSpan.Zero) throw new ScenarioException($"{Key("until")}: the run needs some virtual time, such as 30d");
         foreach (var (collector, _, start, end) in s.Outages)
         {

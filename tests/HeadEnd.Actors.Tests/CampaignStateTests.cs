@@ -213,6 +213,30 @@ public sealed class CampaignStateTests
     }
 
     [Fact]
+    public void The_operators_start_plans_a_campaign_that_waits_for_it_as_the_runs_start_does_and_is_ignored_after()
+    {
+        var waiting = new CampaignStateRun(Small);
+        waiting.Operator(OperatorAction.RetryFailed); // nothing to retry before the start: no order goes out
+        waiting.Advance(Tick);
+        Assert.Empty(waiting.Sent);
+        Assert.Equal(CampaignStatus.Created, waiting.Summary.Status);
+
+        waiting.Operator(OperatorAction.Start);
+        waiting.Advance(Tick);
+        var started = Started();
+
+        Assert.Equal((CampaignStatus.Running, 1, 3), (waiting.Summary.Status, waiting.Summary.Wave, waiting.Summary.Waves));
+        Assert.Equal(started.Orders().Select(o => (o.Collector, o.Order.GetType())), waiting.Orders().Select(o => (o.Collector, o.Order.GetType())));
+        Assert.Equal(started.Outcomes.Values.Select(o => (o.Meter, o.Wave)), waiting.Outcomes.Values.Select(o => (o.Meter, o.Wave)));
+
+        var before = waiting.Orders().Count;
+        waiting.Operator(OperatorAction.Start);
+        waiting.Advance(Tick);
+        Assert.Equal(before, waiting.Orders().Count);
+        Assert.Equal(1, waiting.Summary.Wave);
+    }
+
+    [Fact]
     public void Pause_holds_the_stations_and_resume_of_an_unfinished_wave_starts_no_other()
     {
         var run = Started();

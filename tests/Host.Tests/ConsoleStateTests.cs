@@ -64,4 +64,24 @@ public sealed class ConsoleStateTests
         Assert.Empty(state.Decide(At(0), TimeSpan.Zero).Take);
         Assert.Empty(state.Taken);
     }
+
+    [Fact]
+    public void A_campaign_waiting_for_its_start_holds_the_clock_at_any_pace_until_the_start_is_taken()
+    {
+        var state = new ConsoleState(pace: null, waitsForStart: true);
+
+        Assert.Equal(Timeout.InfiniteTimeSpan, state.Decide(At(0), TimeSpan.Zero).Wait);
+        state.SetPace(3600);
+        Assert.Equal(Timeout.InfiniteTimeSpan, state.Decide(At(0), TimeSpan.FromSeconds(5)).Wait);
+        // Another action is taken, and the campaign still waits.
+        state.Ask(OperatorAction.Pause, "alice");
+        Assert.Equal([OperatorAction.Pause], state.Decide(At(0), TimeSpan.Zero).Take.Select(t => t.Action));
+        Assert.True(state.WaitingForStart);
+        Assert.Equal(Timeout.InfiniteTimeSpan, state.Decide(At(0), TimeSpan.Zero).Wait);
+
+        state.Ask(OperatorAction.Start, "alice");
+        Assert.Equal([OperatorAction.Start], state.Decide(At(0), TimeSpan.FromSeconds(9)).Take.Select(t => t.Action));
+        Assert.False(state.WaitingForStart);
+        Assert.Equal(StepDecision.Go, state.Decide(At(0), TimeSpan.FromSeconds(9))); // the pace's anchor: now
+    }
 }

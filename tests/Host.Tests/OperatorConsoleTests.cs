@@ -75,7 +75,7 @@ public sealed partial class OperatorConsoleTests : IDisposable
 
         browser.FindElement(By.Id("pause")).Click();
         await Until(() => Text("status") == "paused" ? "" : null, "the campaign paused on the page");
-        Assert.Contains("Pause", browser.FindElement(By.Id("actions-table")).Text);
+        Assert.Contains("pause", browser.FindElement(By.Id("actions-table")).Text);
         Assert.True(browser.FindElement(By.Id("resume")).Enabled);
         // The head-end's journal says so too.
         await UntilAsync(async () => (await CommandOutput.Run(["status", "--db", Path.Combine(folder, "headend.db")])).Out.Contains(": paused,") ? "" : null, "status --db saying paused");
@@ -89,6 +89,12 @@ public sealed partial class OperatorConsoleTests : IDisposable
         Assert.Equal("completed", Text("status"));
         Assert.Equal(Count("final"), Count("targeted"));
         await Until(() => Output().Contains("the console shows its final state") ? "" : null, "the run saying the console stays");
+        // A meter found on the page shows its ST1 as the finished run's board answers a PSEM read.
+        browser.FindElement(By.Id("meter-id")).SendKeys("17");
+        browser.FindElement(By.CssSelector("#find button")).Click();
+        await Until(() => Text("meter-tables").Contains("ST1 firmware") ? "" : null, "meter 17's tables on the page");
+        var st1 = Regex.Match(Text("meter-tables"), @"ST1 firmware (\S+)").Groups[1].Value;
+        Assert.Contains("read through PSEM at virtual", Text("meter-tables-title"));
         Process.Start("kill", ["-TERM", run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         await run.WaitForExitAsync(timeout.Token);
@@ -98,6 +104,8 @@ public sealed partial class OperatorConsoleTests : IDisposable
         var actions = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "report.json")))!["operatorActions"]!;
         Assert.Equal(["pause", "resume"], actions["taken"]!.AsArray().Select(a => a!["action"]!.GetValue<string>()));
         Assert.Contains("Operator Pause at virtual", await File.ReadAllTextAsync(Path.Combine(folder, "amisim.log")));
+        var row = (await File.ReadAllLinesAsync(Path.Combine(folder, "meters.csv"))).Single(l => l.StartsWith("17,", StringComparison.Ordinal)).Split(',');
+        Assert.Equal(row[5], st1); // version_after: what the head-end recorded is what the meter's ST1 shows
         var (code, replayed, _) = await CommandLine.RunAsync(["run", "--scenario", Small, "--out", Path.Combine(_dir, "replay"), "--set", actions["replay"]!.GetValue<string>()]);
         Assert.Equal(ExitCode.Completed, code);
         Assert.Equal(DigestLine().Match(Output()).Groups[1].Value, DigestLine().Match(replayed).Groups[1].Value);
@@ -136,7 +144,7 @@ public sealed partial class OperatorConsoleTests : IDisposable
             (Post(console.Url, "/api/actions", """{"action":"pause"}""", token: "0123"), HttpStatusCode.Forbidden, "wrong token"),
             (Post(console.Url, "/api/actions", """{"action":"pause"}""", console.Token, origin: "http://evil.example"), HttpStatusCode.Forbidden, "another origin"),
             (Post(console.Url, "/api/clock", """{"pace":"60"}""", token: null), HttpStatusCode.Unauthorized, "token is needed"),
-            (Post(console.Url, "/api/actions", """{"action":"pauze"}""", console.Token), HttpStatusCode.BadRequest, "expected pause, resume, cancel or retry-failed, not 'pauze'"),
+            (Post(console.Url, "/api/actions", """{"action":"pauze"}""", console.Token), HttpStatusCode.BadRequest, "expected start, pause, resume, cancel or retry-failed, not 'pauze'"),
             (Post(console.Url, "/api/actions", """{"action":""", console.Token), HttpStatusCode.BadRequest, "not a JSON object"),
             (Post(console.Url, "/api/actions", "[1]", console.Token), HttpStatusCode.BadRequest, "not a JSON object"),
             (Post(console.Url, "/api/actions", "action=pause", console.Token, type: "application/x-www-form-urlencoded"), HttpStatusCode.UnsupportedMediaType, "must be JSON"),
@@ -238,5 +246,144 @@ public sealed partial class OperatorConsoleTests : IDisposable
         using var late = await http.SendAsync(Post(console.Url, "/api/clock", """{"pace":"60"}""", console.Token));
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
         Assert.True((await State())["ended"]!.GetValue<bool>());
+    }
+
+    private static (Uri Console, string Token) Address(string url)
+    {
+        var uri = new Uri(url);
+        return (new Uri(uri.GetLeftPart(UriPartial.Authority)), uri.Fragment.Split("token=")[1]);
+    }
+
+    /// <summary>Reads the process's standard output until a line matches <paramref name="pattern"/>; returns its first group.</summary>
+    private static async Task<string> LineMatching(Process process, Regex pattern, StringBuilder seen)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (await process.StandardOutput.ReadLineAsync(limit.Token) is { } line)
+        {
+            seen.AppendLine(line);
+            if (pattern.Match(line) is { Success: true } match) return match.Groups[1].Value;
+        }
+        throw new InvalidOperationException($"the process ended without a line matching {pattern}: {seen} {await process.StandardError.ReadToEndAsync()}");
+    }
+
+    [Fact]
+    public async Task A_campaign_that_waits_for_the_operator_holds_the_clock_until_started_from_the_console_and_replays_with_the_same_digest()
+    {
+        const string WaitForStart = "amisim.scenario.campaign.start=operator";
+        var (refused, _, why) = await CommandLine.RunAsync(["run", "--scenario", Small, "--out", Path.Combine(_dir, "unstartable"), "--set", WaitForStart]);
+        Assert.Equal(ExitCode.BadInput, refused);
+        Assert.Contains("campaign.start = operator: the campaign waits for the operator's start", why);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "unstartable")));
+
+        var folder = Path.Combine(_dir, "waits");
+        var run = _processes.Start("run", "--scenario", Small, "--out", folder, "--console", "--set", WaitForStart);
+        var output = new StringBuilder();
+        var (console, token) = Address(await LineMatching(run, ConsoleLine(), output));
+        using var http = new HttpClient();
+        async Task<JsonNode> Get(string path) => JsonNode.Parse(await http.GetStringAsync(new Uri(console, path)))!;
+
+        var waiting = await Get("/api/state");
+        Assert.True(waiting["waitingForStart"]!.GetValue<bool>());
+        // Before the start the meter runs its old firmware, read through PSEM at virtual zero.
+        var before = await UntilAsync(async () =>
+        {
+            using var read = await http.GetAsync(new Uri(console, "/api/meters/17"));
+            return read.StatusCode == HttpStatusCode.ServiceUnavailable ? null : JsonNode.Parse(await read.Content.ReadAsStringAsync());
+        }, "the run's meters readable");
+        Assert.NotNull(before);
+        Assert.Equal("00:00:00.000", before!["tablesAt"]!.GetValue<string>());
+        var old = before["st1"]!["firmware"]!.GetValue<string>();
+        await Task.Delay(TimeSpan.FromSeconds(1)); // as fast as possible, and still the clock waits
+        Assert.Equal("00:00:00.000", (await Get("/api/state"))["virtualTime"]!.GetValue<string>());
+
+        using (var started = await http.SendAsync(Post(console, "/api/actions", """{"action":"start","operator":"carol"}""", token))) Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        await LineMatching(run, new Regex("(the console shows its final state)"), output);
+        var after = await Get("/api/meters/17");
+        Assert.Equal(after["campaign"]!["firmwareAfter"]!.GetValue<string>(), after["st1"]!["firmware"]!.GetValue<string>());
+        Assert.NotEqual(old, after["st1"]!["firmware"]!.GetValue<string>());
+        run.Kill(entireProcessTree: true);
+
+        var actions = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "report.json")))!["operatorActions"]!;
+        var start = Assert.Single(actions["taken"]!.AsArray())!;
+        Assert.Equal(("start", 0L), (start["action"]!.GetValue<string>(), start["atSeconds"]!.GetValue<long>()));
+        Assert.StartsWith("carol", start["by"]!.GetValue<string>());
+        var (code, replayed, _) = await CommandLine.RunAsync(["run", "--scenario", Small, "--out", Path.Combine(_dir, "replayed"), "--set", WaitForStart, "--set", actions["replay"]!.GetValue<string>()]);
+        Assert.Equal(ExitCode.Completed, code);
+        Assert.Equal(DigestLine().Match(output.ToString()).Groups[1].Value, DigestLine().Match(replayed).Groups[1].Value);
+    }
+
+    [GeneratedRegex(@"open (http://\S+)")]
+    private static partial Regex ReadOnlyLine();
+
+    [Fact]
+    public async Task The_console_of_a_run_folder_shows_its_final_state_from_the_journal_read_only()
+    {
+        var folder = Path.Combine(_dir, "finished");
+        Assert.Equal(ExitCode.Completed, (await CommandLine.RunAsync(["run", "--scenario", Small, "--out", folder])).Code);
+        var report = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "report.json")))!;
+        var row = (await File.ReadAllLinesAsync(Path.Combine(folder, "meters.csv"))).Single(l => l.StartsWith("6,", StringComparison.Ordinal)).Split(',');
+
+        var served = _processes.Start("console", "--db", Path.Combine(folder, "headend.db"));
+        var (console, token) = Address(await LineMatching(served, ReadOnlyLine(), new StringBuilder()));
+        using var http = new HttpClient();
+        var state = JsonNode.Parse(await http.GetStringAsync(new Uri(console, "/api/state")))!;
+
+        Assert.Equal(report["outcomes"]!.ToJsonString(), state["outcomes"]!.ToJsonString());
+        Assert.Equal(("completed", true, true), (state["status"]!.GetValue<string>(), state["ended"]!.GetValue<bool>(), state["readOnly"]!.GetValue<bool>()));
+        Assert.Equal(report["waves"]!.AsArray().Select(w => w!["meters"]!.GetValue<int>()), state["wavesProgress"]!.AsArray().Select(w => w!["meters"]!.GetValue<int>()));
+        var meter = JsonNode.Parse(await http.GetStringAsync(new Uri(console, "/api/meters/6")))!["campaign"]!;
+        Assert.Equal((row[6], int.Parse(row[13], System.Globalization.CultureInfo.InvariantCulture)), (meter["phase"]!.GetValue<string>(), meter["wave"]!.GetValue<int>() + 1));
+        using (var act = await http.SendAsync(Post(console, "/api/actions", """{"action":"retry-failed"}""", token)))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, act.StatusCode);
+            Assert.Contains("no run to act on", await act.Content.ReadAsStringAsync());
+        }
+        Assert.Contains("<title>AmiSim run", await http.GetStringAsync(new Uri(console, "/report")));
+
+        using var browser = ReportBrowserTests.Browser();
+        browser.Navigate().GoToUrl(console);
+        Assert.Equal("completed", browser.FindElement(By.Id("status")).Text);
+        Assert.Contains("Read-only", browser.FindElement(By.Id("facts")).Text);
+        Assert.False(browser.FindElement(By.Id("actions-bar")).Displayed);
+    }
+
+    [Theory]
+    [InlineData("--db {dir}/nothing.db", "--db {dir}/nothing.db: no such file")]
+    [InlineData("--db {dir}", "a folder without headend.db")]
+    [InlineData("--db {dir}/not.db", "not a head-end database")]
+    [InlineData("--db {dir} --listen here", "--listen here: expected ADDRESS:PORT")]
+    public async Task The_console_of_a_run_folder_refuses_bad_input_with_exit_2(string arguments, string message)
+    {
+        await File.WriteAllTextAsync(Path.Combine(_dir, "not.db"), "no database");
+        var (code, _, error) = await CommandLine.RunAsync(["console", .. arguments.Replace("{dir}", _dir, StringComparison.Ordinal).Split(' ')]);
+
+        Assert.Equal(ExitCode.BadInput, code);
+        Assert.Contains(message.Replace("{dir}", _dir, StringComparison.Ordinal), error);
+    }
+
+    [Fact]
+    public async Task A_meter_is_found_by_its_number_or_identification_and_anything_else_is_refused()
+    {
+        Assert.Equal(17, OperatorConsole.ParseMeter("17")!.Value.Value);
+        Assert.Equal(17, OperatorConsole.ParseMeter(" mtr0000000017 ")!.Value.Value);
+        Assert.Null(OperatorConsole.ParseMeter("0"));
+        Assert.Null(OperatorConsole.ParseMeter("-3"));
+        Assert.Null(OperatorConsole.ParseMeter("MTR"));
+
+        await using var console = await OperatorConsole.StartAsync(OperatorConsole.ParseEndpoint("127.0.0.1:0"), Facts, pace: null, readOnly: true);
+        var summary = new HeadEnd.Campaign.CampaignSummary(HeadEnd.Campaign.CampaignStatus.Completed, 0, 1, new Dictionary<HeadEnd.Campaign.MeterPhase, int> { [HeadEnd.Campaign.MeterPhase.Failed] = 1 }, "", true, 0);
+        console.ShowFinal(new RunFolderView(Facts, Kernel.SimTime.Zero, summary, [new HeadEnd.Campaign.MeterOutcome(5, 1, 0, HeadEnd.Campaign.MeterPhase.Failed, "flash write failed", 3, 1_000_000, "1.0")], [], null));
+        using var http = new HttpClient();
+        var five = JsonNode.Parse(await http.GetStringAsync(new Uri(console.Url, "/api/meters/MTR0000000005")))!;
+        Assert.Equal(("Failed", "flash write failed", 3), (five["campaign"]!["phase"]!.GetValue<string>(), five["campaign"]!["reason"]!.GetValue<string>(), five["campaign"]!["attempts"]!.GetValue<int>()));
+        Assert.Contains("no live meter to read", five["tablesNote"]!.GetValue<string>());
+        using (var bad = await http.GetAsync(new Uri(console.Url, "/api/meters/x99")))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Contains("expected a meter's number", await bad.Content.ReadAsStringAsync());
+        }
+        using var none = await http.GetAsync(new Uri(console.Url, "/api/meters/99999"));
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+        Assert.Contains("no meter 99999", await none.Content.ReadAsStringAsync());
     }
 }

@@ -34,7 +34,9 @@ public sealed class ScenarioCatalogueTests
     [Theory]
     [InlineData("amisim.scenario.fleet { meters = 10, colectors = 2 }", "unknown key amisim.scenario.fleet.colectors (did you mean amisim.scenario.fleet.collectors?)")]
     [InlineData("amisim.scenario.campaign.step-timeout = 5", "expected a duration from 0 to 10000d with a unit")]
-    [InlineData("amisim.scenario.operator-actions = [{ at = 1h, action = reboot }]", "expected pause, resume, cancel or retry-failed")]
+    [InlineData("amisim.scenario.operator-actions = [{ at = 1h, action = reboot }]", "expected pause, resume, cancel, retry-failed or start")]
+    [InlineData("amisim.scenario.campaign.start = later", "campaign.start: expected at-once or operator, got 'later'")]
+    [InlineData("amisim.scenario.operator-actions = [{ at = 1h, action = start }]", "operator-actions: a start action is for a campaign that waits for the operator (campaign.start = operator)")]
     [InlineData("amisim.scenario {\n  name = \"x\"\n", "line 1: '{' is never closed")]
     [InlineData("amisim.scenario.name = \"x", "line 1: a string is not closed")]
     public void A_bad_scenario_names_the_file_the_key_and_the_problem(string text, string message)
@@ -42,6 +44,16 @@ public sealed class ScenarioCatalogueTests
         var error = Assert.Throws<ScenarioException>(() => ScenarioSettings.Read(ScenarioReader.Load(text, "my.conf", [])));
         Assert.StartsWith("my.conf", error.Message);
         Assert.Contains(message, error.Message);
+    }
+
+    [Theory]
+    [InlineData("", false, false)]
+    [InlineData("amisim.scenario.campaign.start = operator", true, true)]
+    [InlineData("amisim.scenario { campaign.start = operator, operator-actions = [{ at = 2h, action = start }] }", true, false)]
+    public void A_campaign_waits_for_the_operator_only_when_told_and_only_the_console_can_start_it_when_nothing_is_scripted(string text, bool byOperator, bool waits)
+    {
+        var scenario = ScenarioSettings.Read(ScenarioReader.Load(text, "my.conf", []));
+        Assert.Equal((byOperator, waits), (scenario.StartByOperator, scenario.WaitsForOperator));
     }
 
     [Fact]

@@ -130,9 +130,7 @@ public sealed class CampaignState
             case HeadEndRestart:
                 break; // scheduled by an earlier life of the process
             case StartCampaign when _status == CampaignStatus.Created:
-                Plan();
-                _story.Planned(_now, _manifest, _meters.Count, _waves.Count, _skipped);
-                NextWave();
+                Begin();
                 break;
             case StationReport report when report.Incarnation == _incarnation:
                 OnReport(report);
@@ -323,6 +321,8 @@ public sealed class CampaignState
             OperatorAction.Pause => _status != CampaignStatus.Running,
             OperatorAction.Resume => _status != CampaignStatus.Paused,
             OperatorAction.Cancel => _status is not (CampaignStatus.Running or CampaignStatus.Paused),
+            OperatorAction.Start => _status != CampaignStatus.Created,
+            OperatorAction.RetryFailed => _status == CampaignStatus.Created,
             _ => false,
         };
         Story(ignored ? "operator: {Action}, ignored: the campaign is {Status}" : "operator: {Action} (the campaign is {Status})", action.ToString().ToLowerInvariant(), _status.Name());
@@ -340,11 +340,22 @@ public sealed class CampaignState
             case OperatorAction.Cancel when _status is CampaignStatus.Running or CampaignStatus.Paused:
                 SetStatus(CampaignStatus.Canceled); // the stations cancel their meters not yet activating
                 break;
-            case OperatorAction.RetryFailed:
+            case OperatorAction.Start when _status == CampaignStatus.Created:
+                Begin();
+                break;
+            case OperatorAction.RetryFailed when _status != CampaignStatus.Created:
                 if (_status is CampaignStatus.Paused or CampaignStatus.Completed) SetStatus(CampaignStatus.Running);
                 foreach (var station in _stations) ToStation(station, new StationRetryFailed(_incarnation));
                 break;
         }
+    }
+
+    /// <summary>Plans the campaign from the fleet and starts its first wave.</summary>
+    private void Begin()
+    {
+        Plan();
+        _story.Planned(_now, _manifest, _meters.Count, _waves.Count, _skipped);
+        NextWave();
     }
 
     /// <summary>

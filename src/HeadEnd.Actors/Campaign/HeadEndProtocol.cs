@@ -89,6 +89,8 @@ public enum OperatorAction
     Resume,
     Cancel,
     RetryFailed,
+    /// <summary>Starts a campaign that waits for the operator (campaign.start = operator); ignored once it has started.</summary>
+    Start,
 }
 
 public sealed record OperatorCommand(OperatorAction Action) : ICampaignCommand;

@@ -45,6 +45,9 @@ public static class AmiSimApp
             config.AddCommand<StatusCommand>("status")
                 .WithDescription("A campaign's state from the head-end's database alone (the last durable flush).")
                 .WithExample("status", "--db", "runs/default-1-20260105-000000/headend.db");
+            config.AddCommand<ConsoleCommand>("console")
+                .WithDescription("The operator console, read-only, over a run folder's final state from its head-end's journal; served until Ctrl+C.")
+                .WithExample("console", "--db", "runs/default-1-20260105-000000");
             config.AddCommand<ReportCommand>("report")
                 .WithDescription("Draw report.html again from a run folder's report.json.");
             config.AddCommand<CompareCommand>("compare")
@@ -114,7 +117,7 @@ public static class AmiSimApp
         return message;
     }
 
-    private static readonly string[] Commands = ["run", "check", "node", "status", "report", "compare", "sweep", "keys", "program", "topology"];
+    private static readonly string[] Commands = ["run", "check", "node", "status", "console", "report", "compare", "sweep", "keys", "program", "topology"];
 
     /// <summary>The name between <paramref name="prefix"/> and the next quote, if the message has one.</summary>
     private static string? Quoted(string message, string prefix)

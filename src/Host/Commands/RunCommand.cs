@@ -107,6 +107,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         {
             input = RunInput.Read(settings.Scenario, settings.Set, settings.Seed, settings.Package, settings.Trust);
             if (settings.JournalPostgres is { Length: 0 }) throw new InputException("--journal-postgres: empty connection string");
+            if (input.Scenario.WaitsForOperator && settings.Console is not { IsSet: true }) throw new InputException(WaitsForOperator);
             // The console's address is taken before anything is written, so that one in use leaves no run folder behind.
             if (settings.Console is { IsSet: true } wanted) operatorConsole = await StartConsole(wanted.Value, settings.Pace, input);
             runDir = RunFolder.Prepare(settings.Out, input.Scenario, DateTime.UtcNow, settings.Force, _ => emptied++);
@@ -155,41 +156,46 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 Log.Information("Operator console at {Url}", operatorConsole.Url.GetLeftPart(UriPartial.Path));
             }
             var progress = new ProgressView(output, SimTime.From(scenario.Until));
-            var result = await new ScenarioRun(scenario, runDir, cluster, journal, input.Topology, input.Program).RunAsync(akka,
-                (system, run) => progress.ShowAsync(system, run), progress.Step, cancellation, operatorConsole);
-            var report = RunReport.Build(result, invocation, input.Keys);
-            if (result.OperatorActions.Count > 0) report["operatorActions"] = RunReport.OperatorActions(scenario, result.OperatorActions);
-            // report.json last, and whole or not at all: a folder that has it is a finished run (amisim sweep relies on it).
-            await File.WriteAllTextAsync(Path.Combine(runDir, "report.html"), ReportHtml.Render(report, NetworkMap.Of(result)), cancellation);
-            await using (var csv = File.CreateText(Path.Combine(runDir, "meters.csv"))) RunReport.WriteMetersCsv(result, csv);
-            await File.WriteAllTextAsync(Path.Combine(runDir, "report.json.partial"), RunReport.ToJson(report), cancellation);
-            File.Move(Path.Combine(runDir, "report.json.partial"), Path.Combine(runDir, "report.json"), overwrite: true);
-            Log.Information("Run finished: {Outcomes}; digest {Digest}", report["outcomes"]!.ToJsonString(), report["resultDigest"]!.GetValue<string>());
-
-            var table = new Table().AddColumns("final state", "meters");
-            foreach (var (phase, count) in report["outcomes"]!.AsObject()) table.AddRow(phase, $"{count!.GetValue<int>():N0}");
-            output.Write(table);
-            var summary = result.Summary;
-            output.MarkupLineInterpolated($"campaign {summary.Status.Name()}{(summary.PauseReason.Length > 0 ? $" ({summary.PauseReason})" : "")}; last meter finished at virtual {result.End}");
-            output.MarkupLineInterpolated($"MDM: {report["mdm"]!["metersOnProgramVersion"]!.GetValue<int>():N0} meters on {result.Manifest.Version}; {result.CimMessages:N0} CIM messages");
-            output.MarkupLineInterpolated($"{result.Events:N0} events in {result.Windows:N0} windows, {result.Wall.TotalSeconds:0.0} s wall; peak {result.PeakWorkingSetBytes / (1 << 20):N0} MiB");
-            output.MarkupLineInterpolated($"result digest {report["resultDigest"]!.GetValue<string>()}");
-            output.MarkupLineInterpolated($"run folder: {Path.GetFullPath(runDir)}");
-            if (result.OperatorActions.Count > 0)
-                output.MarkupLineInterpolated($"{result.OperatorActions.Count} operator actions from the console; the same run again: --set '{report["operatorActions"]!["replay"]!.GetValue<string>()}'");
-            if (operatorConsole is not null)
+            // The report, written while the simulation is still up: the console reads the meters of the finished run until it is closed.
+            async Task Finished(RunResult result)
             {
-                // The page keeps the final state until the operator is done with it.
-                output.MarkupLineInterpolated($"the run is over; the console shows its final state at {operatorConsole.Url.GetLeftPart(UriPartial.Path)} until Ctrl+C");
-                try
+                var report = RunReport.Build(result, invocation, input.Keys);
+                if (result.OperatorActions.Count > 0) report["operatorActions"] = RunReport.OperatorActions(scenario, result.OperatorActions);
+                // report.json last, and whole or not at all: a folder that has it is a finished run (amisim sweep relies on it).
+                await File.WriteAllTextAsync(Path.Combine(runDir, "report.html"), ReportHtml.Render(report, NetworkMap.Of(result)), cancellation);
+                operatorConsole?.ReportWritten(Path.Combine(runDir, "report.html"));
+                await using (var csv = File.CreateText(Path.Combine(runDir, "meters.csv"))) RunReport.WriteMetersCsv(result, csv);
+                await File.WriteAllTextAsync(Path.Combine(runDir, "report.json.partial"), RunReport.ToJson(report), cancellation);
+                File.Move(Path.Combine(runDir, "report.json.partial"), Path.Combine(runDir, "report.json"), overwrite: true);
+                Log.Information("Run finished: {Outcomes}; digest {Digest}", report["outcomes"]!.ToJsonString(), report["resultDigest"]!.GetValue<string>());
+
+                var table = new Table().AddColumns("final state", "meters");
+                foreach (var (phase, count) in report["outcomes"]!.AsObject()) table.AddRow(phase, $"{count!.GetValue<int>():N0}");
+                output.Write(table);
+                var summary = result.Summary;
+                output.MarkupLineInterpolated($"campaign {summary.Status.Name()}{(summary.PauseReason.Length > 0 ? $" ({summary.PauseReason})" : "")}; last meter finished at virtual {result.End}");
+                output.MarkupLineInterpolated($"MDM: {report["mdm"]!["metersOnProgramVersion"]!.GetValue<int>():N0} meters on {result.Manifest.Version}; {result.CimMessages:N0} CIM messages");
+                output.MarkupLineInterpolated($"{result.Events:N0} events in {result.Windows:N0} windows, {result.Wall.TotalSeconds:0.0} s wall; peak {result.PeakWorkingSetBytes / (1 << 20):N0} MiB");
+                output.MarkupLineInterpolated($"result digest {report["resultDigest"]!.GetValue<string>()}");
+                output.MarkupLineInterpolated($"run folder: {Path.GetFullPath(runDir)}");
+                if (result.OperatorActions.Count > 0)
+                    output.MarkupLineInterpolated($"{result.OperatorActions.Count} operator actions from the console; the same run again: --set '{report["operatorActions"]!["replay"]!.GetValue<string>()}'");
+                if (operatorConsole is not null)
                 {
-                    await Task.Delay(Timeout.Infinite, cancellation);
-                }
-                catch (OperationCanceledException)
-                {
-                    Log.Information("Console closed");
+                    // The page keeps the final state until the operator is done with it.
+                    output.MarkupLineInterpolated($"the run is over; the console shows its final state at {operatorConsole.Url.GetLeftPart(UriPartial.Path)} until Ctrl+C");
+                    try
+                    {
+                        await Task.Delay(Timeout.Infinite, cancellation);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        Log.Information("Console closed");
+                    }
                 }
             }
+            var result = await new ScenarioRun(scenario, runDir, cluster, journal, input.Topology, input.Program).RunAsync(akka,
+                (system, run) => progress.ShowAsync(system, run), progress.Step, cancellation, operatorConsole, Finished);
             return Verdict(result, settings.FailAbove, output);
         }
         catch (Exception error) when (error is PackageRejectedException or ScenarioException or TopologyException)
@@ -221,13 +227,17 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         }
     }
 
+    /// <summary>Why a campaign that waits for the operator's start cannot run without the console.</summary>
+    public const string WaitsForOperator =
+        "campaign.start = operator: the campaign waits for the operator's start, and nothing here can give it: run with --console and start it from the page, or script it ({ at = 0s, action = start } in operator-actions)";
+
     /// <summary>Serves the console at <paramref name="address"/> (empty: loopback, a free port) at <paramref name="pace"/> (null: the scenario's). <exception cref="InputException">the address cannot be listened on.</exception></summary>
     private static async Task<OperatorConsole> StartConsole(string? address, string? pace, RunInput input)
     {
         var endpoint = OperatorConsole.ParseEndpoint(address is { Length: > 0 } ? address : "127.0.0.1:0");
         var scenario = input.Scenario;
         var facts = new ConsoleFacts(scenario.Name, scenario.Seed, $"{input.Manifest.Kind} {input.Manifest.ProgramId} {input.Manifest.Version}",
-            input.Topology.Meters.Count, input.Topology.Collectors.Count, scenario.Campaign.Distribution.ToString().ToLowerInvariant());
+            input.Topology.Meters.Count, input.Topology.Collectors.Count, scenario.Campaign.Distribution.ToString().ToLowerInvariant(), scenario.WaitsForOperator);
         try
         {
             return await OperatorConsole.StartAsync(endpoint, facts, pace is null ? scenario.ConsolePace : OperatorConsole.ParsePace(pace));

@@ -1,13 +1,10 @@
 using System.ComponentModel;
 using System.Globalization;
-using Akka.Actor;
-using Akka.Configuration;
 using AmiSim.HeadEnd.Campaign;
-using AmiSim.HeadEnd.Persistence;
 using AmiSim.Host.Cli;
 using AmiSim.Host.Console;
+using AmiSim.Host.Run;
 using AmiSim.Protocol;
-using Microsoft.Data.Sqlite;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -21,11 +18,6 @@ namespace AmiSim.Host.Commands;
 /// </summary>
 public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
 {
-    /// <summary>The head-end's database in a run folder.</summary>
-    public const string DatabaseFile = "headend.db";
-
-    private const string CampaignPrefix = "amisim-campaign-";
-
     /// <summary>The columns <c>--meters</c> prints, its first line.</summary>
     public const string MetersHeader = "meter,phase,reason,attempts,firmware_after";
 
@@ -47,87 +39,17 @@ public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        if (settings.Db.Length == 0) return ErrorLine.Exit(ExitCode.BadInput, "--db is required (the head-end's database or its run folder)");
-        var db = Directory.Exists(settings.Db) ? Path.Combine(settings.Db, DatabaseFile) : settings.Db;
-        if (!File.Exists(db))
-            return ErrorLine.Exit(ExitCode.BadInput, db == settings.Db ? $"--db {db}: no such file" : $"--db {settings.Db}: a folder without {DatabaseFile}");
-
-        // A copy, so that reading never touches (or locks) the database of a run that may still be going on.
-        var copy = Path.Combine(Path.GetTempPath(), $"amisim-status-{Guid.NewGuid():N}.db");
-        ActorSystem? system = null;
+        HeadEndJournalState journal;
         try
         {
-            try
-            {
-                File.Copy(db, copy);
-                foreach (var suffix in new[] { "-wal", "-shm" })
-                    if (File.Exists(db + suffix)) File.Copy(db + suffix, copy + suffix);
-            }
-            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-            {
-                return ErrorLine.Exit(ExitCode.BadInput, $"--db {db}: cannot be read ({error.Message})");
-            }
-            if (JournalContents(db, copy, out var campaigns) is { } problem) return ErrorLine.Exit(ExitCode.BadInput, problem);
-            if (!campaigns.Contains(settings.Campaign))
-                return ErrorLine.Exit(ExitCode.BadInput, campaigns.Count == 0
-                    ? $"{db}: no campaign {settings.Campaign}: the database holds no campaign yet (a run that has not flushed, or not a head-end database)"
-                    : $"{db}: no campaign {settings.Campaign}: the database holds {string.Join(", ", campaigns)}");
-
-            system = ActorSystem.Create("amisim-status", ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(JournalConfig.Sqlite(copy)));
-            DurableCampaignState campaign;
-            DurableMdmState mdm;
-            try
-            {
-                campaign = DurableCampaignState.From((await Read(system, CampaignPrefix + settings.Campaign)).Events);
-                mdm = DurableMdmState.From((await Read(system, "amisim-mdm")).Events);
-            }
-            catch (Exception error) when (error is InvalidOperationException or AskTimeoutException)
-            {
-                return ErrorLine.Exit(ExitCode.BadInput, $"{db}: {error.Message}");
-            }
-            Show(settings, campaign, mdm);
-            return ExitCode.Completed;
+            journal = await HeadEndJournal.ReadAsync(settings.Db, settings.Campaign);
         }
-        finally
+        catch (InputException error)
         {
-            if (system is not null) await system.Terminate();
-            SqliteConnection.ClearAllPools();
-            foreach (var file in new[] { copy, copy + "-wal", copy + "-shm" }) File.Delete(file);
+            return ErrorLine.Exit(ExitCode.BadInput, error.Message);
         }
-    }
-
-    /// <summary>
-    /// Whether <paramref name="copy"/> (of <paramref name="db"/>) is a head-end database: SQLite, with
-    /// Akka.Persistence.Sql's journal and snapshot tables. Returns what is wrong, or null with the campaign
-    /// ids it holds (in order). Read before the journal plugin starts, which would create the tables.
-    /// </summary>
-    private static string? JournalContents(string db, string copy, out List<string> campaigns)
-    {
-        campaigns = [];
-        string NotOurs(string why) => $"{db}: not a head-end database ({why})";
-        if (new FileInfo(copy).Length == 0) return NotOurs("an empty file");
-        try
-        {
-            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = copy, Pooling = false }.ToString());
-            connection.Open();
-            using var tables = connection.CreateCommand();
-            tables.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('journal', 'snapshot')";
-            if (Convert.ToInt64(tables.ExecuteScalar(), CultureInfo.InvariantCulture) != 2) return NotOurs("no journal and snapshot tables in it");
-            using var ids = connection.CreateCommand();
-            ids.CommandText = "SELECT persistence_id FROM journal UNION SELECT persistence_id FROM snapshot ORDER BY 1";
-            using var reader = ids.ExecuteReader();
-            while (reader.Read())
-            {
-                var id = reader.GetString(0);
-                if (!id.StartsWith("amisim-", StringComparison.Ordinal)) return NotOurs($"its journal holds '{OutsideText.Clean(id)}', not an AmiSim journal");
-                if (id.StartsWith(CampaignPrefix, StringComparison.Ordinal)) campaigns.Add(id[CampaignPrefix.Length..]);
-            }
-            return null;
-        }
-        catch (SqliteException error)
-        {
-            return NotOurs(error.SqliteErrorCode == 26 ? "not an SQLite database" : error.Message);
-        }
+        Show(settings, journal.State, journal.Mdm);
+        return ExitCode.Completed;
     }
 
     private static void Show(Settings settings, DurableCampaignState campaign, DurableMdmState mdm)
@@ -158,12 +80,4 @@ public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
     /// <summary>A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break.</summary>
     private static string Csv(string field) =>
         field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"") + "\"";
-
-    private static async Task<JournalRead> Read(ActorSystem system, string persistenceId)
-    {
-        var inbox = Inbox.Create(system);
-        system.ActorOf(JournalReader.Props(persistenceId, inbox.Receiver));
-        var message = await inbox.ReceiveAsync(TimeSpan.FromMinutes(2));
-        return message as JournalRead ?? throw new InvalidOperationException(message is Akka.Actor.Status.Failure failure ? failure.Cause.Message : $"unexpected {message}");
-    }
 }

@@ -280,7 +280,9 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
     {
         try
         {
-            return RunInput.Read(settings.Scenario, [.. settings.Set, .. combination.Sets], settings.Seed);
+            var input = RunInput.Read(settings.Scenario, [.. settings.Set, .. combination.Sets], settings.Seed);
+            // A sweep's runs have no console: a campaign only the operator can start would never start.
+            return input.Scenario.WaitsForOperator ? throw new InputException(RunCommand.WaitsForOperator) : input;
         }
         catch (InputException error)
         {

@@ -14,6 +14,9 @@ public sealed record TakenAction(SimTime At, OperatorAction Action, string By);
 /// </summary>
 public interface IRunSupervisor
 {
+    /// <summary>The run's simulation is up: its meters can be read through <paramref name="probe"/> until the run ends.</summary>
+    void Attach(RunProbe probe);
+
     /// <summary>The next step's length of virtual time, at most <paramref name="longest"/>, in whole seconds (so that every action lands on a whole second).</summary>
     TimeSpan NextStep(TimeSpan longest);
 

@@ -34,6 +34,7 @@ public static class RunReport
             OperatorAction.Pause => "pause",
             OperatorAction.Resume => "resume",
             OperatorAction.Cancel => "cancel",
+            OperatorAction.Start => "start",
             _ => "retry-failed",
         };
         // At one virtual time the scenario's actions went first: they were scheduled before the run began.
@@ -239,11 +240,11 @@ public static class RunReport
             var completed = o.FinishedMicros > 0 ? new SimTime(o.FinishedMicros).ToUtc(run.Scenario.OriginUtc).ToString("O", CultureInfo.InvariantCulture) : "";
             var (x, y) = at.TryGetValue(new MeterId(o.Meter), out var p)
                 ? (Math.Round(p.X, 1).ToString(CultureInfo.InvariantCulture), Math.Round(p.Y, 1).ToString(CultureInfo.InvariantCulture)) : ("", "");
-            writer.WriteLine(string.Join(",", o.Meter, o.Collector, m.Depth, m.Model, m.Firmware, o.FirmwareAfter, o.Phase, Csv(o.Reason), o.Attempts, completed, m.Parent, x, y));
+            writer.WriteLine(string.Join(",", o.Meter, o.Collector, m.Depth, m.Model, m.Firmware, o.FirmwareAfter, o.Phase, Csv(o.Reason), o.Attempts, completed, m.Parent, x, y, o.Wave + 1));
         }
     }
 
-    public const string MetersCsvHeader = "meter,collector,depth,model,version_before,version_after,final_state,reason,attempts,completed_at,parent,x,y";
+    public const string MetersCsvHeader = "meter,collector,depth,model,version_before,version_after,final_state,reason,attempts,completed_at,parent,x,y,wave";
 
     private static string Csv(string text) => text.Contains(',') || text.Contains('"') ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
 

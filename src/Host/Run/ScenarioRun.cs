@@ -69,11 +69,14 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
 
     /// <param name="showProgress">wraps the run to show progress: gets the actor system and the run.</param>
     /// <param name="step">told the campaign's summary after each step of virtual time, and once more at the end.</param>
+    /// <param name="supervisor">watches and steers the run between its steps (the operator console).</param>
+    /// <param name="whileLive">given the result while the simulation is still up (its meters readable through the supervisor's probe); the run ends when it returns.</param>
     public async Task<RunResult> RunAsync(Akka.Configuration.Config akka,
         Func<ActorSystem, Func<Task<RunCompleted>>, Task<RunCompleted>>? showProgress = null,
         Action<SimTime, CampaignSummary>? step = null,
         CancellationToken cancellation = default,
-        IRunSupervisor? supervisor = null)
+        IRunSupervisor? supervisor = null,
+        Func<RunResult, Task>? whileLive = null)
     {
         var wall = Stopwatch.StartNew();
         var network = topology ?? scenario.BuildTopology();
@@ -99,6 +102,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
         var http = scenario.MdmEndpoint.Length == 0 ? null : new HttpClient { Timeout = TimeSpan.FromSeconds(10), MaxResponseContentBufferSize = 64 << 10 };
         var system = node?.System ?? ActorSystem.Create("amisim", akka.WithFallback(journal ?? JournalConfig.Sqlite(Path.Combine(runDirectory, "headend.db"))));
         Simulation? simulation = null;
+        RunProbe? probe = null;
         try
         {
             var outbox = new RunFolderOutbox(Path.Combine(runDirectory, "cim"),
@@ -111,6 +115,8 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
             if (layout.CanRehost) kernel = kernel with { HandOver = true };
             var partitions = await layout.StartAsync(system, model, new RunBlueprint(scenario, packageFile, trusted, kernel));
             simulation = Simulation.Across(system, kernel, partitions, model, rehost: layout.CanRehost ? layout.RehostAsync : null);
+            probe = new RunProbe(simulation, network);
+            supervisor?.Attach(probe);
 
             // Step 1.3: the head-end starts the campaign; operator actions are scripted at their times.
             var lastAction = ScenarioAssembly.ScheduleScript(simulation, scenario);
@@ -137,7 +143,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                         }
                     var length = supervisor?.NextStep(Step) ?? Step;
                     var next = SimTime.Min(limit, new SimTime(simulation.Now.Micros + SimTime.ToMicros(length)));
-                    last = await simulation.RunAsync(next, cancellation);
+                    last = await probe.StepAsync(() => simulation.RunAsync(next, cancellation));
                     events += last.EventsHandled;
                     windows += last.Windows;
                     epochs += last.Epochs;
@@ -175,13 +181,16 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
             using var process = Process.GetCurrentProcess();
             var eventTypes = kernel.CountEventTypes ? await simulation.EventTypesAsync() : null;
             var identity = new PackageIdentity(vendor.PackagePath, Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(packageFile))).ToLowerInvariant(), keyId);
-            return new RunResult(scenario, network, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, windows, epochs, satOut, wall.Elapsed, process.PeakWorkingSet64, outbox.Written, eventTypes, identity)
+            var result = new RunResult(scenario, network, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, windows, epochs, satOut, wall.Elapsed, process.PeakWorkingSet64, outbox.Written, eventTypes, identity)
             {
                 OperatorActions = taken,
             };
+            if (whileLive is not null) await whileLive(result);
+            return result;
         }
         finally
         {
+            if (probe is not null) await probe.StopAsync();
             if (node is null) await system.Terminate();
             else
             {

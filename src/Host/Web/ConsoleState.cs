@@ -13,9 +13,10 @@ public sealed record StepDecision(IReadOnlyList<TakenAction> Take, TimeSpan Wait
 /// <summary>
 /// The console's state, pure (the console locks around it): the actions the operator gave and the run
 /// has yet to take, those it took, the pace and whether the clock is held. The pace holds virtual time
-/// to wall time from an anchor: the first step after the pace or the hold last changed.
+/// to wall time from an anchor: the first step after the pace or the hold last changed. A campaign that
+/// waits for the operator's start holds the clock until the start is taken.
 /// </summary>
-public sealed class ConsoleState(double? pace)
+public sealed class ConsoleState(double? pace, bool waitsForStart = false)
 {
     /// <summary>Wall time a paced run aims to show between two updates.</summary>
     public static readonly TimeSpan UpdateEvery = TimeSpan.FromMilliseconds(250);
@@ -29,6 +30,9 @@ public sealed class ConsoleState(double? pace)
 
     public bool Held { get; private set; }
 
+    /// <summary>The campaign waits for the operator's start, and the clock with it.</summary>
+    public bool WaitingForStart { get; private set; } = waitsForStart;
+
     public bool Ended { get; set; }
 
     public IReadOnlyList<TakenAction> Taken => _taken;
@@ -40,6 +44,9 @@ public sealed class ConsoleState(double? pace)
         _pending.Enqueue(new TakenAction(SimTime.Zero, action, by));
         return null;
     }
+
+    /// <summary>Actions taken before (a finished run's, from its report), shown with those taken now.</summary>
+    public void Restore(IEnumerable<TakenAction> taken) => _taken.AddRange(taken);
 
     public void SetPace(double? pace)
     {
@@ -59,7 +66,8 @@ public sealed class ConsoleState(double? pace)
 
     /// <summary>
     /// Between two steps, at virtual <paramref name="now"/> and wall <paramref name="wall"/>: actions asked
-    /// are taken first (at <paramref name="now"/>, even with the clock held); then a held clock waits,
+    /// are taken first (at <paramref name="now"/>, even with the clock held); then a held clock, or a
+    /// campaign waiting for its start, waits,
     /// a paced run waits until the wall time its virtual time is due, and one at full speed goes on.
     /// </summary>
     public StepDecision Decide(SimTime now, TimeSpan wall)
@@ -69,9 +77,10 @@ public sealed class ConsoleState(double? pace)
             var actions = _pending.Select(a => a with { At = now }).ToList();
             _pending.Clear();
             _taken.AddRange(actions);
+            if (actions.Any(a => a.Action == OperatorAction.Start)) WaitingForStart = false;
             return new StepDecision(actions, TimeSpan.Zero);
         }
-        if (Held) return new StepDecision([], Timeout.InfiniteTimeSpan);
+        if (Held || WaitingForStart) return new StepDecision([], Timeout.InfiniteTimeSpan);
         if (Pace is not { } pace) return StepDecision.Go;
         _anchor ??= (wall, now);
         var due = _anchor.Value.Wall + TimeSpan.FromSeconds((now - _anchor.Value.Virtual).TotalSeconds / pace);

@@ -7,6 +7,8 @@ using System.Text.Json.Nodes;
 using AmiSim.HeadEnd.Campaign;
 using AmiSim.Host.Run;
 using AmiSim.Kernel;
+using AmiSim.Protocol;
+using AmiSim.Protocol.Network;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -18,7 +20,8 @@ using Microsoft.Extensions.Logging;
 namespace AmiSim.Host.Web;
 
 /// <summary>What the console says about the run that does not change while it runs.</summary>
-public sealed record ConsoleFacts(string Scenario, long Seed, string Package, int Meters, int Collectors, string Distribution);
+/// <param name="WaitsForStart">the campaign waits for the operator's start (campaign.start = operator, no start scripted).</param>
+public sealed record ConsoleFacts(string Scenario, long? Seed, string Package, int Meters, int Collectors, string Distribution, bool WaitsForStart = false);
 
 /// <summary>
 /// The Metering Department's console (<c>amisim run --console</c>): a web page served by this process
@@ -45,10 +48,18 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string _snapshot = "{}";
+    private RunProbe? _probe;
+    /// <summary>Meter reads in progress at once, at most; more are refused (429) rather than queued.</summary>
+    private readonly SemaphoreSlim _reads = new(4, 4);
 
-    private OperatorConsole(WebApplication app, ConsoleFacts facts, bool loopback, string token, double? pace)
+    /// <summary>Shows a run folder's final state (amisim console --db): no run to act on.</summary>
+    private readonly bool _readOnly;
+    /// <summary>The run's report.html once it is written; the page links to it.</summary>
+    private string? _report;
+
+    private OperatorConsole(WebApplication app, ConsoleFacts facts, bool loopback, string token, double? pace, bool readOnly)
     {
-        (_app, _facts, _loopback, Token, _state) = (app, facts, loopback, token, new ConsoleState(pace));
+        (_app, _facts, _loopback, Token, _state, _readOnly) = (app, facts, loopback, token, new ConsoleState(pace, facts.WaitsForStart), readOnly);
         _snapshot = Snapshot(SimTime.Zero, null, [], ended: false);
     }
 
@@ -73,7 +84,8 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         : throw new FormatException($"expected ADDRESS:PORT such as 127.0.0.1:8080 (port 0: any free one), not '{text}'");
 
     /// <summary>Starts serving on <paramref name="endpoint"/>. <exception cref="IOException">the address cannot be bound.</exception></summary>
-    public static async Task<OperatorConsole> StartAsync(IPEndPoint endpoint, ConsoleFacts facts, double? pace, string? token = null)
+    /// <param name="readOnly">a run folder's final state (<see cref="ShowFinal"/>), not a run: actions and the clock are refused.</param>
+    public static async Task<OperatorConsole> StartAsync(IPEndPoint endpoint, ConsoleFacts facts, double? pace, string? token = null, bool readOnly = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -86,7 +98,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
             kestrel.AddServerHeader = false;
         });
         var app = builder.Build();
-        var console = new OperatorConsole(app, facts, IPAddress.IsLoopback(endpoint.Address), token ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), pace);
+        var console = new OperatorConsole(app, facts, IPAddress.IsLoopback(endpoint.Address), token ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), pace, readOnly);
         console.Map(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -106,6 +118,10 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         app.MapGet("/", (HttpContext http) => Readable(http) ?? Results.Content(ConsolePage.With(Current()), "text/html; charset=utf-8"));
         app.MapGet("/api/state", (HttpContext http) => Readable(http) ?? Results.Content(Current(), "application/json"));
         app.MapGet("/api/events", (Func<HttpContext, Task>)Events);
+        app.MapGet("/api/meters/{id}", (Func<HttpContext, string, Task<IResult>>)Meter);
+        app.MapGet("/report", (HttpContext http) => Readable(http) ?? (Report() is { } file
+            ? Results.File(file, "text/html; charset=utf-8")
+            : Results.Json(new { error = "the run's report is written when the run ends" }, statusCode: StatusCodes.Status404NotFound)));
         app.MapPost("/api/actions", (Func<HttpContext, Task<IResult>>)Act);
         app.MapPost("/api/clock", (Func<HttpContext, Task<IResult>>)Clock);
         // Every other request: its status with a reason, as JSON (the routes' own 404 and 405 carry no body).
@@ -114,9 +130,44 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
             await next(http);
             if (http.Response is { StatusCode: 404 or 405, HasStarted: false })
                 await http.Response.WriteAsJsonAsync(new { error = http.Response.StatusCode == 404
-                    ? $"no {http.Request.Path}: the console serves /, /api/state, /api/events, and POST /api/actions and /api/clock"
+                    ? $"no {http.Request.Path}: the console serves /, /api/state, /api/events, /api/meters/METER, and POST /api/actions and /api/clock"
                     : $"{http.Request.Method} {http.Request.Path}: not allowed here" });
         });
+    }
+
+    private string? Report()
+    {
+        lock (_lock) return _report;
+    }
+
+    /// <summary>The run's report.html is written: the page links to it.</summary>
+    public void ReportWritten(string file)
+    {
+        lock (_lock) _report = file;
+        Publish();
+    }
+
+    /// <summary>Shows <paramref name="view"/>, a run folder's final state, with its completion curve from its meters' finishing times.</summary>
+    public void ShowFinal(RunFolderView view)
+    {
+        lock (_lock)
+        {
+            _state.Ended = true;
+            _state.Restore(view.Actions);
+            _report = view.ReportHtml;
+            _shown = (view.End, view.Summary, view.Outcomes);
+            var targeted = view.Outcomes.Where(o => o.Phase != MeterPhase.Skipped && o.FinishedMicros > 0).OrderBy(o => o.FinishedMicros).ToList();
+            var (succeeded, failed) = (0, 0);
+            var every = Math.Max(1, targeted.Count / 1000);
+            for (var i = 0; i < targeted.Count; i++)
+            {
+                if (targeted[i].Phase == MeterPhase.Succeeded) succeeded++;
+                else if (targeted[i].Phase.IsError()) failed++;
+                if (i % every == 0 || i == targeted.Count - 1)
+                    _curve.Add(new JsonObject { ["hour"] = Math.Round(new SimTime(targeted[i].FinishedMicros).SinceOrigin.TotalHours, 4), ["succeeded"] = succeeded, ["failed"] = failed });
+            }
+        }
+        Publish();
     }
 
     private string Current()
@@ -136,7 +187,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
             return Refused(http, StatusCodes.Status403Forbidden, $"a request from another origin ({origin}) is refused");
         var header = http.Request.Headers.Authorization.ToString();
         var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..].Trim() : http.Request.Query["token"].ToString();
-        if (given.Length == 0) return Refused(http, StatusCodes.Status401Unauthorized, "the console's token is needed (Authorization: Bearer TOKEN; it was printed when the run started)");
+        if (given.Length == 0) return Refused(http, StatusCodes.Status401Unauthorized, "the console's token is needed (Authorization: Bearer TOKEN; it was printed at start)");
         if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(Token)))
             return Refused(http, StatusCodes.Status403Forbidden, "wrong token");
         return null;
@@ -168,9 +219,13 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
 
     private static string? Text(JsonObject body, string key) => body[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
+    private IResult ReadOnly() =>
+        Results.Json(new { error = "this console shows a run folder's final state (amisim console --db): there is no run to act on" }, statusCode: StatusCodes.Status409Conflict);
+
     private async Task<IResult> Act(HttpContext http)
     {
         if (Authorized(http) is { } refused) return refused;
+        if (_readOnly) return ReadOnly();
         var (body, error) = await ReadBody(http);
         if (error is not null) return error;
         var name = Text(body!, "action");
@@ -180,9 +235,10 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
             "resume" => OperatorAction.Resume,
             "cancel" => OperatorAction.Cancel,
             "retry-failed" => OperatorAction.RetryFailed,
+            "start" => OperatorAction.Start,
             _ => null,
         };
-        if (action is null) return Results.Json(new { error = $"action: expected pause, resume, cancel or retry-failed, not '{name ?? "(none)"}'" }, statusCode: StatusCodes.Status400BadRequest);
+        if (action is null) return Results.Json(new { error = $"action: expected start, pause, resume, cancel or retry-failed, not '{name ?? "(none)"}'" }, statusCode: StatusCodes.Status400BadRequest);
         var by = Text(body!, "operator") is { Length: > 0 and <= 64 } who && who.All(c => !char.IsControl(c)) ? who : "console";
         lock (_lock)
         {
@@ -195,6 +251,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
     private async Task<IResult> Clock(HttpContext http)
     {
         if (Authorized(http) is { } refused) return refused;
+        if (_readOnly) return ReadOnly();
         var (body, error) = await ReadBody(http);
         if (error is not null) return error;
         bool? held = null;
@@ -227,6 +284,81 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         Wake();
         Publish();
         lock (_lock) return Results.Json(new { pace = _state.Pace?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "max", hold = _state.Held });
+    }
+
+    /// <summary>Reads a meter as the page names it: its number (17) or its identification (MTR0000000017); null for anything else.</summary>
+    public static MeterId? ParseMeter(string text)
+    {
+        text = text.Trim();
+        if (long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number > 0) return new MeterId(number);
+        return MeterId.TryParseMrid(text.ToUpperInvariant(), out var meter) && meter.Value > 0 ? meter : null;
+    }
+
+    /// <summary>
+    /// One meter: its place in the campaign as the run last showed it, and its ST1 and MT100 read through
+    /// PSEM from the live run at the virtual time it stands at (none once the run has stopped).
+    /// </summary>
+    private async Task<IResult> Meter(HttpContext http, string id)
+    {
+        if (Readable(http) is { } refused) return refused;
+        if (ParseMeter(id) is not { } meter)
+            return Results.Json(new { error = $"meter: expected a meter's number (such as 17) or its identification (such as MTR0000000017), not '{OutsideText.Clean(id, 40)}'" }, statusCode: StatusCodes.Status400BadRequest);
+        RunProbe? probe;
+        MeterOutcome? outcome;
+        lock (_lock) (probe, outcome) = (_probe, _shown.Outcomes.FirstOrDefault(o => o.Meter == meter.Value));
+        if (probe is null && !_readOnly)
+            return Results.Json(new { error = "the run is still starting: its meters can be read in a moment" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        var simulated = probe?.Simulates(meter) ?? false;
+        if (outcome is null && !simulated)
+            return Results.Json(new { error = $"no meter {meter.Value} in this run's campaign or network" }, statusCode: StatusCodes.Status404NotFound);
+        var answer = new JsonObject
+        {
+            ["meter"] = meter.Value, ["identification"] = meter.Identification,
+            ["campaign"] = outcome is null ? null : new JsonObject
+            {
+                ["collector"] = outcome.Collector, ["wave"] = outcome.Wave, ["phase"] = outcome.Phase.ToString(), ["final"] = outcome.Phase.IsFinal(),
+                ["reason"] = outcome.Reason, ["attempts"] = outcome.Attempts, ["firmwareAfter"] = outcome.FirmwareAfter,
+                ["finishedAt"] = outcome.FinishedMicros > 0 ? new SimTime(outcome.FinishedMicros).ToString() : null,
+            },
+        };
+        if (!simulated)
+        {
+            answer["tablesNote"] = probe is null ? "this console shows a finished run's journal: no live meter to read" : "the network has no route to this meter: nothing simulates it";
+            return Results.Json(answer);
+        }
+        if (!_reads.Wait(0)) return Results.Json(new { error = "too many meter reads at once; try again" }, statusCode: StatusCodes.Status429TooManyRequests);
+        try
+        {
+            var tables = await probe!.ReadAsync(meter, http.RequestAborted);
+            answer["tablesAt"] = tables.At.ToString();
+            if (tables.Unreadable is { } why) answer["tablesNote"] = why;
+            if (tables.St1 is { } st1)
+                answer["st1"] = new JsonObject
+                {
+                    ["manufacturer"] = OutsideText.Clean(st1.Manufacturer.Trim()), ["model"] = OutsideText.Clean(st1.Model.Trim()), ["hardware"] = $"{st1.HwVersion}.{st1.HwRevision}",
+                    ["firmware"] = st1.Firmware.ToString(), ["serial"] = OutsideText.Clean(st1.SerialNumber.Trim()),
+                };
+            if (tables.Transfer is { } transfer)
+                answer["mt100"] = new JsonObject
+                {
+                    ["status"] = transfer.Status.ToString(), ["image"] = OutsideText.Clean(transfer.ImageId.Trim()), ["version"] = transfer.ImageVersion.ToString(),
+                    ["blocks"] = transfer.BlockCount, ["missing"] = transfer.MissingCount, ["lastFailure"] = transfer.LastFailure.ToString(),
+                };
+            return Results.Json(answer);
+        }
+        catch (TimeoutException slow)
+        {
+            return Results.Json(new { error = $"the meter could not be read now: {slow.Message}; try again" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        finally
+        {
+            _reads.Release();
+        }
+    }
+
+    public void Attach(RunProbe probe)
+    {
+        lock (_lock) _probe = probe;
     }
 
     private async Task Events(HttpContext http)
@@ -330,7 +462,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         }
         lock (_lock)
         {
-            if (summary is not null)
+            if (summary is not null && !_readOnly)
             {
                 var point = new JsonObject { ["hour"] = Math.Round(hours, 4), ["succeeded"] = targeted.Count(m => m.Phase == MeterPhase.Succeeded), ["failed"] = targeted.Count(m => m.Phase.IsError()) };
                 if (_curve.Count == 0 || hours > (double)_curve[^1]["hour"]!) _curve.Add(point);
@@ -342,7 +474,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
                     _curve.AddRange(kept);
                 }
             }
-            var waves = targeted.GroupBy(o => o.Wave).OrderBy(g => g.Key).Select(g => { var w = Progress(g); w["wave"] = g.Key; return (JsonNode)w; });
+            var waves = targeted.Where(o => o.Wave >= 0).GroupBy(o => o.Wave).OrderBy(g => g.Key).Select(g => { var w = Progress(g); w["wave"] = g.Key; return (JsonNode)w; });
             var collectors = targeted.GroupBy(o => o.Collector).OrderBy(g => g.Key).Select(g => { var c = Progress(g); c["id"] = g.Key; return (JsonNode)c; });
             var failures = targeted.Where(o => o.Phase.IsError() || o.Phase == MeterPhase.Canceled).GroupBy(o => (o.Phase, o.Reason)).OrderByDescending(g => g.Count())
                 .Take(10).Select(g => (JsonNode)new JsonObject
@@ -361,6 +493,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
                 ["failures"] = new JsonArray([.. failures]), ["completion"] = new JsonArray([.. _curve.Select(p => p.DeepClone())]),
                 ["actions"] = new JsonArray([.. _state.Taken.Select(a => (JsonNode)new JsonObject { ["at"] = a.At.ToString(), ["action"] = a.Action.ToString(), ["by"] = a.By })]),
                 ["pace"] = _state.Pace?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "max", ["held"] = _state.Held, ["ended"] = ended,
+                ["waitingForStart"] = _state.WaitingForStart, ["readOnly"] = _readOnly, ["report"] = _report is not null,
             };
             return page.ToJsonString();
         }
