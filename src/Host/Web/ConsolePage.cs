@@ -85,7 +85,7 @@ function draw(s) {
     g.strokeStyle = colour; g.lineWidth = 2; g.beginPath(); g.moveTo(X(0), Y(0));
     pts.forEach(p => g.lineTo(X(p.hour), Y(p[key]))); g.stroke();
     const last = pts.length ? pts[pts.length - 1] : { hour: 0, succeeded: 0, failed: 0 };
-    g.fillStyle = colour; g.fillText(n(last[key]) + ' ' + (key === 'failed' ? 'failed or timed out' : key), Math.min(X(last.hour) + 4, c.width - 150), Y(last[key]) - (key === 'failed' ? 4 : 16));
+    g.fillStyle = colour; g.fillText(n(last[key]) + ' ' + (key === 'failed' ? 'failed or timed out' : key), Math.min(X(last.hour) + 4, c.width - 150), Math.max(22, Y(last[key]) - (key === 'failed' ? 4 : 16)));
   }
 }
 function show(s) {
@@ -99,7 +99,7 @@ function show(s) {
   $('clock').textContent = s.ended ? '' : s.waitingForStart ? 'the clock waits for the start' : s.held ? 'clock held' : s.pace === 'max' ? 'as fast as possible' : n(s.pace) + 'x';
   $('ended').textContent = ''; if (s.ended) { $('ended').append('run ended: final state' + (s.report ? '; ' : '')); if (s.report) { const a = document.createElement('a'); a.href = '/report' + query; a.textContent = 'the run\'s report'; $('ended').append(a); } }
   $('succeeded').textContent = n(s.targeted.succeeded); $('failed').textContent = n(s.targeted.failed); $('final').textContent = n(s.targeted.final); $('targeted').textContent = n(s.targeted.meters);
-  const started = s.wavesProgress.filter(w => w.started > 0); $('wave').textContent = started.length ? started[started.length - 1].wave + 1 : 0; $('waves').textContent = s.waves; $('sessions').textContent = n(s.sessionsInUse);
+  const started = s.wavesProgress.filter(w => w.started > 0); $('wave').textContent = started.length ? started[started.length - 1].wave + 1 : 0; $('waves').textContent = s.waves; $('sessions').textContent = s.readOnly ? '-' : n(s.sessionsInUse);
   rows('waves-table', ['wave', 'meters', 'final', 'succeeded', 'failed'], s.wavesProgress, w => ['wave ' + (w.wave + 1), n(w.meters), share(w), n(w.succeeded), n(w.failed)]);
   rows('collectors-table', ['collector', 'meters', 'final', 'succeeded', 'failed'], s.collectorsProgress, c => ['collector ' + c.id, n(c.meters), share(c), n(c.succeeded), n(c.failed)]);
   rows('outcomes-table', ['state', 'meters'], Object.entries(s.outcomes), ([k, v]) => [phaseName(k), n(v)]);
