@@ -61,6 +61,12 @@ public static class AmiSimApp
                 keys.SetDescription("Vendor signing keys.");
                 keys.AddCommand<KeysNewCommand>("new").WithDescription("Make a vendor ECDSA P-256 key pair (NAME.key, NAME.pub).");
             });
+            config.AddBranch("certs", certs =>
+            {
+                certs.SetDescription("Certificates for TLS between cluster nodes.");
+                certs.AddCommand<CertsNewCommand>("new").WithDescription("Make a cluster CA and a certificate for each node (ca.pem, node-K.pem and their keys).")
+                    .WithExample("certs", "new", "--out", "certs", "--nodes", "3");
+            });
             config.AddBranch("topology", topology =>
             {
                 topology.SetDescription("The network a scenario makes: export it as a topology file, or inspect it.");
@@ -117,7 +123,7 @@ public static class AmiSimApp
         return message;
     }
 
-    private static readonly string[] Commands = ["run", "check", "node", "status", "console", "report", "compare", "sweep", "keys", "program", "topology"];
+    private static readonly string[] Commands = ["run", "check", "node", "status", "console", "report", "compare", "sweep", "keys", "certs", "program", "topology"];
 
     /// <summary>The name between <paramref name="prefix"/> and the next quote, if the message has one.</summary>
     private static string? Quoted(string message, string prefix)

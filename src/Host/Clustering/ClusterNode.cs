@@ -18,9 +18,10 @@ public static class ClusterNode
 
     /// <summary>Starts a node on <paramref name="hostname"/>:<paramref name="port"/> (0 = any free port) that joins <paramref name="seedNodes"/> (none: it is the first).</summary>
     /// <param name="defaults">the rest of the node's configuration (amisim.conf, --set, a journal).</param>
-    public static ActorSystem Start(string hostname, int port, IReadOnlyList<string> seedNodes, Config defaults)
+    /// <param name="tls">mutual TLS with the other nodes (null: plain TCP); a seed's scheme follows it (akka.ssl.tcp with TLS).</param>
+    public static ActorSystem Start(string hostname, int port, IReadOnlyList<string> seedNodes, Config defaults, ClusterTls? tls = null)
     {
-        var addresses = seedNodes.Select(Parse).ToList();
+        var addresses = seedNodes.Select(Parse).Select(a => a.WithProtocol(tls is null ? PlainProtocol : TlsProtocol)).ToList();
         var config = ConfigurationFactory.ParseString($$"""
             akka.actor.provider = cluster
             akka.remote.dot-netty.tcp { hostname = "{{hostname}}", port = {{port}} }
@@ -28,7 +29,9 @@ public static class ClusterNode
             # A node busy simulating (both cores, large heaps) can be late with heartbeats for seconds.
             akka.cluster.failure-detector.acceptable-heartbeat-pause = 10s
             """).WithFallback(ImageWire.Config).WithFallback(KernelSerialization.Config).WithFallback(defaults);
-        var system = ActorSystem.Create(SystemName, config);
+        if (tls is not null) config = ConfigurationFactory.ParseString(ClusterTls.Hocon).WithFallback(config);
+        var setup = BootstrapSetup.Create().WithConfig(config);
+        var system = tls is null ? ActorSystem.Create(SystemName, setup) : ActorSystem.Create(SystemName, setup.And(tls.Setup()));
         PartitionShards.StartRegion(system);
         system.ActorOf(SweepWorker.Props(), SweepWorker.Name);
         var cluster = Akka.Cluster.Cluster.Get(system);
@@ -53,7 +56,10 @@ public static class ClusterNode
         }
     }
 
-    /// <summary>A node address such as akka.tcp://amisim@127.0.0.1:4051.</summary>
+    private const string PlainProtocol = "akka.tcp";
+    private const string TlsProtocol = "akka.ssl.tcp";
+
+    /// <summary>A node address such as akka.tcp://amisim@127.0.0.1:4051 (akka.ssl.tcp:// is the same node's address with TLS).</summary>
     /// <exception cref="ArgumentException">not an address of an AmiSim node.</exception>
     public static Address Parse(string address)
     {

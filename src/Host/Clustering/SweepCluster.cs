@@ -29,9 +29,9 @@ public sealed class SweepCluster : IAsyncDisposable
 
     /// <summary>Starts this node on <paramref name="hostname"/>:<paramref name="port"/>, waits until <paramref name="nodes"/> nodes (this one included) are up, and finds their workers.</summary>
     /// <exception cref="TimeoutException">the nodes were not all up, or a node's worker did not answer, in time.</exception>
-    public static async Task<SweepCluster> StartAsync(string hostname, int port, int nodes, Config defaults, Action<string> say, CancellationToken cancellation)
+    public static async Task<SweepCluster> StartAsync(string hostname, int port, int nodes, Config defaults, Action<string> say, CancellationToken cancellation, ClusterTls? tls = null)
     {
-        var system = ClusterNode.Start(hostname, port, [], defaults);
+        var system = ClusterNode.Start(hostname, port, [], defaults, tls);
         try
         {
             var self = Akka.Cluster.Cluster.Get(system).SelfAddress;

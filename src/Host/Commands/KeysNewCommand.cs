@@ -34,8 +34,8 @@ public sealed class KeysNewCommand : Command<KeysNewCommand.Settings>
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         try
         {
-            Write(keyPath, key.ExportPkcs8PrivateKeyPem(), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            Write(pubPath, key.ExportSubjectPublicKeyInfoPem(), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            NewFiles.Write(keyPath, key.ExportPkcs8PrivateKeyPem(), NewFiles.Secret);
+            NewFiles.Write(pubPath, key.ExportSubjectPublicKeyInfoPem(), NewFiles.Public);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
@@ -43,14 +43,5 @@ public sealed class KeysNewCommand : Command<KeysNewCommand.Settings>
         }
         AnsiConsole.MarkupLineInterpolated($"vendor key {PackageFile.KeyId(key.ExportSubjectPublicKeyInfo())}: {keyPath} (keep it secret), {pubPath} (give it to the head-end)");
         return ExitCode.Completed;
-    }
-
-    /// <summary>Creates <paramref name="path"/> (failing if it exists) with <paramref name="mode"/> on Unix (less the umask), and writes <paramref name="pem"/>.</summary>
-    private static void Write(string path, string pem, UnixFileMode mode)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = mode;
-        using var writer = new StreamWriter(path, System.Text.Encoding.ASCII, options);
-        writer.Write(pem);
     }
 }

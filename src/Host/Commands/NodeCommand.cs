@@ -1,7 +1,9 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
 using Akka.Cluster;
+using AmiSim.Host.Cli;
 using AmiSim.Host.Clustering;
+using AmiSim.Host.Run;
 using AmiSim.Scenario;
 using Serilog.Events;
 using Spectre.Console;
@@ -12,7 +14,7 @@ namespace AmiSim.Host.Commands;
 /// <summary>`amisim node`: a cluster node that hosts kernel partitions of runs started by `amisim run --cluster`.</summary>
 public sealed class NodeCommand : AsyncCommand<NodeCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : TlsSettings
     {
         [CommandOption("--port <PORT>")]
         [Description("TCP port of this node (0: any free port).")]
@@ -46,15 +48,21 @@ public sealed class NodeCommand : AsyncCommand<NodeCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         Akka.Configuration.Config defaults;
+        ClusterTls? tls;
         try
         {
             defaults = HoconLoader.Load(settings.Set);
+            tls = ClusterTls.For(settings.Hostname, settings.Tls);
         }
         catch (HoconInputException error)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
-            return 2;
+            return ErrorLine.Exit(ExitCode.BadInput, error.Message);
         }
+        catch (InputException error)
+        {
+            return ErrorLine.Exit(ExitCode.BadInput, error.Message);
+        }
+        if (settings.Insecure) System.Console.Error.WriteLine($"warning: --insecure: plain TCP on {settings.Hostname}: anyone who reaches port {settings.Port} can join this node's cluster");
         Logging.StartNode(defaults.GetString("akka.loglevel", "INFO").ToUpperInvariant() switch
         {
             "DEBUG" => LogEventLevel.Debug,
@@ -74,7 +82,7 @@ public sealed class NodeCommand : AsyncCommand<NodeCommand.Settings>
             // gone, or this node was downed, the node starts afresh and joins the next one.
             while (!stop.IsCancellationRequested)
             {
-                var system = ClusterNode.Start(settings.Hostname, settings.Port, settings.SeedNodes, defaults);
+                var system = ClusterNode.Start(settings.Hostname, settings.Port, settings.SeedNodes, defaults, tls);
                 var cluster = Akka.Cluster.Cluster.Get(system);
                 System.Console.WriteLine($"node {cluster.SelfAddress} joining {string.Join(", ", settings.SeedNodes)}; hosting partitions and sweep runs until stopped");
                 var joined = false;

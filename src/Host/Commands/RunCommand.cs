@@ -57,6 +57,32 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("With --cluster: address the other nodes reach this one at (default 127.0.0.1).")]
         public string Hostname { get; init; } = "127.0.0.1";
 
+        [CommandOption("--tls-cert <FILE>")]
+        [Description(TlsSettings.CertHelp)]
+        public string? TlsCert { get; init; }
+
+        [CommandOption("--tls-key <FILE>")]
+        [Description(TlsSettings.KeyHelp)]
+        public string? TlsKey { get; init; }
+
+        [CommandOption("--tls-ca <FILE>")]
+        [Description(TlsSettings.CaHelp)]
+        public string? TlsCa { get; init; }
+
+        [CommandOption("--tls-pin <THUMBPRINT>")]
+        [Description(TlsSettings.PinHelp)]
+        public string[] TlsPin { get; init; } = [];
+
+        [CommandOption("--tls-password-file <FILE>")]
+        [Description(TlsSettings.PasswordHelp)]
+        public string? TlsPasswordFile { get; init; }
+
+        [CommandOption("--insecure")]
+        [Description(TlsSettings.InsecureHelp)]
+        public bool Insecure { get; init; }
+
+        public TlsOptions Tls => new(TlsCert, TlsKey, TlsCa, TlsPin, TlsPasswordFile, Insecure);
+
         [CommandOption("--journal-postgres <CONNECTION>")]
         [Description("Keep the head-end's and the MDM's journals in this PostgreSQL database (a cluster's shared store) instead of headend.db.")]
         public string? JournalPostgres { get; init; }
@@ -103,11 +129,14 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         string runDir;
         var emptied = 0;
         OperatorConsole? operatorConsole = null;
+        ClusterTls? tls = null;
         try
         {
             input = RunInput.Read(settings.Scenario, settings.Set, settings.Seed, settings.Package, settings.Trust);
             if (settings.JournalPostgres is { Length: 0 }) throw new InputException("--journal-postgres: empty connection string");
             if (input.Scenario.WaitsForOperator && settings.Console is not { IsSet: true }) throw new InputException(WaitsForOperator);
+            if (!settings.Cluster && settings.Tls != TlsOptions.None) throw new InputException("--tls-cert, --tls-key, --tls-ca, --tls-pin, --tls-password-file and --insecure go with --cluster");
+            tls = settings.Cluster ? ClusterTls.For(settings.Hostname, settings.Tls) : null;
             // The console's address is taken before anything is written, so that one in use leaves no run folder behind.
             if (settings.Console is { IsSet: true } wanted) operatorConsole = await StartConsole(wanted.Value, settings.Pace, input);
             runDir = RunFolder.Prepare(settings.Out, input.Scenario, DateTime.UtcNow, settings.Force, _ => emptied++);
@@ -144,7 +173,8 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 var partitionsSet = settings.Set.Any(s => s.TrimStart().StartsWith("amisim.kernel.partitions", StringComparison.Ordinal));
                 if (!partitionsSet || !int.TryParse(akka.GetString("amisim.kernel.partitions", ""), out var partitions) || partitions <= 0)
                     akka = ConfigurationFactory.ParseString($"amisim.kernel.partitions = {settings.Nodes}").WithFallback(akka);
-                node = ClusterNode.Start(settings.Hostname, settings.Port, [], akka.WithFallback(journal));
+                if (settings.Insecure) output.MarkupLineInterpolated($"[yellow]--insecure:[/] plain TCP on {settings.Hostname}: anyone who reaches port {settings.Port} can join this cluster");
+                node = ClusterNode.Start(settings.Hostname, settings.Port, [], akka.WithFallback(journal), tls);
                 output.MarkupLineInterpolated($"cluster node {Akka.Cluster.Cluster.Get(node).SelfAddress}: waiting for {settings.Nodes} nodes");
                 var members = await ClusterNode.WaitForMembersAsync(node, settings.Nodes, TimeSpan.FromMinutes(2), cancellation);
                 Log.Information("Cluster of {Count} nodes: {Nodes}", members.Count, string.Join(", ", members));

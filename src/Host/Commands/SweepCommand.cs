@@ -20,7 +20,7 @@ namespace AmiSim.Host.Commands;
 /// </summary>
 public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : TlsSettings
     {
         [CommandOption("--scenario <FILE>")]
         [Description("The scenario to vary (default: the embedded one).")]
@@ -95,8 +95,11 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         IReadOnlyList<long> seeds;
         string folder;
         string scenarioName;
+        ClusterTls? tls;
         try
         {
+            if (!settings.Cluster && settings.Tls != TlsOptions.None) throw new InputException("--tls-cert, --tls-key, --tls-ca, --tls-pin, --tls-password-file and --insecure go with --cluster");
+            tls = settings.Cluster ? ClusterTls.For(settings.Hostname, settings.Tls) : null;
             keys = settings.Vary.Select(SweepKey.Parse).ToList();
             if (keys.GroupBy(k => k.Key).FirstOrDefault(g => g.Count() > 1) is { } twice) throw new InputException($"--vary {twice.Key}: given twice; list its values in one --vary");
             if (keys.FirstOrDefault(k => settings.Set.Any(set => set.Split('=')[0].Trim() == $"{ScenarioReader.Root}.{k.Key}")) is { } both)
@@ -144,7 +147,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
                 try
                 {
                     cluster = await SweepCluster.StartAsync(settings.Hostname, settings.Port, settings.Nodes, HoconLoader.Load([]),
-                        line => output.MarkupLineInterpolated($"{line}"), cancellation);
+                        line => output.MarkupLineInterpolated($"{line}"), cancellation, tls);
                 }
                 catch (Exception error) when (error is TimeoutException or AskTimeoutException or ActorNotFoundException)
                 {
