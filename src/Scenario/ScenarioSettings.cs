@@ -175,15 +175,8 @@ public sealed record ScenarioSettings
                 NicOutageMeanDuration = r.Duration("faults.nic-outage-mean"),
             },
             RebootDelay = r.Duration("faults.reboot-delay"),
-            OperatorActions = r.Objects("operator-actions", (o, _) => new ScheduledAction(o.Duration("at"), o.String("action") switch
-            {
-                "pause" => OperatorAction.Pause,
-                "resume" => OperatorAction.Resume,
-                "cancel" => OperatorAction.Cancel,
-                "retry-failed" => OperatorAction.RetryFailed,
-                "start" => OperatorAction.Start,
-                var other => throw new ScenarioException($"{o.Source}.action: expected pause, resume, cancel, retry-failed or start, got '{other}'"),
-            })),
+            OperatorActions = r.Objects("operator-actions", (o, _) => new ScheduledAction(o.Duration("at"), AmiSim.HeadEnd.Campaign.OperatorActions.Parse(o.String("action"))
+                ?? throw new ScenarioException($"{o.Source}.action: expected pause, resume, cancel, retry-failed or start, got '{o.String("action")}'"))),
             StartByOperator = r.String("campaign.start") switch
             {
                 "at-once" => false,

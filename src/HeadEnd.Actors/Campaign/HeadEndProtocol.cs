@@ -93,6 +93,24 @@ public enum OperatorAction
     Start,
 }
 
+public static class OperatorActions
+{
+    /// <summary>The action as scenarios, the console and report.json write it ("retry-failed").</summary>
+    public static string Name(this OperatorAction action) => action switch
+    {
+        OperatorAction.Pause => "pause",
+        OperatorAction.Resume => "resume",
+        OperatorAction.Cancel => "cancel",
+        OperatorAction.RetryFailed => "retry-failed",
+        OperatorAction.Start => "start",
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
+    };
+
+    /// <summary>The action a name stands for (<see cref="Name"/>'s inverse); null when none has that name.</summary>
+    public static OperatorAction? Parse(string? name) =>
+        Enum.GetValues<OperatorAction>().Cast<OperatorAction?>().FirstOrDefault(a => a!.Value.Name() == name);
+}
+
 public sealed record OperatorCommand(OperatorAction Action) : ICampaignCommand;
 
 /// <summary>The head-end process dies now and comes back after <paramref name="Downtime"/>: it keeps only what its journal holds.</summary>

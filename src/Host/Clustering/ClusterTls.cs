@@ -45,6 +45,13 @@ public sealed class ClusterTls
     /// <summary>This node's certificate, with its private key.</summary>
     public X509Certificate2 Certificate { get; }
 
+    /// <summary>The security of a command that may be a cluster node: none without <paramref name="cluster"/> (where TLS options are refused), else <see cref="For(string, TlsOptions)"/>.</summary>
+    /// <exception cref="InputException">as <see cref="For(string, TlsOptions)"/>, or TLS options without --cluster.</exception>
+    public static ClusterTls? For(bool cluster, string hostname, TlsOptions options) =>
+        cluster ? For(hostname, options)
+        : options == TlsOptions.None ? null
+        : throw new InputException("--tls-cert, --tls-key, --tls-ca, --tls-pin, --tls-password-file and --insecure go with --cluster");
+
     /// <summary>The security a node runs with: TLS when a certificate is given; plain TCP on loopback; plain TCP elsewhere only when the user says --insecure.</summary>
     /// <returns>the TLS to use, or null for plain TCP.</returns>
     /// <exception cref="InputException">a file is missing or unreadable, trust is missing, or a non-loopback address without TLS was not allowed.</exception>

@@ -16,17 +16,8 @@ namespace AmiSim.Host.Commands;
 /// </summary>
 public sealed class ConsoleCommand : AsyncCommand<ConsoleCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : JournalSettings
     {
-        [CommandOption("--db <PATH>")]
-        [Description("The head-end's SQLite database, or the run folder holding it (headend.db).")]
-        public string Db { get; init; } = "";
-
-        [CommandOption("--campaign <ID>")]
-        [Description("Campaign id.")]
-        [DefaultValue("C1")]
-        public string Campaign { get; init; } = "C1";
-
         [CommandOption("--listen <ADDRESS:PORT>")]
         [Description("Where to serve the page (default 127.0.0.1 and a free port); on an address other than loopback, reading needs the token printed at start.")]
         public string Listen { get; init; } = "127.0.0.1:0";

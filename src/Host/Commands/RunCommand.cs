@@ -135,8 +135,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             input = RunInput.Read(settings.Scenario, settings.Set, settings.Seed, settings.Package, settings.Trust);
             if (settings.JournalPostgres is { Length: 0 }) throw new InputException("--journal-postgres: empty connection string");
             if (input.Scenario.WaitsForOperator && settings.Console is not { IsSet: true }) throw new InputException(WaitsForOperator);
-            if (!settings.Cluster && settings.Tls != TlsOptions.None) throw new InputException("--tls-cert, --tls-key, --tls-ca, --tls-pin, --tls-password-file and --insecure go with --cluster");
-            tls = settings.Cluster ? ClusterTls.For(settings.Hostname, settings.Tls) : null;
+            tls = ClusterTls.For(settings.Cluster, settings.Hostname, settings.Tls);
             // The console's address is taken before anything is written, so that one in use leaves no run folder behind.
             if (settings.Console is { IsSet: true } wanted) operatorConsole = await StartConsole(wanted.Value, settings.Pace, input);
             runDir = RunFolder.Prepare(settings.Out, input.Scenario, DateTime.UtcNow, settings.Force, _ => emptied++);

@@ -21,17 +21,8 @@ public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
     /// <summary>The columns <c>--meters</c> prints, its first line.</summary>
     public const string MetersHeader = "meter,phase,reason,attempts,firmware_after";
 
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : JournalSettings
     {
-        [CommandOption("--db <PATH>")]
-        [Description("The head-end's SQLite database, or the run folder holding it (headend.db).")]
-        public string Db { get; init; } = "";
-
-        [CommandOption("--campaign <ID>")]
-        [Description("Campaign id.")]
-        [DefaultValue("C1")]
-        public string Campaign { get; init; } = "C1";
-
         [CommandOption("--meters")]
         [Description("Also list every reported meter's last durable phase, as CSV with a header line.")]
         public bool Meters { get; init; }

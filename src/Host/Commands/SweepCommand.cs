@@ -98,8 +98,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         ClusterTls? tls;
         try
         {
-            if (!settings.Cluster && settings.Tls != TlsOptions.None) throw new InputException("--tls-cert, --tls-key, --tls-ca, --tls-pin, --tls-password-file and --insecure go with --cluster");
-            tls = settings.Cluster ? ClusterTls.For(settings.Hostname, settings.Tls) : null;
+            tls = ClusterTls.For(settings.Cluster, settings.Hostname, settings.Tls);
             keys = settings.Vary.Select(SweepKey.Parse).ToList();
             if (keys.GroupBy(k => k.Key).FirstOrDefault(g => g.Count() > 1) is { } twice) throw new InputException($"--vary {twice.Key}: given twice; list its values in one --vary");
             if (keys.FirstOrDefault(k => settings.Set.Any(set => set.Split('=')[0].Trim() == $"{ScenarioReader.Root}.{k.Key}")) is { } both)

@@ -29,24 +29,16 @@ public static class RunReport
     /// </summary>
     public static JsonObject OperatorActions(ScenarioSettings scenario, IReadOnlyList<TakenAction> taken)
     {
-        static string Name(OperatorAction action) => action switch
-        {
-            OperatorAction.Pause => "pause",
-            OperatorAction.Resume => "resume",
-            OperatorAction.Cancel => "cancel",
-            OperatorAction.Start => "start",
-            _ => "retry-failed",
-        };
         // At one virtual time the scenario's actions went first: they were scheduled before the run began.
         var script = scenario.OperatorActions.Select(a => (At: a.At, a.Action, Scripted: 0))
             .Concat(taken.Select(a => (At: a.At.SinceOrigin, a.Action, Scripted: 1)))
             .OrderBy(a => a.At).ThenBy(a => a.Scripted).ToList();
-        var replay = $"{ScenarioReader.Root}.operator-actions=[{string.Join(", ", script.Select(a => $"{{ at = {(a.At.Ticks % TimeSpan.TicksPerSecond == 0 ? $"{(long)a.At.TotalSeconds}s" : $"{(long)a.At.TotalMilliseconds}ms")}, action = {Name(a.Action)} }}"))}]";
+        var replay = $"{ScenarioReader.Root}.operator-actions=[{string.Join(", ", script.Select(a => $"{{ at = {(a.At.Ticks % TimeSpan.TicksPerSecond == 0 ? $"{(long)a.At.TotalSeconds}s" : $"{(long)a.At.TotalMilliseconds}ms")}, action = {a.Action.Name()} }}"))}]";
         return new JsonObject
         {
             ["taken"] = new JsonArray([.. taken.Select(a => (JsonNode)new JsonObject
             {
-                ["at"] = a.At.ToString(), ["atSeconds"] = (long)a.At.SinceOrigin.TotalSeconds, ["action"] = Name(a.Action), ["by"] = a.By,
+                ["at"] = a.At.ToString(), ["atSeconds"] = (long)a.At.SinceOrigin.TotalSeconds, ["action"] = a.Action.Name(), ["by"] = a.By,
             })]),
             ["replay"] = replay,
         };

@@ -229,15 +229,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         var (body, error) = await ReadBody(http);
         if (error is not null) return error;
         var name = Text(body!, "action");
-        OperatorAction? action = name switch
-        {
-            "pause" => OperatorAction.Pause,
-            "resume" => OperatorAction.Resume,
-            "cancel" => OperatorAction.Cancel,
-            "retry-failed" => OperatorAction.RetryFailed,
-            "start" => OperatorAction.Start,
-            _ => null,
-        };
+        var action = OperatorActions.Parse(name);
         if (action is null) return Results.Json(new { error = $"action: expected start, pause, resume, cancel or retry-failed, not '{name ?? "(none)"}'" }, statusCode: StatusCodes.Status400BadRequest);
         var by = Text(body!, "operator") is { Length: > 0 and <= 64 } who && who.All(c => !char.IsControl(c)) ? who : "console";
         lock (_lock)

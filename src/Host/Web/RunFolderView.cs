@@ -74,15 +74,7 @@ public sealed record RunFolderView(ConsoleFacts Facts, SimTime End, CampaignSumm
         return new RunFolderView(facts, end, summary, outcomes, actions, null);
     }
 
-    private static OperatorAction ActionNamed(string name) => name switch
-    {
-        "pause" => OperatorAction.Pause,
-        "resume" => OperatorAction.Resume,
-        "cancel" => OperatorAction.Cancel,
-        "retry-failed" => OperatorAction.RetryFailed,
-        "start" => OperatorAction.Start,
-        _ => throw new FormatException($"operatorActions: no action '{name}'"),
-    };
+    private static OperatorAction ActionNamed(string name) => OperatorActions.Parse(name) ?? throw new FormatException($"operatorActions: no action '{name}'");
 
     /// <summary>Each meter's collector and wave (0-based; -1 when meters.csv has no wave column) from meters.csv. <exception cref="InputException">names the line that cannot be read.</exception></summary>
     private static Dictionary<long, (int Collector, int Wave)> Places(string file)
