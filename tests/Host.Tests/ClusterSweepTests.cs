@@ -86,8 +86,10 @@ public sealed class ClusterSweepTests : IDisposable
         var (local, _, localError) = await CommandLine.RunAsync(TimeSpan.FromMinutes(5), Sweep(Path.Combine(_dir, "here")));
         Assert.True(local == ExitCode.Completed, localError);
 
-        var port = HeadEnd.Tests.LoopbackPort.Free();
-        var node = Start("node", "--port", "0", "--seed-nodes", $"akka.tcp://amisim@127.0.0.1:{port}");
+        // The node's address sorts before the sweep's: the side a keep-majority resolver would keep when one of two goes.
+        var (nodePort, port) = (HeadEnd.Tests.LoopbackPort.Free(), HeadEnd.Tests.LoopbackPort.Free());
+        if (nodePort > port) (nodePort, port) = (port, nodePort);
+        var node = Start("node", "--port", nodePort.ToString(), "--seed-nodes", $"akka.tcp://amisim@127.0.0.1:{port}");
         _ = node.StandardOutput.ReadToEndAsync();
         _ = node.StandardError.ReadToEndAsync();
         var sweep = Start([.. Sweep(Path.Combine(_dir, "cluster")), "--cluster", "--nodes", "2", "--port", port.ToString()]);

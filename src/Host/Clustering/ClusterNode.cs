@@ -28,6 +28,14 @@ public static class ClusterNode
             akka.cluster.log-info = off
             # A node busy simulating (both cores, large heaps) can be late with heartbeats for seconds.
             akka.cluster.failure-detector.acceptable-heartbeat-pause = 10s
+            # The node that runs the scenario or sweep started the cluster, so it is the oldest member; a
+            # node that stops answering is downed and the oldest carries on, alone if need be (under
+            # keep-majority, two nodes split one against one and the lower address stays, which could
+            # be the lost one). A node cut off from the oldest downs itself and joins the next cluster.
+            akka.cluster.split-brain-resolver {
+              active-strategy = keep-oldest
+              keep-oldest.down-if-alone = off
+            }
             """).WithFallback(ImageWire.Config).WithFallback(KernelSerialization.Config).WithFallback(defaults);
         if (tls is not null) config = ConfigurationFactory.ParseString(ClusterTls.Hocon).WithFallback(config);
         var setup = BootstrapSetup.Create().WithConfig(config);
