@@ -73,15 +73,25 @@ public sealed class ConsoleStateTests
         Assert.Equal(Timeout.InfiniteTimeSpan, state.Decide(At(0), TimeSpan.Zero).Wait);
         state.SetPace(3600);
         Assert.Equal(Timeout.InfiniteTimeSpan, state.Decide(At(0), TimeSpan.FromSeconds(5)).Wait);
-        // Another action is taken, and the campaign still waits.
-        state.Ask(OperatorAction.Pause, "alice");
-        Assert.Equal([OperatorAction.Pause], state.Decide(At(0), TimeSpan.Zero).Take.Select(t => t.Action));
-        Assert.True(state.WaitingForStart);
+        // Another action is refused, and the campaign still waits.
+        Assert.Equal("the campaign waits for its start: start it before asking for pause", state.Ask(OperatorAction.Pause, "alice"));
         Assert.Equal(Timeout.InfiniteTimeSpan, state.Decide(At(0), TimeSpan.Zero).Wait);
+        Assert.True(state.WaitingForStart);
 
-        state.Ask(OperatorAction.Start, "alice");
-        Assert.Equal([OperatorAction.Start], state.Decide(At(0), TimeSpan.FromSeconds(9)).Take.Select(t => t.Action));
+        Assert.Null(state.Ask(OperatorAction.Start, "alice"));
+        Assert.Contains("started already", state.Ask(OperatorAction.Start, "bob"));
+        Assert.Null(state.Ask(OperatorAction.Pause, "alice")); // after a start asked, queued behind it
+        Assert.Equal([OperatorAction.Start, OperatorAction.Pause], state.Decide(At(0), TimeSpan.FromSeconds(9)).Take.Select(t => t.Action));
         Assert.False(state.WaitingForStart);
         Assert.Equal(StepDecision.Go, state.Decide(At(0), TimeSpan.FromSeconds(9))); // the pace's anchor: now
+    }
+
+    [Fact]
+    public void A_campaign_started_at_once_refuses_a_start()
+    {
+        var state = new ConsoleState(pace: null);
+
+        Assert.Equal("the campaign has been started already", state.Ask(OperatorAction.Start, "alice"));
+        Assert.Empty(state.Decide(At(0), TimeSpan.Zero).Take);
     }
 }

@@ -35,6 +35,22 @@ public sealed partial class OperatorConsoleTests : IDisposable
 
     private static ConsoleFacts Facts => new("test", 1, "Firmware FW 2.0", 10, 1, "unicast");
 
+    [Theory]
+    [InlineData("localhost:0", "127.0.0.1:0")]
+    [InlineData("LOCALHOST:8080", "127.0.0.1:8080")]
+    [InlineData("0.0.0.0:9000", "0.0.0.0:9000")]
+    [InlineData("[::1]:8080", "[::1]:8080")]
+    public void A_console_address_is_an_address_and_a_port_with_localhost_for_loopback(string text, string endpoint) =>
+        Assert.Equal(endpoint, OperatorConsole.ParseEndpoint(text).ToString());
+
+    [Theory]
+    [InlineData("localhost")]
+    [InlineData("8080")]
+    [InlineData("example.org:80")]
+    [InlineData("127.0.0.1:99999")]
+    public void A_console_address_without_a_port_or_not_an_address_is_refused(string text) =>
+        Assert.Contains("expected ADDRESS:PORT", Assert.Throws<FormatException>(() => OperatorConsole.ParseEndpoint(text)).Message);
+
     [Fact]
     public async Task Paused_and_resumed_from_the_page_a_run_ends_with_the_digest_of_the_same_actions_scripted()
     {
@@ -296,6 +312,14 @@ public sealed partial class OperatorConsoleTests : IDisposable
         await Task.Delay(TimeSpan.FromSeconds(1)); // as fast as possible, and still the clock waits
         Assert.Equal("00:00:00.000", (await Get("/api/state"))["virtualTime"]!.GetValue<string>());
 
+        // Nothing but the start is taken before the start; the run goes on waiting.
+        using (var early = await http.SendAsync(Post(console, "/api/actions", """{"action":"pause","operator":"carol"}""", token)))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+            Assert.Contains("waits for its start", await early.Content.ReadAsStringAsync());
+        }
+        Assert.True((await Get("/api/state"))["waitingForStart"]!.GetValue<bool>());
+        Assert.False(run.HasExited);
         using (var started = await http.SendAsync(Post(console, "/api/actions", """{"action":"start","operator":"carol"}""", token))) Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         await LineMatching(run, new Regex("(the console shows its final state)"), output);
         var after = await Get("/api/meters/17");
@@ -307,7 +331,8 @@ public sealed partial class OperatorConsoleTests : IDisposable
         var start = Assert.Single(actions["taken"]!.AsArray())!;
         Assert.Equal(("start", 0L), (start["action"]!.GetValue<string>(), start["atSeconds"]!.GetValue<long>()));
         Assert.StartsWith("carol", start["by"]!.GetValue<string>());
-        var (code, replayed, _) = await CommandLine.RunAsync(["run", "--scenario", Small, "--out", Path.Combine(_dir, "replayed"), "--set", WaitForStart, "--set", actions["replay"]!.GetValue<string>()]);
+        // The replay's arguments hold the wait for the start as well as the actions.
+        var (code, replayed, _) = await CommandLine.RunAsync(["run", "--scenario", Small, "--out", Path.Combine(_dir, "replayed"), .. actions["replayArguments"]!.AsArray().Select(a => a!.GetValue<string>())]);
         Assert.Equal(ExitCode.Completed, code);
         Assert.Equal(DigestLine().Match(output.ToString()).Groups[1].Value, DigestLine().Match(replayed).Groups[1].Value);
     }
@@ -331,8 +356,12 @@ public sealed partial class OperatorConsoleTests : IDisposable
         Assert.Equal(report["outcomes"]!.ToJsonString(), state["outcomes"]!.ToJsonString());
         Assert.Equal(("completed", true, true), (state["status"]!.GetValue<string>(), state["ended"]!.GetValue<bool>(), state["readOnly"]!.GetValue<bool>()));
         Assert.Equal(report["waves"]!.AsArray().Select(w => w!["meters"]!.GetValue<int>()), state["wavesProgress"]!.AsArray().Select(w => w!["meters"]!.GetValue<int>()));
+        // Waves count from 1 everywhere: the API, the page, meters.csv and report.json; a finished campaign is in its last.
+        var waves = report["campaign"]!["waves"]!.GetValue<int>();
+        Assert.Equal(Enumerable.Range(1, waves), state["wavesProgress"]!.AsArray().Select(w => w!["wave"]!.GetValue<int>()));
+        Assert.Equal((waves, waves), (state["wave"]!.GetValue<int>(), state["waves"]!.GetValue<int>()));
         var meter = JsonNode.Parse(await http.GetStringAsync(new Uri(console, "/api/meters/6")))!["campaign"]!;
-        Assert.Equal((row[6], int.Parse(row[13], System.Globalization.CultureInfo.InvariantCulture)), (meter["phase"]!.GetValue<string>(), meter["wave"]!.GetValue<int>() + 1));
+        Assert.Equal((row[6], int.Parse(row[13], System.Globalization.CultureInfo.InvariantCulture)), (meter["phase"]!.GetValue<string>(), meter["wave"]!.GetValue<int>()));
         using (var act = await http.SendAsync(Post(console, "/api/actions", """{"action":"retry-failed"}""", token)))
         {
             Assert.Equal(HttpStatusCode.Conflict, act.StatusCode);

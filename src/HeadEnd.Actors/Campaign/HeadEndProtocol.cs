@@ -124,6 +124,7 @@ public sealed class GetCampaignSummary : ICampaignQuery
     private GetCampaignSummary() { }
 }
 
+/// <param name="Wave">the wave the campaign is in, from 1; the number of waves plus one once the last is done.</param>
 /// <param name="Quiet">nothing in flight: no meter mid-step, every state change durable, every CIM message answered.</param>
 /// <param name="Restarts">head-end restarts after crashes; <paramref name="DroppedWhileDown"/> frames that reached it while it was down.</param>
 public sealed record CampaignSummary(CampaignStatus Status, int Wave, int Waves, IReadOnlyDictionary<MeterPhase, int> Phases, string PauseReason, bool Quiet, int CimMessagesSent,

@@ -33,6 +33,7 @@ public sealed class CheckCommand : Command<CheckCommand.Settings>
         output.MarkupLine($"[green]ok:[/] {Markup.Escape(input.Source)}: [bold]{Markup.Escape(OutsideText.Clean(s.Name))}[/] (seed {s.Seed}): "
                           + Markup.Escape($"{input.Manifest.Kind} {input.Manifest.ProgramId} {input.Manifest.Version}{(input.Program is null ? "" : $" (package {Path.GetFileName(input.Program.PackagePath)})")}{(input.Manifest.Kind == ProgramKind.Firmware ? $", {input.Manifest.Size:N0} bytes" : "")}, to {input.Topology.Meters.Count:N0} meters "
                                           + $"under {input.Topology.Collectors.Count:N0} collectors, {s.Campaign.Distribution}, until virtual {AmiSim.Kernel.SimTime.From(s.Until)}"));
+        if (s.WaitsForOperator) output.MarkupLine("[yellow]note:[/] campaign.start = operator and no scripted start: run it with --console and start it from the page");
         return ExitCode.Completed;
     }
 }

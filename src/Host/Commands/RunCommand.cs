@@ -183,6 +183,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             {
                 output.MarkupLineInterpolated($"operator console: [link]{operatorConsole.Url}[/] (actions need the token {operatorConsole.Token})");
                 Log.Information("Operator console at {Url}", operatorConsole.Url.GetLeftPart(UriPartial.Path));
+                if (scenario.WaitsForOperator) output.MarkupLine("the campaign waits for your start: press Start on the console");
             }
             var progress = new ProgressView(output, SimTime.From(scenario.Until));
             // The report, written while the simulation is still up: the console reads the meters of the finished run until it is closed.
@@ -208,7 +209,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 output.MarkupLineInterpolated($"result digest {report["resultDigest"]!.GetValue<string>()}");
                 output.MarkupLineInterpolated($"run folder: {Path.GetFullPath(runDir)}");
                 if (result.OperatorActions.Count > 0)
-                    output.MarkupLineInterpolated($"{result.OperatorActions.Count} operator actions from the console; the same run again: --set '{report["operatorActions"]!["replay"]!.GetValue<string>()}'");
+                    output.MarkupLineInterpolated($"{result.OperatorActions.Count} operator actions from the console; the same run again: {string.Join(" ", report["operatorActions"]!["replayArguments"]!.AsArray().Select(a => a!.GetValue<string>()).Select(a => a.StartsWith('-') ? a : $"'{a}'"))}");
                 if (operatorConsole is not null)
                 {
                     // The page keeps the final state until the operator is done with it.

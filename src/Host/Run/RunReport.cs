@@ -25,7 +25,8 @@ public static class RunReport
     /// <summary>
     /// report.json's <c>operatorActions</c> (outside the digest): the actions the console took, at their
     /// virtual times and by whom, and <c>replay</c>, the <c>--set</c> that scripts them with the scenario's
-    /// own actions, in the order the run took them, so that the run is made again without the console.
+    /// own actions, in the order the run took them, so that the run is made again without the console;
+    /// <c>replayArguments</c>, the command-line arguments that do it (with campaign.start = operator when the run waited for its start).
     /// </summary>
     public static JsonObject OperatorActions(ScenarioSettings scenario, IReadOnlyList<TakenAction> taken)
     {
@@ -41,6 +42,7 @@ public static class RunReport
                 ["at"] = a.At.ToString(), ["atSeconds"] = (long)a.At.SinceOrigin.TotalSeconds, ["action"] = a.Action.Name(), ["by"] = a.By,
             })]),
             ["replay"] = replay,
+            ["replayArguments"] = new JsonArray([.. (scenario.StartByOperator ? new[] { "--set", $"{ScenarioReader.Root}.campaign.start=operator" } : []).Concat(["--set", replay]).Select(a => (JsonNode)a)]),
         };
     }
 

@@ -152,8 +152,8 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                     var summary = await AskCampaign<CampaignSummary>(simulation, GetCampaignSummary.Instance);
                     step?.Invoke(simulation.Now, summary);
                     if (supervisor is not null) await supervisor.ShowAsync(simulation.Now, summary, await AskCampaign<List<MeterOutcome>>(simulation, GetMeterOutcomes.Instance), ended: false);
-                    // Scripted actions still to come keep the run going; so does a paused campaign with an operator to resume it.
-                    if (ScenarioAssembly.IsOver(summary, simulation.Now, lastAction) && !(supervisor is not null && summary.Status == CampaignStatus.Paused)) break;
+                    // Scripted actions still to come keep the run going; so does a campaign paused or not yet started with an operator to act on it.
+                    if (ScenarioAssembly.IsOver(summary, simulation.Now, lastAction) && !(supervisor is not null && summary.Status is CampaignStatus.Paused or CampaignStatus.Created)) break;
                 } while (simulation.Now < limit);
                 return last;
             }

@@ -99,8 +99,8 @@ function show(s) {
   $('clock').textContent = s.ended ? '' : s.waitingForStart ? 'the clock waits for the start' : s.held ? 'clock held' : s.pace === 'max' ? 'as fast as possible' : n(s.pace) + 'x';
   $('ended').textContent = ''; if (s.ended) { $('ended').append('run ended: final state' + (s.report ? '; ' : '')); if (s.report) { const a = document.createElement('a'); a.href = '/report' + query; a.textContent = 'the run\'s report'; $('ended').append(a); } }
   $('succeeded').textContent = n(s.targeted.succeeded); $('failed').textContent = n(s.targeted.failed); $('final').textContent = n(s.targeted.final); $('targeted').textContent = n(s.targeted.meters);
-  const started = s.wavesProgress.filter(w => w.started > 0); $('wave').textContent = started.length ? started[started.length - 1].wave + 1 : 0; $('waves').textContent = s.waves; $('sessions').textContent = s.readOnly ? '-' : n(s.sessionsInUse);
-  rows('waves-table', ['wave', 'meters', 'final', 'succeeded', 'failed'], s.wavesProgress, w => ['wave ' + (w.wave + 1), n(w.meters), share(w), n(w.succeeded), n(w.failed)]);
+  $('wave').textContent = s.wave; $('waves').textContent = s.waves; $('sessions').textContent = s.readOnly ? '-' : n(s.sessionsInUse);
+  rows('waves-table', ['wave', 'meters', 'final', 'succeeded', 'failed'], s.wavesProgress, w => ['wave ' + w.wave, n(w.meters), share(w), n(w.succeeded), n(w.failed)]);
   rows('collectors-table', ['collector', 'meters', 'final', 'succeeded', 'failed'], s.collectorsProgress, c => ['collector ' + c.id, n(c.meters), share(c), n(c.succeeded), n(c.failed)]);
   rows('outcomes-table', ['state', 'meters'], Object.entries(s.outcomes), ([k, v]) => [phaseName(k), n(v)]);
   rows('failures-table', ['state', 'reason', 'meters', 'first meters'], s.failures, f => [phaseName(f.state), f.reason, n(f.count), f.first.join(', ')]);
@@ -145,7 +145,7 @@ $('find').onsubmit = async e => {
   if (!r.ok) { $('meter-result').hidden = true; $('meter-message').textContent = m.error; return; }
   $('meter-message').textContent = m.identification;
   const c = m.campaign;
-  pairs('meter-campaign', c ? [['phase', phaseName(c.phase)], ['reason', c.reason || '-'], ['attempts', c.attempts], ['collector', c.collector || '-'], ['wave', c.wave >= 0 ? c.wave + 1 : '-'],
+  pairs('meter-campaign', c ? [['phase', phaseName(c.phase)], ['reason', c.reason || '-'], ['attempts', c.attempts], ['collector', c.collector || '-'], ['wave', c.wave ?? '-'],
     ['finished at', c.finishedAt || '-'], ['firmware the head-end recorded', c.firmwareAfter || '-']] : [['phase', 'not in this campaign']]);
   $('meter-tables-title').textContent = m.tablesAt ? 'Its tables, read through PSEM at virtual ' + m.tablesAt : 'Its tables';
   const t = [];

@@ -37,10 +37,17 @@ public sealed class ConsoleState(double? pace, bool waitsForStart = false)
 
     public IReadOnlyList<TakenAction> Taken => _taken;
 
-    /// <summary>The operator asks for <paramref name="action"/>; null when it is queued, else why not.</summary>
+    /// <summary>
+    /// The operator asks for <paramref name="action"/>; null when it is queued, else why not: a campaign
+    /// that waits for its start takes nothing before the start, and the start once only.
+    /// </summary>
     public string? Ask(OperatorAction action, string by)
     {
         if (Ended) return "the run has ended; the console shows its final state";
+        var startAsked = !WaitingForStart || _pending.Any(a => a.Action == OperatorAction.Start);
+        if (!startAsked && action != OperatorAction.Start)
+            return $"the campaign waits for its start: start it before asking for {action.Name()}";
+        if (startAsked && action == OperatorAction.Start) return "the campaign has been started already";
         _pending.Enqueue(new TakenAction(SimTime.Zero, action, by));
         return null;
     }

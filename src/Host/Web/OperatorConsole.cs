@@ -80,7 +80,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
 
     /// <summary>Reads ADDRESS:PORT (port 0: any free one). <exception cref="FormatException">names what it expected.</exception></summary>
     public static IPEndPoint ParseEndpoint(string text) =>
-        IPEndPoint.TryParse(text, out var endpoint) && text.Contains(':') ? endpoint
+        IPEndPoint.TryParse(text.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) ? "127.0.0.1" + text["localhost".Length..] : text, out var endpoint) && text.Contains(':') ? endpoint
         : throw new FormatException($"expected ADDRESS:PORT such as 127.0.0.1:8080 (port 0: any free one), not '{text}'");
 
     /// <summary>Starts serving on <paramref name="endpoint"/>. <exception cref="IOException">the address cannot be bound.</exception></summary>
@@ -308,7 +308,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
             ["meter"] = meter.Value, ["identification"] = meter.Identification,
             ["campaign"] = outcome is null ? null : new JsonObject
             {
-                ["collector"] = outcome.Collector, ["wave"] = outcome.Wave, ["phase"] = outcome.Phase.ToString(), ["final"] = outcome.Phase.IsFinal(),
+                ["collector"] = outcome.Collector, ["wave"] = outcome.Wave >= 0 ? outcome.Wave + 1 : null, ["phase"] = outcome.Phase.ToString(), ["final"] = outcome.Phase.IsFinal(),
                 ["reason"] = outcome.Reason, ["attempts"] = outcome.Attempts, ["firmwareAfter"] = outcome.FirmwareAfter,
                 ["finishedAt"] = outcome.FinishedMicros > 0 ? new SimTime(outcome.FinishedMicros).ToString() : null,
             },
@@ -466,7 +466,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
                     _curve.AddRange(kept);
                 }
             }
-            var waves = targeted.Where(o => o.Wave >= 0).GroupBy(o => o.Wave).OrderBy(g => g.Key).Select(g => { var w = Progress(g); w["wave"] = g.Key; return (JsonNode)w; });
+            var waves = targeted.Where(o => o.Wave >= 0).GroupBy(o => o.Wave).OrderBy(g => g.Key).Select(g => { var w = Progress(g); w["wave"] = g.Key + 1; return (JsonNode)w; });
             var collectors = targeted.GroupBy(o => o.Collector).OrderBy(g => g.Key).Select(g => { var c = Progress(g); c["id"] = g.Key; return (JsonNode)c; });
             var failures = targeted.Where(o => o.Phase.IsError() || o.Phase == MeterPhase.Canceled).GroupBy(o => (o.Phase, o.Reason)).OrderByDescending(g => g.Count())
                 .Take(10).Select(g => (JsonNode)new JsonObject
@@ -478,7 +478,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
             {
                 ["scenario"] = _facts.Scenario, ["seed"] = _facts.Seed, ["package"] = _facts.Package, ["meters"] = _facts.Meters, ["collectors"] = _facts.Collectors,
                 ["distribution"] = _facts.Distribution, ["virtualTime"] = now.ToString(), ["virtualHours"] = Math.Round(hours, 4),
-                ["status"] = summary?.Status.Name() ?? "starting", ["reason"] = summary?.PauseReason ?? "", ["wave"] = summary?.Wave ?? 0, ["waves"] = summary?.Waves ?? 0,
+                ["status"] = summary?.Status.Name() ?? "starting", ["reason"] = summary?.PauseReason ?? "", ["wave"] = summary is null || summary.Status == CampaignStatus.Created ? 0 : Math.Min(summary.Wave, summary.Waves), ["waves"] = summary?.Waves ?? 0,
                 ["sessionsInUse"] = summary?.MostSessionsPerCollector ?? 0,
                 ["outcomes"] = new JsonObject([.. (summary?.Phases ?? new Dictionary<MeterPhase, int>()).OrderBy(p => p.Key).Select(p => KeyValuePair.Create(p.Key.ToString(), (JsonNode?)p.Value))]),
                 ["targeted"] = Progress(targeted), ["wavesProgress"] = new JsonArray([.. waves]), ["collectorsProgress"] = new JsonArray([.. collectors]),

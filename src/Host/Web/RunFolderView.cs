@@ -61,7 +61,7 @@ public sealed record RunFolderView(ConsoleFacts Facts, SimTime End, CampaignSumm
         }).ToList();
         var phases = outcomes.GroupBy(o => o.Phase).ToDictionary(g => g.Key, g => g.Count());
         if (state.NotYetReported is > 0 and var pending) phases[MeterPhase.Pending] = phases.GetValueOrDefault(MeterPhase.Pending) + pending;
-        var summary = new CampaignSummary(state.Status ?? CampaignStatus.Created, Math.Max(0, state.Wave - 1), state.Plan?.WaveMeters.Count ?? report?["campaign"]?["waves"]?.GetValue<int>() ?? 0,
+        var summary = new CampaignSummary(state.Status ?? CampaignStatus.Created, state.Wave, state.Plan?.WaveMeters.Count ?? report?["campaign"]?["waves"]?.GetValue<int>() ?? 0,
             phases, report?["campaign"]?["pauseReason"]?.GetValue<string>() ?? "", Quiet: true, journal.Mdm.Messages);
         var facts = report is null
             ? new ConsoleFacts($"{folderName} (no report.json: the run did not finish)", null, "unknown", state.Plan?.Meters ?? outcomes.Count, places.Values.Select(p => p.Collector).Distinct().Count(), "")
