@@ -35,6 +35,35 @@ public sealed partial class OperatorConsoleTests : IDisposable
 
     private static ConsoleFacts Facts => new("test", 1, "Firmware FW 2.0", 10, 1, "unicast");
 
+    [Fact]
+    public async Task The_console_of_an_interrupted_run_names_its_scenario_from_run_json_and_hides_the_places_it_does_not_know()
+    {
+        var folder = Path.Combine(_dir, "interrupted");
+        var run = _processes.Start("run", "--scenario", Small, "--out", folder, "--console", "--pace", "1800");
+        var (live, _) = Address(await LineMatching(run, ConsoleLine(), new StringBuilder()));
+        using var http = new HttpClient();
+        await UntilAsync(async () => JsonNode.Parse(await http.GetStringAsync(new Uri(live, "/api/state")))!["targeted"]!["final"]!.GetValue<int>() > 0 ? "" : null, "meters final");
+        Process.Start("kill", ["-TERM", run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1))) await run.WaitForExitAsync(timeout.Token);
+        Assert.False(File.Exists(Path.Combine(folder, "report.json")));
+
+        var served = _processes.Start("console", "--db", Path.Combine(folder, "headend.db"));
+        var (console, _) = Address(await LineMatching(served, ReadOnlyLine(), new StringBuilder()));
+        var state = JsonNode.Parse(await http.GetStringAsync(new Uri(console, "/api/state")))!;
+
+        Assert.Equal("small (interrupted: no report.json)", state["scenario"]!.GetValue<string>());
+        Assert.Equal((1L, 500, 2), (state["seed"]!.GetValue<long>(), state["meters"]!.GetValue<int>(), state["collectors"]!.GetValue<int>()));
+        Assert.StartsWith("Firmware", state["package"]!.GetValue<string>());
+        Assert.False(state["placesKnown"]!.GetValue<bool>());
+        Assert.Empty(state["collectorsProgress"]!.AsArray());
+        Assert.InRange(state["wave"]!.GetValue<int>(), 1, state["waves"]!.GetValue<int>());
+
+        using var browser = ReportBrowserTests.Browser();
+        browser.Navigate().GoToUrl(console);
+        Assert.Contains("collector and wave are unknown", browser.FindElement(By.Id("facts")).Text);
+        Assert.False(browser.FindElement(By.Id("collectors-table")).Displayed);
+    }
+
     [Theory]
     [InlineData("localhost:0", "127.0.0.1:0")]
     [InlineData("LOCALHOST:8080", "127.0.0.1:8080")]

@@ -149,6 +149,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         var akka = input.Akka;
 
         Logging.Start(Path.Combine(runDir, "amisim.log"));
+        RunFolderView.WriteFacts(runDir, Facts(input));
         var invocation = new RunInvocation(AmiSimApp.Version, CommandLine(context));
         Log.Information("amisim {Version}: {CommandLine}", invocation.Version, invocation.CommandLine);
         if (emptied > 0) Logging.File.Warning("--force: emptied {Folder} first ({Count} entries removed)", runDir, emptied);
@@ -261,16 +262,18 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
     public const string WaitsForOperator =
         "campaign.start = operator: the campaign waits for the operator's start, and nothing here can give it: run with --console and start it from the page, or script it ({ at = 0s, action = start } in operator-actions)";
 
+    /// <summary>What the run is about, as the console and the run folder's run.json say it.</summary>
+    private static ConsoleFacts Facts(RunInput input) =>
+        new(input.Scenario.Name, input.Scenario.Seed, $"{input.Manifest.Kind} {input.Manifest.ProgramId} {input.Manifest.Version}",
+            input.Topology.Meters.Count, input.Topology.Collectors.Count, input.Scenario.Campaign.Distribution.ToString().ToLowerInvariant(), input.Scenario.WaitsForOperator);
+
     /// <summary>Serves the console at <paramref name="address"/> (empty: loopback, a free port) at <paramref name="pace"/> (null: the scenario's). <exception cref="InputException">the address cannot be listened on.</exception></summary>
     private static async Task<OperatorConsole> StartConsole(string? address, string? pace, RunInput input)
     {
         var endpoint = OperatorConsole.ParseEndpoint(address is { Length: > 0 } ? address : "127.0.0.1:0");
-        var scenario = input.Scenario;
-        var facts = new ConsoleFacts(scenario.Name, scenario.Seed, $"{input.Manifest.Kind} {input.Manifest.ProgramId} {input.Manifest.Version}",
-            input.Topology.Meters.Count, input.Topology.Collectors.Count, scenario.Campaign.Distribution.ToString().ToLowerInvariant(), scenario.WaitsForOperator);
         try
         {
-            return await OperatorConsole.StartAsync(endpoint, facts, pace is null ? scenario.ConsolePace : OperatorConsole.ParsePace(pace));
+            return await OperatorConsole.StartAsync(endpoint, Facts(input), pace is null ? input.Scenario.ConsolePace : OperatorConsole.ParsePace(pace));
         }
         catch (Exception error) when (error is IOException or System.Net.Sockets.SocketException)
         {

@@ -53,7 +53,9 @@ public static class HeadEndJournal
             }
             if (Contents(db, copy, out var campaigns) is { } problem) throw new InputException(problem);
             if (!campaigns.Contains(campaign))
-                throw new InputException(campaigns.Count == 0
+                throw new InputException(campaigns.Count == 0 && File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(db))!, RunFolder.FactsFile))
+                    ? $"{db}: no campaign state yet: the run in this folder stopped before the head-end's first durable write (its campaign had not started, or not yet flushed)"
+                    : campaigns.Count == 0
                     ? $"{db}: no campaign {campaign}: the database holds no campaign yet (a run that has not flushed, or not a head-end database)"
                     : $"{db}: no campaign {campaign}: the database holds {string.Join(", ", campaigns)}");
 

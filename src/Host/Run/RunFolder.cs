@@ -9,6 +9,9 @@ namespace AmiSim.Host.Run;
 /// </summary>
 public static class RunFolder
 {
+    /// <summary>The run folder's run.json: what the run was started on, written before it runs, so a folder whose run never finished still names its scenario and package.</summary>
+    public const string FactsFile = "run.json";
+
     /// <summary>
     /// Makes the run folder ready and returns its path: <paramref name="requested"/>, or
     /// runs/NAME-SEED-TIME (with -2, -3... if a run of the same second has it).

@@ -45,8 +45,8 @@ td.text,th.text{text-align:left}.meter{display:inline-block;width:8em;height:.6e
 </div>
 <h2 id="curve-title">Completion so far</h2><canvas id="curve" width="900" height="260"></canvas>
 <div class="grid">
-<div><h2>Waves</h2><table id="waves-table"></table></div>
-<div><h2>Collectors</h2><table id="collectors-table"></table></div>
+<div class="placed"><h2>Waves</h2><table id="waves-table"></table></div>
+<div class="placed"><h2>Collectors</h2><table id="collectors-table"></table></div>
 <div><h2>Outcomes</h2><table id="outcomes-table"></table></div>
 </div>
 <h2>What failed, and why</h2><table id="failures-table"></table>
@@ -91,7 +91,7 @@ function draw(s) {
 function show(s) {
   state = s;
   $('scenario').textContent = s.scenario + (s.seed === null ? '' : ' (seed ' + s.seed + ')');
-  $('facts').textContent = s.package + ' to ' + n(s.meters) + ' meters under ' + n(s.collectors) + ' collectors' + (s.distribution ? ', ' + s.distribution : '') + (s.readOnly ? '. Read-only: the final state of a run folder, from its journal.' : '');
+  $('facts').textContent = s.package + ' to ' + n(s.meters) + ' meters under ' + n(s.collectors) + ' collectors' + (s.distribution ? ', ' + s.distribution : '') + (s.readOnly ? '. Read-only: the final state of a run folder, from its journal' + (s.placesKnown ? '.' : ' (no meters.csv: the run did not finish, so each meter\'s collector and wave are unknown).') : '');
   const st = $('status'); st.textContent = s.waitingForStart ? 'waiting for your start' : s.status; st.className = 'status ' + (s.waitingForStart ? 'paused' : s.status);
   const paused = [...s.actions].reverse().find(a => a.action === 'Pause');
   $('reason').textContent = s.status === 'paused' && s.reason === 'operator' && paused ? 'by ' + paused.by + ' at virtual ' + paused.at : s.reason;
@@ -111,6 +111,8 @@ function show(s) {
   $('pause').disabled = !(live && running); $('resume').disabled = !(live && s.status === 'paused'); $('cancel').disabled = !(live && (running || paused)); $('retry').disabled = !live || s.targeted.failed === 0;
   if (![...$('pace').options].some(o => o.value === s.pace)) { const o = document.createElement('option'); o.value = s.pace; o.textContent = n(s.pace) + 'x'; $('pace').appendChild(o); }
   $('pace').value = s.pace; $('hold').textContent = s.held ? 'Run clock' : 'Hold clock'; $('pace').disabled = $('hold').disabled = !live;
+  // A run folder without meters.csv (an interrupted run) does not say which collector and wave each meter had.
+  document.querySelectorAll('.placed').forEach(e => e.hidden = !s.placesKnown);
   $('curve-title').textContent = s.ended ? 'Completion' : 'Completion so far';
   draw(s);
 }
@@ -146,7 +148,7 @@ $('find').onsubmit = async e => {
   $('meter-message').textContent = m.identification;
   const c = m.campaign;
   pairs('meter-campaign', c ? [['phase', phaseName(c.phase)], ['reason', c.reason || '-'], ['attempts', c.attempts], ['collector', c.collector || '-'], ['wave', c.wave ?? '-'],
-    ['finished at', c.finishedAt || '-'], ['firmware the head-end recorded', c.firmwareAfter || '-']] : [['phase', 'not in this campaign']]);
+    ['finished at', c.finishedAt || '-'], ['firmware the head-end recorded', c.firmwareAfter || '-']] : [['phase', state && state.waitingForStart ? 'waiting for the campaign\'s start' : 'not in this campaign']]);
   $('meter-tables-title').textContent = m.tablesAt ? 'Its tables, read through PSEM at virtual ' + m.tablesAt : 'Its tables';
   const t = [];
   if (m.st1) t.push(['ST1 firmware', m.st1.firmware], ['ST1 manufacturer, model', m.st1.manufacturer + ' ' + m.st1.model], ['ST1 hardware', m.st1.hardware], ['ST1 serial number', m.st1.serial]);

@@ -467,7 +467,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
                 }
             }
             var waves = targeted.Where(o => o.Wave >= 0).GroupBy(o => o.Wave).OrderBy(g => g.Key).Select(g => { var w = Progress(g); w["wave"] = g.Key + 1; return (JsonNode)w; });
-            var collectors = targeted.GroupBy(o => o.Collector).OrderBy(g => g.Key).Select(g => { var c = Progress(g); c["id"] = g.Key; return (JsonNode)c; });
+            var collectors = targeted.Where(o => o.Wave >= 0).GroupBy(o => o.Collector).OrderBy(g => g.Key).Select(g => { var c = Progress(g); c["id"] = g.Key; return (JsonNode)c; });
             var failures = targeted.Where(o => o.Phase.IsError() || o.Phase == MeterPhase.Canceled).GroupBy(o => (o.Phase, o.Reason)).OrderByDescending(g => g.Count())
                 .Take(10).Select(g => (JsonNode)new JsonObject
                 {
@@ -478,14 +478,14 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
             {
                 ["scenario"] = _facts.Scenario, ["seed"] = _facts.Seed, ["package"] = _facts.Package, ["meters"] = _facts.Meters, ["collectors"] = _facts.Collectors,
                 ["distribution"] = _facts.Distribution, ["virtualTime"] = now.ToString(), ["virtualHours"] = Math.Round(hours, 4),
-                ["status"] = summary?.Status.Name() ?? "starting", ["reason"] = summary?.PauseReason ?? "", ["wave"] = summary is null || summary.Status == CampaignStatus.Created ? 0 : Math.Min(summary.Wave, summary.Waves), ["waves"] = summary?.Waves ?? 0,
+                ["status"] = summary?.Status.Name() ?? (_facts.WaitsForStart ? CampaignStatus.Created.Name() : "starting"), ["reason"] = summary?.PauseReason ?? "", ["wave"] = summary is null || summary.Status == CampaignStatus.Created ? 0 : Math.Min(summary.Wave, summary.Waves), ["waves"] = summary?.Waves ?? 0,
                 ["sessionsInUse"] = summary?.MostSessionsPerCollector ?? 0,
                 ["outcomes"] = new JsonObject([.. (summary?.Phases ?? new Dictionary<MeterPhase, int>()).OrderBy(p => p.Key).Select(p => KeyValuePair.Create(p.Key.ToString(), (JsonNode?)p.Value))]),
                 ["targeted"] = Progress(targeted), ["wavesProgress"] = new JsonArray([.. waves]), ["collectorsProgress"] = new JsonArray([.. collectors]),
                 ["failures"] = new JsonArray([.. failures]), ["completion"] = new JsonArray([.. _curve.Select(p => p.DeepClone())]),
                 ["actions"] = new JsonArray([.. _state.Taken.Select(a => (JsonNode)new JsonObject { ["at"] = a.At.ToString(), ["action"] = a.Action.ToString(), ["by"] = a.By })]),
                 ["pace"] = _state.Pace?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "max", ["held"] = _state.Held, ["ended"] = ended,
-                ["waitingForStart"] = _state.WaitingForStart, ["readOnly"] = _readOnly, ["report"] = _report is not null,
+                ["waitingForStart"] = _state.WaitingForStart, ["readOnly"] = _readOnly, ["placesKnown"] = targeted.Count == 0 || targeted.Any(o => o.Wave >= 0), ["report"] = _report is not null,
             };
             return page.ToJsonString();
         }

@@ -17,6 +17,14 @@ namespace AmiSim.Host.Web;
 public sealed record RunFolderView(ConsoleFacts Facts, SimTime End, CampaignSummary Summary, IReadOnlyList<MeterOutcome> Outcomes,
     IReadOnlyList<TakenAction> Actions, string? ReportHtml)
 {
+    /// <summary>Writes <see cref="RunFolder.FactsFile"/> into <paramref name="folder"/>.</summary>
+    public static void WriteFacts(string folder, ConsoleFacts facts) =>
+        File.WriteAllText(Path.Combine(folder, RunFolder.FactsFile), new JsonObject
+        {
+            ["scenario"] = facts.Scenario, ["seed"] = facts.Seed, ["package"] = facts.Package, ["meters"] = facts.Meters,
+            ["collectors"] = facts.Collectors, ["distribution"] = facts.Distribution,
+        }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+
     /// <summary>Reads the folder of <paramref name="journal"/>'s database. <exception cref="InputException">report.json or meters.csv is there but cannot be read (names the file).</exception></summary>
     public static RunFolderView Read(HeadEndJournalState journal)
     {
@@ -34,12 +42,28 @@ public sealed record RunFolderView(ConsoleFacts Facts, SimTime End, CampaignSumm
                 throw new InputException($"{reportFile}: cannot be read ({error.Message})");
             }
         }
+        ConsoleFacts? started = null;
+        var factsFile = Path.Combine(folder, RunFolder.FactsFile);
+        if (report is null && File.Exists(factsFile))
+        {
+            try
+            {
+                var facts = JsonNode.Parse(File.ReadAllText(factsFile))!;
+                started = new ConsoleFacts($"{facts["scenario"]!.GetValue<string>()} (interrupted: no report.json)", facts["seed"]!.GetValue<long>(), facts["package"]!.GetValue<string>(),
+                    facts["meters"]!.GetValue<int>(), facts["collectors"]!.GetValue<int>(), facts["distribution"]!.GetValue<string>());
+            }
+            catch (Exception error) when (error is JsonException or IOException or InvalidOperationException or NullReferenceException or FormatException)
+            {
+                throw new InputException($"{factsFile}: not the run.json amisim wrote ({error.Message})");
+            }
+        }
         var csv = Path.Combine(folder, "meters.csv");
         var places = File.Exists(csv) ? Places(csv) : new Dictionary<long, (int, int)>();
         var html = Path.Combine(folder, "report.html");
         try
         {
-            return Of(journal, report, places, Path.GetFileName(folder)) with { ReportHtml = File.Exists(html) ? html : null };
+            var view = Of(journal, report, places, Path.GetFileName(folder));
+            return (started is null ? view : view with { Facts = started }) with { ReportHtml = File.Exists(html) ? html : null };
         }
         catch (Exception error) when (error is InvalidOperationException or FormatException or NullReferenceException or KeyNotFoundException)
         {
