@@ -97,7 +97,7 @@ function show(s) {
   $('reason').textContent = s.status === 'paused' && s.reason === 'operator' && paused ? 'by ' + paused.by + ' at virtual ' + paused.at : s.reason;
   $('vtime').textContent = s.virtualTime;
   $('clock').textContent = s.ended ? '' : s.waitingForStart ? 'the clock waits for the start' : s.held ? 'clock held' : s.pace === 'max' ? 'as fast as possible' : n(s.pace) + 'x';
-  $('ended').textContent = ''; if (s.ended) { $('ended').append('run ended: final state' + (s.report ? '; ' : '')); if (s.report) { const a = document.createElement('a'); a.href = '/report' + query; a.textContent = 'the run\'s report'; $('ended').append(a); } }
+  $('ended').textContent = ''; if (s.ended) { $('ended').append(s.readOnly && s.placesKnown === false ? 'run interrupted: its last durable state' : 'run ended: final state' + (s.report ? '; ' : '')); if (s.report) { const a = document.createElement('a'); a.href = '/report' + query; a.textContent = 'the run\'s report'; $('ended').append(a); } }
   $('succeeded').textContent = n(s.targeted.succeeded); $('failed').textContent = n(s.targeted.failed); $('final').textContent = n(s.targeted.final); $('targeted').textContent = n(s.targeted.meters);
   $('wave').textContent = s.wave; $('waves').textContent = s.waves; $('sessions').textContent = s.readOnly ? '-' : n(s.sessionsInUse);
   rows('waves-table', ['wave', 'meters', 'final', 'succeeded', 'failed'], s.wavesProgress, w => ['wave ' + w.wave, n(w.meters), share(w), n(w.succeeded), n(w.failed)]);

@@ -474,6 +474,13 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
                     ["state"] = g.Key.Phase.ToString(), ["reason"] = g.Key.Reason, ["count"] = g.Count(),
                     ["first"] = new JsonArray([.. g.Take(5).Select(m => (JsonNode)JsonValue.Create(m.Meter))]),
                 });
+            // A run folder's journal lists the meters that reported; the campaign's counts hold those that did not, as pending.
+            JsonObject Targeted()
+            {
+                var progress = Progress(targeted);
+                progress["meters"] = Math.Max(targeted.Count, summary?.Phases.Where(p => p.Key != MeterPhase.Skipped).Sum(p => p.Value) ?? 0);
+                return progress;
+            }
             var page = new JsonObject
             {
                 ["scenario"] = _facts.Scenario, ["seed"] = _facts.Seed, ["package"] = _facts.Package, ["meters"] = _facts.Meters, ["collectors"] = _facts.Collectors,
@@ -481,7 +488,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
                 ["status"] = summary?.Status.Name() ?? (_facts.WaitsForStart ? CampaignStatus.Created.Name() : "starting"), ["reason"] = summary?.PauseReason ?? "", ["wave"] = summary is null || summary.Status == CampaignStatus.Created ? 0 : Math.Min(summary.Wave, summary.Waves), ["waves"] = summary?.Waves ?? 0,
                 ["sessionsInUse"] = summary?.MostSessionsPerCollector ?? 0,
                 ["outcomes"] = new JsonObject([.. (summary?.Phases ?? new Dictionary<MeterPhase, int>()).OrderBy(p => p.Key).Select(p => KeyValuePair.Create(p.Key.ToString(), (JsonNode?)p.Value))]),
-                ["targeted"] = Progress(targeted), ["wavesProgress"] = new JsonArray([.. waves]), ["collectorsProgress"] = new JsonArray([.. collectors]),
+                ["targeted"] = Targeted(), ["wavesProgress"] = new JsonArray([.. waves]), ["collectorsProgress"] = new JsonArray([.. collectors]),
                 ["failures"] = new JsonArray([.. failures]), ["completion"] = new JsonArray([.. _curve.Select(p => p.DeepClone())]),
                 ["actions"] = new JsonArray([.. _state.Taken.Select(a => (JsonNode)new JsonObject { ["at"] = a.At.ToString(), ["action"] = a.Action.ToString(), ["by"] = a.By })]),
                 ["pace"] = _state.Pace?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "max", ["held"] = _state.Held, ["ended"] = ended,
