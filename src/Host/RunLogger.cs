@@ -2,6 +2,7 @@ using Akka;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Logger.Serilog;
+using AmiSim.Kernel;
 
 namespace AmiSim.Host;
 
@@ -20,6 +21,8 @@ public sealed class RunLogger : SerilogLogger
     protected override bool AroundReceive(Receive receive, object message)
     {
         var handled = base.AroundReceive(receive, message);
+        if (message is Warning { Cause: { } cause } warning && Refusal(cause) is { } refused)
+            Serilog.Log.Warning("Wire: dropped a message from {Peer:l}: {Why:l}", Peer(warning.LogSource), refused.Message);
         // Registered at the first message after the logger's start (the system's start waits for that one).
         if (!_drainsAtShutdown && message is not InitializeLogger)
         {
@@ -34,6 +37,15 @@ public sealed class RunLogger : SerilogLogger
         }
         return handled;
     }
+
+    private static WireTypeRefusedException? Refusal(Exception? error) =>
+        error is null ? null : error as WireTypeRefusedException ?? Refusal(error.InnerException);
+
+    /// <summary>The remote address in the path of the Akka.Remote endpoint that logged (its reader is named endpointReader-ADDRESS-N, the address URL-encoded).</summary>
+    private static string Peer(string logSource) =>
+        System.Text.RegularExpressions.Regex.Match(logSource, @"endpointReader-([^/]+)-\d+$") is { Success: true } found
+            ? Uri.UnescapeDataString(found.Groups[1].Value)
+            : logSource;
 
     private sealed class Drain
     {

@@ -19,11 +19,11 @@ public static class ImageWire
     private static readonly ConditionalWeakTable<byte[], string> Contents = new();
 
     /// <summary>
-    /// Configuration that makes Akka's Hyperion serializer send every <see cref="ImageChunk"/> as a
-    /// <see cref="Wire"/> (by HOCON: Akka 1.5.73 ignores surrogates given in a HyperionSerializerSetup).
+    /// Configuration that makes the nodes' serializer (<see cref="Kernel.WireSerializer"/>) send every
+    /// <see cref="ImageChunk"/> as a <see cref="Wire"/>.
     /// </summary>
     public static Config Config { get; } = ConfigurationFactory.ParseString(
-        $"akka.actor.serialization-settings.hyperion.surrogates = [\"{typeof(ChunkSurrogate).AssemblyQualifiedName}\"]");
+        $"akka.actor.serialization-settings.amisim-wire.surrogates = [\"{typeof(ChunkSurrogate).AssemblyQualifiedName}\"]");
 
     /// <summary>The Hyperion surrogate of <see cref="ImageChunk"/> (made by the serializer from the configuration).</summary>
     public sealed class ChunkSurrogate() : Hyperion.Surrogate<ImageChunk, Wire>(Wire.From, wire => wire.ToChunk());

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using System.Text.RegularExpressions;
 using AmiSim.Host.Clustering;
 using AmiSim.Host.Run;
@@ -71,27 +72,68 @@ public sealed partial class ClusterTlsTests : IDisposable
     [GeneratedRegex(@"result digest ([0-9a-f]{64})")]
     private static partial Regex DigestLine();
 
+    [GeneratedRegex(@"node (akka\.ssl\.tcp://amisim@127\.0\.0\.1:\d+|akka\.tcp://amisim@127\.0\.0\.1:\d+) joining")]
+    private static partial Regex NodeLine();
+
     [Fact]
-    public async Task A_run_over_two_nodes_with_certificates_from_certs_new_gives_the_one_process_digest()
+    public async Task Three_nodes_with_certificates_from_certs_new_give_the_one_process_digest_and_strangers_cannot_join()
     {
-        var certs = await Certs("cluster", 2);
+        var certs = await Certs("cluster", 3);
+        var theirs = await Certs("theirs", 1);
         var (alone, single, _) = await CommandLine.RunAsync(["run", "--scenario", Small, "--out", Path.Combine(_dir, "one")]);
         Assert.Equal(ExitCode.Completed, alone);
 
         var port = HeadEnd.Tests.LoopbackPort.Free();
-        string[] Tls(int n) => ["--tls-cert", Path.Combine(certs, $"node-{n}.pem"), "--tls-key", Path.Combine(certs, $"node-{n}.key"), "--tls-ca", Path.Combine(certs, "ca.pem")];
-        var node = _processes.Start(["node", "--port", "0", "--seed-nodes", $"akka.tcp://amisim@127.0.0.1:{port}", .. Tls(2)]);
-        _ = node.StandardError.ReadToEndAsync();
-        var nodeOutput = node.StandardOutput.ReadToEndAsync();
-        var run = _processes.Start(["run", "--scenario", Small, "--out", Path.Combine(_dir, "two"), "--cluster", "--nodes", "2", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. Tls(1)]);
+        var seed = $"akka.tcp://amisim@127.0.0.1:{port}";
+        string[] Tls(string folder, int n) => ["--tls-cert", Path.Combine(folder, $"node-{n}.pem"), "--tls-key", Path.Combine(folder, $"node-{n}.key"), "--tls-ca", Path.Combine(folder, "ca.pem")];
+        async Task<string> Node(params string[] arguments)
+        {
+            var node = _processes.Start(["node", "--port", "0", "--seed-nodes", seed, .. arguments]);
+            _ = node.StandardError.ReadToEndAsync();
+            var address = NodeLine().Match(await node.StandardOutput.ReadLineAsync() ?? "").Groups[1].Value;
+            _ = node.StandardOutput.ReadToEndAsync();
+            return address;
+        }
+        // Strangers first, trying all along: a node with another CA's certificate and one without TLS.
+        var foreign = await Node(Tls(theirs, 1));
+        var plain = await Node();
+        foreach (var n in new[] { 2, 3 }) await Node(Tls(certs, n));
+        var run = _processes.Start(["run", "--scenario", Small, "--out", Path.Combine(_dir, "three"), "--cluster", "--nodes", "3", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. Tls(certs, 1)]);
         var output = run.StandardOutput.ReadToEndAsync();
         var errors = run.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4)); // wall clock: waiting for other processes
+        // And a client that speaks plain TCP, not TLS: the node hangs up on it.
+        using (var client = new System.Net.Sockets.TcpClient())
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!client.Connected && waited.Elapsed < TimeSpan.FromSeconds(30))
+                try { await client.ConnectAsync(System.Net.IPAddress.Loopback, port); } catch (System.Net.Sockets.SocketException) { await Task.Delay(200); }
+            var stream = client.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.0\r\n\r\n" + new string('x', 512)));
+            using var hangUp = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            var buffer = new byte[4096];
+            int read;
+            try
+            {
+                do read = await stream.ReadAsync(buffer, hangUp.Token); while (read > 0);
+            }
+            catch (IOException)
+            {
+                read = 0; // reset by the node: hung up as well
+            }
+            Assert.Equal(0, read);
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5)); // wall clock: waiting for other processes
         await run.WaitForExitAsync(timeout.Token);
 
         Assert.True(run.ExitCode == ExitCode.Completed, $"{await output} {await errors}");
-        Assert.Contains("akka.ssl.tcp://amisim@127.0.0.1", await output);
         Assert.Equal(DigestLine().Match(single).Groups[1].Value, DigestLine().Match(await output).Groups[1].Value);
-        node.Kill(entireProcessTree: true);
+        var log = await File.ReadAllTextAsync(Path.Combine(_dir, "three", "amisim.log"));
+        var members = Regex.Match(log, "Cluster of 3 nodes: (.*)").Groups[1].Value;
+        Assert.Equal(3, Regex.Matches(members, "akka.ssl.tcp://amisim@127.0.0.1:").Count);
+        Assert.NotEmpty(foreign);
+        Assert.NotEmpty(plain);
+        Assert.DoesNotMatch($@":{foreign[(foreign.LastIndexOf(':') + 1)..]}\b", members);
+        Assert.DoesNotMatch($@":{plain[(plain.LastIndexOf(':') + 1)..]}\b", members);
+        Assert.Contains("TLS: refused the peer at", log); // the certificate of another CA
     }
 }

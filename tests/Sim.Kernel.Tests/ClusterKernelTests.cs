@@ -207,7 +207,7 @@ public sealed class ClusterKernelTests(ITestOutputHelper output) : IAsyncLifetim
             .ToArray();
         var message = new RemoteEvents(7, 1, events);
         var serializer = node.Serialization.FindSerializerFor(message);
-        Assert.Equal("HyperionSerializer", serializer.GetType().Name);
+        Assert.Equal("WireSerializer", serializer.GetType().Name);
         var bytes = serializer.ToBinary(message);
         var back = Assert.IsType<RemoteEvents>(node.Serialization.Deserialize(bytes, serializer.Identifier, typeof(RemoteEvents)));
         Assert.Equal(events, back.Events);
