@@ -73,6 +73,14 @@ public static class AmiSimApp
                 topology.AddCommand<TopologyExportCommand>("export").WithDescription("Write the scenario's network as the topology file a run reads (to edit and feed back).");
                 topology.AddCommand<TopologyInspectCommand>("inspect").WithDescription("Show meters per collector and depth, the worst links and the unreachable meters.");
             });
+            config.AddBranch("meter", meter =>
+            {
+                meter.SetDescription("One simulated meter on its C12.18 optical port (over TCP), and a probe to read it.");
+                meter.AddCommand<MeterServeCommand>("serve").WithDescription("Serve one simulated meter's optical port: C12.18 packets and PSEM over TCP.")
+                    .WithExample("meter", "serve", "--port", "4059", "--trust", "vendor.pub");
+                meter.AddCommand<MeterReadCommand>("read").WithDescription("Read a table of a meter through its optical port (ST0, ST1, ST3, MT100, ...).")
+                    .WithExample("meter", "read", "--meter", "127.0.0.1:4059", "--table", "ST1");
+            });
             config.AddBranch("program", program =>
             {
                 program.SetDescription("The vendor program tool: build and inspect signed program packages.");
