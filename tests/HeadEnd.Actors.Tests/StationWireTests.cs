@@ -26,7 +26,7 @@ public sealed class StationWireTests : IDisposable
 
     private (int Bytes, KernelProtocol.RemoteEvents Back) Serialize(object payload)
     {
-        var message = new KernelProtocol.RemoteEvents(1, 1, [new SimEvent(SimTime.FromSeconds(1), StationSetup.LpOf(3), 7, CampaignSetup.Lp, payload)]);
+        var message = new KernelProtocol.RemoteEvents(1, 1, new[] { new SimEvent(SimTime.FromSeconds(1), StationSetup.LpOf(3), 7, CampaignSetup.Lp, payload) }); // an array, as the kernel sends: a list made by a collection expression here would be a type of this test assembly, which no node takes
         var serializer = _system.Serialization.FindSerializerFor(message);
         var bytes = serializer.ToBinary(message);
         return (bytes.Length, Assert.IsType<KernelProtocol.RemoteEvents>(serializer.FromBinary(bytes, typeof(KernelProtocol.RemoteEvents))));
