@@ -72,6 +72,16 @@ public sealed partial class OperatorConsoleTests : IDisposable
     public void A_console_address_is_an_address_and_a_port_with_localhost_for_loopback(string text, string endpoint) =>
         Assert.Equal(endpoint, OperatorConsole.ParseEndpoint(text).ToString());
 
+    [Fact]
+    public async Task A_console_on_an_IPv6_loopback_address_is_served_and_printed()
+    {
+        var run = _processes.Start("run", "--scenario", Small, "--out", Path.Combine(_dir, "v6"), "--console", "[::1]:0");
+        var line = await LineMatching(run, ConsoleLine(), new StringBuilder());
+        Assert.StartsWith("http://[::1]:", line);
+        using var http = new HttpClient();
+        Assert.Contains("\"scenario\"", await http.GetStringAsync(new Uri(new Uri(line), "/api/state")));
+    }
+
     [Theory]
     [InlineData("localhost")]
     [InlineData("8080")]

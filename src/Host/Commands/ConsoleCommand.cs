@@ -62,7 +62,7 @@ public sealed class ConsoleCommand : AsyncCommand<ConsoleCommand.Settings>
             console.ShowFinal(view);
             var output = ConsoleOutput.Create();
             output.MarkupLineInterpolated($"console (read-only) of {HeadEndJournal.Locate(settings.Db)}: campaign {settings.Campaign} {view.Summary.Status.ToString().ToLowerInvariant()}, {view.Outcomes.Count:N0} meters reported");
-            output.MarkupLineInterpolated($"open [link]{console.Url}[/] (Ctrl+C ends it)");
+            output.MarkupLineInterpolated($"open {console.Url.ToString()} (Ctrl+C ends it)"); // a string, so that Spectre escapes it ([::1] is no style)
             using var signals = new SignalCancellation(cancellation);
             try
             {

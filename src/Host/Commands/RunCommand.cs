@@ -175,14 +175,14 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                     akka = ConfigurationFactory.ParseString($"amisim.kernel.partitions = {settings.Nodes}").WithFallback(akka);
                 if (settings.Insecure) output.MarkupLineInterpolated($"[yellow]--insecure:[/] plain TCP on {settings.Hostname}: anyone who reaches port {settings.Port} can join this cluster");
                 node = ClusterNode.Start(settings.Hostname, settings.Port, [], akka.WithFallback(journal), tls);
-                output.MarkupLineInterpolated($"cluster node {Akka.Cluster.Cluster.Get(node).SelfAddress}: waiting for {settings.Nodes} nodes");
+                output.MarkupLineInterpolated($"cluster node {Akka.Cluster.Cluster.Get(node).SelfAddress.ToString()}: waiting for {settings.Nodes} nodes");
                 var members = await ClusterNode.WaitForMembersAsync(node, settings.Nodes, TimeSpan.FromMinutes(2), cancellation);
                 Log.Information("Cluster of {Count} nodes: {Nodes}", members.Count, string.Join(", ", members));
                 cluster = (node, new ClusterLayout(members));
             }
             if (operatorConsole is not null)
             {
-                output.MarkupLineInterpolated($"operator console: [link]{operatorConsole.Url}[/] (actions need the token {operatorConsole.Token})");
+                output.MarkupLineInterpolated($"operator console: {operatorConsole.Url.ToString()} (actions need the token {operatorConsole.Token})"); // a string, so that Spectre escapes it ([::1] is no style)
                 Log.Information("Operator console at {Url}", operatorConsole.Url.GetLeftPart(UriPartial.Path));
                 if (scenario.WaitsForOperator) output.MarkupLine("the campaign waits for your start: press Start on the console");
             }

@@ -12,7 +12,7 @@ namespace AmiSim.Host.Optical;
 /// <summary>
 /// One simulated meter behind its optical port, served over TCP (<c>amisim meter serve</c>): the
 /// port's C12.18 bytes travel on a TCP connection instead of the infrared link (one connection at a
-/// time, as one optical probe; a second is told nothing and closed). The meter's metrology board and
+/// time, as one optical probe; a second, after a second's grace for the first to hang up, is told nothing and closed). The meter's metrology board and
 /// tables are those of a campaign's meters (<see cref="MetrologyBoard"/>), on wall time: its timers
 /// (activation, reboot) run on the real clock. C12.18's time-outs: a packet cut short for
 /// <see cref="InterCharacterTimeout"/> is answered NAK; after <see cref="ChannelTrafficTimeout"/>
@@ -85,6 +85,8 @@ public sealed class MeterEndpoint : IAsyncDisposable, IBoardClock
             {
                 return;
             }
+            // A probe that has just hung up may not have been let go yet: a moment's grace before a new one is turned away.
+            for (var waited = 0; waited < 50 && Volatile.Read(ref _connected) != 0; waited++) await Task.Delay(20, CancellationToken.None);
             if (Interlocked.CompareExchange(ref _connected, 1, 0) != 0)
             {
                 Log.Warning("Optical port: {Remote} refused, another probe is connected", client.Client.RemoteEndPoint?.ToString());
