@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using AmiSim.Protocol.C1218;
 using Xunit;
 
@@ -7,7 +6,7 @@ namespace AmiSim.Host.Tests;
 
 /// <summary>`amisim meter serve` and `amisim meter read`: a meter's C12.18 optical port over real loopback TCP.</summary>
 [Collection("runs")]
-public sealed partial class MeterServeTests : IDisposable
+public sealed class MeterServeTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("amisim-meter-").FullName;
     private readonly AmisimProcesses _processes = new();
@@ -18,16 +17,7 @@ public sealed partial class MeterServeTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    [GeneratedRegex(@"optical port at 127\.0\.0\.1:(\d+)")]
-    private static partial Regex PortLine();
-
-    private async Task<(int Port, System.Diagnostics.Process Served)> Serve(params string[] arguments)
-    {
-        var served = _processes.Start(["meter", "serve", "--port", "0", .. arguments]);
-        var line = await served.StandardOutput.ReadLineAsync() ?? "";
-        Assert.Matches(PortLine(), line);
-        return (int.Parse(PortLine().Match(line).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), served);
-    }
+    private Task<(int Port, System.Diagnostics.Process Served)> Serve(params string[] arguments) => ServedMeter.StartAsync(_processes, arguments);
 
     [Fact]
     public async Task A_served_meter_answers_table_reads_and_survives_junk_and_a_second_probe()

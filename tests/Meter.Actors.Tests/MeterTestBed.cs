@@ -22,12 +22,15 @@ public sealed class MeterTestBed : ILpFactory
     public static readonly LpId HeadEnd = new(AmiLps.HeadEnd, 0);
     private static readonly ECDsa VendorKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 
+    /// <summary>A verifier that trusts the key <see cref="Firmware"/> signs with.</summary>
+    public static SignatureVerifier VendorVerifier() => new([VendorKey.ExportSubjectPublicKeyInfo()]);
+
     private readonly Dictionary<long, MeterSetup> _meters = new();
     private long _commandIds;
 
     public MeterTestBed(ActorSystem system, int meters, Func<MeterSetup, MeterSetup>? configure = null, long seed = 1, string name = "sim")
     {
-        Verifier = new SignatureVerifier([VendorKey.ExportSubjectPublicKeyInfo()]);
+        Verifier = VendorVerifier();
         for (var n = 1; n <= meters; n++)
         {
             var setup = new MeterSetup

@@ -127,6 +127,18 @@ public sealed class OpticalPortTests
     }
 
     [Fact]
+    public void The_toggle_alternates_with_every_packet_of_a_multi_packet_answer()
+    {
+        Session(); // at C12.18's default packet size of 64: ST1 (32 bytes) fits one packet, ST0 does not
+        var answers = new[] { new FullReadRequest(Tables.GeneralConfig), new FullReadRequest(Tables.GeneralManufacturerId), new FullReadRequest(Tables.GeneralManufacturerId) }
+            .SelectMany(read => new C1218Framer().Feed(_port.Receive(Packet(read.Encode()), _wall).AsSpan(1)).OfType<C1218Received.Packet>())
+            .Select(p => p.Value).ToList();
+
+        Assert.True(answers.Count >= 4, $"{answers.Count} packets");
+        for (var i = 1; i < answers.Count; i++) Assert.NotEqual(answers[i - 1].Toggled, answers[i].Toggled);
+    }
+
+    [Fact]
     public void A_damaged_packet_is_NAKed_and_nothing_happens()
     {
         var packet = Packet([0x20]);

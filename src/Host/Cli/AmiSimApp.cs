@@ -83,11 +83,13 @@ public static class AmiSimApp
             });
             config.AddBranch("program", program =>
             {
-                program.SetDescription("The vendor program tool: build and inspect signed program packages.");
+                program.SetDescription("The vendor program tool: build and inspect signed program packages, and program a meter in the field.");
                 program.AddCommand<ProgramBuildCommand>("build").WithDescription("Build and sign a firmware or configuration package.")
                     .WithExample("program", "build", "--key", "vendor.key", "--id", "FW-2026-01", "--version", "2.1", "--image", "fw.bin", "--out", "fw.amipkg");
                 program.AddCommand<ProgramInspectCommand>("inspect").WithDescription("Show a package and verify it against trusted keys.")
                     .WithExample("program", "inspect", "fw.amipkg", "--trust", "vendor.pub");
+                program.AddCommand<ProgramFlashCommand>("flash").WithDescription("Program one meter directly through its optical port (C12.18 over TCP).")
+                    .WithExample("program", "flash", "--meter", "127.0.0.1:4059", "--package", "fw.amipkg", "--trust", "vendor.pub");
             });
         });
         return app;

@@ -12,7 +12,7 @@ public static class ExitCode
     /// <summary>Bad input, found before anything ran or was written: usage, scenario, package, key, endpoint, file.</summary>
     public const int BadInput = 2;
 
-    /// <summary>The campaign ended stopped, canceled or paused (a threshold or the operator), or with failures above <c>--fail-above</c>.</summary>
+    /// <summary>The campaign ended stopped, canceled or paused (a threshold or the operator), or with failures above <c>--fail-above</c>; for <c>program flash</c>, the meter refused the program.</summary>
     public const int CampaignNotCompleted = 3;
 
     /// <summary><c>run</c> was interrupted (Ctrl+C or SIGTERM): no report; the head-end's database holds the last durable flush.</summary>

@@ -79,12 +79,18 @@ public sealed class MeterServeCommand : AsyncCommand<MeterServeCommand.Settings>
         [DefaultValue(300)]
         public int LockoutSeconds { get; init; } = 300;
 
+        [CommandOption("--reboot <SECONDS>")]
+        [Description("How long the meter takes to reboot into a new image (default 20).")]
+        [DefaultValue(20)]
+        public int RebootSeconds { get; init; } = 20;
+
         public override ValidationResult Validate() =>
             Port is < 0 or > 65535 ? ValidationResult.Error($"--port {Port}: expected 0 to 65535")
             : Meter is < 1 or > 9_999_999_999 ? ValidationResult.Error($"--meter {Meter}: expected 1 to 9999999999")
             : Model.Trim().Length == 0 || Model.Length > 8 || Model.Any(char.IsControl) ? ValidationResult.Error($"--model '{Model}': expected 1 to 8 printable characters (ST1's model field)")
             : LockoutAfter is < 0 or > 100 ? ValidationResult.Error($"--lockout-after {LockoutAfter}: expected 0 to 100")
             : LockoutSeconds is < 0 or > 86_400 ? ValidationResult.Error($"--lockout-for {LockoutSeconds}: expected 0 to 86400 seconds")
+            : RebootSeconds is < 0 or > 3_600 ? ValidationResult.Error($"--reboot {RebootSeconds}: expected 0 to 3600 seconds")
             : ValidationResult.Success();
     }
 
@@ -103,6 +109,7 @@ public sealed class MeterServeCommand : AsyncCommand<MeterServeCommand.Settings>
                 Credential = MeterPassword.Read(settings.PasswordFile),
                 Verifier = new SignatureVerifier(settings.Trust is null ? [] : [VendorKeyFile.ReadPublic(settings.Trust)]),
                 Uplink = AmiSim.Kernel.LpId.Kernel,
+                RebootDelay = TimeSpan.FromSeconds(settings.RebootSeconds),
             };
         }
         catch (Exception error) when (error is FormatException or InvalidDataException or InputException)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using AmiSim.Kernel;
 using AmiSim.Protocol.C1219;
 using AmiSim.Protocol.Network;
@@ -47,6 +48,7 @@ public sealed class MetrologyBoard
     private Dictionary<TableId, byte[]>? _pending;
     private ProcedureResponseTable _lastProcedure;
     private (ProgramManifest Manifest, byte[] Signature)? _staged;
+    private List<byte>? _manifestParts;
     private ImageTransfer? _transfer;
     private BoardEventLog? _log;
     private SessionState _session;
@@ -86,7 +88,7 @@ public sealed class MetrologyBoard
         FullReadRequest read => Read(read.Table, 0, null),
         PartialReadRequest read => Read(read.Table, read.Offset, read.Count),
         FullWriteRequest write => FullWrite(write, clock),
-        PartialWriteRequest write => PartialWrite(write),
+        PartialWriteRequest write => PartialWrite(write, clock),
         _ => PsemResponse.Of(PsemResponseCode.ServiceNotSupported),
     };
 
@@ -195,12 +197,60 @@ public sealed class MetrologyBoard
         return PsemResponse.Ok;
     }
 
-    private PsemResponse PartialWrite(PartialWriteRequest write)
+    private PsemResponse PartialWrite(PartialWriteRequest write, IBoardClock clock)
     {
         var check = CheckWrite(write.Table, write.ChecksumValid);
         if (!check.IsOk) return check;
+        if (write.Table == Tables.ImageManifest) return WriteManifestPart(write.Offset, write.Data.Span, clock);
         if (write.Table != Tables.ImageTransferData) return PsemResponse.Of(PsemResponseCode.InappropriateActionRequested);
         return WriteImageData(write.Offset, write.Data);
+    }
+
+    /// <summary>Largest MT103 taken by parts: the manifest of the largest package in blocks of 64 bytes, with room to spare.</summary>
+    public const int MaxManifestTable = 16 << 20;
+
+    /// <summary>
+    /// MT103 by partial writes, for a manifest longer than a full write carries (65,535 bytes): parts in
+    /// order, the first at offset 0 (which starts afresh), each at the end of those before, else onp.
+    /// The manifest is staged, as by a full write, with the part that makes the table whole by its own
+    /// lengths; a table longer than that or than <see cref="MaxManifestTable"/> gets onp and is dropped,
+    /// one that does not decode gets err.
+    /// </summary>
+    private PsemResponse WriteManifestPart(uint offset, ReadOnlySpan<byte> data, IBoardClock clock)
+    {
+        if (offset == 0) _manifestParts = [];
+        if (_manifestParts is null || offset != _manifestParts.Count || _manifestParts.Count + data.Length > MaxManifestTable)
+        {
+            _manifestParts = null;
+            return PsemResponse.Of(PsemResponseCode.OperationNotPossible);
+        }
+        _manifestParts.AddRange(data);
+        var parts = CollectionsMarshal.AsSpan(_manifestParts);
+        if (parts.Length < 4) return PsemResponse.Ok;
+        var signatureAt = 4 + (long)BinaryPrimitives.ReadUInt32BigEndian(parts);
+        if (parts.Length < signatureAt + 2) return signatureAt + 2 > MaxManifestTable ? DropManifestParts() : PsemResponse.Ok;
+        var whole = signatureAt + 2 + BinaryPrimitives.ReadUInt16BigEndian(parts[(int)signatureAt..]);
+        if (parts.Length < whole) return PsemResponse.Ok;
+        if (parts.Length > whole) return DropManifestParts();
+        var table = parts.ToArray();
+        _manifestParts = null;
+        try
+        {
+            _staged = ManifestCache.Decode(table);
+        }
+        catch (TableFormatException error)
+        {
+            Log(clock.Now, EventCode.ConfigurationError, error.Message);
+            return PsemResponse.Of(PsemResponseCode.Error);
+        }
+        Log(clock.Now, EventCode.TableWritten, Tables.ImageManifest.ToString());
+        return PsemResponse.Ok;
+    }
+
+    private PsemResponse DropManifestParts()
+    {
+        _manifestParts = null;
+        return PsemResponse.Of(PsemResponseCode.OperationNotPossible);
     }
 
     /// <summary>

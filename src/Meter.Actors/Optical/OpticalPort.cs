@@ -98,8 +98,9 @@ public sealed class OpticalPort(MetrologyBoard board, IBoardClock clock, Optical
                     if ((packet.Control & C1218Control.PartOfMany) != 0 && packet.Sequence > 0) break; // more to come
                     var answer = Answer(_message.ToArray(), wall);
                     _message.Clear();
-                    _lastAnswer = [.. C1218Packet.Split(answer, PacketSize, _ourToggle, packet.Identity).SelectMany(p => p.Encode())];
-                    _ourToggle = !_ourToggle;
+                    var packets = C1218Packet.Split(answer, PacketSize, _ourToggle, packet.Identity);
+                    _lastAnswer = [.. packets.SelectMany(p => p.Encode())];
+                    if (packets.Count % 2 == 1) _ourToggle = !_ourToggle; // the toggle alternates with every packet sent
                     _resent = 0;
                     output.AddRange(_lastAnswer);
                     break;
