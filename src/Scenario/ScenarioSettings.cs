@@ -192,12 +192,12 @@ public sealed record ScenarioSettings
         return settings;
     }
 
-    /// <summary>A list of whole numbers in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    /// <summary>console.pace: max (null), or virtual seconds per wall second, written 60 or 60x as on the command line.</summary>
     private static double? Pace(ScenarioReader r)
     {
         var text = r.String("console.pace").Trim();
         if (text.Equals("max", StringComparison.OrdinalIgnoreCase)) return null;
-        return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var pace) && pace is >= 0.1 and <= 1e7
+        return double.TryParse(text.TrimEnd('x', 'X'), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var pace) && pace is >= 0.1 and <= 1e7
             ? pace
             : throw new ScenarioException($"{r.Name("console.pace")}: expected max or virtual seconds per wall second from 0.1 to 10000000 (such as 60 or 3600), got '{text}'");
     }

@@ -94,4 +94,26 @@ public sealed class ConsoleStateTests
         Assert.Equal("the campaign has been started already", state.Ask(OperatorAction.Start, "alice"));
         Assert.Empty(state.Decide(At(0), TimeSpan.Zero).Take);
     }
+
+    [Fact]
+    public void An_action_that_would_change_nothing_is_refused_by_the_status_with_the_actions_since()
+    {
+        var state = new ConsoleState(pace: null);
+        state.Observe(CampaignStatus.Running);
+
+        Assert.Equal("the campaign is running: there is nothing to resume", state.Ask(OperatorAction.Resume, "alice"));
+        Assert.Null(state.Ask(OperatorAction.Pause, "alice"));
+        Assert.Equal("the campaign is paused already", state.Ask(OperatorAction.Pause, "bob")); // the first is still queued
+        state.Decide(At(60), TimeSpan.Zero);
+        Assert.Equal("the campaign is paused already", state.Ask(OperatorAction.Pause, "bob")); // taken, its step not yet shown
+        state.Observe(CampaignStatus.Paused);
+        Assert.Null(state.Ask(OperatorAction.Resume, "bob"));
+        Assert.Null(state.Ask(OperatorAction.Cancel, "carol"));
+        Assert.Equal("the campaign is canceled: there is nothing to retry-failed", state.Ask(OperatorAction.RetryFailed, "alice"));
+        state.Decide(At(120), TimeSpan.Zero);
+        state.Observe(CampaignStatus.Canceled);
+
+        Assert.Equal("the campaign is canceled: there is nothing to pause", state.Ask(OperatorAction.Pause, "alice"));
+        Assert.Equal([OperatorAction.Pause, OperatorAction.Resume, OperatorAction.Cancel], state.Taken.Select(t => t.Action));
+    }
 }

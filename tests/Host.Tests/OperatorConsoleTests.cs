@@ -51,7 +51,7 @@ public sealed partial class OperatorConsoleTests : IDisposable
         var (console, _) = Address(await LineMatching(served, ReadOnlyLine(), new StringBuilder()));
         var state = JsonNode.Parse(await http.GetStringAsync(new Uri(console, "/api/state")))!;
 
-        Assert.Equal("small (interrupted: no report.json)", state["scenario"]!.GetValue<string>());
+        Assert.Equal("small, interrupted, no report.json", state["scenario"]!.GetValue<string>());
         Assert.Equal((1L, 500, 2), (state["seed"]!.GetValue<long>(), state["meters"]!.GetValue<int>(), state["collectors"]!.GetValue<int>()));
         Assert.StartsWith("Firmware", state["package"]!.GetValue<string>());
         Assert.False(state["placesKnown"]!.GetValue<bool>());
@@ -83,12 +83,20 @@ public sealed partial class OperatorConsoleTests : IDisposable
     }
 
     [Theory]
-    [InlineData("localhost")]
-    [InlineData("8080")]
-    [InlineData("example.org:80")]
-    [InlineData("127.0.0.1:99999")]
-    public void A_console_address_without_a_port_or_not_an_address_is_refused(string text) =>
-        Assert.Contains("expected ADDRESS:PORT", Assert.Throws<FormatException>(() => OperatorConsole.ParseEndpoint(text)).Message);
+    [InlineData("localhost", "no port")]
+    [InlineData("8080", "no port")]
+    [InlineData("[::1]", "no port")]
+    [InlineData("example.org:80", "'example.org' is not an IP address")]
+    [InlineData(":80", "'' is not an IP address")]
+    [InlineData("::1:80", "'::1' is not an IP address")]
+    [InlineData("127.0.0.1:99999", "the port '99999' is not a number from 0 to 65535")]
+    [InlineData("127.0.0.1:http", "the port 'http' is not a number")]
+    public void A_console_address_without_a_port_or_not_an_address_is_refused_saying_which(string text, string why)
+    {
+        var message = Assert.Throws<FormatException>(() => OperatorConsole.ParseEndpoint(text)).Message;
+        Assert.StartsWith(why, message);
+        Assert.Contains("expected ADDRESS:PORT", message);
+    }
 
     [Fact]
     public async Task Paused_and_resumed_from_the_page_a_run_ends_with_the_digest_of_the_same_actions_scripted()
@@ -199,6 +207,7 @@ public sealed partial class OperatorConsoleTests : IDisposable
             (Post(console.Url, "/api/actions", """{"action":"pause"}""", token: "0123"), HttpStatusCode.Forbidden, "wrong token"),
             (Post(console.Url, "/api/actions", """{"action":"pause"}""", console.Token, origin: "http://evil.example"), HttpStatusCode.Forbidden, "another origin"),
             (Post(console.Url, "/api/clock", """{"pace":"60"}""", token: null), HttpStatusCode.Unauthorized, "token is needed"),
+            (Post(console.Url, $"/api/actions?token={console.Token}", """{"action":"pause"}""", token: null), HttpStatusCode.Unauthorized, "in the Authorization header (Bearer TOKEN), not in the address"),
             (Post(console.Url, "/api/actions", """{"action":"pauze"}""", console.Token), HttpStatusCode.BadRequest, "expected start, pause, resume, cancel or retry-failed, not 'pauze'"),
             (Post(console.Url, "/api/actions", """{"action":""", console.Token), HttpStatusCode.BadRequest, "not a JSON object"),
             (Post(console.Url, "/api/actions", "[1]", console.Token), HttpStatusCode.BadRequest, "not a JSON object"),
@@ -240,8 +249,8 @@ public sealed partial class OperatorConsoleTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--console 127.0.0.1", "--console 127.0.0.1: expected ADDRESS:PORT")]
-    [InlineData("--console nowhere:80", "--console nowhere:80: expected ADDRESS:PORT")]
+    [InlineData("--console 127.0.0.1", "--console 127.0.0.1: no port: expected ADDRESS:PORT")]
+    [InlineData("--console nowhere:80", "--console nowhere:80: 'nowhere' is not an IP address")]
     [InlineData("--pace 60", "--pace needs --console")]
     [InlineData("--console --pace fast", "--pace fast: a pace is a number")]
     [InlineData("--console --pace 0", "--pace 0: a pace is a number")]
@@ -419,7 +428,7 @@ public sealed partial class OperatorConsoleTests : IDisposable
     [InlineData("--db {dir}/nothing.db", "--db {dir}/nothing.db: no such file")]
     [InlineData("--db {dir}", "a folder without headend.db")]
     [InlineData("--db {dir}/not.db", "not a head-end database")]
-    [InlineData("--db {dir} --listen here", "--listen here: expected ADDRESS:PORT")]
+    [InlineData("--db {dir} --listen here", "--listen here: no port: expected ADDRESS:PORT")]
     public async Task The_console_of_a_run_folder_refuses_bad_input_with_exit_2(string arguments, string message)
     {
         await File.WriteAllTextAsync(Path.Combine(_dir, "not.db"), "no database");

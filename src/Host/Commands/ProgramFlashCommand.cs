@@ -68,6 +68,8 @@ public sealed class ProgramFlashCommand : AsyncCommand<ProgramFlashCommand.Setti
             password = MeterPassword.Read(settings.PasswordFile);
             var keys = settings.Trust.Select(ReadKey).ToList();
             package = LoadPackage(settings.Package, keys);
+            if (package.Manifest.Size > FieldFlash.LargestImage)
+                throw new InputException($"--package {settings.Package}: an image of {package.Manifest.Size:N0} bytes; through the optical port at most {FieldFlash.LargestImage:N0} (MT102's partial writes have 24-bit offsets)");
         }
         catch (InputException error)
         {

@@ -42,6 +42,9 @@ public sealed class FieldFlash(C1218Client probe, ProgramPackage package, string
     /// <summary>How many times the blocks MT100 still counts missing are sent again.</summary>
     public const int RepairRounds = 3;
 
+    /// <summary>The largest image a partial write's 24-bit offset reaches (the last block starts below it).</summary>
+    public const int LargestImage = 1 << 24;
+
     /// <summary>Bytes of MT103 per write: a longer manifest (more blocks) is written in parts.</summary>
     public const int ManifestPart = 4096;
 

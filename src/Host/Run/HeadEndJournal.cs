@@ -51,10 +51,11 @@ public static class HeadEndJournal
             {
                 throw new InputException($"--db {db}: cannot be read ({error.Message})");
             }
-            if (Contents(db, copy, out var campaigns) is { } problem) throw new InputException(problem);
+            var runFolder = File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(db))!, RunFolder.FactsFile));
+            var noStateYet = $"{db}: no campaign state yet: the run in this folder has not made the head-end's first durable write (its campaign waits for the operator's start, has just begun, or the run stopped before)";
+            if (Contents(db, copy, out var campaigns, out var empty) is { } problem) throw new InputException(empty && runFolder ? noStateYet : problem);
             if (!campaigns.Contains(campaign))
-                throw new InputException(campaigns.Count == 0 && File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(db))!, RunFolder.FactsFile))
-                    ? $"{db}: no campaign state yet: the run in this folder stopped before the head-end's first durable write (its campaign had not started, or not yet flushed)"
+                throw new InputException(campaigns.Count == 0 && runFolder ? noStateYet
                     : campaigns.Count == 0
                     ? $"{db}: no campaign {campaign}: the database holds no campaign yet (a run that has not flushed, or not a head-end database)"
                     : $"{db}: no campaign {campaign}: the database holds {string.Join(", ", campaigns)}");
@@ -84,18 +85,30 @@ public static class HeadEndJournal
     /// Akka.Persistence.Sql's journal and snapshot tables. Returns what is wrong, or null with the campaign
     /// ids it holds (in order). Read before the journal plugin starts, which would create the tables.
     /// </summary>
-    private static string? Contents(string db, string copy, out List<string> campaigns)
+    /// <param name="empty">the database is empty or has no journal tables yet (what a run leaves before its first write).</param>
+    private static string? Contents(string db, string copy, out List<string> campaigns, out bool empty)
     {
         campaigns = [];
+        empty = false;
         string NotOurs(string why) => $"{db}: not a head-end database ({why})";
-        if (new FileInfo(copy).Length == 0) return NotOurs("an empty file");
+        if (new FileInfo(copy).Length == 0)
+        {
+            empty = true;
+            return NotOurs("an empty file");
+        }
         try
         {
             using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = copy, Pooling = false }.ToString());
             connection.Open();
             using var tables = connection.CreateCommand();
             tables.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('journal', 'snapshot')";
-            if (Convert.ToInt64(tables.ExecuteScalar(), CultureInfo.InvariantCulture) != 2) return NotOurs("no journal and snapshot tables in it");
+            if (Convert.ToInt64(tables.ExecuteScalar(), CultureInfo.InvariantCulture) != 2)
+            {
+                using var any = connection.CreateCommand();
+                any.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table'";
+                empty = Convert.ToInt64(any.ExecuteScalar(), CultureInfo.InvariantCulture) == 0;
+                return NotOurs("no journal and snapshot tables in it");
+            }
             using var ids = connection.CreateCommand();
             ids.CommandText = "SELECT persistence_id FROM journal UNION SELECT persistence_id FROM snapshot ORDER BY 1";
             using var reader = ids.ExecuteReader();

@@ -39,7 +39,10 @@ public sealed class ConsoleState(double? pace, bool waitsForStart = false)
 
     /// <summary>
     /// The operator asks for <paramref name="action"/>; null when it is queued, else why not: a campaign
-    /// that waits for its start takes nothing before the start, and the start once only.
+    /// that waits for its start takes nothing before the start, and the start once only; an action that
+    /// would change nothing (pause a paused campaign, resume a running one, anything once it completed or
+    /// was canceled) is refused, judged by the status last <see cref="Observe"/>d with the actions taken
+    /// and queued since.
     /// </summary>
     public string? Ask(OperatorAction action, string by)
     {
@@ -48,8 +51,41 @@ public sealed class ConsoleState(double? pace, bool waitsForStart = false)
         if (!startAsked && action != OperatorAction.Start)
             return $"the campaign waits for its start: start it before asking for {action.Name()}";
         if (startAsked && action == OperatorAction.Start) return "the campaign has been started already";
+        var expected = Expected();
+        if (expected is CampaignStatus.Completed or CampaignStatus.Canceled)
+            return $"the campaign is {expected.Value.Name()}: there is nothing to {action.Name()}";
+        if (action == OperatorAction.Pause && expected == CampaignStatus.Paused) return "the campaign is paused already";
+        if (action == OperatorAction.Resume && expected == CampaignStatus.Running) return "the campaign is running: there is nothing to resume";
         _pending.Enqueue(new TakenAction(SimTime.Zero, action, by));
         return null;
+    }
+
+    /// <summary>The campaign's status after the step that followed the actions last taken.</summary>
+    public void Observe(CampaignStatus status)
+    {
+        _status = status;
+        _unobserved.Clear();
+    }
+
+    private CampaignStatus? _status;
+    private readonly List<OperatorAction> _unobserved = [];
+
+    /// <summary>The status once the actions taken since the last observation, and those queued, are done.</summary>
+    private CampaignStatus? Expected()
+    {
+        var status = _status;
+        foreach (var action in _unobserved.Concat(_pending.Select(p => p.Action)))
+        {
+            status = (action, status) switch
+            {
+                (OperatorAction.Pause, CampaignStatus.Running) => CampaignStatus.Paused,
+                (OperatorAction.Resume, CampaignStatus.Paused) => CampaignStatus.Running,
+                (OperatorAction.Cancel, not CampaignStatus.Completed) => CampaignStatus.Canceled,
+                (OperatorAction.Start, CampaignStatus.Created) => CampaignStatus.Running,
+                _ => status,
+            };
+        }
+        return status;
     }
 
     /// <summary>Actions taken before (a finished run's, from its report), shown with those taken now.</summary>
@@ -84,6 +120,7 @@ public sealed class ConsoleState(double? pace, bool waitsForStart = false)
             var actions = _pending.Select(a => a with { At = now }).ToList();
             _pending.Clear();
             _taken.AddRange(actions);
+            _unobserved.AddRange(actions.Select(a => a.Action));
             if (actions.Any(a => a.Action == OperatorAction.Start)) WaitingForStart = false;
             return new StepDecision(actions, TimeSpan.Zero);
         }

@@ -79,9 +79,20 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         : throw new FormatException($"a pace is a number of virtual seconds per wall second from 0.1 to 10000000 (such as 1, 60 or 3600) or max, not '{text}'");
 
     /// <summary>Reads ADDRESS:PORT (port 0: any free one). <exception cref="FormatException">names what it expected.</exception></summary>
-    public static IPEndPoint ParseEndpoint(string text) =>
-        IPEndPoint.TryParse(text.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) ? "127.0.0.1" + text["localhost".Length..] : text, out var endpoint) && text.Contains(':') ? endpoint
-        : throw new FormatException($"expected ADDRESS:PORT such as 127.0.0.1:8080 (port 0: any free one), not '{text}'");
+    public static IPEndPoint ParseEndpoint(string text)
+    {
+        const string Expected = "expected ADDRESS:PORT such as 127.0.0.1:8080 (port 0: any free one)";
+        var colon = text.LastIndexOf(':');
+        if (colon < 0 || colon < text.LastIndexOf(']')) throw new FormatException($"no port: {Expected}");
+        var (address, port) = (text[..colon], text[(colon + 1)..]);
+        if (!int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) || number > IPEndPoint.MaxPort)
+            throw new FormatException($"the port '{OutsideText.Clean(port, 20)}' is not a number from 0 to 65535: {Expected}");
+        if (address.Equals("localhost", StringComparison.OrdinalIgnoreCase)) address = "127.0.0.1";
+        var bare = address.StartsWith('[') && address.EndsWith(']') ? address[1..^1] : address;
+        if (bare.Length == 0 || !IPAddress.TryParse(bare, out var ip) || (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && bare == address))
+            throw new FormatException($"'{OutsideText.Clean(address, 60)}' is not an IP address (127.0.0.1, 0.0.0.0, [::1]; localhost for loopback): {Expected}");
+        return new IPEndPoint(ip, number);
+    }
 
     /// <summary>Starts serving on <paramref name="endpoint"/>. <exception cref="IOException">the address cannot be bound.</exception></summary>
     /// <param name="readOnly">a run folder's final state (<see cref="ShowFinal"/>), not a run: actions and the clock are refused.</param>
@@ -176,17 +187,23 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
     }
 
     /// <summary>Null when the request may read; else its refusal. On loopback reading is open.</summary>
-    private IResult? Readable(HttpContext http) => _loopback ? null : Authorized(http);
+    private IResult? Readable(HttpContext http) => _loopback ? null : Authorized(http, inQuery: true);
 
-    /// <summary>Null when the request carries the token from this page's own origin; else its refusal, logged.</summary>
-    private IResult? Authorized(HttpContext http)
+    /// <summary>
+    /// Null when the request carries the token from this page's own origin; else its refusal, logged.
+    /// Actions take it in the Authorization header only; reads also in the query's <c>token</c> (an
+    /// event stream cannot send a header).
+    /// </summary>
+    private IResult? Authorized(HttpContext http, bool inQuery = false)
     {
         var origin = http.Request.Headers.Origin.ToString();
         var own = $"{http.Request.Scheme}://{http.Request.Host}";
         if (origin.Length > 0 && !string.Equals(origin, own, StringComparison.OrdinalIgnoreCase))
             return Refused(http, StatusCodes.Status403Forbidden, $"a request from another origin ({origin}) is refused");
         var header = http.Request.Headers.Authorization.ToString();
-        var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..].Trim() : http.Request.Query["token"].ToString();
+        var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..].Trim() : inQuery ? http.Request.Query["token"].ToString() : "";
+        if (given.Length == 0 && http.Request.Query.ContainsKey("token"))
+            return Refused(http, StatusCodes.Status401Unauthorized, "actions take the token in the Authorization header (Bearer TOKEN), not in the address");
         if (given.Length == 0) return Refused(http, StatusCodes.Status401Unauthorized, "the console's token is needed (Authorization: Bearer TOKEN; it was printed at start)");
         if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(Token)))
             return Refused(http, StatusCodes.Status403Forbidden, "wrong token");
@@ -418,6 +435,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         lock (_lock)
         {
             _state.Ended = ended;
+            _state.Observe(summary.Status);
             _shown = (now, summary, outcomes);
         }
         Publish();

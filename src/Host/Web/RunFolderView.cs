@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -23,7 +24,23 @@ public sealed record RunFolderView(ConsoleFacts Facts, SimTime End, CampaignSumm
         {
             ["scenario"] = facts.Scenario, ["seed"] = facts.Seed, ["package"] = facts.Package, ["meters"] = facts.Meters,
             ["collectors"] = facts.Collectors, ["distribution"] = facts.Distribution,
+            ["process"] = Environment.ProcessId, ["processStarted"] = Process.GetCurrentProcess().StartTime.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
         }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+
+    /// <summary>Whether the run that wrote <paramref name="facts"/> (run.json) is still going: its process lives, started when run.json says.</summary>
+    public static bool StillRunning(JsonNode facts)
+    {
+        if (facts["process"]?.GetValue<int>() is not { } pid || facts["processStarted"]?.GetValue<string>() is not { } started) return false;
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return Math.Abs((process.StartTime.ToUniversalTime() - DateTime.Parse(started, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind)).TotalSeconds) < 1;
+        }
+        catch (Exception error) when (error is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or FormatException)
+        {
+            return false; // gone
+        }
+    }
 
     /// <summary>Reads the folder of <paramref name="journal"/>'s database. <exception cref="InputException">report.json or meters.csv is there but cannot be read (names the file).</exception></summary>
     public static RunFolderView Read(HeadEndJournalState journal)
@@ -49,7 +66,8 @@ public sealed record RunFolderView(ConsoleFacts Facts, SimTime End, CampaignSumm
             try
             {
                 var facts = JsonNode.Parse(File.ReadAllText(factsFile))!;
-                started = new ConsoleFacts($"{facts["scenario"]!.GetValue<string>()} (interrupted: no report.json)", facts["seed"]!.GetValue<long>(), facts["package"]!.GetValue<string>(),
+                var state = StillRunning(facts) ? "still running, no report.json yet" : "interrupted, no report.json";
+                started = new ConsoleFacts($"{facts["scenario"]!.GetValue<string>()}, {state}", facts["seed"]!.GetValue<long>(), facts["package"]!.GetValue<string>(),
                     facts["meters"]!.GetValue<int>(), facts["collectors"]!.GetValue<int>(), facts["distribution"]!.GetValue<string>());
             }
             catch (Exception error) when (error is JsonException or IOException or InvalidOperationException or NullReferenceException or FormatException)
