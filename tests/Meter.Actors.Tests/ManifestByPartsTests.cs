@@ -28,14 +28,7 @@ public sealed class ManifestByPartsTests
         Assert.True(_table.Length > ushort.MaxValue);
     }
 
-    private static readonly StillClock Clock = new();
-
-    private sealed class StillClock : IBoardClock
-    {
-        public SimTime Now => SimTime.Zero;
-
-        public void StartTimer(string key, TimeSpan delay, BoardTimer timer) { }
-    }
+    private static readonly MeterTestBed.StillClock Clock = new();
 
     private PsemResponseCode Part(int offset, int count) =>
         _board.Handle(new PartialWriteRequest(Tables.ImageManifest, (uint)offset, _table.AsMemory(offset, count)), Clock).Code;

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Akka.Actor;
 using AmiSim.Kernel;
+using AmiSim.Meter.Board;
 using AmiSim.Meter.Nic;
 using AmiSim.Protocol.C1219;
 using AmiSim.Protocol.Network;
@@ -21,6 +22,14 @@ public sealed class MeterTestBed : ILpFactory
     public static readonly TimeSpan Lookahead = TimeSpan.FromMilliseconds(20);
     public static readonly LpId HeadEnd = new(AmiLps.HeadEnd, 0);
     private static readonly ECDsa VendorKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    /// <summary>A board clock that stands at time zero and starts no timer, for the board's pure tests.</summary>
+    public sealed class StillClock : IBoardClock
+    {
+        public SimTime Now => SimTime.Zero;
+
+        public void StartTimer(string key, TimeSpan delay, BoardTimer timer) { }
+    }
 
     /// <summary>A verifier that trusts the key <see cref="Firmware"/> signs with.</summary>
     public static SignatureVerifier VendorVerifier() => new([VendorKey.ExportSubjectPublicKeyInfo()]);

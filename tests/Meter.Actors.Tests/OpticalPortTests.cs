@@ -27,14 +27,7 @@ public sealed class OpticalPortTests
             Verifier = new SignatureVerifier([]), Uplink = LpId.Kernel,
         };
         _board = new MetrologyBoard(setup, RandomStream.For(1, MeterSetup.LpOf(setup.Meter), "board-faults"));
-        _port = new OpticalPort(_board, new StillClock(), new OpticalPortSettings(3, TimeSpan.FromMinutes(1)));
-    }
-
-    private sealed class StillClock : IBoardClock
-    {
-        public SimTime Now => SimTime.Zero;
-
-        public void StartTimer(string key, TimeSpan delay, BoardTimer timer) { }
+        _port = new OpticalPort(_board, new MeterTestBed.StillClock(), new OpticalPortSettings(3, TimeSpan.FromMinutes(1)));
     }
 
     private byte[] Packet(byte[] request, bool? toggle = null)
