@@ -230,6 +230,7 @@ public sealed record ScenarioSettings
             throw new ScenarioException($"{Key("campaign.wave-shares")}: each wave's share is above 0 and together at most 1 (got [{string.Join(", ", s.Campaign.WaveShares)}])");
         if (!s.StartByOperator && s.OperatorActions.Any(a => a.Action == OperatorAction.Start))
             throw new ScenarioException($"{Key("operator-actions")}: a start action is for a campaign that waits for the operator (campaign.start = operator); this one starts at once");
+        CheckScript(s, Key("operator-actions"));
         if (s.Until <= TimeSpan.Zero) throw new ScenarioException($"{Key("until")}: the run needs some virtual time, such as 30d");
         foreach (var (collector, _, start, end) in s.Outages)
         {
@@ -242,6 +243,37 @@ public sealed record ScenarioSettings
         if (s.TopologyFile.Length > 0 && !File.Exists(s.TopologyFile))
             throw new ScenarioException($"{Key("fleet.topology-file")}: {s.TopologyFile}: no such file");
         CheckPackage(s, r);
+    }
+
+    /// <summary>
+    /// Refuses scripted actions the campaign would certainly ignore, taken in time order (the listed
+    /// order within a time): any before the operator's start, a second start, a pause while paused by
+    /// the operator (no resume or retry-failed since), and any after a cancel.
+    /// </summary>
+    private static void CheckScript(ScenarioSettings s, string key)
+    {
+        var started = !s.StartByOperator;
+        var paused = false;
+        TimeSpan? canceled = null;
+        foreach (var (action, index) in s.OperatorActions.Select((a, i) => (a, i)).OrderBy(p => p.a.At).ThenBy(p => p.i))
+        {
+            string At() => $"{key}[{index}] ({action.Action.Name()} at virtual {AmiSim.Kernel.SimTime.From(action.At)})";
+            if (canceled is { } when)
+                throw new ScenarioException($"{At()}: the campaign is canceled at virtual {AmiSim.Kernel.SimTime.From(when)} and ignores every action after that");
+            if (!started && action.Action != OperatorAction.Start)
+                throw new ScenarioException($"{At()}: the campaign waits for the operator's start (campaign.start = operator) and ignores actions before it; start it first");
+            switch (action.Action)
+            {
+                case OperatorAction.Start when started:
+                    throw new ScenarioException($"{At()}: the campaign has been started already; it starts once");
+                case OperatorAction.Start: started = true; break;
+                case OperatorAction.Pause when paused:
+                    throw new ScenarioException($"{At()}: the campaign is paused by an earlier pause with no resume since, and ignores it");
+                case OperatorAction.Pause: paused = true; break;
+                case OperatorAction.Resume or OperatorAction.RetryFailed: paused = false; break;
+                case OperatorAction.Cancel: canceled = action.At; break;
+            }
+        }
     }
 
     /// <summary>The keys of the program the scenario's vendor tool builds, which a package of the user's replaces.</summary>

@@ -22,6 +22,30 @@ public sealed class ConsoleStateTests
     }
 
     [Fact]
+    public void A_step_is_at_most_what_the_run_did_in_a_quarter_second_so_a_held_clock_or_an_action_is_taken_soon()
+    {
+        var state = new ConsoleState(null);
+        Assert.Equal(TimeSpan.FromHours(1), state.NextStep(TimeSpan.FromHours(1))); // no step measured yet
+
+        Assert.Equal(StepDecision.Go, state.Decide(At(0), TimeSpan.FromSeconds(10)));
+        state.Decide(At(3600), TimeSpan.FromSeconds(12)); // an hour in 2 s of wall time: 1,800 virtual seconds a wall second
+        Assert.Equal(TimeSpan.FromSeconds(450), state.NextStep(TimeSpan.FromHours(1)));
+
+        var paced = new ConsoleState(3600);
+        Assert.Equal(StepDecision.Go, paced.Decide(At(0), TimeSpan.FromSeconds(10)));
+        paced.Decide(At(900), TimeSpan.FromSeconds(10.5)); // slower than the pace: 1,800 virtual seconds a wall second
+        Assert.Equal(TimeSpan.FromSeconds(450), paced.NextStep(TimeSpan.FromHours(1)));
+
+        state.SetHeld(true); // the time a held clock waits is not the run's speed
+        state.Decide(At(4000), TimeSpan.FromSeconds(14));
+        Assert.Equal(Timeout.InfiniteTimeSpan, state.Decide(At(4000), TimeSpan.FromSeconds(600)).Wait);
+        state.SetHeld(false);
+        Assert.Equal(StepDecision.Go, state.Decide(At(4000), TimeSpan.FromSeconds(600)));
+        state.Decide(At(4900), TimeSpan.FromSeconds(601));
+        Assert.Equal(TimeSpan.FromSeconds(225), state.NextStep(TimeSpan.FromHours(1)));
+    }
+
+    [Fact]
     public void At_a_pace_virtual_time_waits_for_the_wall_time_it_is_due_from_the_anchor()
     {
         var state = new ConsoleState(60);

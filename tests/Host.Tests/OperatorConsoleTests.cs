@@ -166,7 +166,7 @@ public sealed partial class OperatorConsoleTests : IDisposable
         // The run folder records who did what when, and the same actions scripted give the same results.
         var actions = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "report.json")))!["operatorActions"]!;
         Assert.Equal(["pause", "resume"], actions["taken"]!.AsArray().Select(a => a!["action"]!.GetValue<string>()));
-        Assert.Contains("Operator Pause at virtual", await File.ReadAllTextAsync(Path.Combine(folder, "amisim.log")));
+        Assert.Contains("Operator pause at virtual", await File.ReadAllTextAsync(Path.Combine(folder, "amisim.log")));
         var row = (await File.ReadAllLinesAsync(Path.Combine(folder, "meters.csv"))).Single(l => l.StartsWith("17,", StringComparison.Ordinal)).Split(',');
         Assert.Equal(row[5], st1); // version_after: what the head-end recorded is what the meter's ST1 shows
         var (code, replayed, _) = await CommandLine.RunAsync(["run", "--scenario", Small, "--out", Path.Combine(_dir, "replay"), "--set", actions["replay"]!.GetValue<string>()]);

@@ -37,6 +37,14 @@ public sealed class ScenarioCatalogueTests
     [InlineData("amisim.scenario.operator-actions = [{ at = 1h, action = reboot }]", "expected pause, resume, cancel, retry-failed or start")]
     [InlineData("amisim.scenario.campaign.start = later", "campaign.start: expected at-once or operator, got 'later'")]
     [InlineData("amisim.scenario.operator-actions = [{ at = 1h, action = start }]", "operator-actions: a start action is for a campaign that waits for the operator (campaign.start = operator)")]
+    [InlineData("amisim.scenario { campaign.start = operator, operator-actions = [{ at = 1h, action = pause }, { at = 2h, action = start }] }",
+        "operator-actions[0] (pause at virtual 01:00:00.000): the campaign waits for the operator's start")]
+    [InlineData("amisim.scenario { campaign.start = operator, operator-actions = [{ at = 1h, action = start }, { at = 1h, action = start }] }",
+        "operator-actions[1] (start at virtual 01:00:00.000): the campaign has been started already")]
+    [InlineData("amisim.scenario.operator-actions = [{ at = 3h, action = pause }, { at = 1h, action = pause }, { at = 4h, action = resume }]",
+        "operator-actions[0] (pause at virtual 03:00:00.000): the campaign is paused by an earlier pause with no resume since")]
+    [InlineData("amisim.scenario.operator-actions = [{ at = 1h, action = cancel }, { at = 2h, action = retry-failed }]",
+        "operator-actions[1] (retry-failed at virtual 02:00:00.000): the campaign is canceled at virtual 01:00:00.000")]
     [InlineData("amisim.scenario {\n  name = \"x\"\n", "line 1: '{' is never closed")]
     [InlineData("amisim.scenario.name = \"x", "line 1: a string is not closed")]
     public void A_bad_scenario_names_the_file_the_key_and_the_problem(string text, string message)

@@ -325,7 +325,7 @@ public sealed class CampaignState
             OperatorAction.RetryFailed => _status == CampaignStatus.Created,
             _ => false,
         };
-        Story(ignored ? "operator: {Action}, ignored: the campaign is {Status}" : "operator: {Action} (the campaign is {Status})", action.ToString().ToLowerInvariant(), _status.Name());
+        Story(ignored ? "operator: {Action}, ignored: the campaign is {Status}" : "operator: {Action} (the campaign is {Status})", action.Name(), _status.Name());
         switch (action)
         {
             case OperatorAction.Pause when _status == CampaignStatus.Running:

@@ -139,7 +139,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                             simulation.Schedule(CampaignSetup.Lp, simulation.Now, new OperatorCommand(action.Action));
                             taken.Add(action with { At = simulation.Now });
                             lastAction = simulation.Now;
-                            Log.Information("Operator {Action:l} at virtual {At}, by {By:l}", action.Action.ToString(), simulation.Now, action.By);
+                            Log.Information("Operator {Action:l} at virtual {At}, by {By:l}", action.Action.Name(), simulation.Now, action.By);
                         }
                     var length = supervisor?.NextStep(Step) ?? Step;
                     var next = SimTime.Min(limit, new SimTime(simulation.Now.Micros + SimTime.ToMicros(length)));

@@ -93,7 +93,7 @@ function show(s) {
   $('scenario').textContent = s.scenario + (s.seed === null ? '' : ' (seed ' + s.seed + ')');
   $('facts').textContent = s.package + ' to ' + n(s.meters) + ' meters under ' + n(s.collectors) + ' collectors' + (s.distribution ? ', ' + s.distribution : '') + (s.readOnly ? '. Read-only: the final state of a run folder, from its journal' + (s.placesKnown ? '.' : ' (no meters.csv: the run did not finish, so each meter\'s collector and wave are unknown).') : '');
   const st = $('status'); st.textContent = s.waitingForStart ? 'waiting for your start' : s.status; st.className = 'status ' + (s.waitingForStart ? 'paused' : s.status);
-  const paused = [...s.actions].reverse().find(a => a.action === 'Pause');
+  const paused = [...s.actions].reverse().find(a => a.action === 'pause');
   $('reason').textContent = s.status === 'paused' && s.reason === 'operator' && paused ? 'by ' + paused.by + ' at virtual ' + paused.at : s.reason;
   $('vtime').textContent = s.virtualTime;
   $('clock').textContent = s.ended ? '' : s.waitingForStart ? 'the clock waits for the start' : s.held ? 'clock held' : s.pace === 'max' ? 'as fast as possible' : n(s.pace) + 'x';
@@ -104,7 +104,7 @@ function show(s) {
   rows('collectors-table', ['collector', 'meters', 'final', 'succeeded', 'failed'], s.collectorsProgress, c => ['collector ' + c.id, n(c.meters), share(c), n(c.succeeded), n(c.failed)]);
   rows('outcomes-table', ['state', 'meters'], Object.entries(s.outcomes), ([k, v]) => [phaseName(k), n(v)]);
   rows('failures-table', ['state', 'reason', 'meters', 'first meters'], s.failures, f => [phaseName(f.state), f.reason, n(f.count), f.first.join(', ')]);
-  rows('actions-table', ['virtual time', 'action', 'by'], s.actions, a => [a.at, phaseName(a.action), a.by]);
+  rows('actions-table', ['virtual time', 'action', 'by'], s.actions, a => [a.at, a.action, a.by]);
   const running = s.status === 'running', live = !s.ended && !s.readOnly;
   $('start').hidden = !s.waitingForStart; $('start').disabled = !live;
   $('actions-bar').hidden = !!s.readOnly;

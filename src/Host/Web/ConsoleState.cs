@@ -103,9 +103,28 @@ public sealed class ConsoleState(double? pace, bool waitsForStart = false)
         _anchor = null;
     }
 
-    /// <summary>The next step's length: what a quarter second of wall time is at the pace, in whole seconds from 1 to <paramref name="longest"/>.</summary>
-    public TimeSpan NextStep(TimeSpan longest) =>
-        Pace is not { } pace ? longest : TimeSpan.FromSeconds(Math.Clamp(Math.Floor(pace * UpdateEvery.TotalSeconds), 1, Math.Max(1, Math.Floor(longest.TotalSeconds))));
+    /// <summary>
+    /// The next step's length, in whole seconds from 1 to <paramref name="longest"/>: what a quarter second
+    /// of wall time is at the pace, and at most what the run did in a quarter second in its last step, so
+    /// that an action, a new pace or a held clock takes effect within about a quarter second at any pace.
+    /// </summary>
+    public TimeSpan NextStep(TimeSpan longest)
+    {
+        var seconds = Math.Min(Pace ?? double.MaxValue, _speed ?? double.MaxValue) * UpdateEvery.TotalSeconds;
+        return TimeSpan.FromSeconds(Math.Clamp(Math.Floor(seconds), 1, Math.Max(1, Math.Floor(longest.TotalSeconds))));
+    }
+
+    /// <summary>Virtual seconds the run did per wall second in its last step (null before it took one).</summary>
+    private double? _speed;
+
+    /// <summary>Where and when the step under way started.</summary>
+    private (TimeSpan Wall, SimTime Virtual)? _stepStarted;
+
+    private StepDecision StartStep(StepDecision decision, SimTime now, TimeSpan wall)
+    {
+        _stepStarted = (wall, now);
+        return decision;
+    }
 
     /// <summary>
     /// Between two steps, at virtual <paramref name="now"/> and wall <paramref name="wall"/>: actions asked
@@ -115,6 +134,9 @@ public sealed class ConsoleState(double? pace, bool waitsForStart = false)
     /// </summary>
     public StepDecision Decide(SimTime now, TimeSpan wall)
     {
+        if (_stepStarted is { } started && now > started.Virtual)
+            _speed = (now - started.Virtual).TotalSeconds / Math.Max((wall - started.Wall).TotalSeconds, 1e-3);
+        _stepStarted = null;
         if (_pending.Count > 0)
         {
             var actions = _pending.Select(a => a with { At = now }).ToList();
@@ -122,12 +144,12 @@ public sealed class ConsoleState(double? pace, bool waitsForStart = false)
             _taken.AddRange(actions);
             _unobserved.AddRange(actions.Select(a => a.Action));
             if (actions.Any(a => a.Action == OperatorAction.Start)) WaitingForStart = false;
-            return new StepDecision(actions, TimeSpan.Zero);
+            return StartStep(new StepDecision(actions, TimeSpan.Zero), now, wall);
         }
         if (Held || WaitingForStart) return new StepDecision([], Timeout.InfiniteTimeSpan);
-        if (Pace is not { } pace) return StepDecision.Go;
+        if (Pace is not { } pace) return StartStep(StepDecision.Go, now, wall);
         _anchor ??= (wall, now);
         var due = _anchor.Value.Wall + TimeSpan.FromSeconds((now - _anchor.Value.Virtual).TotalSeconds / pace);
-        return due > wall ? new StepDecision([], due - wall) : StepDecision.Go;
+        return due > wall ? new StepDecision([], due - wall) : StartStep(StepDecision.Go, now, wall);
     }
 }

@@ -508,7 +508,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
                 ["outcomes"] = new JsonObject([.. (summary?.Phases ?? new Dictionary<MeterPhase, int>()).OrderBy(p => p.Key).Select(p => KeyValuePair.Create(p.Key.ToString(), (JsonNode?)p.Value))]),
                 ["targeted"] = Targeted(), ["wavesProgress"] = new JsonArray([.. waves]), ["collectorsProgress"] = new JsonArray([.. collectors]),
                 ["failures"] = new JsonArray([.. failures]), ["completion"] = new JsonArray([.. _curve.Select(p => p.DeepClone())]),
-                ["actions"] = new JsonArray([.. _state.Taken.Select(a => (JsonNode)new JsonObject { ["at"] = a.At.ToString(), ["action"] = a.Action.ToString(), ["by"] = a.By })]),
+                ["actions"] = new JsonArray([.. _state.Taken.Select(a => (JsonNode)new JsonObject { ["at"] = a.At.ToString(), ["action"] = a.Action.Name(), ["by"] = a.By })]),
                 ["pace"] = _state.Pace?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "max", ["held"] = _state.Held, ["ended"] = ended,
                 ["waitingForStart"] = _state.WaitingForStart, ["readOnly"] = _readOnly, ["placesKnown"] = targeted.Count == 0 || targeted.Any(o => o.Wave >= 0), ["report"] = _report is not null,
             };
