@@ -245,35 +245,48 @@ public sealed record ScenarioSettings
         CheckPackage(s, r);
     }
 
-    /// <summary>
-    /// Refuses scripted actions the campaign would certainly ignore, taken in time order (the listed
-    /// order within a time): any before the operator's start, a second start, a pause while paused by
-    /// the operator (no resume or retry-failed since), and any after a cancel.
-    /// </summary>
+    /// <summary>Refuses the first scripted action the campaign would certainly ignore (<see cref="FirstIgnored"/>).</summary>
     private static void CheckScript(ScenarioSettings s, string key)
     {
-        var started = !s.StartByOperator;
+        if (FirstIgnored(s.OperatorActions, s.StartByOperator) is not { } ignored) return;
+        var action = s.OperatorActions[ignored.Index];
+        throw new ScenarioException($"{key}[{ignored.Index}] ({action.Action.Name()} at virtual {SimTime.From(action.At)}): {ignored.Why}");
+    }
+
+    /// <summary>
+    /// The first of <paramref name="actions"/> the campaign would certainly ignore, taken in time order
+    /// (the listed order within a time), and why; null when none: any before the operator's start, a
+    /// second start, a pause while paused by the operator (no resume or retry-failed since), any after a cancel.
+    /// </summary>
+    public static (int Index, string Why)? FirstIgnored(IReadOnlyList<ScheduledAction> actions, bool startByOperator)
+    {
+        var started = !startByOperator;
         var paused = false;
         TimeSpan? canceled = null;
-        foreach (var (action, index) in s.OperatorActions.Select((a, i) => (a, i)).OrderBy(p => p.a.At).ThenBy(p => p.i))
+        foreach (var (action, index) in actions.Select((a, i) => (a, i)).OrderBy(p => p.a.At).ThenBy(p => p.i))
         {
-            string At() => $"{key}[{index}] ({action.Action.Name()} at virtual {AmiSim.Kernel.SimTime.From(action.At)})";
-            if (canceled is { } when)
-                throw new ScenarioException($"{At()}: the campaign is canceled at virtual {AmiSim.Kernel.SimTime.From(when)} and ignores every action after that");
+            if (canceled is { } when) return (index, $"the campaign is canceled at virtual {SimTime.From(when)} and ignores every action after that");
             if (!started && action.Action != OperatorAction.Start)
-                throw new ScenarioException($"{At()}: the campaign waits for the operator's start (campaign.start = operator) and ignores actions before it; start it first");
+                return (index, "the campaign waits for the operator's start (campaign.start = operator) and ignores actions before it; start it first");
             switch (action.Action)
             {
-                case OperatorAction.Start when started:
-                    throw new ScenarioException($"{At()}: the campaign has been started already; it starts once");
+                case OperatorAction.Start when started: return (index, "the campaign has been started already; it starts once");
                 case OperatorAction.Start: started = true; break;
-                case OperatorAction.Pause when paused:
-                    throw new ScenarioException($"{At()}: the campaign is paused by an earlier pause with no resume since, and ignores it");
+                case OperatorAction.Pause when paused: return (index, "the campaign is paused by an earlier pause with no resume since, and ignores it");
                 case OperatorAction.Pause: paused = true; break;
                 case OperatorAction.Resume or OperatorAction.RetryFailed: paused = false; break;
                 case OperatorAction.Cancel: canceled = action.At; break;
             }
         }
+        return null;
+    }
+
+    /// <summary><paramref name="actions"/> without those the campaign would certainly ignore (<see cref="FirstIgnored"/>): the same run, and a script the scenario accepts.</summary>
+    public static IReadOnlyList<ScheduledAction> WithoutIgnored(IReadOnlyList<ScheduledAction> actions, bool startByOperator)
+    {
+        var kept = actions.ToList();
+        while (FirstIgnored(kept, startByOperator) is { } ignored) kept.RemoveAt(ignored.Index);
+        return kept;
     }
 
     /// <summary>The keys of the program the scenario's vendor tool builds, which a package of the user's replaces.</summary>

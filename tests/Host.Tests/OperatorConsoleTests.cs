@@ -40,9 +40,14 @@ public sealed partial class OperatorConsoleTests : IDisposable
     {
         var folder = Path.Combine(_dir, "interrupted");
         var run = _processes.Start("run", "--scenario", Small, "--out", folder, "--console", "--pace", "1800");
-        var (live, _) = Address(await LineMatching(run, ConsoleLine(), new StringBuilder()));
+        var (live, token) = Address(await LineMatching(run, ConsoleLine(), new StringBuilder()));
         using var http = new HttpClient();
         await UntilAsync(async () => JsonNode.Parse(await http.GetStringAsync(new Uri(live, "/api/state")))!["targeted"]!["final"]!.GetValue<int>() > 0 ? "" : null, "meters final");
+        var whileLive = _processes.Start("console", "--db", Path.Combine(folder, "headend.db"));
+        var (liveView, _) = Address(await LineMatching(whileLive, ReadOnlyLine(), new StringBuilder()));
+        Assert.Equal("small, still running, no report.json yet", JsonNode.Parse(await http.GetStringAsync(new Uri(liveView, "/api/state")))!["scenario"]!.GetValue<string>());
+        using (var paused = await http.SendAsync(Post(live, "/api/actions", """{"action":"pause","operator":"carol"}""", token))) Assert.Equal(HttpStatusCode.Accepted, paused.StatusCode);
+        await UntilAsync(async () => (await CommandOutput.Run(["status", "--db", Path.Combine(folder, "headend.db")])).Out.Contains(": paused (operator),") ? "" : null, "status --db says the campaign is paused by the operator");
         Process.Start("kill", ["-TERM", run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
         using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1))) await run.WaitForExitAsync(timeout.Token);
         Assert.False(File.Exists(Path.Combine(folder, "report.json")));
@@ -57,6 +62,9 @@ public sealed partial class OperatorConsoleTests : IDisposable
         Assert.False(state["placesKnown"]!.GetValue<bool>());
         Assert.Empty(state["collectorsProgress"]!.AsArray());
         Assert.InRange(state["wave"]!.GetValue<int>(), 1, state["waves"]!.GetValue<int>());
+        Assert.Equal(("paused", "operator"), (state["status"]!.GetValue<string>(), state["reason"]!.GetValue<string>()));
+        var action = Assert.Single(state["actions"]!.AsArray())!;
+        Assert.Equal(("pause", "carol (127.0.0.1)"), (action["action"]!.GetValue<string>(), action["by"]!.GetValue<string>()));
 
         using var browser = ReportBrowserTests.Browser();
         browser.Navigate().GoToUrl(console);
@@ -141,7 +149,7 @@ public sealed partial class OperatorConsoleTests : IDisposable
         Assert.Contains("pause", browser.FindElement(By.Id("actions-table")).Text);
         Assert.True(browser.FindElement(By.Id("resume")).Enabled);
         // The head-end's journal says so too.
-        await UntilAsync(async () => (await CommandOutput.Run(["status", "--db", Path.Combine(folder, "headend.db")])).Out.Contains(": paused,") ? "" : null, "status --db saying paused");
+        await UntilAsync(async () => (await CommandOutput.Run(["status", "--db", Path.Combine(folder, "headend.db")])).Out.Contains(": paused (operator),") ? "" : null, "status --db saying paused");
 
         browser.FindElement(By.Id("resume")).Click();
         await Until(() => Text("status") == "running" ? "" : null, "the campaign running again on the page");

@@ -8,9 +8,10 @@ namespace AmiSim.HeadEnd.Campaign;
 /// the number of waves once the last is done) and its status. The first flush of each incarnation also
 /// carries the plan's <paramref name="Plan"/>, so that the journal alone tells how many meters the
 /// campaign takes on before it has reported them all (a member added last: older journals read it as null).
+/// <paramref name="PauseReason"/> is why a paused campaign is paused (added last after it: null in older journals).
 /// </summary>
 [MemoryPackable]
-public sealed partial record CampaignFlushed(IReadOnlyList<MeterTransition> Transitions, int Wave, string Status, CampaignOutline? Plan = null) : IBinarySerialized;
+public sealed partial record CampaignFlushed(IReadOnlyList<MeterTransition> Transitions, int Wave, string Status, CampaignOutline? Plan = null, string? PauseReason = null) : IBinarySerialized;
 
 /// <summary>A campaign's plan in numbers: the meters of each wave (canary first) and the meters skipped.</summary>
 [MemoryPackable]

@@ -48,10 +48,10 @@ public sealed record JournalRead(string PersistenceId, IReadOnlyList<object> Eve
 
 /// <summary>
 /// A campaign's state as its journal holds it: the last durable phase of each meter it has reported,
-/// and (journals written since it was) the plan's numbers, null in older journals.
+/// and (journals written since they were) the plan's numbers and a paused campaign's reason, null in older journals.
 /// </summary>
 /// <param name="Wave">the wave the campaign was in, from 1; the number of waves plus one once the last is done.</param>
-public sealed record DurableCampaignState(CampaignStatus? Status, int Wave, int Flushes, IReadOnlyDictionary<long, MeterTransition> Meters, CampaignOutline? Plan = null)
+public sealed record DurableCampaignState(CampaignStatus? Status, int Wave, int Flushes, IReadOnlyDictionary<long, MeterTransition> Meters, CampaignOutline? Plan = null, string? PauseReason = null)
 {
     /// <summary>
     /// Where the campaign is among its waves, for people: "wave 2 of 3", "all 3 waves done" once the last
@@ -63,8 +63,8 @@ public sealed record DurableCampaignState(CampaignStatus? Status, int Wave, int 
         : Wave > Plan.WaveMeters.Count ? $"all {Plan.WaveMeters.Count} waves done"
         : $"wave {Math.Max(1, Wave)} of {Plan.WaveMeters.Count}";
 
-    /// <summary>The status as people read it: its name, or "not started" before the first flush.</summary>
-    public string StatusText => Status?.Name() ?? "not started";
+    /// <summary>The status as people read it: its name (with a paused campaign's reason when the journal has it), or "not started" before the first flush.</summary>
+    public string StatusText => Status is not { } status ? "not started" : status == CampaignStatus.Paused && PauseReason is { Length: > 0 } why ? $"paused ({why})" : status.Name();
 
     /// <summary>The meters of the plan the journal holds no transition of yet (null without <see cref="Plan"/>): their stations have not reported them.</summary>
     public int? NotYetReported => Plan is null ? null : Math.Max(0, Plan.Meters - Meters.Count);
@@ -83,7 +83,7 @@ public sealed record DurableCampaignState(CampaignStatus? Status, int Wave, int 
 
 /// <summary>A snapshot of a campaign's journal: what <see cref="DurableCampaignState"/> holds, so recovery need not replay every flush.</summary>
 [MemoryPackable]
-public sealed partial record CampaignSnapshot(string Status, int Wave, int Flushes, IReadOnlyList<MeterTransition> Meters, CampaignOutline? Plan = null) : IBinarySerialized;
+public sealed partial record CampaignSnapshot(string Status, int Wave, int Flushes, IReadOnlyList<MeterTransition> Meters, CampaignOutline? Plan = null, string? PauseReason = null) : IBinarySerialized;
 
 /// <summary>Folds flushes into the campaign's durable state, as the journal replays or writes them.</summary>
 public sealed class DurableCampaign
@@ -93,6 +93,7 @@ public sealed class DurableCampaign
     private int _wave;
     private int _flushes;
     private CampaignOutline? _plan;
+    private string? _pauseReason;
 
     public int Flushes => _flushes;
 
@@ -105,19 +106,20 @@ public sealed class DurableCampaign
         _status = CampaignStatuses.Parse(flushed.Status);
         _wave = flushed.Wave + 1;
         _plan = flushed.Plan ?? _plan;
+        _pauseReason = flushed.PauseReason;
         foreach (var transition in flushed.Transitions) _meters[transition.Meter] = transition;
     }
 
     public static DurableCampaign From(CampaignSnapshot snapshot)
     {
-        var state = new DurableCampaign { _status = CampaignStatuses.Parse(snapshot.Status), _wave = snapshot.Wave, _flushes = snapshot.Flushes, _plan = snapshot.Plan };
+        var state = new DurableCampaign { _status = CampaignStatuses.Parse(snapshot.Status), _wave = snapshot.Wave, _flushes = snapshot.Flushes, _plan = snapshot.Plan, _pauseReason = snapshot.PauseReason };
         foreach (var meter in snapshot.Meters) state._meters[meter.Meter] = meter;
         return state;
     }
 
-    public CampaignSnapshot ToSnapshot() => new(_status?.Name() ?? CampaignStatus.Created.Name(), _wave, _flushes, _meters.Values.ToList(), _plan);
+    public CampaignSnapshot ToSnapshot() => new(_status?.Name() ?? CampaignStatus.Created.Name(), _wave, _flushes, _meters.Values.ToList(), _plan, _pauseReason);
 
-    public DurableCampaignState ToState() => new(_status, _wave, _flushes, new SortedDictionary<long, MeterTransition>(_meters), _plan);
+    public DurableCampaignState ToState() => new(_status, _wave, _flushes, new SortedDictionary<long, MeterTransition>(_meters), _plan, _pauseReason);
 }
 
 /// <summary>What the MDM's journal holds: how many messages and which firmware each recorded meter ended on.</summary>

@@ -503,7 +503,7 @@ public sealed class CampaignState
         _flushedStatus = _status;
         // The first batch of each incarnation carries the plan's numbers, for readers of the journal alone (amisim status).
         var plan = _told == 0 ? CampaignOutline.Of(_setup.Plan) : null;
-        var batch = new FlushInFlight(new CampaignFlushed(_unflushed.ToList(), _wave, _status.Name(), plan), new SortedDictionary<int, long>(_acksAfterFlush), _finishedUnreported.ToList(), _now + ConfirmDelay, ++_told);
+        var batch = new FlushInFlight(new CampaignFlushed(_unflushed.ToList(), _wave, _status.Name(), plan, _status == CampaignStatus.Paused ? _pauseReason : null), new SortedDictionary<int, long>(_acksAfterFlush), _finishedUnreported.ToList(), _now + ConfirmDelay, ++_told);
         if (_effects.Logs(LogLevel.DebugLevel))
             _effects.Log(LogLevel.DebugLevel, "[{VirtualTime}] campaign {Campaign}: flush {Flush}: {Transitions} transitions, status {Status}, wave {Wave}", _now, _setup.CampaignId, batch.Sequence,
                 batch.Batch.Transitions.Count, _status.Name(), _wave + 1);

@@ -150,6 +150,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
 
         Logging.Start(Path.Combine(runDir, "amisim.log"));
         RunFolderView.WriteFacts(runDir, Facts(input));
+        operatorConsole?.RecordActionsTo(Path.Combine(runDir, RunFolder.ActionsFile));
         var invocation = new RunInvocation(AmiSimApp.Version, CommandLine(context));
         Log.Information("amisim {Version}: {CommandLine}", invocation.Version, invocation.CommandLine);
         if (emptied > 0) Logging.File.Warning("--force: emptied {Folder} first ({Count} entries removed)", runDir, emptied);

@@ -12,6 +12,9 @@ public static class RunFolder
     /// <summary>The run folder's run.json: what the run was started on, written before it runs, so a folder whose run never finished still names its scenario and package.</summary>
     public const string FactsFile = "run.json";
 
+    /// <summary>The run folder's operator-actions.jsonl: each action the console took, a JSON line as it was taken (at, atSeconds, action, by), so a run that never finished still tells them.</summary>
+    public const string ActionsFile = "operator-actions.jsonl";
+
     /// <summary>
     /// Makes the run folder ready and returns its path: <paramref name="requested"/>, or
     /// runs/NAME-SEED-TIME (with -2, -3... if a run of the same second has it).

@@ -31,20 +31,30 @@ public static class RunReport
     public static JsonObject OperatorActions(ScenarioSettings scenario, IReadOnlyList<TakenAction> taken)
     {
         // At one virtual time the scenario's actions went first: they were scheduled before the run began.
-        var script = scenario.OperatorActions.Select(a => (At: a.At, a.Action, Scripted: 0))
+        // Those the campaign ignored (a scripted pause while the console had paused it) are left out: the same run, and a script the scenario accepts.
+        var script = ScenarioSettings.WithoutIgnored(scenario.OperatorActions.Select(a => (At: a.At, a.Action, Scripted: 0))
             .Concat(taken.Select(a => (At: a.At.SinceOrigin, a.Action, Scripted: 1)))
-            .OrderBy(a => a.At).ThenBy(a => a.Scripted).ToList();
+            .OrderBy(a => a.At).ThenBy(a => a.Scripted).Select(a => new ScheduledAction(a.At, a.Action)).ToList(), scenario.StartByOperator);
         var replay = $"{ScenarioReader.Root}.operator-actions=[{string.Join(", ", script.Select(a => $"{{ at = {(a.At.Ticks % TimeSpan.TicksPerSecond == 0 ? $"{(long)a.At.TotalSeconds}s" : $"{(long)a.At.TotalMilliseconds}ms")}, action = {a.Action.Name()} }}"))}]";
         return new JsonObject
         {
-            ["taken"] = new JsonArray([.. taken.Select(a => (JsonNode)new JsonObject
-            {
-                ["at"] = a.At.ToString(), ["atSeconds"] = (long)a.At.SinceOrigin.TotalSeconds, ["action"] = a.Action.Name(), ["by"] = a.By,
-            })]),
+            ["taken"] = new JsonArray([.. taken.Select(a => (JsonNode)TakenJson(a))]),
             ["replay"] = replay,
             ["replayArguments"] = new JsonArray([.. (scenario.StartByOperator ? new[] { "--set", $"{ScenarioReader.Root}.campaign.start=operator" } : []).Concat(["--set", replay]).Select(a => (JsonNode)a)]),
         };
     }
+
+    /// <summary>One action taken, as report.json's <c>operatorActions.taken</c> and the run folder's <see cref="RunFolder.ActionsFile"/> hold it.</summary>
+    public static JsonObject TakenJson(TakenAction action) => new()
+    {
+        ["at"] = action.At.ToString(), ["atSeconds"] = (long)action.At.SinceOrigin.TotalSeconds, ["action"] = action.Action.Name(), ["by"] = action.By,
+    };
+
+    /// <summary>An action as <see cref="TakenJson"/> wrote it. <exception cref="FormatException">it is not one.</exception></summary>
+    public static TakenAction TakenFrom(JsonNode? node) =>
+        node is JsonObject o && o["atSeconds"]?.GetValue<long>() is { } seconds && o["action"]?.GetValue<string>() is { } name && o["by"]?.GetValue<string>() is { } by
+            ? new TakenAction(SimTime.From(TimeSpan.FromSeconds(seconds)), AmiSim.HeadEnd.Campaign.OperatorActions.Parse(name) ?? throw new FormatException($"no action '{name}'"), by)
+            : throw new FormatException("not an action amisim wrote (at, atSeconds, action, by)");
 
     /// <param name="invocation">which amisim ran it and how (not part of the digest: another build or command line gives the same results).</param>
     /// <param name="scenarioKeys">the scenario keys that differ from their defaults (<see cref="ScenarioReader.Differences"/>), when known.</param>

@@ -152,6 +152,14 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
     }
 
     /// <summary>The run's report.html is written: the page links to it.</summary>
+    /// <summary>From now on, each action the run takes is appended to <paramref name="file"/> (<see cref="RunFolder.ActionsFile"/>) as it is taken.</summary>
+    public void RecordActionsTo(string file)
+    {
+        lock (_lock) _actionsFile = file;
+    }
+
+    private string? _actionsFile;
+
     public void ReportWritten(string file)
     {
         lock (_lock) _report = file;
@@ -423,7 +431,12 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
             Task wake;
             StepDecision decision;
             lock (_lock) (wake, decision) = (_wake.Task, _state.Decide(now, _wall.Elapsed));
-            if (decision.Take.Count > 0 || decision.Wait == TimeSpan.Zero) return decision.Take;
+            if (decision.Take.Count > 0 || decision.Wait == TimeSpan.Zero)
+            {
+                if (decision.Take.Count > 0 && _actionsFile is { } file)
+                    await File.AppendAllLinesAsync(file, decision.Take.Select(a => RunReport.TakenJson(a).ToJsonString()), CancellationToken.None);
+                return decision.Take;
+            }
             // Woken early by an action, a new pace or a released clock.
             await Task.WhenAny(wake, Task.Delay(decision.Wait, cancellation));
             cancellation.ThrowIfCancellationRequested();

@@ -81,6 +81,7 @@ public sealed record RunFolderView(ConsoleFacts Facts, SimTime End, CampaignSumm
         try
         {
             var view = Of(journal, report, places, Path.GetFileName(folder));
+            if (report is null && TakenSoFar(Path.Combine(folder, RunFolder.ActionsFile)) is { } taken) view = view with { Actions = taken };
             return (started is null ? view : view with { Facts = started }) with { ReportHtml = File.Exists(html) ? html : null };
         }
         catch (Exception error) when (error is InvalidOperationException or FormatException or NullReferenceException or KeyNotFoundException)
@@ -104,19 +105,37 @@ public sealed record RunFolderView(ConsoleFacts Facts, SimTime End, CampaignSumm
         var phases = outcomes.GroupBy(o => o.Phase).ToDictionary(g => g.Key, g => g.Count());
         if (state.NotYetReported is > 0 and var pending) phases[MeterPhase.Pending] = phases.GetValueOrDefault(MeterPhase.Pending) + pending;
         var summary = new CampaignSummary(state.Status ?? CampaignStatus.Created, state.Wave, state.Plan?.WaveMeters.Count ?? report?["campaign"]?["waves"]?.GetValue<int>() ?? 0,
-            phases, report?["campaign"]?["pauseReason"]?.GetValue<string>() ?? "", Quiet: true, journal.Mdm.Messages);
+            phases, report?["campaign"]?["pauseReason"]?.GetValue<string>() ?? state.PauseReason ?? "", Quiet: true, journal.Mdm.Messages);
         var facts = report is null
             ? new ConsoleFacts($"{folderName} (no report.json: the run did not finish)", null, "unknown", state.Plan?.Meters ?? outcomes.Count, places.Values.Select(p => p.Collector).Distinct().Count(), "")
             : new ConsoleFacts(report["scenario"]!.GetValue<string>(), report["seed"]!.GetValue<long>(),
                 $"{report["program"]!["kind"]!.GetValue<string>()} {report["program"]!["id"]!.GetValue<string>()} {report["program"]!["version"]!.GetValue<string>()}",
                 report["fleet"]!["meters"]!.GetValue<int>(), report["fleet"]!["collectors"]!.GetValue<int>(), report["campaign"]!["distribution"]!.GetValue<string>().ToLowerInvariant());
-        var actions = (report?["operatorActions"]?["taken"]?.AsArray() ?? []).Select(a => new TakenAction(
-            SimTime.From(TimeSpan.FromSeconds(a!["atSeconds"]!.GetValue<long>())), ActionNamed(a["action"]!.GetValue<string>()), a["by"]!.GetValue<string>())).ToList();
+        var actions = (report?["operatorActions"]?["taken"]?.AsArray() ?? []).Select(RunReport.TakenFrom).ToList();
         var end = state.Meters.Count == 0 ? SimTime.Zero : new SimTime(state.Meters.Values.Max(m => m.AtMicros));
         return new RunFolderView(facts, end, summary, outcomes, actions, null);
     }
 
-    private static OperatorAction ActionNamed(string name) => OperatorActions.Parse(name) ?? throw new FormatException($"operatorActions: no action '{name}'");
+    /// <summary>The actions a run that has not finished took so far (<see cref="RunFolder.ActionsFile"/>; null without one). A last line cut short by the run's end is left out. <exception cref="InputException">names the line that cannot be read.</exception></summary>
+    private static List<TakenAction>? TakenSoFar(string file)
+    {
+        if (!File.Exists(file)) return null;
+        var lines = File.ReadAllLines(file);
+        var taken = new List<TakenAction>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            try
+            {
+                taken.Add(RunReport.TakenFrom(JsonNode.Parse(lines[i])));
+            }
+            catch (Exception error) when (error is JsonException or FormatException or InvalidOperationException)
+            {
+                if (i == lines.Length - 1 && !File.ReadAllText(file).EndsWith('\n')) break; // written when the run stopped
+                throw new InputException($"{file}: line {i + 1}: {error.Message}");
+            }
+        }
+        return taken;
+    }
 
     /// <summary>Each meter's collector and wave (0-based; -1 when meters.csv has no wave column) from meters.csv. <exception cref="InputException">names the line that cannot be read.</exception></summary>
     private static Dictionary<long, (int Collector, int Wave)> Places(string file)
