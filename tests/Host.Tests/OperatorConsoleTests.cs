@@ -148,6 +148,10 @@ public sealed partial class OperatorConsoleTests : IDisposable
         await Until(() => Text("status") == "paused" ? "" : null, "the campaign paused on the page");
         Assert.Contains("pause", browser.FindElement(By.Id("actions-table")).Text);
         Assert.True(browser.FindElement(By.Id("resume")).Enabled);
+        Assert.True(browser.FindElement(By.Id("cancel")).Enabled);
+        // The completion curve so far: a chart with its legend, its line drawn through the meters that succeeded.
+        Assert.Contains("failed or timed out", browser.FindElement(By.CssSelector("#curve .legend")).Text);
+        Assert.NotEmpty(browser.FindElements(By.CssSelector("#curve svg polyline")));
         // The head-end's journal says so too.
         await UntilAsync(async () => (await CommandOutput.Run(["status", "--db", Path.Combine(folder, "headend.db")])).Out.Contains(": paused (operator),") ? "" : null, "status --db saying paused");
 

@@ -91,7 +91,7 @@ public sealed class ProgressView(IAnsiConsole console, SimTime until)
         lock (_lock) last = _last;
         task.MaxValue = Math.Max(1, last.Targeted);
         task.Value = last.Final;
-        var left = Remaining(last) is { } remaining ? $", ~{remaining:hh\\:mm\\:ss} left" : "";
+        var left = Remaining(last) is { } remaining ? $", ~{Wall(remaining)} left" : "";
         task.Description = Markup.Escape(_recent.Count == 0 ? "starting"
             : $"{last.Time}: {last.Final:N0}/{last.Targeted:N0} final, {last.Failed:N0} failed, {last.Status.Name()}{left}");
     }
@@ -109,18 +109,22 @@ public sealed class ProgressView(IAnsiConsole console, SimTime until)
     private string Describe(Snapshot s, bool eta)
     {
         var share = s.Targeted == 0 ? 1 : (double)s.Final / s.Targeted;
-        var left = eta && Remaining(s) is { } remaining ? $", about {remaining:hh\\:mm\\:ss} left" : "";
+        var left = eta && Remaining(s) is { } remaining ? $", about {Wall(remaining)} left" : "";
         var rate = eta && _eventsPerSecond > 0 ? $"; {_eventsPerSecond / 1e6:0.00}M events/s" : "";
         return $"virtual {s.Time} of {until}: {s.Final:N0} of {s.Targeted:N0} targeted meters final ({share:P0}), "
                + $"{s.Succeeded:N0} succeeded, {s.Failed:N0} failed or timed out, {s.Targeted - s.Final:N0} in progress; campaign {s.Status.Name()}"
                + $"{rate}{left}";
     }
 
-    /// <summary>Wall time left at the rate of the last <see cref="RateWindow"/>; none before there is a rate.</summary>
+    /// <summary>A wall time as hh:mm:ss, with the days before it when there are any.</summary>
+    private static string Wall(TimeSpan time) => time.Days > 0 ? $"{time.Days}d {time:hh\\:mm\\:ss}" : $"{time:hh\\:mm\\:ss}";
+
+    /// <summary>Wall time left at the rate of the last <see cref="RateWindow"/>; none before there is a rate, nor while the campaign is not running (paused, waiting for its start).</summary>
     private TimeSpan? Remaining(Snapshot s)
     {
         lock (_lock)
         {
+            if (s.Status != CampaignStatus.Running) return null;
             if (_recent.Count < 2) return null;
             var (firstWall, firstFinal) = _recent.Peek();
             var (lastWall, lastFinal) = _recent.Last();

@@ -23,7 +23,7 @@ button:disabled{opacity:.45;cursor:default}button.danger{border-color:#c33;color
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#f3f3f3}
 td.text,th.text{text-align:left}.meter{display:inline-block;width:8em;height:.6em;background:#eee;vertical-align:middle;margin-left:.4em}
 .meter{display:inline-flex}.meter i{display:block;height:100%}.grid{display:flex;flex-wrap:wrap;gap:2em}
-#message{color:#a00;min-height:1.2em}h2.sub{font-size:.95em;color:#444}input{font:inherit;padding:.3em}.note{color:#555;font-size:.9em}canvas{border:1px solid #eee}
+#message{color:#a00;min-height:1.2em}h2.sub{font-size:.95em;color:#444}input{font:inherit;padding:.3em}.note{color:#555;font-size:.9em}#curve svg{border:1px solid #eee}
 </style></head><body>
 <h1>AmiSim console: <span id="scenario"></span></h1>
 <div class="note" id="facts"></div>
@@ -43,7 +43,7 @@ td.text,th.text{text-align:left}.meter{display:inline-block;width:8em;height:.6e
 <div class="card"><b id="wave">0</b><span>wave of <span id="waves">0</span></span></div>
 <div class="card"><b id="sessions">0</b><span>most sessions on a collector</span></div>
 </div>
-<h2 id="curve-title">Completion so far</h2><canvas id="curve" width="900" height="260"></canvas>
+<h2 id="curve-title">Completion so far</h2><div id="curve"></div>
 <div class="grid">
 <div class="placed"><h2>Waves</h2><table id="waves-table"></table></div>
 <div class="placed"><h2>Collectors</h2><table id="collectors-table"></table></div>
@@ -75,19 +75,6 @@ function share(p) {
   }
   s.appendChild(m); return s;
 }
-function draw(s) {
-  const c = $('curve'), g = c.getContext('2d'); g.clearRect(0, 0, c.width, c.height);
-  const pts = s.completion, total = Math.max(1, s.targeted.meters), hmax = Math.max(1, s.virtualHours);
-  const X = h => 50 + (c.width - 70) * h / hmax, Y = v => c.height - 30 - (c.height - 50) * v / total;
-  g.strokeStyle = '#999'; g.beginPath(); g.moveTo(50, 10); g.lineTo(50, c.height - 30); g.lineTo(c.width - 20, c.height - 30); g.stroke();
-  g.fillStyle = '#555'; g.font = '12px sans-serif'; g.fillText(n(total), 4, 20); g.fillText('0', 36, c.height - 32); g.fillText(hmax.toFixed(1) + ' h', c.width - 60, c.height - 12);
-  for (const [key, colour] of [['succeeded', '#2e9e4f'], ['failed', '#d62728']]) {
-    g.strokeStyle = colour; g.lineWidth = 2; g.beginPath(); g.moveTo(X(0), Y(0));
-    pts.forEach(p => g.lineTo(X(p.hour), Y(p[key]))); g.stroke();
-    const last = pts.length ? pts[pts.length - 1] : { hour: 0, succeeded: 0, failed: 0 };
-    g.fillStyle = colour; g.fillText(n(last[key]) + ' ' + (key === 'failed' ? 'failed or timed out' : key), Math.min(X(last.hour) + 4, c.width - 150), Math.max(22, Y(last[key]) - (key === 'failed' ? 4 : 16)));
-  }
-}
 function show(s) {
   state = s;
   $('scenario').textContent = s.scenario + (s.seed === null ? '' : ' (seed ' + s.seed + ')');
@@ -98,8 +85,8 @@ function show(s) {
   $('vtime').textContent = s.virtualTime;
   $('clock').textContent = s.ended ? '' : s.waitingForStart ? 'the clock waits for the start' : s.held ? 'clock held' : s.pace === 'max' ? 'as fast as possible' : n(s.pace) + 'x';
   $('ended').textContent = ''; if (s.ended) { $('ended').append(s.readOnly && s.placesKnown === false ? 'run interrupted: its last durable state' : 'run ended: final state' + (s.report ? '; ' : '')); if (s.report) { const a = document.createElement('a'); a.href = '/report' + query; a.textContent = 'the run\'s report'; $('ended').append(a); } }
-  $('succeeded').textContent = n(s.targeted.succeeded); $('failed').textContent = n(s.targeted.failed); $('final').textContent = n(s.targeted.final); $('targeted').textContent = n(s.targeted.meters);
-  $('wave').textContent = s.wave; $('waves').textContent = s.waves; $('sessions').textContent = s.readOnly ? '-' : n(s.sessionsInUse);
+  $('succeeded').textContent = n(s.targeted.succeeded); $('failed').textContent = n(s.targeted.failed); $('final').textContent = n(s.targeted.final); $('targeted').textContent = s.targeted.meters === 0 && s.status === 'created' ? '(planned at the start)' : n(s.targeted.meters);
+  $('wave').textContent = s.wave; $('waves').textContent = s.waves || '-'; $('sessions').textContent = s.readOnly ? '-' : n(s.sessionsInUse);
   rows('waves-table', ['wave', 'meters', 'final', 'succeeded', 'failed'], s.wavesProgress, w => ['wave ' + w.wave, n(w.meters), share(w), n(w.succeeded), n(w.failed)]);
   rows('collectors-table', ['collector', 'meters', 'final', 'succeeded', 'failed'], s.collectorsProgress, c => ['collector ' + c.id, n(c.meters), share(c), n(c.succeeded), n(c.failed)]);
   rows('outcomes-table', ['state', 'meters'], Object.entries(s.outcomes), ([k, v]) => [phaseName(k), n(v)]);
@@ -108,13 +95,13 @@ function show(s) {
   const running = s.status === 'running', live = !s.ended && !s.readOnly;
   $('start').hidden = !s.waitingForStart; $('start').disabled = !live;
   $('actions-bar').hidden = !!s.readOnly;
-  $('pause').disabled = !(live && running); $('resume').disabled = !(live && s.status === 'paused'); $('cancel').disabled = !(live && (running || paused)); $('retry').disabled = !live || s.targeted.failed === 0;
+  $('pause').disabled = !(live && running); $('resume').disabled = !(live && s.status === 'paused'); $('cancel').disabled = !(live && (running || s.status === 'paused')); $('retry').disabled = !live || s.targeted.failed === 0;
   if (![...$('pace').options].some(o => o.value === s.pace)) { const o = document.createElement('option'); o.value = s.pace; o.textContent = n(s.pace) + 'x'; $('pace').appendChild(o); }
   $('pace').value = s.pace; $('hold').textContent = s.held ? 'Run clock' : 'Hold clock'; $('pace').disabled = $('hold').disabled = !live;
   // A run folder without meters.csv (an interrupted run) does not say which collector and wave each meter had.
   document.querySelectorAll('.placed').forEach(e => e.hidden = !s.placesKnown);
   $('curve-title').textContent = s.ended ? 'Completion' : 'Completion so far';
-  draw(s);
+  $('curve').innerHTML = s.completionSvg;
 }
 async function post(path, body) {
   $('message').textContent = '';

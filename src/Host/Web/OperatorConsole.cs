@@ -15,6 +15,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using OxyPlot;
+using OxyPlot.Axes;
+using OxyPlot.Series;
 using Microsoft.Extensions.Logging;
 
 namespace AmiSim.Host.Web;
@@ -521,12 +524,29 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
                 ["outcomes"] = new JsonObject([.. (summary?.Phases ?? new Dictionary<MeterPhase, int>()).OrderBy(p => p.Key).Select(p => KeyValuePair.Create(p.Key.ToString(), (JsonNode?)p.Value))]),
                 ["targeted"] = Targeted(), ["wavesProgress"] = new JsonArray([.. waves]), ["collectorsProgress"] = new JsonArray([.. collectors]),
                 ["failures"] = new JsonArray([.. failures]), ["completion"] = new JsonArray([.. _curve.Select(p => p.DeepClone())]),
+                ["completionSvg"] = CompletionSvg(Math.Max(targeted.Count, summary?.Phases.Where(p => p.Key != MeterPhase.Skipped).Sum(p => p.Value) ?? 0), hours),
                 ["actions"] = new JsonArray([.. _state.Taken.Select(a => (JsonNode)new JsonObject { ["at"] = a.At.ToString(), ["action"] = a.Action.Name(), ["by"] = a.By })]),
                 ["pace"] = _state.Pace?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "max", ["held"] = _state.Held, ["ended"] = ended,
                 ["waitingForStart"] = _state.WaitingForStart, ["readOnly"] = _readOnly, ["placesKnown"] = targeted.Count == 0 || targeted.Any(o => o.Wave >= 0), ["report"] = _report is not null,
             };
             return page.ToJsonString();
         }
+    }
+
+    /// <summary>The completion curve so far (succeeded, failed or timed out, of <paramref name="targeted"/>) up to virtual <paramref name="hours"/>, as SVG.</summary>
+    private string CompletionSvg(int targeted, double hours)
+    {
+        var model = new PlotModel();
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "virtual hours", Minimum = 0, Maximum = Math.Max(1, hours) });
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "meters", AxisTitleDistance = 12, Minimum = 0, Maximum = Math.Max(1, targeted), MinimumMajorStep = 1, MinimumMinorStep = 1, StringFormat = "N0" });
+        foreach (var (key, title, colour) in new[] { ("succeeded", "succeeded", OxyColor.FromRgb(0x2e, 0x9e, 0x4f)), ("failed", "failed or timed out", OxyColor.FromRgb(0xd6, 0x27, 0x28)) })
+        {
+            var series = new LineSeries { Title = title, Color = colour, StrokeThickness = 2 };
+            series.Points.Add(new DataPoint(0, 0));
+            series.Points.AddRange(_curve.Select(p => new DataPoint(p["hour"]!.GetValue<double>(), p[key]!.GetValue<int>())));
+            model.Series.Add(series);
+        }
+        return SvgChart.WithLegend(model, 900, 280, "curve-");
     }
 
     public async ValueTask DisposeAsync()
