@@ -22,8 +22,8 @@ run() { # name expected-prefix [run args]
   check "$name" "$expected" "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['resultDigest'])" "$out/$name/report.json" 2>/dev/null)"
 }
 run default e546f233
-for s in small:7edde930 bricking-canary:31fcf856 operator-pause:17b2b288 head-end-crash:71d3aa0a multicast:1e53a115 \
-         unicast:0bee208a night-window:7931de83 metering-interval:fbe42a8c; do
+for s in small:dd2f6137 bricking-canary:31fcf856 operator-pause:8829ad18 head-end-crash:cc7ba4f2 multicast:1e53a115 \
+         unicast:0bee208a night-window:f6c64853 metering-interval:fbe42a8c; do
   run "${s%%:*}" "${s##*:}" --scenario "$root/hocon/scenarios/${s%%:*}.conf"
 done
 if [[ ${1:-} != quick ]]; then

@@ -138,6 +138,24 @@ public sealed class StationStateTests
     }
 
     [Fact]
+    public void The_share_that_calls_for_another_round_is_of_the_wave_meters_under_the_collector_not_of_those_still_in_flight()
+    {
+        // 10 wave meters here; 6 are final (failed) before the round's last answer, 2 of the other 4 miss blocks:
+        // half of those in flight, but a fifth of the collector's wave meters, below the 30 % share.
+        var station = Flooded(10, Multicast with { MulticastRepairShare = 0.3 });
+        for (var n = 3; n <= 8; n++) station.Answer(n, MeterAnswers.Complete());
+        for (var n = 3; n <= 8; n++) station.Answer(n, MeterAnswers.VerificationFailed(ImageFailure.SignatureInvalid));
+        station.Answer(9, MeterAnswers.Complete());
+        station.Answer(10, MeterAnswers.Complete());
+        station.Answer(1, MeterAnswers.Missing(2));
+        var decided = station.Answer(2, MeterAnswers.Missing(4));
+
+        Assert.Equal(6, Enumerable.Range(3, 6).Count(n => station.Meter(n).Phase == MeterPhase.Failed));
+        var repair = station.Downlinks(decided).Where(d => d.Frame is ImageChunk).ToList();
+        Assert.Equal([(1, 2), (2, 4)], repair.Select(d => ((int)d.Meter!.Value.Value, BlocksOf([(ImageChunk)d.Frame]).Single())));
+    }
+
+    [Fact]
     public void After_the_last_multicast_round_what_is_missing_is_repaired_by_unicast()
     {
         var station = Flooded(2, Multicast with { MaxMulticastRounds = 1 });

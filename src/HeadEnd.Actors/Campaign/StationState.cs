@@ -596,8 +596,9 @@ public sealed class StationState
         _round.Stage = RoundStage.Idle;
         var missing = _waveMeters.Where(m => m.Phase == MeterPhase.Transferring && m.Missing is { Length: > 0 }).ToList();
         if (missing.Count == 0) return;
-        var candidates = _waveMeters.Count(m => !m.Phase.IsFinal());
-        if (_round.Number < _settings.MaxMulticastRounds && missing.Count >= _settings.MulticastRepairShare * candidates)
+        // The share is of the wave's meters under this collector, final ones included: a few stragglers
+        // among many finished meters are repaired one by one, not by flooding the cell again.
+        if (_round.Number < _settings.MaxMulticastRounds && missing.Count >= _settings.MulticastRepairShare * _waveMeters.Count)
         {
             Flood(missing.SelectMany(m => m.Missing!).Distinct().Order().ToArray());
             return;
