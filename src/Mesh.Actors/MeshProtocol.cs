@@ -23,7 +23,14 @@ public sealed class LinkCounters
     /// <summary>Frames and blocks lost because an outage covered the transmission (also counted as lost).</summary>
     public long FramesLostToOutage { get; set; }
     public long AirtimeMicros { get; set; }
+    /// <summary>Time from a frame being ready to its transmission: waiting for the channel, and the MAC's backoffs.</summary>
     public long QueueingMicros { get; set; }
+    /// <summary>With the MAC: the backoffs' part of <see cref="QueueingMicros"/>.</summary>
+    public long BackoffMicros { get; set; }
+    /// <summary>With the MAC: channel access failures (the frame went back to its queue).</summary>
+    public long AccessFailures { get; set; }
+    /// <summary>With the MAC: frames sent again for want of an acknowledgement.</summary>
+    public long Retransmissions { get; set; }
 
     public LinkCounters Copy() => (LinkCounters)MemberwiseClone();
 }

@@ -112,7 +112,21 @@ public sealed record ScenarioSettings
             TopologyFile = r.String("fleet.topology-file"),
             PackageFile = r.String("program.package"),
             TrustFile = r.String("program.trust"),
-            Radio = new RadioSettings { PhyBitsPerSecond = r.Int("network.phy-rate", 1), HopLatency = r.Duration("network.hop-latency") },
+            Radio = new RadioSettings
+            {
+                PhyBitsPerSecond = r.Int("network.phy-rate", 1), HopLatency = r.Duration("network.hop-latency"),
+                Mac = !r.Bool("network.mac.enabled") ? null : new MacSettings
+                {
+                    MinBackoffExponent = r.Int("network.mac.min-be", 0, 8), MaxBackoffExponent = r.Int("network.mac.max-be", 0, 8),
+                    MaxCsmaBackoffs = r.Int("network.mac.max-csma-backoffs", 0, 5), MaxFrameRetries = r.Int("network.mac.max-frame-retries", 0, 7),
+                    UnitBackoff = r.Duration("network.mac.unit-backoff"), Cca = r.Duration("network.mac.cca"), Turnaround = r.Duration("network.mac.turnaround"),
+                    AckBytes = r.Int("network.mac.ack-bytes", 1, 2047), AckWait = r.Duration("network.mac.ack-wait"),
+                },
+                Burst = !r.Bool("network.burst.enabled") ? null : new BurstSettings
+                {
+                    MeanBurstLength = r.Double("network.burst.mean-length", 1, 1e6), BadLoss = r.Double("network.burst.bad-loss", 1e-6, 1),
+                },
+            },
             Links = new LinkBudget
             {
                 TxPowerDbm = r.Double("network.links.tx-power", -30, 60),
@@ -231,6 +245,10 @@ public sealed record ScenarioSettings
         if (!s.StartByOperator && s.OperatorActions.Any(a => a.Action == OperatorAction.Start))
             throw new ScenarioException($"{Key("operator-actions")}: a start action is for a campaign that waits for the operator (campaign.start = operator); this one starts at once");
         CheckScript(s, Key("operator-actions"));
+        if (s.Radio.Mac is { } mac && mac.MinBackoffExponent > mac.MaxBackoffExponent)
+            throw new ScenarioException($"{Key("network.mac.min-be")} ({mac.MinBackoffExponent}) is above network.mac.max-be ({mac.MaxBackoffExponent})");
+        if (s.Radio.Burst is { } burst && s.TopologyFile.Length == 0 && s.Fleet.LinkLossMax > burst.BadLoss)
+            throw new ScenarioException($"{Key("network.burst.bad-loss")} ({burst.BadLoss}) is below network.link-loss-max ({s.Fleet.LinkLossMax}): a link's mean loss cannot exceed its loss in the bad state");
         if (s.Until <= TimeSpan.Zero) throw new ScenarioException($"{Key("until")}: the run needs some virtual time, such as 30d");
         foreach (var (collector, _, start, end) in s.Outages)
         {
@@ -316,6 +334,14 @@ public sealed record ScenarioSettings
 
     /// <summary>The network: the topology file's (a network, or positions its links and routes follow from), else generated from the seed.</summary>
     public NetworkTopology BuildTopology()
+    {
+        var topology = ReadTopology();
+        if (Radio.Burst is { } burst && topology.Meters.FirstOrDefault(m => m.LinkLoss > burst.BadLoss) is { } lossy)
+            throw new ScenarioException($"{ScenarioReader.Root}.network.burst.bad-loss ({burst.BadLoss}) is below the loss of meter {lossy.Meter.Value}'s link ({lossy.LinkLoss}) in {TopologyFile}: a link's mean loss cannot exceed its loss in the bad state");
+        return topology;
+    }
+
+    private NetworkTopology ReadTopology()
     {
         if (TopologyFile.Length == 0) return TopologyGenerator.Generate(Fleet, Seed);
         string header;

@@ -6,8 +6,14 @@ public sealed record RadioSettings
     /// <summary>PHY rate of the cell's shared channel.</summary>
     public int PhyBitsPerSecond { get; init; } = 100_000;
 
-    /// <summary>Added per hop on top of airtime (routing, MAC, processing).</summary>
+    /// <summary>Added per hop on top of airtime (routing, processing; and the MAC's own time when <see cref="Mac"/> is off).</summary>
     public TimeSpan HopLatency { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>CSMA/CA with acknowledgements and retransmissions on every hop; null: off (a frame takes the channel when free, a link's loss is after the MAC's retries).</summary>
+    public MacSettings? Mac { get; init; }
+
+    /// <summary>Bursty (Gilbert-Elliott) loss per link and direction; null: off (independent loss per draw).</summary>
+    public BurstSettings? Burst { get; init; }
 
     /// <summary>Airtime of <paramref name="bytes"/> on the channel, in whole microseconds (rounded up).</summary>
     public long AirtimeMicros(int bytes) => Airtime.Micros(bytes, PhyBitsPerSecond);

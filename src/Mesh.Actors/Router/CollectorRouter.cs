@@ -31,8 +31,10 @@ public sealed class CollectorRouter : SimActor
     private IReadOnlyList<ImageBlock>? _oneLostOf;
     /// <summary>Chunks made of the lists in <see cref="_oneLost"/>, with the chunk each was made from (<see cref="Deliverable"/>).</summary>
     private (ImageChunk? From, ImageChunk? Made)[] _oneLostChunks = [];
-    private RandomStream _loss = null!;
-    private SimTime _channelFree;
+    private LinkLossProcess _losses = null!;
+    private CellChannel _channel = null!;
+    /// <summary>With the MAC: each link's loss in one attempt (<see cref="MacSettings.AttemptLoss"/>), by node.</summary>
+    private readonly double[] _attemptLoss;
     private SimTime _backhaulDownFree;
     private SimTime _backhaulUpFree;
     private long _backhaulFramesDown;
@@ -50,6 +52,7 @@ public sealed class CollectorRouter : SimActor
         _collectorOutages = own.Where(o => o.Link is null).ToList();
         var byLink = own.Where(o => o.Link is not null).GroupBy(o => o.Link!.Value).ToDictionary(g => g.Key, g => g.ToList());
         _linkOutages = _cell.Meters.Select(meter => byLink.GetValueOrDefault(meter)).ToArray();
+        _attemptLoss = setup.Radio.Mac is { } mac ? _cell.Loss.Select(mac.AttemptLoss).ToArray() : _cell.Loss;
     }
 
     public static Props Props(CollectorSetup setup) => Akka.Actor.Props.Create(() => new CollectorRouter(setup));
@@ -62,7 +65,8 @@ public sealed class CollectorRouter : SimActor
             throw new InvalidOperationException($"collector {_setup.Collector.Id}: hop latency {Radio.HopLatency.TotalMilliseconds} ms is shorter than the lookahead {Lookahead.TotalMilliseconds} ms");
         if (_setup.Collector.BackhaulLatency < Lookahead)
             throw new InvalidOperationException($"collector {_setup.Collector.Id}: backhaul latency {_setup.Collector.BackhaulLatency.TotalMilliseconds} ms is shorter than the lookahead {Lookahead.TotalMilliseconds} ms");
-        _loss = RandomStreamFor("mesh-loss");
+        _losses = new LinkLossProcess(RandomStreamFor("mesh-loss"), Radio.Burst, _cell.Meters.Length);
+        _channel = new CellChannel(Radio, RandomStreamFor("mesh-mac"));
     }
 
     protected override void OnEvent(object payload)
@@ -147,18 +151,6 @@ public sealed class CollectorRouter : SimActor
         return free + _setup.Collector.BackhaulLatency;
     }
 
-    /// <summary>Takes the cell's channel when free for <paramref name="bytes"/> of airtime; returns the transmission's start and end.</summary>
-    private (SimTime Start, SimTime End) Transmit(int bytes, LinkCounters counters)
-    {
-        var start = _channelFree > Now ? _channelFree : Now;
-        var airtime = Radio.AirtimeMicros(bytes);
-        _channelFree = new SimTime(start.Micros + airtime);
-        counters.FramesSent++;
-        counters.AirtimeMicros += airtime;
-        counters.QueueingMicros += start.Micros - Now.Micros;
-        return (start, _channelFree);
-    }
-
     /// <summary>Whether an outage takes the hop between <paramref name="node"/> and its parent during [start, end).</summary>
     private bool Blocked(int node, SimTime start, SimTime end) =>
         (_linkOutages[node] is { } outages && outages.AnyOverlaps(start, end)) ||
@@ -171,14 +163,14 @@ public sealed class CollectorRouter : SimActor
     /// by every hop that loses that block of <paramref name="blocks"/> (<paramref name="oneLostAt"/>
     /// says which; -1 otherwise).
     /// </summary>
-    private IReadOnlyList<ImageBlock> Survivors(IReadOnlyList<ImageBlock> blocks, double loss, bool share, out int oneLostAt)
+    private IReadOnlyList<ImageBlock> Survivors(IReadOnlyList<ImageBlock> blocks, int node, double loss, bool share, out int oneLostAt)
     {
         const int OnStack = 256;
         Span<bool> lost = blocks.Count <= OnStack ? stackalloc bool[blocks.Count] : new bool[blocks.Count];
         var kept = 0;
         for (var i = 0; i < blocks.Count; i++)
         {
-            lost[i] = _loss.Chance(loss);
+            lost[i] = _losses.Lost(node, LinkDirection.Down, loss);
             if (!lost[i]) kept++;
         }
         oneLostAt = -1;
@@ -219,8 +211,13 @@ public sealed class CollectorRouter : SimActor
         var node = hop.Path[hop.Hop];
         var counters = _down[_cell.Depth[node] - 1];
         var blocks = hop.Blocks;
+        if (Radio.Mac is not null)
+        {
+            if (AcknowledgedHop(node, LinkDirection.Down, hop.Frame.WireBytes, ref blocks, counters) is { } delivered) Delivered(hop, node, counters, blocks, delivered);
+            return;
+        }
         var bytes = blocks is null ? hop.Frame.WireBytes : ImageChunk.WireBytesOf(blocks);
-        var (start, end) = Transmit(bytes, counters);
+        var (start, end) = _channel.Transmit(Now, bytes, counters, acknowledged: false);
         counters.BlocksSent += blocks?.Count ?? 0;
         if (Blocked(node, start, end))
         {
@@ -233,7 +230,7 @@ public sealed class CollectorRouter : SimActor
         IReadOnlyList<ImageBlock>? survivors = null;
         if (blocks is not null)
         {
-            survivors = Survivors(blocks, loss, share: false, out _); // a unicast frame reaches one meter: nothing to share
+            survivors = Survivors(blocks, node, loss, share: false, out _); // a unicast frame reaches one meter: nothing to share
             counters.BlocksLost += blocks.Count - survivors.Count;
             if (survivors.Count == 0)
             {
@@ -241,12 +238,17 @@ public sealed class CollectorRouter : SimActor
                 return;
             }
         }
-        else if (_loss.Chance(loss))
+        else if (_losses.Lost(node, LinkDirection.Down, loss))
         {
             counters.FramesLost++;
             return;
         }
+        Delivered(hop, node, counters, survivors, end);
+    }
 
+    /// <summary>A unicast frame got through the hop to <paramref name="node"/>, ending at <paramref name="end"/>, with <paramref name="survivors"/> of its blocks: on to the next hop, or to the meter.</summary>
+    private void Delivered(DownHop hop, int node, LinkCounters counters, IReadOnlyList<ImageBlock>? survivors, SimTime end)
+    {
         var arrival = end + Radio.HopLatency;
         if (hop.Hop < hop.Path.Length - 1)
         {
@@ -266,7 +268,7 @@ public sealed class CollectorRouter : SimActor
         var children = _cell.Children[hop.Transmitter];
         if (children.Length == 0) return;
         var counters = _down[_cell.Depth[hop.Transmitter]]; // links one level below the transmitter
-        var (start, end) = Transmit(ImageChunk.WireBytesOf(hop.Blocks), counters);
+        var (start, end) = _channel.Transmit(Now, ImageChunk.WireBytesOf(hop.Blocks), counters, acknowledged: false); // broadcast: no acknowledgement, sent once
         counters.BlocksSent += hop.Blocks.Count;
         var arrival = end + Radio.HopLatency;
         foreach (var child in children)
@@ -277,7 +279,7 @@ public sealed class CollectorRouter : SimActor
                 counters.BlocksLost += hop.Blocks.Count;
                 continue;
             }
-            var survivors = Survivors(hop.Blocks, _cell.Loss[child], share: true, out var oneLostAt);
+            var survivors = Survivors(hop.Blocks, child, _attemptLoss[child], share: true, out var oneLostAt);
             counters.BlocksLost += hop.Blocks.Count - survivors.Count;
             if (survivors.Count == 0) continue;
             counters.FramesDelivered++;
@@ -304,17 +306,27 @@ public sealed class CollectorRouter : SimActor
     {
         var node = hop.Node;
         var counters = _up[_cell.Depth[node] - 1];
-        var (start, end) = Transmit(hop.Frame.WireBytes, counters);
-        if (Blocked(node, start, end))
+        SimTime end;
+        if (Radio.Mac is not null)
         {
-            counters.FramesLost++;
-            counters.FramesLostToOutage++;
-            return;
+            IReadOnlyList<ImageBlock>? none = null;
+            if (AcknowledgedHop(node, LinkDirection.Up, hop.Frame.WireBytes, ref none, counters) is not { } delivered) return;
+            end = delivered;
         }
-        if (_loss.Chance(_cell.Loss[node]))
+        else
         {
-            counters.FramesLost++;
-            return;
+            (var start, end) = _channel.Transmit(Now, hop.Frame.WireBytes, counters, acknowledged: false);
+            if (Blocked(node, start, end))
+            {
+                counters.FramesLost++;
+                counters.FramesLostToOutage++;
+                return;
+            }
+            if (_losses.Lost(node, LinkDirection.Up, _cell.Loss[node]))
+            {
+                counters.FramesLost++;
+                return;
+            }
         }
         var arrival = end + Radio.HopLatency;
         var parent = _cell.Parent[node];
@@ -325,6 +337,58 @@ public sealed class CollectorRouter : SimActor
         }
         counters.FramesDelivered++;
         Send(Id, arrival - Now, new AtCollector(hop.Frame));
+    }
+
+    /// <summary>
+    /// One hop of the link between <paramref name="node"/> and its parent with the MAC: the frame (a
+    /// control frame of <paramref name="frameBytes"/>, or the chunk of <paramref name="blocks"/>) is sent
+    /// and acknowledged; what one attempt lost (each block, or the control frame, with the link's attempt
+    /// loss; everything under an outage) is sent again one acknowledgement wait after it, up to the
+    /// retries. Returns when the last attempt ended, with <paramref name="blocks"/> cut to those that got
+    /// through; null when nothing did (counted as lost).
+    /// </summary>
+    private SimTime? AcknowledgedHop(int node, LinkDirection direction, int frameBytes, ref IReadOnlyList<ImageBlock>? blocks, LinkCounters counters)
+    {
+        var mac = Radio.Mac!;
+        var loss = _attemptLoss[node];
+        var original = blocks;
+        var left = original is null ? null : Enumerable.Range(0, original.Count).ToList(); // indices of blocks not yet through
+        var through = original is null ? null : new bool[original.Count];
+        var ready = Now;
+        var controlThrough = false;
+        var blockedLast = false;
+        SimTime end;
+        for (var attempt = 0; ; attempt++)
+        {
+            var bytes = original is null ? frameBytes : ImageChunk.WireBytesOf(left!.Select(i => original[i]).ToList());
+            (var start, end) = _channel.Transmit(ready, bytes, counters, acknowledged: true);
+            counters.BlocksSent += left?.Count ?? 0;
+            blockedLast = Blocked(node, start, end);
+            if (original is null)
+                controlThrough = !blockedLast && !_losses.Lost(node, direction, loss);
+            else if (!blockedLast)
+                left!.RemoveAll(i => through![i] = !_losses.Lost(node, direction, loss));
+            var done = original is null ? controlThrough : left!.Count == 0;
+            if (done || attempt == mac.MaxFrameRetries) break;
+            counters.Retransmissions++;
+            ready = end + mac.AckWait;
+        }
+        if (original is null)
+        {
+            if (controlThrough) return end;
+        }
+        else
+        {
+            counters.BlocksLost += left!.Count;
+            if (left.Count < original.Count)
+            {
+                if (left.Count > 0) blocks = original.Where((_, i) => through![i]).ToArray();
+                return end;
+            }
+        }
+        counters.FramesLost++;
+        if (blockedLast) counters.FramesLostToOutage++;
+        return null;
     }
 
     private void ToHeadEnd(IUplinkFrame frame)
