@@ -147,9 +147,20 @@ public sealed partial class ScenarioReader
     /// <summary>A duration with its unit (for example 150ms, 10s, 30m, 2h, 30d), from 0 to <see cref="MaxDuration"/>.</summary>
     public TimeSpan Duration(string key) => Get(key, "a duration from 0 to 10000d with a unit, such as 150ms, 10s, 30m, 2h or 3d", () =>
     {
-        var raw = Raw(key);
-        if (!DurationPattern().IsMatch(raw)) throw new FormatException();
-        return _config.GetTimeSpan(Path(key));
+        var match = DurationPattern().Match(Raw(key));
+        if (!match.Success) throw new FormatException();
+        var number = double.Parse(match.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture);
+        var unit = match.Groups[3].Value switch
+        {
+            "us" or "µs" or "micro" or "micros" or "microsecond" or "microseconds" => TimeSpan.FromMicroseconds(1),
+            "ms" or "milli" or "millis" or "millisecond" or "milliseconds" => TimeSpan.FromMilliseconds(1),
+            "s" or "second" or "seconds" => TimeSpan.FromSeconds(1),
+            "m" or "minute" or "minutes" => TimeSpan.FromMinutes(1),
+            "h" or "hour" or "hours" => TimeSpan.FromHours(1),
+            _ => TimeSpan.FromDays(1),
+        };
+        var ticks = number * unit.Ticks;
+        return ticks > MaxDuration.Ticks * 2.0 ? throw new FormatException() : TimeSpan.FromTicks((long)Math.Round(ticks));
     }, v => v >= TimeSpan.Zero && v <= MaxDuration);
 
     public IReadOnlyList<string> Strings(string key) => Get(key, "a list of strings such as [\"a\", \"b\"]", () => List(key).Select(v => v.GetString()).ToList());
@@ -258,7 +269,7 @@ public sealed partial class ScenarioReader
             : " (every key: hocon/scenario-reference.conf)";
     }
 
-    [GeneratedRegex(@"^\d+(\.\d+)?\s*(us|µs|micro|micros|microsecond|microseconds|ms|milli|millis|millisecond|milliseconds|s|second|seconds|m|minute|minutes|h|hour|hours|d|day|days)$")]
+    [GeneratedRegex(@"^(\d+(\.\d+)?)\s*(us|µs|micro|micros|microsecond|microseconds|ms|milli|millis|millisecond|milliseconds|s|second|seconds|m|minute|minutes|h|hour|hours|d|day|days)$")]
     private static partial Regex DurationPattern();
 }
 

@@ -45,6 +45,10 @@ public sealed class ScenarioCatalogueTests
         "operator-actions[0] (pause at virtual 03:00:00.000): the campaign is paused by an earlier pause with no resume since")]
     [InlineData("amisim.scenario.operator-actions = [{ at = 1h, action = cancel }, { at = 2h, action = retry-failed }]",
         "operator-actions[1] (retry-failed at virtual 02:00:00.000): the campaign is canceled at virtual 01:00:00.000")]
+    [InlineData("amisim.scenario.network.mac { enabled = on, min-be = 6, max-be = 5 }", "network.mac.min-be (6) is above network.mac.max-be (5)")]
+    [InlineData("amisim.scenario.network.mac { enabled = on, unit-backoff = 1160 }", "network.mac.unit-backoff: expected a duration")]
+    [InlineData("amisim.scenario.network { link-loss-max = 0.2, burst { enabled = on, bad-loss = 0.1 } }", "network.burst.bad-loss (0.1) is below network.link-loss-max (0.2)")]
+    [InlineData("amisim.scenario.network.burst { enabled = on, mean-length = 0.5 }", "network.burst.mean-length")]
     [InlineData("amisim.scenario {\n  name = \"x\"\n", "line 1: '{' is never closed")]
     [InlineData("amisim.scenario.name = \"x", "line 1: a string is not closed")]
     public void A_bad_scenario_names_the_file_the_key_and_the_problem(string text, string message)
@@ -62,6 +66,17 @@ public sealed class ScenarioCatalogueTests
     {
         var scenario = ScenarioSettings.Read(ScenarioReader.Load(text, "my.conf", []));
         Assert.Equal((byOperator, waits), (scenario.StartByOperator, scenario.WaitsForOperator));
+    }
+
+    [Theory]
+    [InlineData("1160us", 1160)]
+    [InlineData("1.5ms", 1500)]
+    [InlineData("2s", 2_000_000)]
+    [InlineData("0.25 h", 900_000_000)]
+    public void A_duration_takes_microseconds_and_decimals(string text, long micros)
+    {
+        var scenario = ScenarioSettings.Read(ScenarioReader.Load($"amisim.scenario.network.mac {{ enabled = on, unit-backoff = {text} }}", "my.conf", []));
+        Assert.Equal(TimeSpan.FromMicroseconds(micros), scenario.Radio.Mac!.UnitBackoff);
     }
 
     [Fact]

@@ -108,7 +108,7 @@ public static class RunReport
             ["collectors"] = new JsonArray(run.Mesh.OrderBy(m => m.Collector).Select(m =>
             {
                 var mine = outcomes.Where(o => o.Collector == m.Collector).ToList();
-                return (JsonNode)new JsonObject
+                var collector = new JsonObject
                 {
                     ["collector"] = m.Collector, ["meters"] = mine.Count, ["succeeded"] = mine.Count(o => o.Phase == MeterPhase.Succeeded),
                     ["airtimeSeconds"] = Math.Round(m.AirtimeMicros / 1e6, 3),
@@ -117,6 +117,15 @@ public static class RunReport
                     ["blocksDelivered"] = m.Down.Sum(c => c.BlocksDelivered),
                     ["queueingSeconds"] = Math.Round((m.Down.Sum(c => c.QueueingMicros) + m.Up.Sum(c => c.QueueingMicros)) / 1e6, 3),
                 };
+                // Only with the MAC on (network.mac), so that a run without it reports and digests as before.
+                if (run.Scenario.Radio.Mac is not null)
+                    collector["mac"] = new JsonObject
+                    {
+                        ["retransmissions"] = m.Down.Sum(c => c.Retransmissions) + m.Up.Sum(c => c.Retransmissions),
+                        ["accessFailures"] = m.Down.Sum(c => c.AccessFailures) + m.Up.Sum(c => c.AccessFailures),
+                        ["backoffSeconds"] = Math.Round((m.Down.Sum(c => c.BackoffMicros) + m.Up.Sum(c => c.BackoffMicros)) / 1e6, 3),
+                    };
+                return (JsonNode)collector;
             }).ToArray()),
             ["depths"] = new JsonArray(outcomes.Where(o => meters.ContainsKey(o.Meter)).GroupBy(o => meters[o.Meter].Depth).OrderBy(g => g.Key)
                 .Select(g => (JsonNode)new JsonObject { ["depth"] = g.Key, ["meters"] = g.Count(), ["succeeded"] = g.Count(o => o.Phase == MeterPhase.Succeeded) }).ToArray()),
