@@ -29,6 +29,10 @@ public sealed class LinkCounters
     public long BackoffMicros { get; set; }
     /// <summary>With the MAC: channel access failures (the frame went back to its queue).</summary>
     public long AccessFailures { get; set; }
+    /// <summary>Downlink unicast frames delivered to a meter of this depth (also in <see cref="FramesDelivered"/>).</summary>
+    public long UnicastDelivered { get; set; }
+    /// <summary>The sum of <see cref="UnicastDelivered"/>'s end-to-end delays, from the head-end putting each on the backhaul to its arrival.</summary>
+    public long DelayMicros { get; set; }
     /// <summary>With the MAC: frames sent again for want of an acknowledgement.</summary>
     public long Retransmissions { get; set; }
 

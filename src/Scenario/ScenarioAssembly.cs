@@ -148,6 +148,10 @@ public static class ScenarioAssembly
     public static bool IsOver(CampaignSummary summary, SimTime now, SimTime lastScripted) =>
         summary.Quiet && summary.Status != CampaignStatus.Running && now > lastScripted;
 
-    private static TimeSpan Lookahead(ScenarioSettings scenario, NetworkTopology topology) =>
+    /// <summary>
+    /// The kernel's lookahead between the model's LPs, and the NICs' access delay (docs/MESH-MODEL.md,
+    /// "Timing"): the lesser of the hop latency and the smallest backhaul latency.
+    /// </summary>
+    public static TimeSpan Lookahead(ScenarioSettings scenario, NetworkTopology topology) =>
         new[] { scenario.Radio.HopLatency, topology.Collectors.Min(c => c.BackhaulLatency) }.Min();
 }

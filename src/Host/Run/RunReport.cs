@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AmiSim.HeadEnd.Campaign;
 using AmiSim.HeadEnd.Mdm;
+using AmiSim.Mesh.Router;
 using AmiSim.Mesh.Topology;
 using AmiSim.Protocol.Programs;
 using AmiSim.Kernel;
@@ -42,6 +43,25 @@ public static class RunReport
             ["replay"] = replay,
             ["replayArguments"] = new JsonArray([.. (scenario.StartByOperator ? new[] { "--set", $"{ScenarioReader.Root}.campaign.start=operator" } : []).Concat(["--set", replay]).Select(a => (JsonNode)a)]),
         };
+    }
+
+    /// <summary>
+    /// report.json's <c>downlinkDelayByDepth</c> (outside the digest): per meter depth, the unicast frames
+    /// delivered to meters of that depth and their mean end-to-end delay, from the head-end putting them
+    /// on the backhaul to their arrival at the meter (docs/MESH-MODEL.md, "Metrics").
+    /// </summary>
+    public static JsonArray DelayByDepth(IReadOnlyList<MeshMetrics> mesh)
+    {
+        var depths = mesh.Select(m => m.Down.Count).DefaultIfEmpty(0).Max();
+        var rows = new JsonArray();
+        for (var d = 0; d < depths; d++)
+        {
+            var frames = mesh.Where(m => d < m.Down.Count).Sum(m => m.Down[d].UnicastDelivered);
+            if (frames == 0) continue;
+            var delay = mesh.Where(m => d < m.Down.Count).Sum(m => m.Down[d].DelayMicros);
+            rows.Add(new JsonObject { ["depth"] = d + 1, ["frames"] = frames, ["meanDelayMs"] = Math.Round(delay / 1e3 / frames, 1) });
+        }
+        return rows;
     }
 
     /// <summary>One action taken, as report.json's <c>operatorActions.taken</c> and the run folder's <see cref="RunFolder.ActionsFile"/> hold it.</summary>
@@ -157,6 +177,7 @@ public static class RunReport
             ["peakWorkingSetMB"] = run.PeakWorkingSetBytes / (1 << 20),
         };
         report["skipped"] = Skipped(run);
+        report["downlinkDelayByDepth"] = DelayByDepth(run.Mesh);
         report["timeToShare"] = RunAnalysis.TimeToShare(outcomes);
         report["notSucceeded"] = RunAnalysis.NotSucceeded(outcomes);
         report["errorsOverTime"] = RunAnalysis.ErrorsOverTime(outcomes);

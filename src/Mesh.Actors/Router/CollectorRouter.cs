@@ -125,8 +125,8 @@ public sealed class CollectorRouter : SimActor
         {
             { Meter: null, Frame: ImageChunk chunk } => new[] { new FloodHop(0, chunk, chunk.Blocks, MembersOf(downlink.Group)) },
             { Meter: null } => throw new InvalidOperationException($"collector {_setup.Collector.Id}: only image chunks can be multicast, not {downlink.Frame.GetType().Name}"),
-            { Meter: { } meter, Frame: ImageChunk chunk } => new DownHop(_cell.PathTo(NodeOf(meter)), chunk, chunk.Blocks),
-            { Meter: { } meter } => new DownHop(_cell.PathTo(NodeOf(meter)), downlink.Frame, null),
+            { Meter: { } meter, Frame: ImageChunk chunk } => new DownHop(_cell.PathTo(NodeOf(meter)), chunk, chunk.Blocks, Now - _setup.Collector.BackhaulLatency),
+            { Meter: { } meter } => new DownHop(_cell.PathTo(NodeOf(meter)), downlink.Frame, null, Now - _setup.Collector.BackhaulLatency),
         };
         Send(Id, arrival - Now, next);
     }
@@ -257,6 +257,8 @@ public sealed class CollectorRouter : SimActor
         }
         counters.FramesDelivered++;
         counters.BlocksDelivered += survivors?.Count ?? 0;
+        counters.UnicastDelivered++;
+        counters.DelayMicros += arrival.Micros - hop.Entered.Micros;
         if (hop.Frame is PsemCommand command)
             Trace(_cell.Meters[node].Value, "1.5", $"collector {_setup.Collector.Id} carried PSEM command {command.CommandId} over the backhaul and {hop.Path.Length} mesh hop(s), arriving {(arrival - Now).TotalMilliseconds:0} ms from now");
         var frame = hop.Frame is ImageChunk chunk && survivors is not null ? Deliverable(chunk, survivors, oneLostAt: -1) : hop.Frame;
@@ -409,9 +411,12 @@ public sealed class CollectorRouter : SimActor
 
     /// <summary>A unicast frame at hop <see cref="Hop"/> of its path; <see cref="Blocks"/> the chunk's blocks still alive (null for control frames).</summary>
     /// <remarks>The router's own event, moved on from hop to hop: one object per frame, not one per hop.</remarks>
-    private sealed class DownHop(int[] path, IDownlinkFrame frame, IReadOnlyList<ImageBlock>? blocks)
+    private sealed class DownHop(int[] path, IDownlinkFrame frame, IReadOnlyList<ImageBlock>? blocks, SimTime entered)
     {
         public int[] Path { get; } = path;
+
+        /// <summary>When the head-end put the frame on the collector's backhaul.</summary>
+        public SimTime Entered { get; } = entered;
 
         public int Hop { get; private set; }
 
