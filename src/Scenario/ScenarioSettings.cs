@@ -115,6 +115,13 @@ public sealed record ScenarioSettings
             Radio = new RadioSettings
             {
                 PhyBitsPerSecond = r.Int("network.phy-rate", 1), HopLatency = r.Duration("network.hop-latency"),
+                Channels = r.Int("network.channels", 1, 256),
+                SpatialReuse = r.String("network.spatial-reuse") switch
+                {
+                    "off" => false,
+                    "tree" => true,
+                    var other => throw new ScenarioException($"{r.Name("network.spatial-reuse")}: expected off or tree, got '{other}'"),
+                },
                 Mac = !r.Bool("network.mac.enabled") ? null : new MacSettings
                 {
                     MinBackoffExponent = r.Int("network.mac.min-be", 0, 8), MaxBackoffExponent = r.Int("network.mac.max-be", 0, 8),

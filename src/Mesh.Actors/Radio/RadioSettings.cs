@@ -12,6 +12,12 @@ public sealed record RadioSettings
     /// <summary>CSMA/CA with acknowledgements and retransmissions on every hop; null: off (a frame takes the channel when free, a link's loss is after the MAC's retries).</summary>
     public MacSettings? Mac { get; init; }
 
+    /// <summary>Channels a cell's transmissions are spread over, each on one drawn at random (channel hopping); 1: one shared channel.</summary>
+    public int Channels { get; init; } = 1;
+
+    /// <summary>Transmissions far enough apart on the routing tree go on at the same time (docs/MESH-MODEL.md, "Spatial reuse and channels"); false: one at a time per channel in the whole cell.</summary>
+    public bool SpatialReuse { get; init; }
+
     /// <summary>Bursty (Gilbert-Elliott) loss per link and direction; null: off (independent loss per draw).</summary>
     public BurstSettings? Burst { get; init; }
 

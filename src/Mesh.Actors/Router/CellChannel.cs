@@ -4,73 +4,129 @@ using AmiSim.Mesh.Radio;
 namespace AmiSim.Mesh.Router;
 
 /// <summary>
-/// A cell's one shared channel, granted to frames in the order they become ready. Without a MAC a
-/// frame takes it as soon as it is free. With one (<see cref="MacSettings"/>), unslotted CSMA/CA: a
-/// random backoff of 0 to 2^BE - 1 unit periods, then a clear channel assessment; a busy channel (one
-/// granted to an earlier frame until later) raises BE up to its maximum and backs off again; after
-/// more than macMaxCSMABackoffs busy assessments the frame goes back to its node's queue, waits for the
-/// channel to be free and starts over (a channel access failure, counted). An idle assessment is
-/// followed by a turnaround, then the frame; an acknowledged frame holds the channel on for a
-/// turnaround and the acknowledgement.
+/// A cell's radio channels, granted to transmissions in the order they are decided. With one channel
+/// and no spatial reuse (the defaults) every transmission of the cell takes turns on it. With
+/// <see cref="RadioSettings.Channels"/> K above 1 each transmission goes out on one of K drawn at
+/// random and waits only for those on the same one. With spatial reuse (<see cref="RadioSettings.SpatialReuse"/>)
+/// a transmission waits only for those near it on the routing tree: it may not start while a node within
+/// one hop of its transmitter or of a receiver (the node itself, its parent, its children) transmits or
+/// receives on its channel (docs/MESH-MODEL.md, "Spatial reuse and channels").
+/// <para>
+/// Without a MAC a transmission takes its channel as soon as it is free. With one (<see cref="MacSettings"/>),
+/// unslotted CSMA/CA: a random backoff of 0 to 2^BE - 1 unit periods, then a clear channel assessment; a
+/// busy channel raises BE up to its maximum and backs off again; after more than macMaxCSMABackoffs busy
+/// assessments the frame goes back to its node's queue, waits for the channel to be free and starts over
+/// (a channel access failure, counted). An idle assessment is followed by a turnaround, then the frame; an
+/// acknowledged frame holds the channel on for a turnaround and the acknowledgement.
+/// </para>
 /// </summary>
-public sealed class CellChannel(RadioSettings radio, RandomStream backoffs)
+public sealed class CellChannel
 {
-    private long _free;
+    private readonly RadioSettings _radio;
+    private readonly RandomStream _random;
+    /// <summary>By channel: when it is next free (without reuse, one entry), or when it is next free around each node (with reuse).</summary>
+    private readonly long[][] _free;
+    /// <summary>With reuse: each node's closed neighbourhood on the tree (itself, its parent, its children); null without.</summary>
+    private readonly int[][]? _around;
+    private readonly int[][] _children;
 
-    /// <summary>When the channel is next free (the end of the last transmission granted, its acknowledgement included).</summary>
-    public SimTime Free => new(_free);
+    /// <param name="parents">each node's parent on the routing tree (node 0, the collector, is its own); needed with spatial reuse or broadcasts to children.</param>
+    public CellChannel(RadioSettings radio, RandomStream random, int[]? parents = null)
+    {
+        _radio = radio;
+        _random = random;
+        parents ??= [0];
+        var children = Enumerable.Range(0, parents.Length).Select(_ => new List<int>()).ToArray();
+        for (var node = 1; node < parents.Length; node++) children[parents[node]].Add(node);
+        _children = children.Select(c => c.ToArray()).ToArray();
+        if (radio.SpatialReuse)
+            _around = Enumerable.Range(0, parents.Length).Select(n => (n == 0 ? [0] : new[] { n, parents[n] }).Concat(_children[n]).ToArray()).ToArray();
+        _free = Enumerable.Range(0, Math.Max(1, radio.Channels)).Select(_ => new long[_around is null ? 1 : parents.Length]).ToArray();
+    }
+
+    /// <summary>When channel 0 is next free around <paramref name="node"/> (the whole cell without reuse).</summary>
+    public SimTime FreeAround(int node = 0) => new(_free[0][_around is null ? 0 : node]);
 
     /// <summary>
-    /// A frame of <paramref name="bytes"/> ready at <paramref name="ready"/> is sent: returns when its
-    /// transmission starts and ends (an acknowledgement, when <paramref name="acknowledged"/>, follows
-    /// the end). Counts it, its airtime, and the wait before it (queueing and backoff) in <paramref name="counters"/>.
+    /// <paramref name="transmitter"/> sends a frame of <paramref name="bytes"/>, ready at <paramref name="ready"/>,
+    /// to <paramref name="receiver"/> (-1: a broadcast to all its children): returns when its transmission
+    /// starts and ends (an acknowledgement, when <paramref name="acknowledged"/>, follows the end). Counts it,
+    /// its airtime, and the wait before it (queueing and backoff) in <paramref name="counters"/>.
     /// </summary>
-    public (SimTime Start, SimTime End) Transmit(SimTime ready, int bytes, LinkCounters counters, bool acknowledged)
+    public (SimTime Start, SimTime End) Transmit(SimTime ready, int bytes, LinkCounters counters, bool acknowledged, int transmitter = 0, int receiver = 0)
     {
-        var airtime = radio.AirtimeMicros(bytes);
-        long start;
-        if (radio.Mac is not { } mac)
+        var free = _free[_free.Length == 1 ? 0 : _random.NextInt(_free.Length)];
+        var airtime = _radio.AirtimeMicros(bytes);
+        long start, held;
+        if (_radio.Mac is not { } mac)
         {
-            start = Math.Max(_free, ready.Micros);
-            _free = start + airtime;
+            start = Math.Max(Busy(free, transmitter, receiver), ready.Micros);
+            held = start + airtime;
         }
         else
         {
-            start = Access(mac, ready.Micros, counters);
-            var held = start + airtime;
+            start = Access(mac, free, transmitter, receiver, ready.Micros, counters);
+            held = start + airtime;
             if (acknowledged)
             {
-                var ack = radio.AirtimeMicros(mac.AckBytes);
+                var ack = _radio.AirtimeMicros(mac.AckBytes);
                 held += Micros(mac.Turnaround) + ack;
                 counters.AirtimeMicros += ack;
             }
-            _free = held;
         }
+        Book(free, transmitter, receiver, held);
         counters.FramesSent++;
         counters.AirtimeMicros += airtime;
         counters.QueueingMicros += start - ready.Micros;
         return (new SimTime(start), new SimTime(start + airtime));
     }
 
+    /// <summary>Until when the channel is in use where the transmission would be heard or disturb.</summary>
+    private long Busy(long[] free, int transmitter, int receiver)
+    {
+        if (_around is null) return free[0];
+        var busy = free[transmitter];
+        if (receiver >= 0) return Math.Max(busy, free[receiver]);
+        foreach (var child in _children[transmitter]) busy = Math.Max(busy, free[child]);
+        return busy;
+    }
+
+    private void Book(long[] free, int transmitter, int receiver, long until)
+    {
+        if (_around is null)
+        {
+            free[0] = until;
+            return;
+        }
+        void Around(int node)
+        {
+            foreach (var near in _around[node]) free[near] = Math.Max(free[near], until);
+        }
+        Around(transmitter);
+        if (receiver >= 0) Around(receiver);
+        else foreach (var child in _children[transmitter]) Around(child);
+    }
+
     /// <summary>CSMA/CA from <paramref name="at"/>: when the frame's transmission starts.</summary>
-    private long Access(MacSettings mac, long at, LinkCounters counters)
+    private long Access(MacSettings mac, long[] free, int transmitter, int receiver, long at, LinkCounters counters)
     {
         var unit = Micros(mac.UnitBackoff);
+        var busyUntil = Busy(free, transmitter, receiver);
         while (true)
         {
             var exponent = mac.MinBackoffExponent;
             for (var busy = 0; ; )
             {
-                var backoff = backoffs.NextInt(1 << exponent) * unit;
+                var backoff = _random.NextInt(1 << exponent) * unit;
                 at += backoff;
                 counters.BackoffMicros += backoff;
-                if (_free <= at) return at + Micros(mac.Cca) + Micros(mac.Turnaround);
+                if (busyUntil <= at) return at + Micros(mac.Cca) + Micros(mac.Turnaround);
                 at += Micros(mac.Cca);
                 exponent = Math.Min(exponent + 1, mac.MaxBackoffExponent);
                 if (++busy > mac.MaxCsmaBackoffs) break;
             }
             counters.AccessFailures++;
-            at = Math.Max(at, _free);
+            at = Math.Max(at, busyUntil);
         }
     }
 

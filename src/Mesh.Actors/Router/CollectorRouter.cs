@@ -66,7 +66,7 @@ public sealed class CollectorRouter : SimActor
         if (_setup.Collector.BackhaulLatency < Lookahead)
             throw new InvalidOperationException($"collector {_setup.Collector.Id}: backhaul latency {_setup.Collector.BackhaulLatency.TotalMilliseconds} ms is shorter than the lookahead {Lookahead.TotalMilliseconds} ms");
         _losses = new LinkLossProcess(RandomStreamFor("mesh-loss"), Radio.Burst, _cell.Meters.Length);
-        _channel = new CellChannel(Radio, RandomStreamFor("mesh-mac"));
+        _channel = new CellChannel(Radio, RandomStreamFor("mesh-mac"), _cell.Parent);
     }
 
     protected override void OnEvent(object payload)
@@ -217,7 +217,7 @@ public sealed class CollectorRouter : SimActor
             return;
         }
         var bytes = blocks is null ? hop.Frame.WireBytes : ImageChunk.WireBytesOf(blocks);
-        var (start, end) = _channel.Transmit(Now, bytes, counters, acknowledged: false);
+        var (start, end) = _channel.Transmit(Now, bytes, counters, acknowledged: false, _cell.Parent[node], node);
         counters.BlocksSent += blocks?.Count ?? 0;
         if (Blocked(node, start, end))
         {
@@ -270,7 +270,7 @@ public sealed class CollectorRouter : SimActor
         var children = _cell.Children[hop.Transmitter];
         if (children.Length == 0) return;
         var counters = _down[_cell.Depth[hop.Transmitter]]; // links one level below the transmitter
-        var (start, end) = _channel.Transmit(Now, ImageChunk.WireBytesOf(hop.Blocks), counters, acknowledged: false); // broadcast: no acknowledgement, sent once
+        var (start, end) = _channel.Transmit(Now, ImageChunk.WireBytesOf(hop.Blocks), counters, acknowledged: false, hop.Transmitter, receiver: -1); // broadcast: no acknowledgement, sent once
         counters.BlocksSent += hop.Blocks.Count;
         var arrival = end + Radio.HopLatency;
         foreach (var child in children)
@@ -317,7 +317,7 @@ public sealed class CollectorRouter : SimActor
         }
         else
         {
-            (var start, end) = _channel.Transmit(Now, hop.Frame.WireBytes, counters, acknowledged: false);
+            (var start, end) = _channel.Transmit(Now, hop.Frame.WireBytes, counters, acknowledged: false, node, _cell.Parent[node]);
             if (Blocked(node, start, end))
             {
                 counters.FramesLost++;
@@ -363,7 +363,8 @@ public sealed class CollectorRouter : SimActor
         for (var attempt = 0; ; attempt++)
         {
             var bytes = original is null ? frameBytes : ImageChunk.WireBytesOf(left!.Select(i => original[i]).ToList());
-            (var start, end) = _channel.Transmit(ready, bytes, counters, acknowledged: true);
+            var (transmitter, receiver) = direction == LinkDirection.Down ? (_cell.Parent[node], node) : (node, _cell.Parent[node]);
+            (var start, end) = _channel.Transmit(ready, bytes, counters, acknowledged: true, transmitter, receiver);
             counters.BlocksSent += left?.Count ?? 0;
             blockedLast = Blocked(node, start, end);
             if (original is null)
