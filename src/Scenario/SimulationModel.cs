@@ -78,8 +78,9 @@ public sealed class SimulationModel : ILpFactory, IPlacement
         var plan = CampaignPlan.Make(fleet, setup.Targets, setup.Package.Manifest, setup.Campaign, unreachable);
         _campaign = CampaignActor.Props(new CampaignSetup(setup.CampaignId, setup.Package, plan, setup.Campaign, MdmSetup.Lp, setup.Outbox));
         var plannedAt = plan.Meters.ToLookup(m => m.Meter.Collector);
+        // The station estimates how long frames take at the slowest of its cell's links.
         _stations = profiles.ToDictionary(p => p.Collector, p => new StationSetup(setup.CampaignId, setup.Package, p, plannedAt[p.Collector].ToList(), setup.Campaign,
-            setup.Radio));
+            setup.Radio with { PhyBitsPerSecond = topology.Cell(p.Collector).Select(m => setup.Radio.LinkBitsPerSecond(m.Depth, m.PhyBitsPerSecond)).DefaultIfEmpty(setup.Radio.PhyBitsPerSecond).Min() }));
         _mdm = MdmActor.Props(new MdmSetup(topology.Meters.Select(m => (m.Meter.Identification, m.Firmware.ToString()))
             .Concat(topology.Unreachable.Select(m => (m.Meter.Identification, m.Firmware.ToString()))).ToList(), setup.MdmOutages));
     }

@@ -1,3 +1,4 @@
+using AmiSim.Protocol.C1219;
 using AmiSim.Mesh.Topology;
 using AmiSim.Protocol.Network;
 using Xunit;
@@ -51,6 +52,21 @@ public sealed class TopologyTests
 
         Assert.Equal(topology.Collectors, read.Collectors);
         Assert.Equal(topology.Meters, read.Meters);
+    }
+
+    [Fact]
+    public void A_links_own_PHY_rate_survives_export_and_import_and_a_bad_one_is_refused()
+    {
+        var topology = new NetworkTopology([new CollectorNode(1, TimeSpan.FromMilliseconds(150), 40_000)],
+            [new MeterNode(new MeterId(1), 1, null, 1, 0.01, "AM-100", new FirmwareVersion(1, 0), PhyBitsPerSecond: 150_000),
+             new MeterNode(new MeterId(2), 1, new MeterId(1), 2, 0.02, "AM-100", new FirmwareVersion(1, 0))]);
+        var writer = new StringWriter();
+        TopologyCsv.Write(topology, writer);
+        Assert.StartsWith(TopologyCsv.Header + ",phy_kbps,note", writer.ToString());
+
+        Assert.Equal(topology.Meters, TopologyCsv.Read(new StringReader(writer.ToString()), "net.csv").Meters);
+        var bad = writer.ToString().Replace("1.0,,,150,", "1.0,,,fast,");
+        Assert.Contains("line 3, phy_kbps: 'fast' is not a number", Assert.Throws<TopologyException>(() => TopologyCsv.Read(new StringReader(bad), "net.csv")).Message);
     }
 
     [Theory]

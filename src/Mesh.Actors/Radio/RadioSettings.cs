@@ -3,8 +3,15 @@ namespace AmiSim.Mesh.Radio;
 /// <summary>The RF mesh's figures (REFERENCE.md section 6); the same for every cell of a run.</summary>
 public sealed record RadioSettings
 {
-    /// <summary>PHY rate of the cell's shared channel.</summary>
+    /// <summary>PHY rate of the cell's channel, of every link that <see cref="PhyRateByDepth"/> and the topology leave to it.</summary>
     public int PhyBitsPerSecond { get; init; } = 100_000;
+
+    /// <summary>PHY rate of the links to meters of depth 1, 2, ... (the last for any deeper); empty: <see cref="PhyBitsPerSecond"/> everywhere.</summary>
+    public IReadOnlyList<int> PhyRateByDepth { get; init; } = [];
+
+    /// <summary>The PHY rate of the link from a meter of <paramref name="depth"/> to its parent: its own (<paramref name="own"/> above 0, from the topology file), else its depth's.</summary>
+    public int LinkBitsPerSecond(int depth, int own = 0) =>
+        own > 0 ? own : PhyRateByDepth.Count == 0 ? PhyBitsPerSecond : PhyRateByDepth[Math.Clamp(depth - 1, 0, PhyRateByDepth.Count - 1)];
 
     /// <summary>Added per hop on top of airtime (routing, processing; and the MAC's own time when <see cref="Mac"/> is off).</summary>
     public TimeSpan HopLatency { get; init; } = TimeSpan.FromMilliseconds(100);

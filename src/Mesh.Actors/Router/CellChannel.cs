@@ -51,12 +51,13 @@ public sealed class CellChannel
     /// <paramref name="transmitter"/> sends a frame of <paramref name="bytes"/>, ready at <paramref name="ready"/>,
     /// to <paramref name="receiver"/> (-1: a broadcast to all its children): returns when its transmission
     /// starts and ends (an acknowledgement, when <paramref name="acknowledged"/>, follows the end). Counts it,
-    /// its airtime, and the wait before it (queueing and backoff) in <paramref name="counters"/>.
+    /// its airtime (at <paramref name="bitsPerSecond"/>; 0: the cell's rate), and the wait before it (queueing and backoff) in <paramref name="counters"/>.
     /// </summary>
-    public (SimTime Start, SimTime End) Transmit(SimTime ready, int bytes, LinkCounters counters, bool acknowledged, int transmitter = 0, int receiver = 0)
+    public (SimTime Start, SimTime End) Transmit(SimTime ready, int bytes, LinkCounters counters, bool acknowledged, int transmitter = 0, int receiver = 0, int bitsPerSecond = 0)
     {
         var free = _free[_free.Length == 1 ? 0 : _random.NextInt(_free.Length)];
-        var airtime = _radio.AirtimeMicros(bytes);
+        var rate = bitsPerSecond > 0 ? bitsPerSecond : _radio.PhyBitsPerSecond;
+        var airtime = Airtime.Micros(bytes, rate);
         long start, held;
         if (_radio.Mac is not { } mac)
         {
@@ -69,7 +70,7 @@ public sealed class CellChannel
             held = start + airtime;
             if (acknowledged)
             {
-                var ack = _radio.AirtimeMicros(mac.AckBytes);
+                var ack = Airtime.Micros(mac.AckBytes, rate);
                 held += Micros(mac.Turnaround) + ack;
                 counters.AirtimeMicros += ack;
             }

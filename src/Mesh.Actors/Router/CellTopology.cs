@@ -11,13 +11,16 @@ internal sealed class CellTopology
 {
     private readonly Dictionary<MeterId, int> _index;
 
-    public CellTopology(IReadOnlyList<MeterNode> meters)
+    public CellTopology(IReadOnlyList<MeterNode> meters, Radio.RadioSettings? radio = null)
     {
+        radio ??= new Radio.RadioSettings();
         var count = meters.Count + 1;
         Meters = new MeterId[count];
         Parent = new int[count];
         Depth = new int[count];
         Loss = new double[count];
+        Rate = new int[count];
+        Rate[0] = radio.PhyBitsPerSecond;
         _index = new Dictionary<MeterId, int>(meters.Count);
         for (var i = 0; i < meters.Count; i++)
         {
@@ -31,9 +34,12 @@ internal sealed class CellTopology
             Parent[node] = meters[i].Parent is { } parent ? _index[parent] : 0;
             Depth[node] = meters[i].Depth;
             Loss[node] = meters[i].LinkLoss;
+            Rate[node] = radio.LinkBitsPerSecond(meters[i].Depth, meters[i].PhyBitsPerSecond);
             children[Parent[node]].Add(node);
         }
         Children = children.Select(c => c.ToArray()).ToArray();
+        // A broadcast reaches every child: it goes out at the slowest of their links' rates.
+        BroadcastRate = Children.Select((c, node) => c.Length == 0 ? Rate[node] : c.Min(child => Rate[child])).ToArray();
         MaxDepth = meters.Count == 0 ? 0 : Depth.Max();
     }
 
@@ -47,6 +53,12 @@ internal sealed class CellTopology
     public double[] Loss { get; }
 
     public int[][] Children { get; }
+
+    /// <summary>PHY rate of the link between the node and its parent (node 0's: the cell's rate).</summary>
+    public int[] Rate { get; }
+
+    /// <summary>PHY rate of a broadcast by the node to its children.</summary>
+    public int[] BroadcastRate { get; }
 
     public int MaxDepth { get; }
 

@@ -44,7 +44,7 @@ public sealed class CollectorRouter : SimActor
     public CollectorRouter(CollectorSetup setup)
     {
         _setup = setup;
-        _cell = new CellTopology(setup.Cell);
+        _cell = new CellTopology(setup.Cell, setup.Radio);
         var depths = Math.Max(1, _cell.MaxDepth);
         _down = Enumerable.Range(0, depths).Select(_ => new LinkCounters()).ToArray();
         _up = Enumerable.Range(0, depths).Select(_ => new LinkCounters()).ToArray();
@@ -217,7 +217,7 @@ public sealed class CollectorRouter : SimActor
             return;
         }
         var bytes = blocks is null ? hop.Frame.WireBytes : ImageChunk.WireBytesOf(blocks);
-        var (start, end) = _channel.Transmit(Now, bytes, counters, acknowledged: false, _cell.Parent[node], node);
+        var (start, end) = _channel.Transmit(Now, bytes, counters, acknowledged: false, _cell.Parent[node], node, _cell.Rate[node]);
         counters.BlocksSent += blocks?.Count ?? 0;
         if (Blocked(node, start, end))
         {
@@ -270,7 +270,7 @@ public sealed class CollectorRouter : SimActor
         var children = _cell.Children[hop.Transmitter];
         if (children.Length == 0) return;
         var counters = _down[_cell.Depth[hop.Transmitter]]; // links one level below the transmitter
-        var (start, end) = _channel.Transmit(Now, ImageChunk.WireBytesOf(hop.Blocks), counters, acknowledged: false, hop.Transmitter, receiver: -1); // broadcast: no acknowledgement, sent once
+        var (start, end) = _channel.Transmit(Now, ImageChunk.WireBytesOf(hop.Blocks), counters, acknowledged: false, hop.Transmitter, receiver: -1, _cell.BroadcastRate[hop.Transmitter]); // broadcast: no acknowledgement, sent once
         counters.BlocksSent += hop.Blocks.Count;
         var arrival = end + Radio.HopLatency;
         foreach (var child in children)
@@ -317,7 +317,7 @@ public sealed class CollectorRouter : SimActor
         }
         else
         {
-            (var start, end) = _channel.Transmit(Now, hop.Frame.WireBytes, counters, acknowledged: false, node, _cell.Parent[node]);
+            (var start, end) = _channel.Transmit(Now, hop.Frame.WireBytes, counters, acknowledged: false, node, _cell.Parent[node], _cell.Rate[node]);
             if (Blocked(node, start, end))
             {
                 counters.FramesLost++;
@@ -364,7 +364,7 @@ public sealed class CollectorRouter : SimActor
         {
             var bytes = original is null ? frameBytes : ImageChunk.WireBytesOf(left!.Select(i => original[i]).ToList());
             var (transmitter, receiver) = direction == LinkDirection.Down ? (_cell.Parent[node], node) : (node, _cell.Parent[node]);
-            (var start, end) = _channel.Transmit(ready, bytes, counters, acknowledged: true, transmitter, receiver);
+            (var start, end) = _channel.Transmit(ready, bytes, counters, acknowledged: true, transmitter, receiver, _cell.Rate[node]);
             counters.BlocksSent += left?.Count ?? 0;
             blockedLast = Blocked(node, start, end);
             if (original is null)

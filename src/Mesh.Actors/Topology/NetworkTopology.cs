@@ -12,7 +12,8 @@ public sealed record CollectorNode(int Id, TimeSpan BackhaulLatency, int Backhau
 /// <paramref name="LinkLoss"/> is the probability that a block (or control frame) is lost on the
 /// hop between the meter and its parent, after the MAC's own retries.
 /// </summary>
-public sealed record MeterNode(MeterId Meter, int Collector, MeterId? Parent, int Depth, double LinkLoss, string Model, FirmwareVersion Firmware);
+/// <param name="PhyBitsPerSecond">the PHY rate of the link to the parent; 0: the scenario's for its depth (<see cref="Radio.RadioSettings.LinkBitsPerSecond"/>).</param>
+public sealed record MeterNode(MeterId Meter, int Collector, MeterId? Parent, int Depth, double LinkLoss, string Model, FirmwareVersion Firmware, int PhyBitsPerSecond = 0);
 
 /// <summary>The AMI network: collectors and the meters of each one's mesh.</summary>
 public sealed class NetworkTopology

@@ -24,14 +24,17 @@ public static class TopologyCsv
     /// </summary>
     public static void Write(NetworkTopology topology, TextWriter writer)
     {
-        writer.WriteLine(Header + ",note");
+        // A link's own PHY rate (phy_kbps) only when some link has one, so that other networks write as before.
+        var rates = topology.Meters.Any(m => m.PhyBitsPerSecond > 0);
+        string Rate(MeterNode? m) => !rates ? "" : m is { PhyBitsPerSecond: > 0 } ? string.Create(CultureInfo.InvariantCulture, $"{m.PhyBitsPerSecond / 1000.0:R},") : ",";
+        writer.WriteLine(Header + (rates ? ",phy_kbps" : "") + ",note");
         foreach (var c in topology.Collectors)
-            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"collector,{c.Id},,,,,,{c.BackhaulLatency.TotalMilliseconds:R},{c.BackhaulBitsPerSecond / 1000.0:R},"));
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"collector,{c.Id},,,,,,{c.BackhaulLatency.TotalMilliseconds:R},{c.BackhaulBitsPerSecond / 1000.0:R},{Rate(null)}"));
         foreach (var m in topology.Meters)
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"meter,{m.Meter.Value},{m.Collector},{(m.Parent is { } p ? p.Value.ToString(CultureInfo.InvariantCulture) : "collector")},{m.LinkLoss:R},{m.Model},{m.Firmware},,,"));
+                $"meter,{m.Meter.Value},{m.Collector},{(m.Parent is { } p ? p.Value.ToString(CultureInfo.InvariantCulture) : "collector")},{m.LinkLoss:R},{m.Model},{m.Firmware},,,{Rate(m)}"));
         foreach (var m in topology.Unreachable)
-            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"meter,{m.Meter.Value},,unreachable,,{m.Model},{m.Firmware},,,{Quoted(m.Reason)}"));
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"meter,{m.Meter.Value},,unreachable,,{m.Model},{m.Firmware},,,{Rate(null)}{Quoted(m.Reason)}"));
     }
 
     private static string Quoted(string text) => text.Contains(',') || text.Contains('"') ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
@@ -40,10 +43,11 @@ public static class TopologyCsv
     public static NetworkTopology Read(TextReader text, string fileName)
     {
         var collectors = new List<CollectorNode>();
-        var meters = new List<(MeterId Id, int Collector, MeterId? Parent, double Loss, string Model, FirmwareVersion Firmware, int Line)>();
+        var meters = new List<(MeterId Id, int Collector, MeterId? Parent, double Loss, string Model, FirmwareVersion Firmware, int Rate, int Line)>();
         var unreachable = new List<UnreachableMeter>();
         using var csv = CsvDataReader.Create(text, new CsvDataReaderOptions { HasHeaders = true });
         var hasNote = Enumerable.Range(0, csv.FieldCount).Any(i => csv.GetName(i) == "note");
+        var hasRate = Enumerable.Range(0, csv.FieldCount).Any(i => csv.GetName(i) == "phy_kbps");
         var missing = Columns.Where(c => !Enumerable.Range(0, csv.FieldCount).Any(i => csv.GetName(i) == c)).ToList();
         if (missing.Count > 0) throw new TopologyException($"{fileName}, line 1: the header lacks {string.Join(", ", missing)}; expected {Header}");
 
@@ -80,8 +84,11 @@ public static class TopologyCsv
                         FirmwareVersion firmware;
                         try { firmware = FirmwareVersion.Parse(Field("firmware")); }
                         catch (FormatException error) { throw new TopologyException($"{Where("firmware")}: {error.Message}"); }
+                        var kbps = !hasRate || Field("phy_kbps").Length == 0 ? 0 : Positive(Field("phy_kbps"), Where("phy_kbps"));
+                        if (kbps > 100_000) throw new TopologyException($"{Where("phy_kbps")}: {kbps} kbit/s is above 100,000 (100 Mbit/s)");
+                        var rate = (int)Math.Round(kbps * 1000);
                         meters.Add((new MeterId(Int(Field("id"), Where("id"))), Int(Field("collector"), Where("collector")),
-                            parent == "collector" ? null : new MeterId(Int(parent, Where("parent"))), loss, model, firmware, line));
+                            parent == "collector" ? null : new MeterId(Int(parent, Where("parent"))), loss, model, firmware, rate, line));
                         break;
                     case var kind:
                         throw new TopologyException($"{Where("kind")}: '{kind}' is neither collector nor meter");
@@ -107,7 +114,7 @@ public static class TopologyCsv
             foreach (var m in unreachable)
                 if (lines.ContainsKey(m.Meter)) throw new TopologyException($"meter {m.Meter.Value} appears twice");
             return new NetworkTopology(collectors,
-                meters.Select(m => new MeterNode(m.Id, m.Collector, m.Parent, depths[m.Id], m.Loss, m.Model, m.Firmware))) { Unreachable = unreachable.OrderBy(m => m.Meter).ToList() };
+                meters.Select(m => new MeterNode(m.Id, m.Collector, m.Parent, depths[m.Id], m.Loss, m.Model, m.Firmware, m.Rate))) { Unreachable = unreachable.OrderBy(m => m.Meter).ToList() };
         }
         catch (TopologyException error) when (!error.Message.StartsWith(fileName, StringComparison.Ordinal))
         {
