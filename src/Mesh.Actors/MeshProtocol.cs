@@ -40,7 +40,9 @@ public sealed class LinkCounters
 }
 
 /// <summary>A collector's traffic: per link depth (index 0 = depth 1), downlink and uplink, and its backhaul.</summary>
-public sealed record MeshMetrics(int Collector, IReadOnlyList<LinkCounters> Down, IReadOnlyList<LinkCounters> Up, long BackhaulFramesDown, long BackhaulFramesUp, long FramesDroppedAtCollector)
+/// <param name="ParentSwitches">with re-routing: the times a meter switched to another parent or back.</param>
+public sealed record MeshMetrics(int Collector, IReadOnlyList<LinkCounters> Down, IReadOnlyList<LinkCounters> Up, long BackhaulFramesDown, long BackhaulFramesUp, long FramesDroppedAtCollector,
+    long ParentSwitches = 0)
 {
     public long AirtimeMicros => Down.Sum(c => c.AirtimeMicros) + Up.Sum(c => c.AirtimeMicros);
 }

@@ -116,6 +116,7 @@ public sealed record ScenarioSettings
             {
                 PhyBitsPerSecond = r.Int("network.phy-rate", 1), HopLatency = r.Duration("network.hop-latency"),
                 Channels = r.Int("network.channels", 1, 256),
+                RerouteAfter = r.Bool("network.rerouting.enabled") ? r.Duration("network.rerouting.detection-delay") : null,
                 PhyRateByDepth = WholeNumbers(r, "network.phy-rate-by-depth", 1, 100_000_000).Select(v => (int)v).ToList(),
                 SpatialReuse = r.String("network.spatial-reuse") switch
                 {

@@ -137,6 +137,7 @@ public static class RunReport
                     ["blocksDelivered"] = m.Down.Sum(c => c.BlocksDelivered),
                     ["queueingSeconds"] = Math.Round((m.Down.Sum(c => c.QueueingMicros) + m.Up.Sum(c => c.QueueingMicros)) / 1e6, 3),
                 };
+                if (run.Scenario.Radio.RerouteAfter is not null) collector["parentSwitches"] = m.ParentSwitches;
                 // Only with the MAC on (network.mac), so that a run without it reports and digests as before.
                 if (run.Scenario.Radio.Mac is not null)
                     collector["mac"] = new JsonObject

@@ -25,6 +25,13 @@ public sealed record RadioSettings
     /// <summary>Transmissions far enough apart on the routing tree go on at the same time (docs/MESH-MODEL.md, "Spatial reuse and channels"); false: one at a time per channel in the whole cell.</summary>
     public bool SpatialReuse { get; init; }
 
+    /// <summary>
+    /// How long a meter whose link to its parent went down (a scheduled outage) takes to notice and switch to
+    /// another parent, and to switch back once the link is up (docs/MESH-MODEL.md, "Re-routing"); null: off,
+    /// a meter keeps its parent.
+    /// </summary>
+    public TimeSpan? RerouteAfter { get; init; }
+
     /// <summary>Bursty (Gilbert-Elliott) loss per link and direction; null: off (independent loss per draw).</summary>
     public BurstSettings? Burst { get; init; }
 

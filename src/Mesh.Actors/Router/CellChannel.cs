@@ -44,6 +44,18 @@ public sealed class CellChannel
         _free = Enumerable.Range(0, Math.Max(1, radio.Channels)).Select(_ => new long[_around is null ? 1 : parents.Length]).ToArray();
     }
 
+    /// <summary>The routing tree changed: <paramref name="node"/> now has <paramref name="parent"/> instead of <paramref name="old"/>.</summary>
+    public void Reparent(int node, int old, int parent)
+    {
+        _children[old] = _children[old].Where(c => c != node).ToArray();
+        _children[parent] = [.. _children[parent], node];
+        if (_around is null) return;
+        int[] Around(int n, int p) => (n == 0 ? [0] : new[] { n, p }).Concat(_children[n]).ToArray();
+        _around[node] = Around(node, parent);
+        _around[old] = Around(old, _around[old].Length > 1 && old != 0 ? _around[old][1] : 0);
+        _around[parent] = Around(parent, _around[parent].Length > 1 && parent != 0 ? _around[parent][1] : 0);
+    }
+
     /// <summary>When channel 0 is next free around <paramref name="node"/> (the whole cell without reuse).</summary>
     public SimTime FreeAround(int node = 0) => new(_free[0][_around is null ? 0 : node]);
 

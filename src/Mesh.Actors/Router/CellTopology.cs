@@ -64,6 +64,19 @@ internal sealed class CellTopology
 
     public bool TryIndex(MeterId meter, out int node) => _index.TryGetValue(meter, out node);
 
+    /// <summary>Puts <paramref name="node"/> under <paramref name="parent"/>, one hop shallower than it, so its depth and its subtree's stay.</summary>
+    public void Reparent(int node, int parent)
+    {
+        var old = Parent[node];
+        if (old == parent) return;
+        if (Depth[parent] != Depth[node] - 1) throw new InvalidOperationException($"node {node} of depth {Depth[node]} cannot go under node {parent} of depth {Depth[parent]}");
+        Parent[node] = parent;
+        Children[old] = Children[old].Where(c => c != node).ToArray();
+        Children[parent] = [.. Children[parent], node];
+        foreach (var changed in new[] { old, parent })
+            BroadcastRate[changed] = Children[changed].Length == 0 ? Rate[changed] : Children[changed].Min(child => Rate[child]);
+    }
+
     /// <summary>Nodes from depth 1 down to <paramref name="node"/>.</summary>
     public int[] PathTo(int node)
     {

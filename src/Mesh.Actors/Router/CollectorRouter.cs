@@ -40,6 +40,10 @@ public sealed class CollectorRouter : SimActor
     private long _backhaulFramesDown;
     private long _backhaulFramesUp;
     private long _droppedAtCollector;
+    /// <summary>With re-routing: each node's parent from the topology (the parent it returns to), and whether it is on another one now.</summary>
+    private int[] _primary = [];
+    private bool[] _rerouted = [];
+    private long _parentSwitches;
 
     public CollectorRouter(CollectorSetup setup)
     {
@@ -67,6 +71,7 @@ public sealed class CollectorRouter : SimActor
             throw new InvalidOperationException($"collector {_setup.Collector.Id}: backhaul latency {_setup.Collector.BackhaulLatency.TotalMilliseconds} ms is shorter than the lookahead {Lookahead.TotalMilliseconds} ms");
         _losses = new LinkLossProcess(RandomStreamFor("mesh-loss"), Radio.Burst, _cell.Meters.Length);
         _channel = new CellChannel(Radio, RandomStreamFor("mesh-mac"), _cell.Parent);
+        if (Radio.RerouteAfter is { } after) PlanReroutes(after);
     }
 
     protected override void OnEvent(object payload)
@@ -88,6 +93,9 @@ public sealed class CollectorRouter : SimActor
             case AtCollector arrived:
                 ToHeadEnd(arrived.Frame);
                 break;
+            case SwitchParent change:
+                Switch(change.Node, change.Parent);
+                break;
             case IUplinkFrame frame:
                 Up(new UpHop(NodeOf(frame.Meter), frame));
                 break;
@@ -100,7 +108,7 @@ public sealed class CollectorRouter : SimActor
     {
         if (message is GetMeshMetrics)
             Sender.Tell(new MeshMetrics(_setup.Collector.Id, _down.Select(c => c.Copy()).ToList(), _up.Select(c => c.Copy()).ToList(),
-                _backhaulFramesDown, _backhaulFramesUp, _droppedAtCollector));
+                _backhaulFramesDown, _backhaulFramesUp, _droppedAtCollector, _parentSwitches));
         else
             Unhandled(message);
     }
@@ -151,9 +159,9 @@ public sealed class CollectorRouter : SimActor
         return free + _setup.Collector.BackhaulLatency;
     }
 
-    /// <summary>Whether an outage takes the hop between <paramref name="node"/> and its parent during [start, end).</summary>
+    /// <summary>Whether an outage takes the hop between <paramref name="node"/> and its parent during [start, end) (a link outage is of the link to its own parent from the topology).</summary>
     private bool Blocked(int node, SimTime start, SimTime end) =>
-        (_linkOutages[node] is { } outages && outages.AnyOverlaps(start, end)) ||
+        (_linkOutages[node] is { } outages && !(_rerouted.Length > 0 && _rerouted[node]) && outages.AnyOverlaps(start, end)) ||
         (_cell.Parent[node] == 0 && _collectorOutages.AnyOverlaps(start, end));
 
     /// <summary>
@@ -408,7 +416,46 @@ public sealed class CollectorRouter : SimActor
         Send(_setup.HeadEnd, arrival - Now, frame);
     }
 
+    /// <summary>
+    /// Re-routing: every meter whose link to its parent has an outage gets another parent, drawn (from the
+    /// run's seed) among the cell's meters one hop shallower than it; it switches to it <paramref name="after"/>
+    /// the outage starts and back <paramref name="after"/> it ends. A meter of depth 1 (only the collector
+    /// above it), or with no other meter one hop shallower, keeps its parent.
+    /// </summary>
+    private void PlanReroutes(TimeSpan after)
+    {
+        _primary = (int[])_cell.Parent.Clone();
+        _rerouted = new bool[_cell.Parent.Length];
+        var draw = RandomStreamFor("mesh-reroute");
+        for (var node = 1; node < _cell.Parent.Length; node++)
+        {
+            if (_linkOutages[node] is not { } outages || _cell.Depth[node] < 2) continue;
+            var others = Enumerable.Range(1, _cell.Parent.Length - 1).Where(n => _cell.Depth[n] == _cell.Depth[node] - 1 && n != _cell.Parent[node]).ToList();
+            if (others.Count == 0) continue;
+            var alternate = others[draw.NextInt(others.Count)];
+            foreach (var outage in outages.OrderBy(o => o.Start))
+            {
+                Send(Id, outage.Start + after - Now, new SwitchParent(node, alternate));
+                Send(Id, outage.End + after - Now, new SwitchParent(node, _primary[node]));
+            }
+        }
+    }
+
+    private void Switch(int node, int parent)
+    {
+        var old = _cell.Parent[node];
+        if (old == parent) return;
+        _cell.Reparent(node, parent);
+        _channel.Reparent(node, old, parent);
+        _rerouted[node] = parent != _primary[node];
+        _parentSwitches++;
+        Trace(_cell.Meters[node].Value, "1.5", $"collector {_setup.Collector.Id}: meter {_cell.Meters[node].Value} switches to {(parent == 0 ? "the collector" : $"meter {_cell.Meters[parent].Value}")} as its parent");
+    }
+
     private LpId MeterLp(int node) => new(AmiLps.Meter, _cell.Meters[node].Value);
+
+    /// <summary>Re-routing: <see cref="Node"/> takes <see cref="Parent"/> as its parent from now on.</summary>
+    private sealed record SwitchParent(int Node, int Parent);
 
     /// <summary>A unicast frame at hop <see cref="Hop"/> of its path; <see cref="Blocks"/> the chunk's blocks still alive (null for control frames).</summary>
     /// <remarks>The router's own event, moved on from hop to hop: one object per frame, not one per hop.</remarks>
