@@ -275,6 +275,14 @@ public sealed record ScenarioSettings
     /// <summary>Refuses the first scripted action the campaign would certainly ignore (<see cref="FirstIgnored"/>).</summary>
     private static void CheckScript(ScenarioSettings s, string key)
     {
+        foreach (var (scripted, index) in s.OperatorActions.Select((a, i) => (a, i)))
+        {
+            string Where() => $"{key}[{index}] ({scripted.Action.Name()} at virtual {SimTime.From(scripted.At)})";
+            if (scripted.At >= s.Until)
+                throw new ScenarioException($"{Where()}: the run ends at until = virtual {SimTime.From(s.Until)}, before it");
+            foreach (var crash in s.HeadEndCrashes.Where(c => scripted.At >= c.At && scripted.At < c.At + c.Downtime))
+                throw new ScenarioException($"{Where()}: the head-end is down then (head-end-crashes: a crash at virtual {SimTime.From(crash.At)} for {SimTime.From(crash.Downtime)}) and would never get it");
+        }
         if (FirstIgnored(s.OperatorActions, s.StartByOperator) is not { } ignored) return;
         var action = s.OperatorActions[ignored.Index];
         throw new ScenarioException($"{key}[{ignored.Index}] ({action.Action.Name()} at virtual {SimTime.From(action.At)}): {ignored.Why}");

@@ -251,6 +251,16 @@ public sealed class CampaignStateTests
     }
 
     [Fact]
+    public void Retry_failed_resumes_a_paused_campaign_and_its_pause_reason_goes_with_the_pause()
+    {
+        var run = Started();
+        run.Operator(OperatorAction.Pause);
+        run.Operator(OperatorAction.RetryFailed);
+
+        Assert.Equal((CampaignStatus.Running, ""), (run.Summary.Status, run.Summary.PauseReason));
+    }
+
+    [Fact]
     public void Retry_failed_runs_a_completed_campaign_again_and_completes_it_when_the_retried_meters_finish()
     {
         var run = Started(Small with { SuccessThreshold = 0.5 }, meters: 2);

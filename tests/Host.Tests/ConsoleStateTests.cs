@@ -22,6 +22,21 @@ public sealed class ConsoleStateTests
     }
 
     [Fact]
+    public void While_the_head_end_is_down_an_action_is_refused_and_a_held_clock_moves_one_second_for_an_action()
+    {
+        var state = new ConsoleState(3600);
+        state.Observe(CampaignStatus.Down);
+        Assert.Contains("the head-end is down", state.Ask(OperatorAction.Pause, "ann"));
+        Assert.Empty(state.Decide(At(10), TimeSpan.FromSeconds(1)).Take);
+
+        state.Observe(CampaignStatus.Running);
+        state.SetHeld(true);
+        Assert.Null(state.Ask(OperatorAction.Pause, "ann"));
+        Assert.Single(state.Decide(At(10), TimeSpan.FromSeconds(2)).Take);
+        Assert.Equal(TimeSpan.FromSeconds(1), state.NextStep(TimeSpan.FromHours(1)));
+    }
+
+    [Fact]
     public void A_step_is_at_most_what_the_run_did_in_a_quarter_second_so_a_held_clock_or_an_action_is_taken_soon()
     {
         var state = new ConsoleState(null);

@@ -45,6 +45,10 @@ public sealed class ScenarioCatalogueTests
         "operator-actions[0] (pause at virtual 03:00:00.000): the campaign is paused by an earlier pause with no resume since")]
     [InlineData("amisim.scenario.operator-actions = [{ at = 1h, action = cancel }, { at = 2h, action = retry-failed }]",
         "operator-actions[1] (retry-failed at virtual 02:00:00.000): the campaign is canceled at virtual 01:00:00.000")]
+    [InlineData("amisim.scenario { head-end-crashes = [{ at = 1h, downtime = 40m }], operator-actions = [{ at = 80m, action = pause }] }",
+        "operator-actions[0] (pause at virtual 01:20:00.000): the head-end is down then (head-end-crashes: a crash at virtual 01:00:00.000 for 00:40:00.000)")]
+    [InlineData("amisim.scenario { until = 30m, operator-actions = [{ at = 1h, action = pause }] }",
+        "operator-actions[0] (pause at virtual 01:00:00.000): the run ends at until = virtual 00:30:00.000, before it")]
     [InlineData("amisim.scenario.network.mac { enabled = on, min-be = 6, max-be = 5 }", "network.mac.min-be (6) is above network.mac.max-be (5)")]
     [InlineData("amisim.scenario.network.mac { enabled = on, unit-backoff = 1160 }", "network.mac.unit-backoff: expected a duration")]
     [InlineData("amisim.scenario.network { link-loss-max = 0.2, burst { enabled = on, bad-loss = 0.1 } }", "network.burst.bad-loss (0.1) is below network.link-loss-max (0.2)")]

@@ -344,7 +344,11 @@ public sealed class CampaignState
                 Begin();
                 break;
             case OperatorAction.RetryFailed when _status != CampaignStatus.Created:
-                if (_status is CampaignStatus.Paused or CampaignStatus.Completed) SetStatus(CampaignStatus.Running);
+                if (_status is CampaignStatus.Paused or CampaignStatus.Completed)
+                {
+                    _pauseReason = "";
+                    SetStatus(CampaignStatus.Running);
+                }
                 foreach (var station in _stations) ToStation(station, new StationRetryFailed(_incarnation));
                 break;
         }

@@ -111,6 +111,7 @@ public sealed class ProgressView(IAnsiConsole console, SimTime until)
         var share = s.Targeted == 0 ? 1 : (double)s.Final / s.Targeted;
         var left = eta && Remaining(s) is { } remaining ? $", about {Wall(remaining)} left" : "";
         var rate = eta && _eventsPerSecond > 0 ? $"; {_eventsPerSecond / 1e6:0.00}M events/s" : "";
+        if (s.Targeted == 0 && s.Status == CampaignStatus.Created) return $"virtual {s.Time} of {until}: the campaign waits for its start";
         return $"virtual {s.Time} of {until}: {s.Final:N0} of {s.Targeted:N0} targeted meters final ({share:P0}), "
                + $"{s.Succeeded:N0} succeeded, {s.Failed:N0} failed or timed out, {s.Targeted - s.Final:N0} in progress; campaign {s.Status.Name()}"
                + $"{rate}{left}";

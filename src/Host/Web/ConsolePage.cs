@@ -41,7 +41,7 @@ td.text,th.text{text-align:left}.meter{display:inline-block;width:8em;height:.6e
 <div class="card"><b id="failed">0</b><span>failed or timed out</span></div>
 <div class="card"><b id="final">0</b><span>final of <span id="targeted">0</span> targeted</span></div>
 <div class="card"><b id="wave">0</b><span>wave of <span id="waves">0</span></span></div>
-<div class="card"><b id="sessions">0</b><span>most sessions on a collector</span></div>
+<div class="card"><b id="sessions">0</b><span>peak sessions on a collector</span></div>
 </div>
 <h2 id="curve-title">Completion so far</h2><div id="curve"></div>
 <div class="grid">

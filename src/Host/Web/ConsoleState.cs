@@ -52,6 +52,8 @@ public sealed class ConsoleState(double? pace, bool waitsForStart = false)
             return $"the campaign waits for its start: start it before asking for {action.Name()}";
         if (startAsked && action == OperatorAction.Start) return "the campaign has been started already";
         var expected = Expected();
+        if (expected == CampaignStatus.Down)
+            return $"the head-end is down (a crash) and takes no {action.Name()} now; ask again once it has restarted";
         if (expected is CampaignStatus.Completed or CampaignStatus.Canceled)
             return $"the campaign is {expected.Value.Name()}: there is nothing to {action.Name()}";
         if (action == OperatorAction.Pause && expected == CampaignStatus.Paused) return "the campaign is paused already";
@@ -106,10 +108,13 @@ public sealed class ConsoleState(double? pace, bool waitsForStart = false)
     /// <summary>
     /// The next step's length, in whole seconds from 1 to <paramref name="longest"/>: what a quarter second
     /// of wall time is at the pace, and at most what the run did in a quarter second in its last step, so
-    /// that an action, a new pace or a held clock takes effect within about a quarter second at any pace.
+    /// that an action, a new pace or a held clock takes effect within about a quarter second at any pace;
+    /// one second while the clock is held (the step that carries out actions taken meanwhile).
     /// </summary>
     public TimeSpan NextStep(TimeSpan longest)
     {
+        // Actions taken while the clock is held move it on by the shortest step only, for them to take effect.
+        if (Held || WaitingForStart) return TimeSpan.FromSeconds(1);
         var seconds = Math.Min(Pace ?? double.MaxValue, _speed ?? double.MaxValue) * UpdateEvery.TotalSeconds;
         return TimeSpan.FromSeconds(Math.Clamp(Math.Floor(seconds), 1, Math.Max(1, Math.Floor(longest.TotalSeconds))));
     }

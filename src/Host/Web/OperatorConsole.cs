@@ -336,7 +336,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
             ["meter"] = meter.Value, ["identification"] = meter.Identification,
             ["campaign"] = outcome is null ? null : new JsonObject
             {
-                ["collector"] = outcome.Collector, ["wave"] = outcome.Wave >= 0 ? outcome.Wave + 1 : null, ["phase"] = outcome.Phase.ToString(), ["final"] = outcome.Phase.IsFinal(),
+                ["collector"] = outcome.Collector > 0 ? outcome.Collector : null, ["wave"] = outcome.Wave >= 0 ? outcome.Wave + 1 : null, ["phase"] = outcome.Phase.ToString(), ["final"] = outcome.Phase.IsFinal(),
                 ["reason"] = outcome.Reason, ["attempts"] = outcome.Attempts, ["firmwareAfter"] = outcome.FirmwareAfter,
                 ["finishedAt"] = outcome.FinishedMicros > 0 ? new SimTime(outcome.FinishedMicros).ToString() : null,
             },
