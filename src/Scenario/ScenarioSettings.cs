@@ -133,7 +133,7 @@ public sealed record ScenarioSettings
                 },
                 Burst = !r.Bool("network.burst.enabled") ? null : new BurstSettings
                 {
-                    MeanBurstLength = r.Double("network.burst.mean-length", 1, 1e6), BadLoss = r.Double("network.burst.bad-loss", 1e-6, 1),
+                    MeanBurstDuration = r.Duration("network.burst.mean-duration"), BadLoss = r.Double("network.burst.bad-loss", 1e-6, 1),
                 },
             },
             Links = new LinkBudget
@@ -256,6 +256,8 @@ public sealed record ScenarioSettings
         CheckScript(s, Key("operator-actions"));
         if (s.Radio.Mac is { } mac && mac.MinBackoffExponent > mac.MaxBackoffExponent)
             throw new ScenarioException($"{Key("network.mac.min-be")} ({mac.MinBackoffExponent}) is above network.mac.max-be ({mac.MaxBackoffExponent})");
+        if (s.Radio.Burst is { MeanBurstDuration.Ticks: <= 0 })
+            throw new ScenarioException($"{Key("network.burst.mean-duration")}: a burst lasts some time, such as 50ms");
         if (s.Radio.Burst is { } burst && s.TopologyFile.Length == 0 && s.Fleet.LinkLossMax > burst.BadLoss)
             throw new ScenarioException($"{Key("network.burst.bad-loss")} ({burst.BadLoss}) is below network.link-loss-max ({s.Fleet.LinkLossMax}): a link's mean loss cannot exceed its loss in the bad state");
         if (s.Until <= TimeSpan.Zero) throw new ScenarioException($"{Key("until")}: the run needs some virtual time, such as 30d");

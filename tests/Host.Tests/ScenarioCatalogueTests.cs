@@ -52,7 +52,7 @@ public sealed class ScenarioCatalogueTests
     [InlineData("amisim.scenario.network.mac { enabled = on, min-be = 6, max-be = 5 }", "network.mac.min-be (6) is above network.mac.max-be (5)")]
     [InlineData("amisim.scenario.network.mac { enabled = on, unit-backoff = 1160 }", "network.mac.unit-backoff: expected a duration")]
     [InlineData("amisim.scenario.network { link-loss-max = 0.2, burst { enabled = on, bad-loss = 0.1 } }", "network.burst.bad-loss (0.1) is below network.link-loss-max (0.2)")]
-    [InlineData("amisim.scenario.network.burst { enabled = on, mean-length = 0.5 }", "network.burst.mean-length")]
+    [InlineData("amisim.scenario.network.burst { enabled = on, mean-duration = 0ms }", "network.burst.mean-duration: a burst lasts some time")]
     [InlineData("amisim.scenario {\n  name = \"x\"\n", "line 1: '{' is never closed")]
     [InlineData("amisim.scenario.name = \"x", "line 1: a string is not closed")]
     public void A_bad_scenario_names_the_file_the_key_and_the_problem(string text, string message)

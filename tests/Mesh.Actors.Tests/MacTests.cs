@@ -107,13 +107,16 @@ public sealed class MacTests : TestKit
     }
 
     [Theory]
-    [InlineData(0.02, 4.0)]
-    [InlineData(0.1, 10.0)]
-    public void Bursty_loss_keeps_the_links_mean_loss_and_its_bursts_last_the_mean_length(double loss, double meanLength)
+    [InlineData(0.02, 40)]
+    [InlineData(0.1, 100)]
+    public void Bursty_loss_keeps_the_links_mean_loss_and_its_bursts_follow_the_two_state_chain_in_time(double loss, int burstMs)
     {
+        // A draw every 10 ms. With the bad state's share pi = loss (bad-loss 1) and its mean duration D, the chain's
+        // rate is nu = 1 / (D (1 - pi)); a draw 10 ms after a lost one is lost with q = pi + (1 - pi) e^(-nu 10 ms),
+        // so runs of losses have the mean length 1 / (1 - q).
         const int draws = 400_000;
-        var process = new LinkLossProcess(new RandomStream(3), new BurstSettings { MeanBurstLength = meanLength, BadLoss = 1 }, links: 2);
-        var lost = Enumerable.Range(0, draws).Select(_ => process.Lost(1, LinkDirection.Down, loss)).ToList();
+        var process = new LinkLossProcess(new RandomStream(3), new BurstSettings { MeanBurstDuration = TimeSpan.FromMilliseconds(burstMs), BadLoss = 1 }, links: 2);
+        var lost = Enumerable.Range(0, draws).Select(i => process.Lost(1, LinkDirection.Down, loss, SimTime.FromSeconds(i * 0.01))).ToList();
 
         var bursts = new List<int>();
         for (int i = 0, run = 0; i <= draws; i++)
@@ -125,16 +128,33 @@ public sealed class MacTests : TestKit
                 run = 0;
             }
         }
-        // Losses come in bursts of geometric length (mean L): a burst starts once every L / loss draws, so the
-        // share of draws lost has the variance of about draws * loss / L bursts, each of L^2 (2 - 1/L) in square.
+        var q = loss + (1 - loss) * Math.Exp(-0.01 / (burstMs / 1000.0 * (1 - loss)));
+        var meanLength = 1 / (1 - q);
+        // The share lost sums bursts of geometric length: about draws * loss / L of them, each of L^2 (2 - 1/L) in square.
         var share = lost.Count(l => l) / (double)draws;
-        var burstCount = draws * loss / meanLength;
-        var shareBound = 2.576 * Math.Sqrt(burstCount * meanLength * meanLength * (2 - 1 / meanLength)) / draws;
+        var shareBound = 2.576 * Math.Sqrt(draws * loss / meanLength * meanLength * meanLength * (2 - 1 / meanLength)) / draws;
         Assert.InRange(share, loss - shareBound, loss + shareBound);
         var lengthBound = 2.576 * Math.Sqrt(meanLength * (meanLength - 1) / bursts.Count);
         Assert.InRange(bursts.Average(), meanLength - lengthBound, meanLength + lengthBound);
-        // The other direction is a process of its own: it starts from the long-run shares, untouched by this one's bursts.
-        Assert.InRange(Enumerable.Range(0, draws).Count(_ => process.Lost(1, LinkDirection.Up, loss)) / (double)draws, loss - shareBound, loss + shareBound);
+    }
+
+    [Fact]
+    public void Bursty_draws_far_apart_in_time_are_nearly_independent_and_draws_at_one_instant_share_the_state()
+    {
+        const int draws = 200_000;
+        const double loss = 0.05;
+        var process = new LinkLossProcess(new RandomStream(4), new BurstSettings { MeanBurstDuration = TimeSpan.FromMilliseconds(50), BadLoss = 1 }, links: 2);
+        var apart = Enumerable.Range(0, draws).Select(i => process.Lost(1, LinkDirection.Up, loss, SimTime.FromSeconds(i * 10.0))).ToList();
+        var afterLoss = Enumerable.Range(1, draws - 1).Where(i => apart[i - 1]).Select(i => apart[i]).ToList();
+        var bound = 2.576 * Math.Sqrt(loss * (1 - loss) / afterLoss.Count);
+        Assert.InRange(afterLoss.Count(l => l) / (double)afterLoss.Count, loss - bound, loss + bound);
+
+        var together = new LinkLossProcess(new RandomStream(5), new BurstSettings { MeanBurstDuration = TimeSpan.FromMilliseconds(50), BadLoss = 1 }, links: 2);
+        for (var frame = 0; frame < 1000; frame++)
+        {
+            var blocks = Enumerable.Range(0, 8).Select(_ => together.Lost(1, LinkDirection.Down, loss, SimTime.FromSeconds(frame))).Distinct().Count();
+            Assert.Equal(1, blocks); // all lost or none
+        }
     }
 
     [Fact]
@@ -142,6 +162,6 @@ public sealed class MacTests : TestKit
     {
         var process = new LinkLossProcess(new RandomStream(5), burst: null, links: 2);
         var stream = new RandomStream(5);
-        Assert.Equal(Enumerable.Range(0, 1000).Select(_ => stream.Chance(0.2)), Enumerable.Range(0, 1000).Select(_ => process.Lost(1, LinkDirection.Down, 0.2)));
+        Assert.Equal(Enumerable.Range(0, 1000).Select(_ => stream.Chance(0.2)), Enumerable.Range(0, 1000).Select(i => process.Lost(1, LinkDirection.Down, 0.2, SimTime.FromSeconds(i))));
     }
 }

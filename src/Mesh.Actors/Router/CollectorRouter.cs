@@ -171,14 +171,14 @@ public sealed class CollectorRouter : SimActor
     /// by every hop that loses that block of <paramref name="blocks"/> (<paramref name="oneLostAt"/>
     /// says which; -1 otherwise).
     /// </summary>
-    private IReadOnlyList<ImageBlock> Survivors(IReadOnlyList<ImageBlock> blocks, int node, double loss, bool share, out int oneLostAt)
+    private IReadOnlyList<ImageBlock> Survivors(IReadOnlyList<ImageBlock> blocks, int node, double loss, SimTime at, bool share, out int oneLostAt)
     {
         const int OnStack = 256;
         Span<bool> lost = blocks.Count <= OnStack ? stackalloc bool[blocks.Count] : new bool[blocks.Count];
         var kept = 0;
         for (var i = 0; i < blocks.Count; i++)
         {
-            lost[i] = _losses.Lost(node, LinkDirection.Down, loss);
+            lost[i] = _losses.Lost(node, LinkDirection.Down, loss, at);
             if (!lost[i]) kept++;
         }
         oneLostAt = -1;
@@ -238,7 +238,7 @@ public sealed class CollectorRouter : SimActor
         IReadOnlyList<ImageBlock>? survivors = null;
         if (blocks is not null)
         {
-            survivors = Survivors(blocks, node, loss, share: false, out _); // a unicast frame reaches one meter: nothing to share
+            survivors = Survivors(blocks, node, loss, start, share: false, out _); // a unicast frame reaches one meter: nothing to share
             counters.BlocksLost += blocks.Count - survivors.Count;
             if (survivors.Count == 0)
             {
@@ -246,7 +246,7 @@ public sealed class CollectorRouter : SimActor
                 return;
             }
         }
-        else if (_losses.Lost(node, LinkDirection.Down, loss))
+        else if (_losses.Lost(node, LinkDirection.Down, loss, start))
         {
             counters.FramesLost++;
             return;
@@ -289,7 +289,7 @@ public sealed class CollectorRouter : SimActor
                 counters.BlocksLost += hop.Blocks.Count;
                 continue;
             }
-            var survivors = Survivors(hop.Blocks, child, _attemptLoss[child], share: true, out var oneLostAt);
+            var survivors = Survivors(hop.Blocks, child, _attemptLoss[child], start, share: true, out var oneLostAt);
             counters.BlocksLost += hop.Blocks.Count - survivors.Count;
             if (survivors.Count == 0) continue;
             counters.FramesDelivered++;
@@ -332,7 +332,7 @@ public sealed class CollectorRouter : SimActor
                 counters.FramesLostToOutage++;
                 return;
             }
-            if (_losses.Lost(node, LinkDirection.Up, _cell.Loss[node]))
+            if (_losses.Lost(node, LinkDirection.Up, _cell.Loss[node], start))
             {
                 counters.FramesLost++;
                 return;
@@ -376,9 +376,9 @@ public sealed class CollectorRouter : SimActor
             counters.BlocksSent += left?.Count ?? 0;
             blockedLast = Blocked(node, start, end);
             if (original is null)
-                controlThrough = !blockedLast && !_losses.Lost(node, direction, loss);
+                controlThrough = !blockedLast && !_losses.Lost(node, direction, loss, start);
             else if (!blockedLast)
-                left!.RemoveAll(i => through![i] = !_losses.Lost(node, direction, loss));
+                left!.RemoveAll(i => through![i] = !_losses.Lost(node, direction, loss, start));
             var done = original is null ? controlThrough : left!.Count == 0;
             if (done || attempt == mac.MaxFrameRetries) break;
             counters.Retransmissions++;
