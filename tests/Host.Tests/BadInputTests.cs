@@ -108,6 +108,7 @@ public sealed class BadInputTests : IDisposable
     [InlineData(new[] { "run", "--fail-above", "2" }, "--fail-above")]
     [InlineData(new[] { "frobnicate" }, "frobnicate")]
     [InlineData(new[] { "rnu" }, "did you mean run?")]
+    [InlineData(new[] { "run", "my.conf" }, "a scenario file is given with --scenario (amisim run --scenario my.conf)")]
     [InlineData(new[] { "check", "--out", "x" }, "this command has no --out")]
     [InlineData(new[] { "run", "--out" }, "--out needs a value")] // the parser filled it with "__default_command", and a run wrote that folder
     [InlineData(new[] { "run", "--out", "--seed", "3" }, "--out needs a value")]
@@ -120,6 +121,13 @@ public sealed class BadInputTests : IDisposable
     [InlineData(new[] { "check", "--set", "amisim.scenario.trace.meters=[99999]" }, "meter 99999 is not in the network")]
     public async Task An_unknown_option_or_key_is_refused_with_a_suggestion(string[] args, string suggestion) =>
         AssertRefused(await CommandLine.RunAsync(args), suggestion);
+
+    [Fact]
+    public async Task A_misspelt_scenario_file_is_refused_with_the_nearest_file_of_its_folder()
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "scenarios");
+        AssertRefused(await CommandLine.RunAsync("check", "--scenario", Path.Combine(folder, "smal.conf")), $"no such scenario file (did you mean {Path.Combine(folder, "small.conf")}?)");
+    }
 
     [Fact] // case 11: a bad topology file was printed two to four times, with exit 1
     public async Task A_bad_topology_file_is_refused_once_naming_its_line()

@@ -127,6 +127,8 @@ public static class AmiSimApp
         }
         if (Quoted(message, "Unknown command '") is { } command)
         {
+            if (command.EndsWith(".conf", StringComparison.OrdinalIgnoreCase))
+                return $"{message}: a scenario file is given with --scenario (amisim run --scenario {command})";
             var near = Commands.MinBy(c => Spelling.Distance(c, command));
             return near is not null && Spelling.Distance(near, command) <= 2 ? $"{message} (did you mean {near}?)" : $"{message} (commands: {string.Join(", ", Commands)})";
         }

@@ -111,10 +111,20 @@ public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTop
         }
     }
 
+    /// <summary>" (did you mean F?)" for the .conf file of the same folder nearest in spelling to <paramref name="path"/>'s name; "" when none is near.</summary>
+    private static string NearestFile(string path)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(folder)) return "";
+        var name = Path.GetFileName(path);
+        var near = Directory.EnumerateFiles(folder, "*.conf").Select(Path.GetFileName).MinBy(f => Spelling.Distance(f!, name));
+        return near is not null && Spelling.Distance(near, name) <= Math.Max(2, name.Length / 4) ? $" (did you mean {Path.Combine(Path.GetDirectoryName(path) ?? "", near)}?)" : "";
+    }
+
     private static string ReadScenarioFile(string path)
     {
         if (Directory.Exists(path)) throw new InputException($"--scenario {path}: is a folder, not a scenario file");
-        if (!File.Exists(path)) throw new InputException($"--scenario {path}: no such scenario file");
+        if (!File.Exists(path)) throw new InputException($"--scenario {path}: no such scenario file{NearestFile(path)}");
         var length = new FileInfo(path).Length;
         if (length > HoconGuard.MaxChars)
             throw new InputException($"--scenario {path}: {length:N0} bytes, more than the {HoconGuard.MaxChars:N0} a scenario file may have");
