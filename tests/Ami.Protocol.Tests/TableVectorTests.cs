@@ -32,6 +32,15 @@ public sealed class TableVectorTests
     }
 
     [Fact]
+    public void SP13_parameters_are_the_count_then_each_table_id_in_the_data_order_without_the_pending_flag()
+    {
+        TableId[] tables = [new TableId(61), new TableId(62).AsPending()];
+        Assert.Equal(new byte[] { 2, 0x00, 61, 0x00, 62 }, PendingTablesParameters.Encode(tables, DataOrder.BigEndian));
+        Assert.Equal(new byte[] { 2, 61, 0x00, 62, 0x00 }, PendingTablesParameters.Encode(tables, DataOrder.LittleEndian));
+        Assert.Equal([new TableId(61).AsPending(), new TableId(62).AsPending()], PendingTablesParameters.Decode(PendingTablesParameters.Encode(tables, DataOrder.LittleEndian), DataOrder.LittleEndian));
+    }
+
+    [Fact]
     public void ST0_bytes_decode_field_by_field()
     {
         byte[] bytes =

@@ -126,3 +126,24 @@ public sealed record ProcedureResponseTable(ProcedureId Procedure, byte Sequence
 
     public override int GetHashCode() => HashCode.Combine(Procedure, Sequence, Result, ResponseData.Length);
 }
+
+/// <summary>SP13 and SP14's parameters (ST7 PARM): NBR_TABLES u8, then that many table ids u16 (the pending flag optional).</summary>
+public static class PendingTablesParameters
+{
+    public static byte[] Encode(IReadOnlyCollection<TableId> tables, DataOrder order)
+    {
+        var writer = new TableWriter(order).U8(checked((byte)tables.Count));
+        foreach (var table in tables) writer.U16(table.WithoutPending().Raw);
+        return writer.ToArray();
+    }
+
+    /// <summary>The tables named, as pending tables.</summary>
+    public static List<TableId> Decode(byte[] parameters, DataOrder order)
+    {
+        var reader = new TableReader(parameters, order, "SP13 PARM");
+        var count = reader.U8("NBR_TABLES");
+        var tables = new List<TableId>(count);
+        for (var i = 0; i < count; i++) tables.Add(new TableId(reader.U16($"TABLE[{i}]")).AsPending());
+        return tables;
+    }
+}

@@ -122,12 +122,7 @@ internal sealed class StationScripts(ProgramPackage package, CampaignSettings se
         return bytes;
     }
 
-    private byte[] PendingList()
-    {
-        var writer = new TableWriter(DataOrder.BigEndian).U8((byte)_manifest.ConfigurationWrites.Count);
-        foreach (var write in _manifest.ConfigurationWrites) writer.U16(write.Table.WithoutPending().Raw);
-        return writer.ToArray();
-    }
+    private byte[] PendingList() => PendingTablesParameters.Encode(_manifest.ConfigurationWrites.Select(w => w.Table).ToList(), DataOrder.BigEndian);
 }
 
 /// <summary>What a meter answered to its initiation: accepted, or the reason it was not (<see cref="Failure"/>).</summary>

@@ -130,9 +130,8 @@ public sealed class FieldFlash(C1218Client probe, ProgramPackage package, string
     {
         foreach (var write in _manifest.ConfigurationWrites)
             await WriteAsync(new FullWriteRequest(write.Table.AsPending(), write.Data), $"pending {write.Table}", cancellation);
-        var list = new TableWriter(_order).U8((byte)_manifest.ConfigurationWrites.Count);
-        foreach (var write in _manifest.ConfigurationWrites) list.U16(write.Table.WithoutPending().Raw);
-        var activate = await ProcedureAsync(ProcedureId.Standard(StandardProcedure.ActivateSpecificPendingTables), list.ToArray(), cancellation);
+        var list = PendingTablesParameters.Encode(_manifest.ConfigurationWrites.Select(w => w.Table).ToList(), _order);
+        var activate = await ProcedureAsync(ProcedureId.Standard(StandardProcedure.ActivateSpecificPendingTables), list, cancellation);
         if (activate.Result != ProcedureResult.Completed) throw new Refusal($"the meter refused to activate the tables ({activate.Result})");
         return new FlashResult(FlashOutcome.Programmed, firmware, firmware, 0, 0,
             $"the meter runs {_manifest.ProgramId} ({string.Join(", ", _manifest.ConfigurationWrites.Select(w => w.Table))} in force)");

@@ -319,15 +319,7 @@ public sealed class MetrologyBoard
         _lastProcedure = new ProcedureResponseTable(initiate.Procedure, initiate.Sequence, result, data);
     }
 
-    /// <summary>SP13 PARM: NBR u8, then NBR table ids u16 (pending flag optional).</summary>
-    private List<TableId>? PendingList(byte[] parameters)
-    {
-        var reader = new TableReader(parameters, _order, "SP13 PARM");
-        var count = reader.U8("NBR_TABLES");
-        var tables = new List<TableId>(count);
-        for (var i = 0; i < count; i++) tables.Add(new TableId(reader.U16($"TABLE[{i}]")).AsPending());
-        return tables;
-    }
+    private List<TableId>? PendingList(byte[] parameters) => PendingTablesParameters.Decode(parameters, _order);
 
     private (ProcedureResult, byte[]) ActivatePending(List<TableId>? tables, IBoardClock clock)
     {
