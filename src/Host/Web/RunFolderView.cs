@@ -120,7 +120,8 @@ public sealed record RunFolderView(ConsoleFacts Facts, SimTime End, CampaignSumm
     private static List<TakenAction>? TakenSoFar(string file)
     {
         if (!File.Exists(file)) return null;
-        var lines = File.ReadAllLines(file);
+        var text = File.ReadAllText(file);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var taken = new List<TakenAction>();
         for (var i = 0; i < lines.Length; i++)
         {
@@ -130,7 +131,7 @@ public sealed record RunFolderView(ConsoleFacts Facts, SimTime End, CampaignSumm
             }
             catch (Exception error) when (error is JsonException or FormatException or InvalidOperationException)
             {
-                if (i == lines.Length - 1 && !File.ReadAllText(file).EndsWith('\n')) break; // written when the run stopped
+                if (i == lines.Length - 1 && !text.EndsWith('\n')) break; // written when the run stopped
                 throw new InputException($"{file}: line {i + 1}: {error.Message}");
             }
         }

@@ -26,38 +26,20 @@ public sealed class CellChannel
     private readonly RandomStream _random;
     /// <summary>By channel: when it is next free (without reuse, one entry), or when it is next free around each node (with reuse).</summary>
     private readonly long[][] _free;
-    /// <summary>With reuse: each node's closed neighbourhood on the tree (itself, its parent, its children); null without.</summary>
-    private readonly int[][]? _around;
+    /// <summary>The routing tree, read as it is at each transmission (the router's own arrays: re-routing changes them).</summary>
+    private readonly int[] _parents;
     private readonly int[][] _children;
 
-    /// <param name="parents">each node's parent on the routing tree (node 0, the collector, is its own); needed with spatial reuse or broadcasts to children.</param>
-    public CellChannel(RadioSettings radio, RandomStream random, int[]? parents = null)
+    /// <param name="parents">each node's parent on the routing tree (node 0, the collector, is its own).</param>
+    /// <param name="children">each node's children; null: worked out from <paramref name="parents"/> (a tree that never changes).</param>
+    public CellChannel(RadioSettings radio, RandomStream random, int[]? parents = null, int[][]? children = null)
     {
         _radio = radio;
         _random = random;
-        parents ??= [0];
-        var children = Enumerable.Range(0, parents.Length).Select(_ => new List<int>()).ToArray();
-        for (var node = 1; node < parents.Length; node++) children[parents[node]].Add(node);
-        _children = children.Select(c => c.ToArray()).ToArray();
-        if (radio.SpatialReuse)
-            _around = Enumerable.Range(0, parents.Length).Select(n => (n == 0 ? [0] : new[] { n, parents[n] }).Concat(_children[n]).ToArray()).ToArray();
-        _free = Enumerable.Range(0, Math.Max(1, radio.Channels)).Select(_ => new long[_around is null ? 1 : parents.Length]).ToArray();
+        _parents = parents ?? [0];
+        _children = children ?? Enumerable.Range(0, _parents.Length).Select(n => Enumerable.Range(1, _parents.Length - 1).Where(c => _parents[c] == n).ToArray()).ToArray();
+        _free = Enumerable.Range(0, Math.Max(1, radio.Channels)).Select(_ => new long[radio.SpatialReuse ? _parents.Length : 1]).ToArray();
     }
-
-    /// <summary>The routing tree changed: <paramref name="node"/> now has <paramref name="parent"/> instead of <paramref name="old"/>.</summary>
-    public void Reparent(int node, int old, int parent)
-    {
-        _children[old] = _children[old].Where(c => c != node).ToArray();
-        _children[parent] = [.. _children[parent], node];
-        if (_around is null) return;
-        int[] Around(int n, int p) => (n == 0 ? [0] : new[] { n, p }).Concat(_children[n]).ToArray();
-        _around[node] = Around(node, parent);
-        _around[old] = Around(old, _around[old].Length > 1 && old != 0 ? _around[old][1] : 0);
-        _around[parent] = Around(parent, _around[parent].Length > 1 && parent != 0 ? _around[parent][1] : 0);
-    }
-
-    /// <summary>When channel 0 is next free around <paramref name="node"/> (the whole cell without reuse).</summary>
-    public SimTime FreeAround(int node = 0) => new(_free[0][_around is null ? 0 : node]);
 
     /// <summary>
     /// <paramref name="transmitter"/> sends a frame of <paramref name="bytes"/>, ready at <paramref name="ready"/>,
@@ -97,7 +79,7 @@ public sealed class CellChannel
     /// <summary>Until when the channel is in use where the transmission would be heard or disturb.</summary>
     private long Busy(long[] free, int transmitter, int receiver)
     {
-        if (_around is null) return free[0];
+        if (!_radio.SpatialReuse) return free[0];
         var busy = free[transmitter];
         if (receiver >= 0) return Math.Max(busy, free[receiver]);
         foreach (var child in _children[transmitter]) busy = Math.Max(busy, free[child]);
@@ -106,14 +88,17 @@ public sealed class CellChannel
 
     private void Book(long[] free, int transmitter, int receiver, long until)
     {
-        if (_around is null)
+        if (!_radio.SpatialReuse)
         {
             free[0] = until;
             return;
         }
+        // The node's closed neighbourhood on the tree: itself, its parent, its children.
         void Around(int node)
         {
-            foreach (var near in _around[node]) free[near] = Math.Max(free[near], until);
+            free[node] = Math.Max(free[node], until);
+            if (node != 0) free[_parents[node]] = Math.Max(free[_parents[node]], until);
+            foreach (var child in _children[node]) free[child] = Math.Max(free[child], until);
         }
         Around(transmitter);
         if (receiver >= 0) Around(receiver);

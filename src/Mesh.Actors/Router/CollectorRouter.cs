@@ -40,9 +40,8 @@ public sealed class CollectorRouter : SimActor
     private long _backhaulFramesDown;
     private long _backhaulFramesUp;
     private long _droppedAtCollector;
-    /// <summary>With re-routing: each node's parent from the topology (the parent it returns to), and whether it is on another one now.</summary>
+    /// <summary>With re-routing: each node's parent from the topology (the parent it returns to; empty without re-routing).</summary>
     private int[] _primary = [];
-    private bool[] _rerouted = [];
     private long _parentSwitches;
 
     public CollectorRouter(CollectorSetup setup)
@@ -70,7 +69,7 @@ public sealed class CollectorRouter : SimActor
         if (_setup.Collector.BackhaulLatency < Lookahead)
             throw new InvalidOperationException($"collector {_setup.Collector.Id}: backhaul latency {_setup.Collector.BackhaulLatency.TotalMilliseconds} ms is shorter than the lookahead {Lookahead.TotalMilliseconds} ms");
         _losses = new LinkLossProcess(RandomStreamFor("mesh-loss"), Radio.Burst, _cell.Meters.Length);
-        _channel = new CellChannel(Radio, RandomStreamFor("mesh-mac"), _cell.Parent);
+        _channel = new CellChannel(Radio, RandomStreamFor("mesh-mac"), _cell.Parent, _cell.Children);
         if (Radio.RerouteAfter is { } after) PlanReroutes(after);
     }
 
@@ -161,7 +160,7 @@ public sealed class CollectorRouter : SimActor
 
     /// <summary>Whether an outage takes the hop between <paramref name="node"/> and its parent during [start, end) (a link outage is of the link to its own parent from the topology).</summary>
     private bool Blocked(int node, SimTime start, SimTime end) =>
-        (_linkOutages[node] is { } outages && !(_rerouted.Length > 0 && _rerouted[node]) && outages.AnyOverlaps(start, end)) ||
+        (_linkOutages[node] is { } outages && !(_primary.Length > 0 && _cell.Parent[node] != _primary[node]) && outages.AnyOverlaps(start, end)) ||
         (_cell.Parent[node] == 0 && _collectorOutages.AnyOverlaps(start, end));
 
     /// <summary>
@@ -425,7 +424,6 @@ public sealed class CollectorRouter : SimActor
     private void PlanReroutes(TimeSpan after)
     {
         _primary = (int[])_cell.Parent.Clone();
-        _rerouted = new bool[_cell.Parent.Length];
         var draw = RandomStreamFor("mesh-reroute");
         for (var node = 1; node < _cell.Parent.Length; node++)
         {
@@ -443,11 +441,8 @@ public sealed class CollectorRouter : SimActor
 
     private void Switch(int node, int parent)
     {
-        var old = _cell.Parent[node];
-        if (old == parent) return;
-        _cell.Reparent(node, parent);
-        _channel.Reparent(node, old, parent);
-        _rerouted[node] = parent != _primary[node];
+        if (_cell.Parent[node] == parent) return;
+        _cell.Reparent(node, parent); // the channel reads the same arrays
         _parentSwitches++;
         Trace(_cell.Meters[node].Value, "1.5", $"collector {_setup.Collector.Id}: meter {_cell.Meters[node].Value} switches to {(parent == 0 ? "the collector" : $"meter {_cell.Meters[parent].Value}")} as its parent");
     }
