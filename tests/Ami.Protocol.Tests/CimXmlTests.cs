@@ -27,6 +27,8 @@ public sealed class CimXmlTests
             new CimError("2.4", "WARNING", "unknown meter", "MTR0000009999"),
         ])) },
         { "request", new RequestMessage(new CimHeader("get", "MeterConfig", At, "AmiSim-HeadEnd", "HE-3"), null) },
+        { "async request", new RequestMessage(new CimHeader("get", "MeterConfig", At, "MDM-X", "RQ-7", ReplyAddress: "http://127.0.0.1:9/replies", AsyncReplyFlag: true,
+            Replay: new ReplayDetection(At, "n-41")), null, new CimRequest(["MTR0000000001", "MTR0000000002"], [new EventDetail("detail", "full")])) },
     };
 
     [Theory]
@@ -81,10 +83,95 @@ public sealed class CimXmlTests
         Assert.Throws<CimFormatException>(() => CimXml.Parse(document.ToString()));
     }
 
+    /// <summary>A message valid under the published 61968-100 envelope and 61968-9 EndDeviceEvents, using what AmiSim refused before.</summary>
+    private const string Published = """
+        <?xml version="1.0" encoding="utf-8"?>
+        <EventMessage xmlns="http://iec.ch/TC57/2011/schema/message" xmlns:ede="http://iec.ch/TC57/2011/EndDeviceEvents#" xmlns:x="urn:vendor:extension">
+          <Header>
+            <Verb>executed</Verb>
+            <Noun>EndDeviceEvents</Noun>
+            <Revision>2.0</Revision>
+            <ReplayDetection><Timestamp>2026-01-05T03:14:07Z</Timestamp><Nonce>9f1c</Nonce></ReplayDetection>
+            <Context>PRODUCTION</Context>
+            <Timestamp>2026-01-05T03:14:07Z</Timestamp>
+            <Source>VendorHES</Source>
+            <User><UserID>ops</UserID><Organization>Utility</Organization></User>
+            <CorrelationID>c-1</CorrelationID>
+            <Comment>no MessageID: it is optional</Comment>
+            <Property><Name>region</Name><Value>north</Value></Property>
+            <Property><Name>batch</Name><Value>7</Value></Property>
+            <x:trace>abc</x:trace>
+          </Header>
+          <Payload>
+            <ede:EndDeviceEvents>
+              <ede:EndDeviceEvent>
+                <ede:createdDateTime>2026-01-05T03:10:00Z</ede:createdDateTime>
+                <ede:severity>low</ede:severity>
+                <ede:Assets><ede:Names><ede:name>serial 4471</ede:name></ede:Names></ede:Assets>
+                <ede:EndDeviceEventType ref="vendor/firmware-done"/>
+                <ede:Names><ede:name>evt</ede:name></ede:Names>
+                <ede:status><ede:value>ok</ede:value></ede:status>
+                <ede:UsagePoint><ede:mRID>UP-1</ede:mRID></ede:UsagePoint>
+              </ede:EndDeviceEvent>
+              <ede:EndDeviceEventType><ede:mRID>vendor/firmware-done</ede:mRID><ede:domain>11</ede:domain></ede:EndDeviceEventType>
+            </ede:EndDeviceEvents>
+          </Payload>
+        </EventMessage>
+        """;
+
     [Fact]
-    public void A_bad_event_type_code_is_rejected()
+    public void A_message_valid_under_the_published_schemas_is_read_with_what_AmiSim_refused_before()
     {
-        var xml = CimXml.Write((CimMessage)Messages.First()[1]).Replace(EndDeviceEventTypes.FirmwareUpgradeCompleted, "upgrade-done");
-        Assert.Throws<CimFormatException>(() => CimXml.Parse(xml));
+        var message = CimXml.Parse(Published.Trim());
+
+        Assert.Equal("executed", message.Header.Verb);
+        Assert.Equal("", message.Header.MessageId);
+        Assert.Equal("9f1c", message.Header.Replay!.Nonce);
+        var e = Assert.Single(((EndDeviceEvents)message.Payload!).Events);
+        Assert.Null(e.Mrid);
+        Assert.Null(e.MeterMrid);
+        Assert.Equal("vendor/firmware-done", e.EventType);
+    }
+
+    [Theory]
+    [InlineData("closed")]
+    [InlineData("delete")]
+    [InlineData("deleted")]
+    [InlineData("close")]
+    public void Every_verb_of_the_published_envelope_is_accepted(string verb)
+    {
+        var message = CimXml.Parse(Published.Trim().Replace("<Verb>executed</Verb>", $"<Verb>{verb}</Verb>"));
+        Assert.Equal(verb, message.Header.Verb);
+    }
+
+    [Fact]
+    public void Empty_events_and_a_meter_configuration_with_other_properties_are_valid()
+    {
+        var empty = CimXml.Parse(Published.Trim().Replace(Published[Published.IndexOf("<ede:EndDeviceEvent>", StringComparison.Ordinal)..(Published.IndexOf("</ede:EndDeviceEvents>", StringComparison.Ordinal))], ""));
+        Assert.Empty(((EndDeviceEvents)empty.Payload!).Events);
+
+        var config = CimXml.Parse("""
+            <EventMessage xmlns="http://iec.ch/TC57/2011/schema/message"><Header><Verb>changed</Verb><Noun>MeterConfig</Noun><MessageID>M-1</MessageID></Header>
+              <Payload><MeterConfig xmlns="http://iec.ch/TC57/2011/MeterConfig#">
+                <Meter><serialNumber>4471</serialNumber><mRID>MTR0000000001</mRID><amrSystem>AmiSim</amrSystem>
+                  <EndDeviceInfo><AssetModel><modelNumber>X</modelNumber></AssetModel></EndDeviceInfo>
+                  <SimpleEndDeviceFunction><enabled>true</enabled></SimpleEndDeviceFunction>
+                  <SimpleEndDeviceFunction><firmwareID>2.1</firmwareID><programID>FW-2026-01</programID></SimpleEndDeviceFunction>
+                </Meter>
+              </MeterConfig></Payload></EventMessage>
+            """);
+        Assert.Equal(new MeterConfigEntry("MTR0000000001", "2.1", null, "FW-2026-01"), Assert.Single(((MeterConfig)config.Payload!).Meters));
+    }
+
+    [Theory]
+    [InlineData("<ede:severity>low</ede:severity>", "<ede:colour>red</ede:colour>", "colour")]
+    [InlineData("<Verb>executed</Verb>", "<Verb>destroy</Verb>", "destroy")]
+    [InlineData("<Context>PRODUCTION</Context>", "<Context>PRODUCTION</Context><Context>TEST</Context>", "Context")]
+    [InlineData("<User><UserID>ops</UserID><Organization>Utility</Organization></User>", "<User><Organization>Utility</Organization></User>", "Organization")]
+    public void What_the_published_schemas_do_not_allow_is_still_refused_with_where(string part, string replacement, string named)
+    {
+        var error = Assert.Throws<CimFormatException>(() => CimXml.Parse(Published.Trim().Replace(part, replacement)));
+        Assert.Contains("not valid", error.Message);
+        Assert.Contains(named, error.Message);
     }
 }

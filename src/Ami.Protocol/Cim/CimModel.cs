@@ -1,6 +1,8 @@
 namespace AmiSim.Protocol.Cim;
 
-/// <summary>The IEC 61968-100 message header (the fields AmiSim uses, in the standard's order).</summary>
+/// <summary>The IEC 61968-100 message header (the fields AmiSim uses; written in the standard's order).</summary>
+/// <param name="ReplyAddress">where the asynchronous result of a request goes (with <paramref name="AsyncReplyFlag"/>).</param>
+/// <param name="Replay">the sender's replay detection: when it sent the message and a value it never sends twice.</param>
 public sealed record CimHeader(
     string Verb,
     string Noun,
@@ -9,7 +11,19 @@ public sealed record CimHeader(
     string MessageId,
     string? CorrelationId = null,
     bool? AckRequired = null,
-    string Revision = "2.0");
+    string Revision = "2.0",
+    string? ReplyAddress = null,
+    bool? AsyncReplyFlag = null,
+    ReplayDetection? Replay = null);
+
+/// <summary>Header/ReplayDetection: the time the sender stamped and its nonce.</summary>
+public sealed record ReplayDetection(DateTime Timestamp, string Nonce);
+
+/// <summary>A request's parameters (RequestMessage/Request): the objects it is about (ID) and its options.</summary>
+public sealed record CimRequest(IReadOnlyList<string> Ids, IReadOnlyList<EventDetail> Options)
+{
+    public static readonly CimRequest None = new([], []);
+}
 
 public enum ReplyResult
 {
@@ -34,7 +48,7 @@ public abstract record CimMessage(CimHeader Header, ICimPayload? Payload);
 
 public sealed record EventMessage(CimHeader Header, ICimPayload? Payload) : CimMessage(Header, Payload);
 
-public sealed record RequestMessage(CimHeader Header, ICimPayload? Payload) : CimMessage(Header, Payload);
+public sealed record RequestMessage(CimHeader Header, ICimPayload? Payload, CimRequest? Request = null) : CimMessage(Header, Payload);
 
 public sealed record ResponseMessage(CimHeader Header, CimReply Reply, ICimPayload? Payload = null) : CimMessage(Header, Payload);
 
@@ -46,12 +60,13 @@ public sealed record EndDeviceEvents(IReadOnlyList<EndDeviceEvent> Events) : ICi
 
 /// <summary>
 /// One event at one meter. <paramref name="EventType"/> is type.domain.subDomain.eventOrAction
-/// (<see cref="EndDeviceEventTypes"/>); <paramref name="MeterMrid"/> goes to Assets/mRID.
+/// (<see cref="EndDeviceEventTypes"/>); <paramref name="MeterMrid"/> goes to Assets/mRID. Both mRIDs
+/// are optional in the published schema: AmiSim always writes them, and reads messages without.
 /// </summary>
 public sealed record EndDeviceEvent(
-    string Mrid,
+    string? Mrid,
     DateTime CreatedDateTime,
-    string MeterMrid,
+    string? MeterMrid,
     string EventType,
     string? Reason,
     IReadOnlyList<EventDetail> Details);
@@ -65,7 +80,8 @@ public sealed record MeterConfig(IReadOnlyList<MeterConfigEntry> Meters) : ICimP
 }
 
 /// <summary>A meter and its SimpleEndDeviceFunction's identities: firmware version, configuration and program.</summary>
-public sealed record MeterConfigEntry(string Mrid, string? FirmwareId, string? ConfigId, string? ProgramId);
+/// <remarks><paramref name="Mrid"/> is optional in the published schema (a meter may be named only by Names); AmiSim always writes it.</remarks>
+public sealed record MeterConfigEntry(string? Mrid, string? FirmwareId, string? ConfigId, string? ProgramId);
 
 /// <summary>EndDeviceEventType codes AmiSim sends (REFERENCE.md section 5).</summary>
 public static class EndDeviceEventTypes

@@ -47,6 +47,7 @@ public static class CimXml
             }, MessageNs);
             WriteHeader(writer, message.Header);
             if (message is ResponseMessage response) WriteReply(writer, response.Reply);
+            if (message is RequestMessage { Request: { } request }) WriteRequest(writer, request);
             if (message.Payload is { } payload)
             {
                 writer.WriteStartElement("Payload", MessageNs);
@@ -63,29 +64,47 @@ public static class CimXml
     /// <summary>Validates and reads a message. <exception cref="CimFormatException">not XML, wrong namespace, or not valid against the schemas; says where.</exception></summary>
     public static CimMessage Parse(string xml)
     {
-        XDocument document;
+        using var reader = XmlReader.Create(new StringReader(xml), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
+        return Read(reader);
+    }
+
+    /// <summary>
+    /// Validates and reads the message at <paramref name="source"/>'s current element (or the document's
+    /// first), so that an envelope around it (SOAP's Body) need not be read twice.
+    /// <exception cref="CimFormatException">not XML, wrong namespace, or not valid against the schemas; says where.</exception>
+    /// </summary>
+    public static CimMessage Read(XmlReader source)
+    {
+        XElement root;
         try
         {
             var errors = new List<string>();
-            var settings = new XmlReaderSettings { ValidationType = ValidationType.Schema, Schemas = Schemas, DtdProcessing = DtdProcessing.Prohibit };
+            var settings = new XmlReaderSettings { ValidationType = ValidationType.Schema, Schemas = Schemas, DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null };
             settings.ValidationFlags |= XmlSchemaValidationFlags.ReportValidationWarnings;
-            settings.ValidationEventHandler += (_, e) => errors.Add($"line {e.Exception.LineNumber}, position {e.Exception.LinePosition}: {e.Message}");
-            using var reader = XmlReader.Create(new StringReader(xml), settings);
-            document = XDocument.Load(reader); // positions are reported by the validating reader, so the tree needs none
+            settings.ValidationEventHandler += (_, e) =>
+            {
+                // Lax extension points report what they do not know as warnings: that is what lax means.
+                if (e.Severity == XmlSeverityType.Warning && e.Message.Contains("Could not find schema information", StringComparison.Ordinal)) return;
+                errors.Add($"line {e.Exception.LineNumber}, position {e.Exception.LinePosition}: {e.Message}");
+            };
+            if (source.ReadState == ReadState.Initial) source.MoveToContent();
+            if (source.NodeType != XmlNodeType.Element) throw new CimFormatException("no message: the document has no element");
+            using var reader = XmlReader.Create(source.ReadSubtree(), settings);
+            reader.MoveToContent();
+            root = (XElement)XNode.ReadFrom(reader); // positions are reported by the validating reader, so the tree needs none
             if (errors.Count > 0) throw new CimFormatException("not valid against the CIM schemas: " + string.Join("; ", errors.Take(5)));
         }
         catch (XmlException error)
         {
             throw new CimFormatException($"not well-formed XML: {error.Message}");
         }
-        var root = document.Root!;
         if (root.Name.Namespace != Msg) throw new CimFormatException($"the root element {root.Name} is not in {MessageNs}");
         var header = ReadHeader(root.Element(Msg + "Header")!);
-        var payload = root.Element(Msg + "Payload")?.Elements().FirstOrDefault() is { } element ? ReadPayload(element) : null;
+        var payload = root.Element(Msg + "Payload") is { } body ? ReadPayload(body) : null;
         return root.Name.LocalName switch
         {
             "EventMessage" => new EventMessage(header, payload),
-            "RequestMessage" => new RequestMessage(header, payload),
+            "RequestMessage" => new RequestMessage(header, payload, root.Element(Msg + "Request") is { } request ? ReadRequest(request) : null),
             "ResponseMessage" => new ResponseMessage(header, ReadReply(root.Element(Msg + "Reply")!), payload),
             var name => throw new CimFormatException($"{name} is not a message AmiSim reads"),
         };
@@ -99,8 +118,17 @@ public static class CimXml
         writer.WriteElementString("Verb", MessageNs, header.Verb);
         writer.WriteElementString("Noun", MessageNs, header.Noun);
         writer.WriteElementString("Revision", MessageNs, header.Revision);
+        if (header.Replay is { } replay)
+        {
+            writer.WriteStartElement("ReplayDetection", MessageNs);
+            writer.WriteElementString("Timestamp", MessageNs, Timestamp(replay.Timestamp));
+            writer.WriteElementString("Nonce", MessageNs, replay.Nonce);
+            writer.WriteEndElement();
+        }
         writer.WriteElementString("Timestamp", MessageNs, Timestamp(header.Timestamp));
         writer.WriteElementString("Source", MessageNs, header.Source);
+        if (header.AsyncReplyFlag is { } async) writer.WriteElementString("AsyncReplyFlag", MessageNs, async ? "true" : "false");
+        if (header.ReplyAddress is { } replyAddress) writer.WriteElementString("ReplyAddress", MessageNs, replyAddress);
         if (header.AckRequired is { } ack) writer.WriteElementString("AckRequired", MessageNs, ack ? "true" : "false");
         writer.WriteElementString("MessageID", MessageNs, header.MessageId);
         if (header.CorrelationId is { } correlation) writer.WriteElementString("CorrelationID", MessageNs, correlation);
@@ -123,6 +151,20 @@ public static class CimXml
         writer.WriteEndElement();
     }
 
+    private static void WriteRequest(XmlWriter writer, CimRequest request)
+    {
+        writer.WriteStartElement("Request", MessageNs);
+        foreach (var option in request.Options)
+        {
+            writer.WriteStartElement("Option", MessageNs);
+            writer.WriteElementString("name", MessageNs, option.Name);
+            if (option.Value is { } value) writer.WriteElementString("value", MessageNs, value);
+            writer.WriteEndElement();
+        }
+        foreach (var id in request.Ids) writer.WriteElementString("ID", MessageNs, id);
+        writer.WriteEndElement();
+    }
+
     private static void WritePayload(XmlWriter writer, ICimPayload payload)
     {
         switch (payload)
@@ -132,12 +174,15 @@ public static class CimXml
                 foreach (var e in events.Events)
                 {
                     writer.WriteStartElement("EndDeviceEvent", EndDeviceEventsNs);
-                    writer.WriteElementString("mRID", EndDeviceEventsNs, e.Mrid);
+                    if (e.Mrid is { } mrid) writer.WriteElementString("mRID", EndDeviceEventsNs, mrid);
                     writer.WriteElementString("createdDateTime", EndDeviceEventsNs, Timestamp(e.CreatedDateTime));
                     if (e.Reason is { } reason) writer.WriteElementString("reason", EndDeviceEventsNs, reason);
-                    writer.WriteStartElement("Assets", EndDeviceEventsNs);
-                    writer.WriteElementString("mRID", EndDeviceEventsNs, e.MeterMrid);
-                    writer.WriteEndElement();
+                    if (e.MeterMrid is { } meterMrid)
+                    {
+                        writer.WriteStartElement("Assets", EndDeviceEventsNs);
+                        writer.WriteElementString("mRID", EndDeviceEventsNs, meterMrid);
+                        writer.WriteEndElement();
+                    }
                     foreach (var detail in e.Details)
                     {
                         writer.WriteStartElement("EndDeviceEventDetails", EndDeviceEventsNs);
@@ -157,7 +202,7 @@ public static class CimXml
                 foreach (var meter in config.Meters)
                 {
                     writer.WriteStartElement("Meter", MeterConfigNs);
-                    writer.WriteElementString("mRID", MeterConfigNs, meter.Mrid);
+                    if (meter.Mrid is { } meterMrid) writer.WriteElementString("mRID", MeterConfigNs, meterMrid);
                     writer.WriteStartElement("SimpleEndDeviceFunction", MeterConfigNs);
                     if (meter.ConfigId is { } configId) writer.WriteElementString("configID", MeterConfigNs, configId);
                     if (meter.FirmwareId is { } firmwareId) writer.WriteElementString("firmwareID", MeterConfigNs, firmwareId);
@@ -180,11 +225,20 @@ public static class CimXml
             Text("Noun")!,
             Text("Timestamp") is { } ts ? XmlConvert.ToDateTime(ts, XmlDateTimeSerializationMode.Utc) : default,
             Text("Source") ?? "",
-            Text("MessageID") ?? throw new CimFormatException("Header/MessageID is required by AmiSim"),
+            Text("MessageID") ?? "",
             Text("CorrelationID"),
             Text("AckRequired") is { } ack ? XmlConvert.ToBoolean(ack) : null,
-            Text("Revision") ?? "");
+            Text("Revision") ?? "",
+            Text("ReplyAddress"),
+            Text("AsyncReplyFlag") is { } async ? XmlConvert.ToBoolean(async) : null,
+            header.Element(Msg + "ReplayDetection") is { } replay
+                ? new ReplayDetection(XmlConvert.ToDateTime(replay.Element(Msg + "Timestamp")!.Value, XmlDateTimeSerializationMode.Utc), replay.Element(Msg + "Nonce")!.Value)
+                : null);
     }
+
+    private static CimRequest ReadRequest(XElement request) =>
+        new(request.Elements(Msg + "ID").Select(id => id.Value.Trim()).ToList(),
+            request.Elements(Msg + "Option").Select(o => new EventDetail(o.Element(Msg + "name")!.Value, o.Element(Msg + "value")?.Value)).ToList());
 
     private static CimReply ReadReply(XElement reply) =>
         new(Enum.Parse<ReplyResult>(reply.Element(Msg + "Result")!.Value),
@@ -194,22 +248,27 @@ public static class CimXml
                 e.Element(Msg + "reason")?.Value ?? "",
                 e.Element(Msg + "details")?.Value)).ToList());
 
-    private static ICimPayload ReadPayload(XElement element)
+    /// <summary>The noun's root element in Payload; null when the payload holds none (OperationSet, Compressed).</summary>
+    private static ICimPayload? ReadPayload(XElement body)
     {
+        var element = body.Elements().FirstOrDefault(e => e.Name.Namespace != Msg);
+        if (element is null)
+            return body.Elements().FirstOrDefault() is { } other ? throw new CimFormatException($"Payload/{other.Name.LocalName} is not a payload AmiSim reads (it reads the noun's element itself)") : null;
         if (element.Name == Ede + "EndDeviceEvents")
             return new EndDeviceEvents(element.Elements(Ede + "EndDeviceEvent").Select(e => new EndDeviceEvent(
-                e.Element(Ede + "mRID")?.Value ?? throw new CimFormatException("EndDeviceEvent/mRID is required by AmiSim"),
+                e.Element(Ede + "mRID")?.Value,
                 XmlConvert.ToDateTime(e.Element(Ede + "createdDateTime")!.Value, XmlDateTimeSerializationMode.Utc),
-                e.Element(Ede + "Assets")?.Element(Ede + "mRID")?.Value ?? throw new CimFormatException($"EndDeviceEvent {e.Element(Ede + "mRID")!.Value}: Assets/mRID (the meter) is required"),
+                e.Element(Ede + "Assets")?.Element(Ede + "mRID")?.Value,
                 e.Element(Ede + "EndDeviceEventType")!.Attribute("ref")!.Value,
                 e.Element(Ede + "reason")?.Value,
                 e.Elements(Ede + "EndDeviceEventDetails").Select(d => new EventDetail(d.Element(Ede + "name")!.Value, d.Element(Ede + "value")?.Value)).ToList())).ToList());
         if (element.Name == Mc + "MeterConfig")
             return new MeterConfig(element.Elements(Mc + "Meter").Select(m =>
             {
-                var function = m.Element(Mc + "SimpleEndDeviceFunction")!;
-                return new MeterConfigEntry(m.Element(Mc + "mRID")!.Value, function.Element(Mc + "firmwareID")?.Value,
-                    function.Element(Mc + "configID")?.Value, function.Element(Mc + "programID")?.Value);
+                // A meter may have several functions: its identities are the first each one gives.
+                var functions = m.Elements(Mc + "SimpleEndDeviceFunction").ToList();
+                string? First(string name) => functions.Select(f => f.Element(Mc + name)?.Value).FirstOrDefault(v => v is not null);
+                return new MeterConfigEntry(m.Element(Mc + "mRID")?.Value, First("firmwareID"), First("configID"), First("programID"));
             }).ToList());
         throw new CimFormatException($"payload {element.Name} is not a noun AmiSim reads");
     }
