@@ -38,27 +38,33 @@ public static class CimXml
         using (var writer = XmlWriter.Create(new Utf8StringWriter(builder), WriterSettings))
         {
             writer.WriteStartDocument();
-            writer.WriteStartElement(message switch
-            {
-                EventMessage => "EventMessage",
-                RequestMessage => "RequestMessage",
-                ResponseMessage => "ResponseMessage",
-                _ => throw new ArgumentException($"unknown message type {message.GetType().Name}", nameof(message)),
-            }, MessageNs);
-            WriteHeader(writer, message.Header);
-            if (message is ResponseMessage response) WriteReply(writer, response.Reply);
-            if (message is RequestMessage { Request: { } request }) WriteRequest(writer, request);
-            if (message.Payload is { } payload)
-            {
-                writer.WriteStartElement("Payload", MessageNs);
-                WritePayload(writer, payload);
-                writer.WriteEndElement();
-            }
-            writer.WriteEndElement();
+            WriteMessage(writer, message);
         }
         var xml = builder.ToString();
         if (builder.Capacity > 1 << 20) _buffer = null;
         return xml;
+    }
+
+    /// <summary>Writes the message's element (EventMessage, RequestMessage or ResponseMessage) at the writer's place: a document's root, or inside an envelope.</summary>
+    public static void WriteMessage(XmlWriter writer, CimMessage message)
+    {
+        writer.WriteStartElement(message switch
+        {
+            EventMessage => "EventMessage",
+            RequestMessage => "RequestMessage",
+            ResponseMessage => "ResponseMessage",
+            _ => throw new ArgumentException($"unknown message type {message.GetType().Name}", nameof(message)),
+        }, MessageNs);
+        WriteHeader(writer, message.Header);
+        if (message is ResponseMessage response) WriteReply(writer, response.Reply);
+        if (message is RequestMessage { Request: { } request }) WriteRequest(writer, request);
+        if (message.Payload is { } payload)
+        {
+            writer.WriteStartElement("Payload", MessageNs);
+            WritePayload(writer, payload);
+            writer.WriteEndElement();
+        }
+        writer.WriteEndElement();
     }
 
     /// <summary>Validates and reads a message. <exception cref="CimFormatException">not XML, wrong namespace, or not valid against the schemas; says where.</exception></summary>
