@@ -83,6 +83,24 @@ public sealed record MeterConfig(IReadOnlyList<MeterConfigEntry> Meters) : ICimP
 /// <remarks><paramref name="Mrid"/> is optional in the published schema (a meter may be named only by Names); AmiSim always writes it.</remarks>
 public sealed record MeterConfigEntry(string? Mrid, string? FirmwareId, string? ConfigId, string? ProgramId);
 
+/// <summary>Commands to meters (IEC 61968-9 EndDeviceControls): here, to program them with a loaded package.</summary>
+public sealed record EndDeviceControls(IReadOnlyList<EndDeviceControl> Controls) : ICimPayload
+{
+    public string Noun => "EndDeviceControls";
+}
+
+/// <summary>One command: its type (<see cref="EndDeviceControlTypes"/>), the meters (EndDevices/mRID) and groups (EndDeviceGroups/mRID) it is for.</summary>
+public sealed record EndDeviceControl(string? Mrid, string ControlType, IReadOnlyList<string> EndDevices, IReadOnlyList<string> EndDeviceGroups, string? Reason = null);
+
+/// <summary>EndDeviceControlType codes AmiSim's head-end takes.</summary>
+public static class EndDeviceControlTypes
+{
+    /// <summary>Meter, firmware, program, start: program the meters with the loaded firmware package.</summary>
+    public const string FirmwareProgram = "3.11.83.54";
+    /// <summary>Meter, configuration, program, start: program the meters with the loaded configuration program.</summary>
+    public const string ConfigurationProgram = "3.7.83.54";
+}
+
 /// <summary>EndDeviceEventType codes AmiSim sends (REFERENCE.md section 5).</summary>
 public static class EndDeviceEventTypes
 {

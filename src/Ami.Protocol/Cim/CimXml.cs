@@ -16,10 +16,12 @@ public static class CimXml
     public const string MessageNs = "http://iec.ch/TC57/2011/schema/message";
     public const string EndDeviceEventsNs = "http://iec.ch/TC57/2011/EndDeviceEvents#";
     public const string MeterConfigNs = "http://iec.ch/TC57/2011/MeterConfig#";
+    public const string EndDeviceControlsNs = "http://iec.ch/TC57/2011/EndDeviceControls#";
 
     private static readonly XNamespace Msg = MessageNs;
     private static readonly XNamespace Ede = EndDeviceEventsNs;
     private static readonly XNamespace Mc = MeterConfigNs;
+    private static readonly XNamespace Edc = EndDeviceControlsNs;
     private static readonly Lazy<XmlSchemaSet> SchemaSet = new(LoadSchemas);
 
     /// <summary>The schemas of every message AmiSim writes and reads.</summary>
@@ -218,6 +220,27 @@ public static class CimXml
                 }
                 writer.WriteEndElement();
                 break;
+            case EndDeviceControls controls:
+                writer.WriteStartElement("EndDeviceControls", EndDeviceControlsNs);
+                foreach (var control in controls.Controls)
+                {
+                    writer.WriteStartElement("EndDeviceControl", EndDeviceControlsNs);
+                    if (control.Mrid is { } mrid) writer.WriteElementString("mRID", EndDeviceControlsNs, mrid);
+                    if (control.Reason is { } reason) writer.WriteElementString("reason", EndDeviceControlsNs, reason);
+                    writer.WriteStartElement("EndDeviceControlType", EndDeviceControlsNs);
+                    writer.WriteAttributeString("ref", control.ControlType);
+                    writer.WriteEndElement();
+                    foreach (var (element, ids) in new[] { ("EndDeviceGroups", control.EndDeviceGroups), ("EndDevices", control.EndDevices) })
+                        foreach (var id in ids)
+                        {
+                            writer.WriteStartElement(element, EndDeviceControlsNs);
+                            writer.WriteElementString("mRID", EndDeviceControlsNs, id);
+                            writer.WriteEndElement();
+                        }
+                    writer.WriteEndElement();
+                }
+                writer.WriteEndElement();
+                break;
             default:
                 throw new ArgumentException($"unknown payload {payload.GetType().Name}", nameof(payload));
         }
@@ -276,13 +299,31 @@ public static class CimXml
                 string? First(string name) => functions.Select(f => f.Element(Mc + name)?.Value).FirstOrDefault(v => v is not null);
                 return new MeterConfigEntry(m.Element(Mc + "mRID")?.Value, First("firmwareID"), First("configID"), First("programID"));
             }).ToList());
+        if (element.Name == Edc + "EndDeviceControls")
+            return new EndDeviceControls(element.Elements(Edc + "EndDeviceControl").Select(c => new EndDeviceControl(
+                c.Element(Edc + "mRID")?.Value,
+                c.Element(Edc + "EndDeviceControlType")!.Attribute("ref")!.Value,
+                c.Elements(Edc + "EndDevices").Select(d => d.Element(Edc + "mRID")?.Value).OfType<string>().ToList(),
+                c.Elements(Edc + "EndDeviceGroups").Select(g => g.Element(Edc + "mRID")?.Value).OfType<string>().ToList(),
+                c.Element(Edc + "reason")?.Value)).ToList());
         throw new CimFormatException($"payload {element.Name} is not a noun AmiSim reads");
+    }
+
+    /// <summary>The schemas' file names, as <see cref="SchemaText"/> takes them.</summary>
+    public static IReadOnlyList<string> SchemaNames { get; } = ["Message.xsd", "EndDeviceEvents.xsd", "MeterConfig.xsd", "EndDeviceControls.xsd"];
+
+    /// <summary>A schema's text (to serve with a WSDL); null for a name not in <see cref="SchemaNames"/>.</summary>
+    public static string? SchemaText(string name)
+    {
+        if (!SchemaNames.Contains(name)) return null;
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("cim/" + name)!;
+        return new StreamReader(stream).ReadToEnd();
     }
 
     private static XmlSchemaSet LoadSchemas()
     {
         var set = new XmlSchemaSet();
-        foreach (var name in new[] { "Message.xsd", "EndDeviceEvents.xsd", "MeterConfig.xsd" })
+        foreach (var name in SchemaNames)
         {
             using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("cim/" + name)
                                ?? throw new InvalidOperationException($"schema cim/{name} is not embedded");

@@ -48,6 +48,10 @@ public static class AmiSimApp
             config.AddCommand<ConsoleCommand>("console")
                 .WithDescription("The operator console, read-only, over a run folder's final state from its head-end's journal; served until Ctrl+C.")
                 .WithExample("console", "--db", "runs/default-1-20260105-000000");
+            config.AddCommand<MdmCommand>("mdm")
+                .WithDescription("The MDM alone: an IEC 61968-100 web service (SOAP) a head-end sends its CIM messages to, with its journal; served until Ctrl+C.")
+                .WithExample("mdm", "--port", "8061", "--db", "mdm.db")
+                .WithExample("mdm", "--scenario", "hocon/scenarios/small.conf", "--port", "8061");
             config.AddCommand<ReportCommand>("report")
                 .WithDescription("Draw report.html again from a run folder's report.json.");
             config.AddCommand<CompareCommand>("compare")
@@ -135,7 +139,7 @@ public static class AmiSimApp
         return message;
     }
 
-    private static readonly string[] Commands = ["run", "check", "node", "status", "console", "report", "compare", "sweep", "keys", "certs", "program", "topology"];
+    private static readonly string[] Commands = ["run", "check", "node", "status", "console", "mdm", "report", "compare", "sweep", "keys", "certs", "program", "topology"];
 
     /// <summary>The name between <paramref name="prefix"/> and the next quote, if the message has one.</summary>
     private static string? Quoted(string message, string prefix)

@@ -3,8 +3,8 @@ using Spectre.Console.Cli;
 
 namespace AmiSim.Host.Commands;
 
-/// <summary>The options that say which scenario a command reads: the same for <c>run</c> and <c>check</c>.</summary>
-public abstract class ScenarioOptions : CommandSettings
+/// <summary>The options that say which scenario's fleet and network a command reads (<c>amisim mdm</c>; the start of <see cref="ScenarioOptions"/>).</summary>
+public abstract class FleetOptions : CommandSettings
 {
     [CommandOption("--scenario <FILE>")]
     [Description("Scenario file (HOCON, keys in hocon/scenario-reference.conf); default: the embedded default scenario.")]
@@ -18,6 +18,11 @@ public abstract class ScenarioOptions : CommandSettings
     [Description("Seed of the run (overrides amisim.scenario.seed).")]
     public long? Seed { get; init; }
 
+}
+
+/// <summary>The options that say which scenario a command reads: the same for <c>run</c> and <c>check</c>.</summary>
+public abstract class ScenarioOptions : FleetOptions
+{
     [CommandOption("--package <FILE>")]
     [Description("Roll out this package (.amipkg, from `amisim program build`) instead of the scenario's program (amisim.scenario.program.package); needs --trust.")]
     public string? Package { get; init; }
