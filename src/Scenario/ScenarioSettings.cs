@@ -44,7 +44,11 @@ public sealed record ScenarioSettings
 
     /// <summary>The campaign waits for a start that no scripted action gives: only an operator at the console can start it.</summary>
     public bool WaitsForOperator => StartByOperator && OperatorActions.All(a => a.Action != OperatorAction.Start);
+    /// <summary>An external MDM's web-service address (mdm.http-endpoint, <c>--mdm-endpoint</c>): every CIM message also goes there; "" for none.</summary>
     public string MdmEndpoint { get; init; } = "";
+
+    /// <summary>After the run, how long (wall time) to wait for the external MDM to answer what it has not (mdm.endpoint-patience).</summary>
+    public TimeSpan MdmEndpointPatience { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>The operator console's pace at start: virtual seconds per wall second; null is as fast as possible (console.pace).</summary>
     public double? ConsolePace { get; init; }
@@ -207,6 +211,7 @@ public sealed record ScenarioSettings
                 var other => throw new ScenarioException($"{r.Name("campaign.start")}: expected at-once or operator, got '{other}'"),
             },
             MdmEndpoint = r.String("mdm.http-endpoint"),
+            MdmEndpointPatience = r.Duration("mdm.endpoint-patience"),
             ConsolePace = Pace(r),
             TracedMeters = WholeNumbers(r, "trace.meters", 1, long.MaxValue).ToList(),
             HeadEndCrashes = r.Objects("head-end-crashes", (o, _) => (o.Duration("at"), o.Duration("downtime"))),
@@ -269,6 +274,8 @@ public sealed record ScenarioSettings
         }
         if (s.MdmEndpoint.Length > 0 && !(Uri.TryCreate(s.MdmEndpoint, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https" && endpoint.Host.Length > 0))
             throw new ScenarioException($"{Key("mdm.http-endpoint")}: '{AmiSim.Protocol.OutsideText.Clean(s.MdmEndpoint)}' is not an http:// or https:// address such as http://127.0.0.1:8080/cim");
+        if (s.MdmEndpointPatience <= TimeSpan.Zero || s.MdmEndpointPatience > TimeSpan.FromDays(1))
+            throw new ScenarioException($"{Key("mdm.endpoint-patience")}: {s.MdmEndpointPatience}: expected more than 0s and at most 1d");
         if (s.TopologyFile.Length > 0 && !File.Exists(s.TopologyFile))
             throw new ScenarioException($"{Key("fleet.topology-file")}: {s.TopologyFile}: no such file");
         CheckPackage(s, r);

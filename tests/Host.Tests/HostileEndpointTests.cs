@@ -1,15 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Akka.Event;
-using Akka.TestKit.Xunit2;
 using AmiSim.Host.Cim;
 using Xunit;
 
 namespace AmiSim.Host.Tests;
 
-/// <summary>An MDM endpoint that answers with a huge body or a garbled status line cannot hurt a run (issue case 3 and 12).</summary>
-public sealed class HostileEndpointTests : TestKit
+/// <summary>An MDM endpoint that answers with a huge body or a garbled status line cannot hurt a run (issue case 3 and 12): the client reads at most its limit, writes what it saw printable, and gives up when the run stops waiting.</summary>
+public sealed class HostileEndpointTests
 {
     /// <summary>A raw HTTP server on loopback that answers one request with <paramref name="head"/> and then up to <paramref name="bodyBytes"/> bytes; returns how many body bytes it got out.</summary>
     private static (Uri Uri, Task<long> Sent) Serve(string head, long bodyBytes)
@@ -49,42 +47,57 @@ public sealed class HostileEndpointTests : TestKit
         public void Dispose() => dispose();
     }
 
+    private static string Exchanges() => Path.Combine(Path.GetTempPath(), $"amisim-exchanges-{Guid.NewGuid():N}.jsonl");
+
+    private const string Message = "<?xml version=\"1.0\" encoding=\"utf-8\"?><EventMessage xmlns=\"http://iec.ch/TC57/2011/schema/message\"><Header><Verb>created</Verb><Noun>EndDeviceEvents</Noun></Header></EventMessage>";
+
     [Fact]
-    public async Task A_200_MB_reply_body_is_never_read_and_the_message_counts_as_delivered()
+    public async Task A_200_MB_reply_body_is_not_read_past_its_limit_and_the_message_is_not_taken_for_answered()
     {
         const long body = 200L << 20;
-        var (uri, sent) = Serve($"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {body}\r\n\r\n", body);
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var sink = new HttpCimSink(uri, client, Akka.Event.Logging.GetLogger(Sys, "test"), attempts: 1);
-
-        Assert.True(await sink.PostAsync("M1", "<x/>"));
-        client.Dispose();
+        var (uri, sent) = Serve($"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {body}\r\n\r\n", body);
+        var file = Exchanges();
+        await using (var client = new MdmClient(uri, file))
+        {
+            client.Send("M1", Message);
+            var report = await client.FinishAsync(TimeSpan.FromSeconds(3));
+            Assert.Equal(1, report.Undelivered);
+        }
         var written = await sent.WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.True(written < 64L << 20, $"the server got {written:N0} body bytes out: the sink read the reply's body");
+        Assert.True(written < 64L << 20, $"the server got {written:N0} body bytes out: the client read the reply's body");
+        Assert.Contains("\"no answer\"", File.ReadAllText(file));
     }
 
     [Fact]
-    public async Task A_garbled_status_line_is_logged_printable_and_cut()
+    public async Task A_garbled_status_line_is_written_printable_and_cut()
     {
         var reason = "Bad\u0001\u00ff" + new string('x', 5_000);
         var (uri, _) = Serve($"HTTP/1.1 500 {reason}\r\nContent-Length: 0\r\n\r\n", 0);
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var sink = new HttpCimSink(uri, client, Akka.Event.Logging.GetLogger(Sys, "mdm-http"), attempts: 1);
-        EventFilter.Warning(contains: "not delivered").Expect(1, () => Assert.False(sink.PostAsync("M2", "<x/>").GetAwaiter().GetResult()));
+        var file = Exchanges();
+        await using (var client = new MdmClient(uri, file))
+        {
+            client.Send("M2", Message);
+            await client.FinishAsync(TimeSpan.FromSeconds(2));
+        }
+        var lines = File.ReadAllLines(file);
+        Assert.All(lines, l => Assert.True(l.Length < 1_000 && !l.Contains('\u0001'), l));
+        Assert.Contains(lines, l => l.Contains("\"http\":500"));
     }
 
     [Fact]
-    public void An_unreachable_endpoint_is_told_once_and_then_counted()
+    public async Task An_unreachable_endpoint_is_tried_until_the_patience_runs_out_and_every_message_is_counted_undelivered()
     {
         var port = AmiSim.HeadEnd.Tests.LoopbackPort.Free(); // nothing listens there: every connection is refused
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var sink = new HttpCimSink(new Uri($"http://127.0.0.1:{port}/cim"), client, Akka.Event.Logging.GetLogger(Sys, "mdm-http"), attempts: 1);
-
-        EventFilter.Warning(contains: "not delivered").Expect(1, () =>
+        var file = Exchanges();
+        await using (var client = new MdmClient(new Uri($"http://127.0.0.1:{port}/cim"), file))
         {
-            for (var i = 0; i < 3; i++) Assert.False(sink.PostAsync($"M{i}", "<x/>").GetAwaiter().GetResult());
-        });
-        Assert.Equal(3, sink.Undelivered);
-        EventFilter.Warning(contains: "3 of 3 CIM messages were not delivered").Expect(1, sink.LogSummary);
+            for (var i = 0; i < 6; i++) client.Send($"M{i}", Message);
+            var report = await client.FinishAsync(TimeSpan.FromSeconds(2));
+            Assert.Equal((6, 6, 0), (report.Messages, report.Undelivered, report.Ok));
+            Assert.True(report.Attempts >= 4, $"{report.Attempts} attempts");
+        }
+        var lines = File.ReadAllLines(file);
+        Assert.Contains(lines, l => l.Contains("\"no answer\"") && l.Contains("refused", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(6, lines.Count(l => l.Contains("\"given up\"")));
     }
 }

@@ -91,6 +91,10 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("Serve the operator console, a live web page with pause, resume, cancel and retry-failed, at ADDRESS:PORT (default 127.0.0.1 and a free port); its URL and token are printed at start; after the run it shows the final state until Ctrl+C.")]
         public FlagValue<string>? Console { get; init; }
 
+        [CommandOption("--mdm-endpoint <URL>")]
+        [Description("Send every CIM message also to this MDM's IEC 61968-100 web service (amisim mdm, or a real MDM), again until it answers; every exchange goes to the run folder's mdm-exchanges.jsonl (sets mdm.http-endpoint).")]
+        public string? MdmEndpoint { get; init; }
+
         [CommandOption("--pace <PACE>")]
         [Description("With --console: virtual seconds per wall second (1, 60, 3600, ...) or max; default the scenario's console.pace (max); the page changes it.")]
         public string? Pace { get; init; }
@@ -132,7 +136,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         ClusterTls? tls = null;
         try
         {
-            input = RunInput.Read(settings.Scenario, settings.Set, settings.Seed, settings.Package, settings.Trust);
+            input = RunInput.Read(settings.Scenario, settings.Set, settings.Seed, settings.Package, settings.Trust, settings.MdmEndpoint);
             if (settings.JournalPostgres is { Length: 0 }) throw new InputException("--journal-postgres: empty connection string");
             if (input.Scenario.WaitsForOperator && settings.Console is not { IsSet: true }) throw new InputException(WaitsForOperator);
             tls = ClusterTls.For(settings.Cluster, settings.Hostname, settings.Tls);
@@ -207,6 +211,8 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 var summary = result.Summary;
                 output.MarkupLineInterpolated($"campaign {summary.Status.Name()}{(summary.PauseReason.Length > 0 ? $" ({summary.PauseReason})" : "")}; last meter finished at virtual {result.End}");
                 output.MarkupLineInterpolated($"MDM: {report["mdm"]!["metersOnProgramVersion"]!.GetValue<int>():N0} meters on {result.Manifest.Version}; {result.CimMessages:N0} CIM messages");
+                if (result.MdmDelivery is { } delivery)
+                    output.MarkupLineInterpolated($"MDM endpoint {delivery.Endpoint}: {delivery.Messages:N0} messages, {delivery.Ok:N0} OK, {delivery.Partial:N0} PARTIAL, {delivery.Failed:N0} FAILED{(delivery.Undelivered > 0 ? $", {delivery.Undelivered:N0} never answered" : "")}, in {delivery.Attempts:N0} calls ({delivery.ExchangesFile})");
                 output.MarkupLineInterpolated($"{result.Events:N0} events in {result.Windows:N0} windows, {result.Wall.TotalSeconds:0.0} s wall; peak {result.PeakWorkingSetBytes / (1 << 20):N0} MiB");
                 output.MarkupLineInterpolated($"result digest {report["resultDigest"]!.GetValue<string>()}");
                 output.MarkupLineInterpolated($"run folder: {Path.GetFullPath(runDir)}");

@@ -15,6 +15,9 @@ public static class RunFolder
     /// <summary>The run folder's operator-actions.jsonl: each action the console took, a JSON line as it was taken (at, atSeconds, action, by), so a run that never finished still tells them.</summary>
     public const string ActionsFile = "operator-actions.jsonl";
 
+    /// <summary>Every call to the external MDM (<c>--mdm-endpoint</c>) and its answer, one JSON line each.</summary>
+    public const string MdmExchangesFile = "mdm-exchanges.jsonl";
+
     /// <summary>
     /// Makes the run folder ready and returns its path: <paramref name="requested"/>, or
     /// runs/NAME-SEED-TIME (with -2, -3... if a run of the same second has it).

@@ -1,15 +1,12 @@
-using System.Collections.Concurrent;
 using AmiSim.HeadEnd.Campaign;
 using AmiSim.Host.Cim;
 using AmiSim.Kernel;
 
 namespace AmiSim.Host.Run;
 
-/// <summary>Writes every CIM message of a run to the run folder (cim/, one file per message) and optionally POSTs it to an external MDM.</summary>
-public sealed class RunFolderOutbox(string directory, HttpCimSink? http) : ICimOutbox
+/// <summary>Writes every CIM message of a run to the run folder (cim/, one file per message) and optionally sends it to an external MDM (<see cref="MdmClient"/>).</summary>
+public sealed class RunFolderOutbox(string directory, MdmClient? mdm) : ICimOutbox
 {
-    private readonly ConcurrentQueue<Task> _posts = new();
-
     public int Written { get; private set; }
 
     public void Sent(string messageId, string xml, SimTime at)
@@ -17,13 +14,9 @@ public sealed class RunFolderOutbox(string directory, HttpCimSink? http) : ICimO
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, messageId + ".xml"), xml);
         Written++;
-        if (http is not null) _posts.Enqueue(http.PostAsync(messageId, xml));
+        mdm?.Send(messageId, xml);
     }
 
-    /// <summary>Waits for the HTTP deliveries still going on, and says how many failed.</summary>
-    public async Task FlushAsync()
-    {
-        await Task.WhenAll(_posts);
-        http?.LogSummary();
-    }
+    /// <summary>Waits up to <paramref name="patience"/> for the external MDM to answer what it has not; null without one.</summary>
+    public async Task<MdmDeliveryReport?> FlushAsync(TimeSpan patience) => mdm is null ? null : await mdm.FinishAsync(patience);
 }

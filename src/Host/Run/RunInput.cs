@@ -24,7 +24,8 @@ public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTop
     /// <summary>Reads and checks the input. <exception cref="InputException">what is wrong, naming the file, option or key.</exception></summary>
     /// <param name="package">the --package option (program.package), relative to the current folder.</param>
     /// <param name="trust">the --trust option (program.trust).</param>
-    public static RunInput Read(string? scenarioPath, IReadOnlyList<string> sets, long? seed, string? package = null, string? trust = null)
+    /// <param name="mdmEndpoint">the --mdm-endpoint option (mdm.http-endpoint).</param>
+    public static RunInput Read(string? scenarioPath, IReadOnlyList<string> sets, long? seed, string? package = null, string? trust = null, string? mdmEndpoint = null)
     {
         try
         {
@@ -35,6 +36,8 @@ public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTop
             if (seed is { } s) overrides.Add(new ScenarioOverride($"{ScenarioReader.Root}.seed={s}", $"--seed {s}"));
             if (package is not null) overrides.Add(PathOverride("program.package", package, "--package"));
             if (trust is not null) overrides.Add(PathOverride("program.trust", trust, "--trust"));
+            if (mdmEndpoint is not null)
+                overrides.Add(new ScenarioOverride($"{ScenarioReader.Root}.mdm.http-endpoint = {System.Text.Json.JsonSerializer.Serialize(mdmEndpoint)}", $"--mdm-endpoint {mdmEndpoint}"));
             var reader = ScenarioReader.LoadWith(text, source, overrides);
             var scenario = ScenarioSettings.Read(reader);
             var akka = HoconLoader.Load(otherSets, AkkaKeys.Check);

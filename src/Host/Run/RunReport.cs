@@ -195,6 +195,18 @@ public static class RunReport
         if (run.Package is { } package)
             report["package"] = new JsonObject { ["file"] = package.File is null ? "built by the scenario's vendor tool" : package.File, ["sha256"] = package.Sha256, ["signerKeyId"] = package.SignerKeyId };
         if (invocation is not null) report["amisim"] = new JsonObject { ["version"] = invocation.Version, ["commandLine"] = invocation.CommandLine };
+        if (run.MdmDelivery is { } delivery)
+            report["mdmEndpoint"] = new JsonObject
+            {
+                ["endpoint"] = delivery.Endpoint,
+                ["messages"] = delivery.Messages,
+                ["ok"] = delivery.Ok,
+                ["partial"] = delivery.Partial,
+                ["failed"] = delivery.Failed,
+                ["undelivered"] = delivery.Undelivered,
+                ["calls"] = delivery.Attempts,
+                ["exchanges"] = delivery.ExchangesFile,
+            };
         report["resultDigest"] = digest;
         return report;
     }

@@ -40,6 +40,9 @@ public sealed record RunResult(
 {
     /// <summary>The operator actions a supervisor (the console) took during the run, at their virtual times.</summary>
     public IReadOnlyList<TakenAction> OperatorActions { get; init; } = [];
+
+    /// <summary>What became of the messages sent to an external MDM (<c>--mdm-endpoint</c>); null without one.</summary>
+    public MdmDeliveryReport? MdmDelivery { get; init; }
 }
 
 /// <summary>
@@ -99,14 +102,13 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
         Log.Information("Step 1.1: vendor tool {Built}", built);
         Log.Information("Step 1.2: head-end loaded {Program} {Version}: signature trusted, content matches", manifest.ProgramId, manifest.Version);
 
-        var http = scenario.MdmEndpoint.Length == 0 ? null : new HttpClient { Timeout = TimeSpan.FromSeconds(10), MaxResponseContentBufferSize = 64 << 10 };
+        await using var mdmClient = scenario.MdmEndpoint.Length == 0 ? null : new MdmClient(new Uri(scenario.MdmEndpoint), Path.Combine(runDirectory, RunFolder.MdmExchangesFile));
         var system = node?.System ?? ActorSystem.Create("amisim", akka.WithFallback(journal ?? JournalConfig.Sqlite(Path.Combine(runDirectory, "headend.db"))));
         Simulation? simulation = null;
         RunProbe? probe = null;
         try
         {
-            var outbox = new RunFolderOutbox(Path.Combine(runDirectory, "cim"),
-                http is null ? null : new HttpCimSink(new Uri(scenario.MdmEndpoint), http, Akka.Event.Logging.GetLogger(system, "mdm-http")));
+            var outbox = new RunFolderOutbox(Path.Combine(runDirectory, "cim"), mdmClient);
             var model = new SimulationModel(ScenarioAssembly.ModelSetup(scenario, network, loaded, trusted, outbox), scenario.Seed);
             var trace = new TraceFile(TraceFile.Choose(scenario.TracedMeters, network));
             var kernel = ScenarioAssembly.Kernel(scenario, network, KernelSettings.FromConfig(akka.GetConfig("amisim.kernel")), trace);
@@ -163,7 +165,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                 step?.Invoke(simulation.Now, await AskCampaign<CampaignSummary>(simulation, GetCampaignSummary.Instance));
                 return last;
             });
-            await outbox.FlushAsync();
+            var delivery = await outbox.FlushAsync(scenario.MdmEndpointPatience);
 
             var summary = await AskCampaign<CampaignSummary>(simulation, GetCampaignSummary.Instance);
             var outcomes = await AskCampaign<List<MeterOutcome>>(simulation, GetMeterOutcomes.Instance);
@@ -184,6 +186,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
             var result = new RunResult(scenario, network, loaded.Manifest, summary, outcomes, mesh, mdm, end, events, windows, epochs, satOut, wall.Elapsed, process.PeakWorkingSet64, outbox.Written, eventTypes, identity)
             {
                 OperatorActions = taken,
+                MdmDelivery = delivery,
             };
             if (whileLive is not null) await whileLive(result);
             return result;
@@ -198,7 +201,6 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                 if (simulation is not null) await simulation.StopAsync();
                 node.Value.Layout.Release();
             }
-            http?.Dispose();
         }
     }
 
