@@ -56,7 +56,7 @@ public sealed class MdmClient : IAsyncDisposable
             Timeout = TimeSpan.FromSeconds(30),
             MaxResponseContentBufferSize = 4 << 20,
         };
-        _exchanges = new StreamWriter(new FileStream(exchangesFile, FileMode.Create, FileAccess.Write, FileShare.Read), new UTF8Encoding(false)) { AutoFlush = false };
+        _exchanges = new StreamWriter(new FileStream(exchangesFile, FileMode.Create, FileAccess.Write, FileShare.Read), new UTF8Encoding(false)) { AutoFlush = true }; // a line is on disk as soon as it is written: the file tells a run in progress too
         _senders = Enumerable.Range(0, Senders).Select(_ => Task.Run(SendAllAsync)).ToArray();
     }
 
