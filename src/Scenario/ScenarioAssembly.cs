@@ -122,7 +122,8 @@ public static class ScenarioAssembly
     public static SimTime ScheduleScript(Simulation simulation, ScenarioSettings scenario)
     {
         if (!scenario.StartByOperator) simulation.Schedule(CampaignSetup.Lp, SimTime.Zero, StartCampaign.Instance);
-        foreach (var action in scenario.OperatorActions) simulation.Schedule(CampaignSetup.Lp, SimTime.From(action.At), new OperatorCommand(action.Action));
+        foreach (var action in scenario.OperatorActions)
+            simulation.Schedule(CampaignSetup.Lp, SimTime.From(action.At), new OperatorCommand(action.Action, action.Meters, action.Meters is null ? null : "the scenario's operator-actions"));
         foreach (var crash in scenario.HeadEndCrashes) simulation.Schedule(CampaignSetup.Lp, SimTime.From(crash.At), new HeadEndCrash(crash.Downtime));
         var scripted = scenario.OperatorActions.Select(a => a.At).Concat(scenario.HeadEndCrashes.Select(c => c.At + c.Downtime)).ToList();
         return scripted.Count == 0 ? SimTime.Zero : SimTime.From(scripted.Max());

@@ -170,6 +170,9 @@ public sealed partial class ScenarioReader
             () => List(key).Select(v => double.Parse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture)).ToList(),
             values => values.All(v => v >= min && v <= max && double.IsFinite(v)));
 
+    /// <summary>Whether an optional key is given (an object's key so asked is one it may have).</summary>
+    public bool Has(string key) => _config.GetValue(Path(key)) is not null;
+
     /// <summary>A list of objects, each read with its own reader (keys relative to the object).</summary>
     public IReadOnlyList<T> Objects<T>(string key, Func<ScenarioReader, int, T> read)
     {

@@ -13,7 +13,8 @@ namespace AmiSim.Scenario;
 public sealed record ProgramSpec(ProgramKind Kind, string Id, FirmwareVersion Version, int Size, int BlockSize,
     IReadOnlyList<string> TargetModels, IReadOnlyList<FirmwareVersion> AllowedFrom, int IntervalMinutes);
 
-public sealed record ScheduledAction(TimeSpan At, OperatorAction Action);
+/// <param name="Meters">for a start: only these meters of the plan (as a CIM create EndDeviceControls names them); null for all.</param>
+public sealed record ScheduledAction(TimeSpan At, OperatorAction Action, IReadOnlyList<long>? Meters = null);
 
 /// <summary>A scenario, read and checked: everything a run is made from (hocon/scenario-reference.conf documents each key).</summary>
 public sealed record ScenarioSettings
@@ -202,8 +203,16 @@ public sealed record ScenarioSettings
                 NicOutageMeanDuration = r.Duration("faults.nic-outage-mean"),
             },
             RebootDelay = r.Duration("faults.reboot-delay"),
-            OperatorActions = r.Objects("operator-actions", (o, _) => new ScheduledAction(o.Duration("at"), AmiSim.HeadEnd.Campaign.OperatorActions.Parse(o.String("action"))
-                ?? throw new ScenarioException($"{o.Source}.action: expected pause, resume, cancel, retry-failed or start, got '{o.String("action")}'"))),
+            OperatorActions = r.Objects("operator-actions", (o, _) =>
+            {
+                var action = AmiSim.HeadEnd.Campaign.OperatorActions.Parse(o.String("action"))
+                    ?? throw new ScenarioException($"{o.Source}.action: expected pause, resume, cancel, retry-failed or start, got '{o.String("action")}'");
+                if (!o.Has("meters")) return new ScheduledAction(o.Duration("at"), action);
+                if (action != OperatorAction.Start) throw new ScenarioException($"{o.Source}.meters: only a start names meters (the meters it programs), not a {action.Name()}");
+                var meters = WholeNumbers(o, "meters", 1, 9_999_999_999);
+                if (meters.Count == 0) throw new ScenarioException($"{o.Source}.meters: empty; name the meters the start programs, or leave meters out for all");
+                return new ScheduledAction(o.Duration("at"), action, meters.Distinct().Order().ToList());
+            }),
             StartByOperator = r.String("campaign.start") switch
             {
                 "at-once" => false,

@@ -57,6 +57,15 @@ public sealed class BadInputTests : IDisposable
     public async Task A_scenario_file_the_parser_cannot_survive_is_refused_naming_the_file_and_where(string text, string where) =>
         AssertRefused(await CommandLine.RunAsync("check", "--scenario", File("s.conf", text)), "s.conf", where);
 
+    [Theory]
+    [InlineData("amisim.scenario.operator-actions=[{ at = 1h, action = pause, meters = [1] }]", "only a start names meters")]
+    [InlineData("amisim.scenario.operator-actions=[{ at = 0s, action = start, meters = [] }]", "empty")]
+    [InlineData("amisim.scenario.operator-actions=[{ at = 0s, action = start, meters = [1, 99999] }]", "99999")]
+    [InlineData("amisim.scenario.operator-actions=[{ at = 0s, action = start, meters = [1.5] }]", "whole numbers")]
+    [InlineData("amisim.scenario.mdm.endpoint-patience=0s", "mdm.endpoint-patience")]
+    public async Task A_start_naming_meters_wrongly_or_a_bad_patience_is_refused_with_why(string set, string why) =>
+        AssertRefused(await CommandLine.RunAsync("check", "--scenario", Small, "--set", "amisim.scenario.campaign.start=operator", "--set", set), why);
+
     [Theory] // case 5: a list or an object where a plain value belongs, and the other way round
     [InlineData("amisim.scenario.campaign.activate-at=[]", "campaign.activate-at")]
     [InlineData("amisim.scenario.campaign.transfer-window=[]", "campaign.transfer-window")]

@@ -23,7 +23,7 @@ public sealed class CampaignRun : IAsyncDisposable
 
     public CampaignRun(int meters, int collectors, CampaignSettings campaign, MeterFaultProfile? faults = null, long seed = 7, int imageBytes = 32 * 1024,
         double lossMin = 0.005, double lossMax = 0.03, TopologySettings? fleet = null, IReadOnlyList<string>? targetModels = null, TargetSelection? targets = null,
-        Akka.Configuration.Config? journal = null, IReadOnlyList<(SimTime Start, SimTime End)>? mdmOutages = null)
+        Akka.Configuration.Config? journal = null, IReadOnlyList<(SimTime Start, SimTime End)>? mdmOutages = null, bool startAtZero = true)
     {
         Topology = TopologyGenerator.Generate((fleet ?? new TopologySettings
         {
@@ -45,7 +45,7 @@ public sealed class CampaignRun : IAsyncDisposable
             MdmOutages = mdmOutages ?? [],
         }, seed);
         Simulation = Simulation.Create(System, new KernelSettings { Lookahead = TimeSpan.FromMilliseconds(20), Seed = seed, Partitions = 2 }, model, model);
-        Simulation.Schedule(CampaignSetup.Lp, SimTime.Zero, StartCampaign.Instance);
+        if (startAtZero) Simulation.Schedule(CampaignSetup.Lp, SimTime.Zero, StartCampaign.Instance);
     }
 
     public static FirmwareVersion Target { get; } = new(2, 0);

@@ -97,6 +97,32 @@ public sealed class CampaignRuleTests
             Assert.True(outcomes.Single(o => o.Meter == waiting.Meter).FinishedMicros > resume.Micros);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_start_on_named_meters_programs_those_alone_even_across_a_head_end_crash(bool crash)
+    {
+        // The canary (six meters spread over both collectors) is none of them: its emptied wave is passed over.
+        long[] named = [9, 10, 23, 44, 57];
+        await using var run = new CampaignRun(60, 2, new CampaignSettings { CanaryMeters = 6, MaxAttempts = 6 }, startAtZero: false);
+        Assert.DoesNotContain(run.Topology.Meters.Select(m => m.Meter.Value).Order().Take(6), named.Contains);
+        run.Simulation.Schedule(CampaignSetup.Lp, SimTime.FromSeconds(60), new OperatorCommand(OperatorAction.Start, named, "request R-1"));
+        if (crash) run.Simulation.Schedule(CampaignSetup.Lp, SimTime.FromSeconds(1200), new HeadEndCrash(TimeSpan.FromMinutes(20)));
+
+        await run.RunAsync();
+
+        var summary = await run.SummaryAsync();
+        var outcomes = await run.OutcomesAsync();
+        Assert.Equal(CampaignStatus.Completed, summary.Status);
+        if (crash) Assert.Equal(1, summary.Restarts);
+        foreach (var outcome in outcomes)
+            if (named.Contains(outcome.Meter)) Assert.Equal(MeterPhase.Succeeded, outcome.Phase);
+            else Assert.Equal((MeterPhase.Skipped, "not requested: request R-1 names other meters"), (outcome.Phase, outcome.Reason));
+        Assert.Equal(CampaignRun.Target, (await run.BoardAsync(new AmiSim.Protocol.Network.MeterId(named[0]))).Firmware);
+        Assert.Equal(new FirmwareVersion(1, 0), (await run.BoardAsync(new AmiSim.Protocol.Network.MeterId(1))).Firmware);
+        Assert.Equal(named.Length, (await run.MdmAsync()).Count(m => m.Firmware == CampaignRun.Target.ToString()));
+    }
+
     [Fact]
     public async Task Cancel_stops_every_meter_not_yet_activating()
     {

@@ -130,7 +130,7 @@ public sealed class CampaignState
             case HeadEndRestart:
                 break; // scheduled by an earlier life of the process
             case StartCampaign when _status == CampaignStatus.Created:
-                Begin();
+                Begin(null);
                 break;
             case StationReport report when report.Incarnation == _incarnation:
                 OnReport(report);
@@ -146,7 +146,7 @@ public sealed class CampaignState
                 ConfirmWritten();
                 break;
             case OperatorCommand command:
-                OnOperator(command.Action);
+                OnOperator(command);
                 break;
             case var other when _reporting.Handle(other, now):
                 break;
@@ -237,18 +237,23 @@ public sealed class CampaignState
     /// </summary>
     private void SendPlans(int restoreWave)
     {
-        foreach (var byCollector in _meters.Values.OrderBy(m => m.Order).GroupBy(m => m.Collector).OrderBy(g => g.Key))
+        var stations = _stations.ToHashSet();
+        foreach (var byCollector in _setup.Plan.Meters.GroupBy(p => p.Meter.Collector).OrderBy(g => g.Key))
         {
-            var meters = byCollector.ToList();
-            ToStation(byCollector.Key, restoreWave < 0
+            if (!stations.Contains(byCollector.Key)) continue; // a station with none of the request's meters takes no part
+            // Aligned with the station's meters of the plan; a meter taken out (Narrow) is Skipped.
+            var meters = byCollector.Select(p => _meters.GetValueOrDefault(p.Meter.Meter)).ToList();
+            ToStation(byCollector.Key, restoreWave < 0 && !_narrowed
                 ? new StationPlan(_incarnation, _status, -1, [], [])
-                : new StationPlan(_incarnation, _status, restoreWave, meters.Select(m => (byte)m.Phase).ToArray(), meters.Select(m => m.TotalAttempts).ToArray()));
+                : new StationPlan(_incarnation, _status, restoreWave, meters.Select(m => (byte)(m?.Phase ?? MeterPhase.Skipped)).ToArray(), meters.Select(m => m?.TotalAttempts ?? 0).ToArray()));
         }
     }
 
     private void NextWave()
     {
+        var first = _wave < 0;
         _wave++;
+        while (_wave < _waves.Count && _waves[_wave].Count == 0) _wave++; // emptied by a request's narrowing
         if (_wave >= _waves.Count)
         {
             SetStatus(CampaignStatus.Completed);
@@ -257,7 +262,7 @@ public sealed class CampaignState
         var wave = _waves[_wave];
         Story("wave {Wave} of {Waves} started: {Meters} under {Collectors}", _wave + 1, _waves.Count, CampaignStory.Count(wave.Count, "meter"),
             CampaignStory.Count(wave.Select(m => m.Collector).Distinct().Count(), "collector"));
-        if (_wave == 0) SendPlans(-1);
+        if (first) SendPlans(-1);
         foreach (var station in _stations) ToStation(station, new StationWave(_incarnation, _wave));
     }
 
@@ -314,8 +319,9 @@ public sealed class CampaignState
         foreach (var station in _stations) ToStation(station, new StationStatus(_incarnation, status));
     }
 
-    private void OnOperator(OperatorAction action)
+    private void OnOperator(OperatorCommand command)
     {
+        var action = command.Action;
         var ignored = action switch
         {
             OperatorAction.Pause => _status != CampaignStatus.Running,
@@ -341,7 +347,7 @@ public sealed class CampaignState
                 SetStatus(CampaignStatus.Canceled); // the stations cancel their meters not yet activating
                 break;
             case OperatorAction.Start when _status == CampaignStatus.Created:
-                Begin();
+                Begin(command.Meters is null ? null : (command.Meters.ToHashSet(), command.By ?? "the operator"));
                 break;
             case OperatorAction.RetryFailed when _status != CampaignStatus.Created:
                 if (_status is CampaignStatus.Paused or CampaignStatus.Completed)
@@ -354,13 +360,43 @@ public sealed class CampaignState
         }
     }
 
-    /// <summary>Plans the campaign from the fleet and starts its first wave.</summary>
-    private void Begin()
+    /// <summary>Plans the campaign from the fleet and starts its first wave; with <paramref name="only"/>, on those meters of the plan alone.</summary>
+    private void Begin((HashSet<long> Meters, string By)? only)
     {
         Plan();
+        if (only is { } request)
+        {
+            var reason = $"not requested: {request.By} names other meters";
+            Narrow(m => request.Meters.Contains(m.Meter.Value), reason, record: true);
+            Story("operator: start on {Meters} of the plan's meters ({By})", CampaignStory.Count(_meters.Count, "meter"), request.By);
+        }
         _story.Planned(_now, _manifest, _meters.Count, _waves.Count, _skipped);
         NextWave();
     }
+
+    /// <summary>
+    /// Takes the planned meters that <paramref name="keep"/> refuses out of their waves: they are skipped
+    /// with <paramref name="reason"/> (journaled when <paramref name="record"/>, so that a restart narrows
+    /// the plan the same way). Waves keep their numbers, and a wave left empty is passed over.
+    /// </summary>
+    private void Narrow(Func<MeterCampaignState, bool> keep, string reason, bool record)
+    {
+        foreach (var wave in _waves)
+            foreach (var meter in wave.Where(m => !keep(m)).ToList())
+            {
+                SetPhase(meter, MeterPhase.Pending); // out of the wave's tally
+                wave.Remove(meter);
+                _meters.Remove(meter.Meter);
+                var skipped = new MeterCampaignState(meter.Meter, meter.Collector, -1) { Phase = MeterPhase.Skipped, Reason = reason, FirmwareAfter = meter.FirmwareAfter };
+                _skipped.Add(skipped);
+                if (record) Record(skipped);
+            }
+        _narrowed = true;
+        _stations = _meters.Values.Select(m => m.Collector).Distinct().Order().ToArray();
+    }
+
+    /// <summary>The plan was narrowed to the meters a request named (<see cref="Narrow"/>): the stations learn which of theirs are out.</summary>
+    private bool _narrowed;
 
     /// <summary>
     /// Sends an order to a collector's station at the head-end clock's next tick (now, if it is one). It
@@ -432,6 +468,7 @@ public sealed class CampaignState
         _acksAfterFlush.Clear();
         _inFlight.Clear();
         _wave = -1;
+        _narrowed = false;
         _status = CampaignStatus.Down;
         _down = true;
         _orders.Clear(); // what was not dispatched dies with the process; the stations learn of the crash
@@ -467,6 +504,13 @@ public sealed class CampaignState
             if (transition.Phase.IsFinal()) meter.FinishedMicros = transition.AtMicros;
         }
         _unflushed.Clear();
+        // A planned meter the journal holds as skipped was taken out by a request: the plan is narrowed again.
+        if (_meters.Values.Any(m => m.Phase == MeterPhase.Skipped))
+        {
+            var taken = _meters.Values.Where(m => m.Phase == MeterPhase.Skipped).ToDictionary(m => m.Meter, m => m.Reason);
+            Narrow(m => !taken.ContainsKey(m.Meter), "", record: false);
+            foreach (var meter in _skipped.Where(m => taken.ContainsKey(m.Meter))) meter.Reason = taken[meter.Meter];
+        }
         _status = durable.Status ?? CampaignStatus.Created;
         _flushedStatus = _status;
         _wave = Math.Max(0, durable.Wave - 1);

@@ -111,7 +111,9 @@ public static class OperatorActions
         Enum.GetValues<OperatorAction>().Cast<OperatorAction?>().FirstOrDefault(a => a!.Value.Name() == name);
 }
 
-public sealed record OperatorCommand(OperatorAction Action) : ICampaignCommand;
+/// <param name="Meters">for <see cref="OperatorAction.Start"/>: only these meters of the plan (a CIM create EndDeviceControls names them); null for all.</param>
+/// <param name="By">who asked, as the skipped meters' reason names it (a request's MessageID).</param>
+public sealed record OperatorCommand(OperatorAction Action, IReadOnlyList<long>? Meters = null, string? By = null) : ICampaignCommand;
 
 /// <summary>The head-end process dies now and comes back after <paramref name="Downtime"/>: it keeps only what its journal holds.</summary>
 public sealed record HeadEndCrash(TimeSpan Downtime) : ICampaignCommand;

@@ -164,6 +164,7 @@ public sealed class StationState
         for (var i = 0; i < _setup.Meters.Count; i++)
         {
             var planned = _setup.Meters[i];
+            if (plan.Phases.Length > 0 && (MeterPhase)plan.Phases[i] == MeterPhase.Skipped) continue; // taken out of the plan by a request
             var id = planned.Meter.Meter;
             var meter = new MeterCampaignState(id, _collector, planned.Wave)
                 { FirmwareAfter = planned.Meter.Firmware.ToString(), Order = planned.Order, Deadlines = _deadlines };

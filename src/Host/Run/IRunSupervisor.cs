@@ -3,8 +3,8 @@ using AmiSim.Kernel;
 
 namespace AmiSim.Host.Run;
 
-/// <summary>An operator action taken during a run: what, at which virtual time, and by whom.</summary>
-public sealed record TakenAction(SimTime At, OperatorAction Action, string By);
+/// <summary>An operator action taken during a run: what, at which virtual time, and by whom; a start may name the only meters it programs.</summary>
+public sealed record TakenAction(SimTime At, OperatorAction Action, string By, IReadOnlyList<long>? Meters = null);
 
 /// <summary>
 /// Someone watching and steering a run between its steps (the operator console). The run asks it,

@@ -57,6 +57,8 @@ public sealed record RunInput(ScenarioSettings Scenario, Config Akka, NetworkTop
             CheckExisting(scenario.Targets.Collectors.Select(c => (long)c).ToList(), collectors, "collector", reader.Name("campaign.targets.collectors"));
             CheckExisting(scenario.Targets.Meters, meters, "meter", reader.Name("campaign.targets.meters"));
             CheckExisting(scenario.TracedMeters, meters, "meter", reader.Name("trace.meters"));
+            foreach (var (action, index) in scenario.OperatorActions.Select((a, i) => (a, i)).Where(a => a.a.Meters is not null))
+                CheckExisting(action.Meters!, meters, "meter", $"{reader.Name("operator-actions")}[{index}].meters");
             ScenarioAssembly.Kernel(scenario, topology, kernel, trace: null); // the lookahead rules
             return new RunInput(scenario, akka, topology, source, program, manifest, reader.Differences());
         }

@@ -33,10 +33,10 @@ public static class RunReport
     {
         // At one virtual time the scenario's actions went first: they were scheduled before the run began.
         // Those the campaign ignored (a scripted pause while the console had paused it) are left out: the same run, and a script the scenario accepts.
-        var script = ScenarioSettings.WithoutIgnored(scenario.OperatorActions.Select(a => (At: a.At, a.Action, Scripted: 0))
-            .Concat(taken.Select(a => (At: a.At.SinceOrigin, a.Action, Scripted: 1)))
-            .OrderBy(a => a.At).ThenBy(a => a.Scripted).Select(a => new ScheduledAction(a.At, a.Action)).ToList(), scenario.StartByOperator);
-        var replay = $"{ScenarioReader.Root}.operator-actions=[{string.Join(", ", script.Select(a => $"{{ at = {(a.At.Ticks % TimeSpan.TicksPerSecond == 0 ? $"{(long)a.At.TotalSeconds}s" : $"{(long)a.At.TotalMilliseconds}ms")}, action = {a.Action.Name()} }}"))}]";
+        var script = ScenarioSettings.WithoutIgnored(scenario.OperatorActions.Select(a => (At: a.At, a.Action, Scripted: 0, a.Meters))
+            .Concat(taken.Select(a => (At: a.At.SinceOrigin, a.Action, Scripted: 1, a.Meters)))
+            .OrderBy(a => a.At).ThenBy(a => a.Scripted).Select(a => new ScheduledAction(a.At, a.Action, a.Meters)).ToList(), scenario.StartByOperator);
+        var replay = $"{ScenarioReader.Root}.operator-actions=[{string.Join(", ", script.Select(a => $"{{ at = {(a.At.Ticks % TimeSpan.TicksPerSecond == 0 ? $"{(long)a.At.TotalSeconds}s" : $"{(long)a.At.TotalMilliseconds}ms")}, action = {a.Action.Name()}{(a.Meters is { } m ? $", meters = [{string.Join(", ", m)}]" : "")} }}"))}]";
         return new JsonObject
         {
             ["taken"] = new JsonArray([.. taken.Select(a => (JsonNode)TakenJson(a))]),
@@ -65,15 +65,18 @@ public static class RunReport
     }
 
     /// <summary>One action taken, as report.json's <c>operatorActions.taken</c> and the run folder's <see cref="RunFolder.ActionsFile"/> hold it.</summary>
-    public static JsonObject TakenJson(TakenAction action) => new()
+    public static JsonObject TakenJson(TakenAction action)
     {
-        ["at"] = action.At.ToString(), ["atSeconds"] = (long)action.At.SinceOrigin.TotalSeconds, ["action"] = action.Action.Name(), ["by"] = action.By,
-    };
+        var json = new JsonObject { ["at"] = action.At.ToString(), ["atSeconds"] = (long)action.At.SinceOrigin.TotalSeconds, ["action"] = action.Action.Name(), ["by"] = action.By };
+        if (action.Meters is { } meters) json["meters"] = new JsonArray([.. meters.Select(m => (JsonNode)m)]);
+        return json;
+    }
 
     /// <summary>An action as <see cref="TakenJson"/> wrote it. <exception cref="FormatException">it is not one.</exception></summary>
     public static TakenAction TakenFrom(JsonNode? node) =>
         node is JsonObject o && o["atSeconds"]?.GetValue<long>() is { } seconds && o["action"]?.GetValue<string>() is { } name && o["by"]?.GetValue<string>() is { } by
-            ? new TakenAction(SimTime.From(TimeSpan.FromSeconds(seconds)), AmiSim.HeadEnd.Campaign.OperatorActions.Parse(name) ?? throw new FormatException($"no action '{name}'"), by)
+            ? new TakenAction(SimTime.From(TimeSpan.FromSeconds(seconds)), AmiSim.HeadEnd.Campaign.OperatorActions.Parse(name) ?? throw new FormatException($"no action '{name}'"), by,
+                o["meters"] is JsonArray meters ? meters.Select(m => m!.GetValue<long>()).ToList() : null)
             : throw new FormatException("not an action amisim wrote (at, atSeconds, action, by)");
 
     /// <param name="invocation">which amisim ran it and how (not part of the digest: another build or command line gives the same results).</param>

@@ -138,7 +138,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
                     if (supervisor is not null)
                         foreach (var action in await supervisor.BetweenStepsAsync(simulation.Now, cancellation))
                         {
-                            simulation.Schedule(CampaignSetup.Lp, simulation.Now, new OperatorCommand(action.Action));
+                            simulation.Schedule(CampaignSetup.Lp, simulation.Now, new OperatorCommand(action.Action, action.Meters, action.By));
                             taken.Add(action with { At = simulation.Now });
                             lastAction = simulation.Now;
                             Log.Information("Operator {Action:l} at virtual {At}, by {By:l}", action.Action.Name(), simulation.Now, action.By);
