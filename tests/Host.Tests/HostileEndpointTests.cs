@@ -57,7 +57,7 @@ public sealed class HostileEndpointTests
         const long body = 200L << 20;
         var (uri, sent) = Serve($"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {body}\r\n\r\n", body);
         var file = Exchanges();
-        await using (var client = new MdmClient(uri, file))
+        await using (var client = new CimServiceClient(uri, file))
         {
             client.Send("M1", Message);
             var report = await client.FinishAsync(TimeSpan.FromSeconds(3));
@@ -74,7 +74,7 @@ public sealed class HostileEndpointTests
         var reason = "Bad\u0001\u00ff" + new string('x', 5_000);
         var (uri, _) = Serve($"HTTP/1.1 500 {reason}\r\nContent-Length: 0\r\n\r\n", 0);
         var file = Exchanges();
-        await using (var client = new MdmClient(uri, file))
+        await using (var client = new CimServiceClient(uri, file))
         {
             client.Send("M2", Message);
             await client.FinishAsync(TimeSpan.FromSeconds(2));
@@ -89,7 +89,7 @@ public sealed class HostileEndpointTests
     {
         var port = AmiSim.HeadEnd.Tests.LoopbackPort.Free(); // nothing listens there: every connection is refused
         var file = Exchanges();
-        await using (var client = new MdmClient(new Uri($"http://127.0.0.1:{port}/cim"), file))
+        await using (var client = new CimServiceClient(new Uri($"http://127.0.0.1:{port}/cim"), file))
         {
             for (var i = 0; i < 6; i++) client.Send($"M{i}", Message);
             var report = await client.FinishAsync(TimeSpan.FromSeconds(2));

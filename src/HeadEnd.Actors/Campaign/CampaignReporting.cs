@@ -128,15 +128,22 @@ public sealed class CampaignReporting
         _reportable.Clear();
     }
 
-    private EndDeviceEvent EventOf(MeterCampaignState meter)
+    private EndDeviceEvent EventOf(MeterCampaignState meter) =>
+        EventOf(_setup.CampaignId, _manifest, meter.Meter, meter.Phase, meter.TotalAttempts, new SimTime(meter.FinishedMicros).ToUtc(_epochUtc), meter.Reason, meter.FirmwareAfter);
+
+    /// <summary>
+    /// The EndDeviceEvent of a meter's outcome in campaign <paramref name="campaignId"/> (Succeeded, or
+    /// Failed and TimedOut): the one the head-end reports to the MDM, and answers a get EndDeviceEvents with.
+    /// Its mRID names the campaign, the meter and its attempts, so that the same outcome is the same event.
+    /// </summary>
+    public static EndDeviceEvent EventOf(string campaignId, ProgramManifest manifest, MeterId meter, MeterPhase phase, int attempts, DateTime finishedUtc, string reason, string firmwareAfter)
     {
-        var firmware = _manifest.Kind == ProgramKind.Firmware;
-        var type = meter.Phase == MeterPhase.Succeeded
+        var firmware = manifest.Kind == ProgramKind.Firmware;
+        var type = phase == MeterPhase.Succeeded
             ? firmware ? EndDeviceEventTypes.FirmwareUpgradeCompleted : EndDeviceEventTypes.ConfigurationChanged
             : firmware ? EndDeviceEventTypes.FirmwareUpgradeFailed : EndDeviceEventTypes.ConfigurationChangeFailed;
-        return new EndDeviceEvent($"{_setup.CampaignId}-{meter.Meter.Value}-{meter.TotalAttempts}", new SimTime(meter.FinishedMicros).ToUtc(_epochUtc),
-            meter.Meter.Identification, type, meter.Reason.Length == 0 ? null : meter.Reason,
-            [new EventDetail("programId", _manifest.ProgramId), new EventDetail("version", meter.FirmwareAfter), new EventDetail("campaign", _setup.CampaignId)]);
+        return new EndDeviceEvent($"{campaignId}-{meter.Value}-{attempts}", finishedUtc, meter.Identification, type, reason.Length == 0 ? null : reason,
+            [new EventDetail("programId", manifest.ProgramId), new EventDetail("version", firmwareAfter), new EventDetail("campaign", campaignId)]);
     }
 
     private CimHeader Header(string verb, string noun) =>

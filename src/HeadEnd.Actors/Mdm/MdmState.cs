@@ -49,8 +49,7 @@ public sealed record MdmDecision(ResponseMessage Reply, MdmRecorded? Recorded, b
 /// payload's digest): the same MessageID again with the same payload is answered OK as already
 /// recorded, with another payload FAILED. An event is recorded at most once (by its mRID, or its
 /// meter, time and type when it has none).</item>
-/// <item>A message with ReplayDetection is FAILED when its nonce was seen in the last
-/// <see cref="ReplayWindow"/>, or its timestamp is further than that from the MDM's clock.</item>
+/// <item>A message with ReplayDetection is FAILED when <see cref="CimReplayGuard"/> says it is replayed or stale.</item>
 /// <item>Events and meters the MDM does not know, or that name no meter, are answered PARTIAL with one
 /// error each; a message that does not parse or validate is FAILED. FAILED records nothing.</item>
 /// </list>
@@ -59,9 +58,6 @@ public sealed class MdmState
 {
     public const string Source = "AmiSim-MDM";
 
-    /// <summary>How far a ReplayDetection timestamp may be from the MDM's clock, and how long a nonce is remembered.</summary>
-    public static readonly TimeSpan ReplayWindow = TimeSpan.FromMinutes(5);
-
     /// <summary>The most meters one <c>get</c> answers.</summary>
     public const int MostMetersPerQuery = 10_000;
 
@@ -69,7 +65,7 @@ public sealed class MdmState
     /// <summary>Recorded messages by MessageID, with their payload's digest (null: not known).</summary>
     private readonly Dictionary<string, string?> _messages = [];
     private readonly HashSet<string> _events = [];
-    private readonly Dictionary<string, DateTime> _nonces = [];
+    private readonly CimReplayGuard _replays = new();
 
     public MdmState(IEnumerable<(string Mrid, string Firmware)> fleet) =>
         _meters = fleet.ToDictionary(m => m.Mrid, m => new MdmMeter(m.Mrid, m.Firmware));
@@ -110,14 +106,8 @@ public sealed class MdmState
             return Failed("1.3", $"the MDM takes EventMessage and RequestMessage, not {message.GetType().Name}");
         if (message.Payload is { } carried && carried.Noun != header.Noun)
             return Failed("1.2", "the header's Noun is not the payload's", $"Noun {header.Noun}, payload {carried.Noun}");
-        if (header.Replay is { } replay)
-        {
-            if ((replay.Timestamp - now).Duration() > ReplayWindow)
-                return Failed("1.5", "stale message: its ReplayDetection timestamp is further than 5 minutes from the MDM's clock", $"{CimXml.Timestamp(replay.Timestamp)} against {CimXml.Timestamp(now)}");
-            foreach (var old in _nonces.Where(n => now - n.Value > ReplayWindow).Select(n => n.Key).ToList()) _nonces.Remove(old);
-            if (!_nonces.TryAdd(replay.Nonce, now))
-                return Failed("1.5", "replayed message: its ReplayDetection nonce was seen before", replay.Nonce);
-        }
+        if (_replays.Check(header, now) is { } replayed)
+            return new MdmDecision(Reply(now, header.Noun, id ?? "?", ReplyResult.FAILED, [replayed]), null);
         if (header.Verb == "get") return Query(message, now);
         if (header.Verb is not ("create" or "created" or "change" or "changed") || header.Noun is not ("EndDeviceEvents" or "MeterConfig"))
             return Failed("1.3", $"the MDM does not take '{header.Verb} {header.Noun}'", "it records create(d) and change(d) of EndDeviceEvents and MeterConfig, and answers get of them");

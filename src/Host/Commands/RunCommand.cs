@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using AmiSim.HeadEnd.Campaign;
 using AmiSim.HeadEnd.Persistence;
+using AmiSim.Host.Cim;
 using AmiSim.Host.Cli;
 using AmiSim.Host.Clustering;
 using AmiSim.Host.Console;
@@ -91,16 +92,22 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("Serve the operator console, a live web page with pause, resume, cancel and retry-failed, at ADDRESS:PORT (default 127.0.0.1 and a free port); its URL and token are printed at start; after the run it shows the final state until Ctrl+C.")]
         public FlagValue<string>? Console { get; init; }
 
+        [CommandOption("--cim-endpoint [ADDRESS:PORT]")]
+        [Description("Serve the head-end's IEC 61968-100 web service (SOAP; WSDL at /cim?wsdl) at ADDRESS:PORT (default 127.0.0.1 and a free port, printed): create EndDeviceControls programs the meters it names (with campaign.start = operator), cancel, get EndDeviceEvents and MeterConfig; after the run it answers gets until Ctrl+C.")]
+        public FlagValue<string>? CimEndpoint { get; init; }
+
         [CommandOption("--mdm-endpoint <URL>")]
         [Description("Send every CIM message also to this MDM's IEC 61968-100 web service (amisim mdm, or a real MDM), again until it answers; every exchange goes to the run folder's mdm-exchanges.jsonl (sets mdm.http-endpoint).")]
         public string? MdmEndpoint { get; init; }
 
         [CommandOption("--pace <PACE>")]
-        [Description("With --console: virtual seconds per wall second (1, 60, 3600, ...) or max; default the scenario's console.pace (max); the page changes it.")]
+        [Description("With --console or --cim-endpoint: virtual seconds per wall second (1, 60, 3600, ...) or max; default the scenario's console.pace (max); the page changes it.")]
         public string? Pace { get; init; }
 
         public override ValidationResult Validate() =>
-            Pace is not null && Console is not { IsSet: true } ? ValidationResult.Error("--pace needs --console (the page that shows the run as it goes)")
+            Pace is not null && Console is not { IsSet: true } && CimEndpoint is not { IsSet: true } ? ValidationResult.Error("--pace needs --console or --cim-endpoint (what the run waits on as it goes)")
+            : Console is { IsSet: true } && CimEndpoint is { IsSet: true } ? ValidationResult.Error("--console and --cim-endpoint: one of them steers a run; give one (the console's page, or the head-end's web service)")
+            : CimEndpoint is { IsSet: true, Value: { Length: > 0 } cim } && !Try(() => OperatorConsole.ParseEndpoint(cim), out var badCim) ? ValidationResult.Error($"--cim-endpoint {cim}: {badCim}")
             : Pace is not null && !Try(() => OperatorConsole.ParsePace(Pace), out var why) ? ValidationResult.Error($"--pace {Pace}: {why}")
             : Console is { IsSet: true, Value: { Length: > 0 } address } && !Try(() => OperatorConsole.ParseEndpoint(address), out var bad) ? ValidationResult.Error($"--console {address}: {bad}")
             : Nodes < 1 ? ValidationResult.Error($"--nodes {Nodes}: at least 1")
@@ -133,20 +140,23 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         string runDir;
         var emptied = 0;
         OperatorConsole? operatorConsole = null;
+        HeadEndEndpoint? cimEndpoint = null;
         ClusterTls? tls = null;
         try
         {
             input = RunInput.Read(settings.Scenario, settings.Set, settings.Seed, settings.Package, settings.Trust, settings.MdmEndpoint);
             if (settings.JournalPostgres is { Length: 0 }) throw new InputException("--journal-postgres: empty connection string");
-            if (input.Scenario.WaitsForOperator && settings.Console is not { IsSet: true }) throw new InputException(WaitsForOperator);
+            if (input.Scenario.WaitsForOperator && settings.Console is not { IsSet: true } && settings.CimEndpoint is not { IsSet: true }) throw new InputException(WaitsForOperator);
             tls = ClusterTls.For(settings.Cluster, settings.Hostname, settings.Tls);
             // The console's address is taken before anything is written, so that one in use leaves no run folder behind.
             if (settings.Console is { IsSet: true } wanted) operatorConsole = await StartConsole(wanted.Value, settings.Pace, input);
+            if (settings.CimEndpoint is { IsSet: true } cim) cimEndpoint = await StartCimEndpoint(cim.Value, settings.Pace, input);
             runDir = RunFolder.Prepare(settings.Out, input.Scenario, DateTime.UtcNow, settings.Force, _ => emptied++);
         }
         catch (InputException error)
         {
             if (operatorConsole is not null) await operatorConsole.DisposeAsync();
+            if (cimEndpoint is not null) await cimEndpoint.DisposeAsync();
             return ErrorLine.Exit(ExitCode.BadInput, error.Message);
         }
         var scenario = input.Scenario;
@@ -155,6 +165,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         Logging.Start(Path.Combine(runDir, "amisim.log"));
         RunFolderView.WriteFacts(runDir, Facts(input));
         operatorConsole?.RecordActionsTo(Path.Combine(runDir, RunFolder.ActionsFile));
+        cimEndpoint?.RecordTo(runDir);
         var invocation = new RunInvocation(AmiSimApp.Version, CommandLine(context));
         Log.Information("amisim {Version}: {CommandLine}", invocation.Version, invocation.CommandLine);
         if (emptied > 0) Logging.File.Warning("--force: emptied {Folder} first ({Count} entries removed)", runDir, emptied);
@@ -191,6 +202,12 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 Log.Information("Operator console at {Url}", operatorConsole.Url.GetLeftPart(UriPartial.Path));
                 if (scenario.WaitsForOperator) output.MarkupLine("the campaign waits for your start: press Start on the console");
             }
+            if (cimEndpoint is not null)
+            {
+                output.MarkupLineInterpolated($"head-end CIM endpoint: {cimEndpoint.Address.ToString()} (WSDL {cimEndpoint.Address.ToString()}?wsdl)");
+                Log.Information("Head-end CIM endpoint at {Url}", cimEndpoint.Address);
+                if (scenario.WaitsForOperator) output.MarkupLine("the campaign waits for a create EndDeviceControls request naming the meters to program");
+            }
             var progress = new ProgressView(output, SimTime.From(scenario.Until));
             // The report, written while the simulation is still up: the console reads the meters of the finished run until it is closed.
             async Task Finished(RunResult result)
@@ -217,11 +234,14 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 output.MarkupLineInterpolated($"result digest {report["resultDigest"]!.GetValue<string>()}");
                 output.MarkupLineInterpolated($"run folder: {Path.GetFullPath(runDir)}");
                 if (result.OperatorActions.Count > 0)
-                    output.MarkupLineInterpolated($"{result.OperatorActions.Count} operator actions from the console; the same run again: {string.Join(" ", report["operatorActions"]!["replayArguments"]!.AsArray().Select(a => a!.GetValue<string>()).Select(a => a.StartsWith('-') ? a : $"'{a}'"))}");
-                if (operatorConsole is not null)
+                    output.MarkupLineInterpolated($"{result.OperatorActions.Count} operator actions taken while it ran; the same run again: {string.Join(" ", report["operatorActions"]!["replayArguments"]!.AsArray().Select(a => a!.GetValue<string>()).Select(a => a.StartsWith('-') ? a : $"'{a}'"))}");
+                if (operatorConsole is not null || cimEndpoint is not null)
                 {
-                    // The page keeps the final state until the operator is done with it.
-                    output.MarkupLineInterpolated($"the run is over; the console shows its final state at {operatorConsole.Url.GetLeftPart(UriPartial.Path)} until Ctrl+C");
+                    // The page keeps the final state until the operator is done with it; the endpoint answers gets.
+                    if (operatorConsole is not null)
+                        output.MarkupLineInterpolated($"the run is over; the console shows its final state at {operatorConsole.Url.GetLeftPart(UriPartial.Path)} until Ctrl+C");
+                    else
+                        output.MarkupLineInterpolated($"the run is over; the head-end's CIM endpoint answers get EndDeviceEvents and MeterConfig at {cimEndpoint!.Address.ToString()} until Ctrl+C");
                     try
                     {
                         await Task.Delay(Timeout.Infinite, cancellation);
@@ -233,7 +253,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 }
             }
             var result = await new ScenarioRun(scenario, runDir, cluster, journal, input.Topology, input.Program).RunAsync(akka,
-                (system, run) => progress.ShowAsync(system, run), progress.Step, cancellation, operatorConsole, Finished);
+                (system, run) => progress.ShowAsync(system, run), progress.Step, cancellation, (IRunSupervisor?)operatorConsole ?? cimEndpoint, Finished);
             return Verdict(result, settings.FailAbove, output);
         }
         catch (Exception error) when (error is PackageRejectedException or ScenarioException or TopologyException)
@@ -255,6 +275,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         finally
         {
             if (operatorConsole is not null) await operatorConsole.DisposeAsync();
+            if (cimEndpoint is not null) await cimEndpoint.DisposeAsync();
             if (node is not null)
             {
                 // Akka's logger falls back to standard output as the system stops, at akka.loglevel: only errors may go there.
@@ -285,6 +306,21 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         catch (Exception error) when (error is IOException or System.Net.Sockets.SocketException)
         {
             throw new InputException($"--console {endpoint}: cannot listen there ({error.Message}): an address of this machine and a free port, such as 127.0.0.1:0");
+        }
+    }
+
+    /// <summary>Serves the head-end's CIM endpoint at <paramref name="address"/> (empty: loopback, a free port). <exception cref="InputException">the address cannot be listened on.</exception></summary>
+    private static async Task<HeadEndEndpoint> StartCimEndpoint(string? address, string? pace, RunInput input)
+    {
+        var endpoint = OperatorConsole.ParseEndpoint(address is { Length: > 0 } ? address : "127.0.0.1:0");
+        var facts = new HeadEndFacts("C1", input.Manifest, input.Topology, input.Scenario.OriginUtc, input.Scenario.StartByOperator, input.Scenario.MdmEndpointPatience);
+        try
+        {
+            return await HeadEndEndpoint.StartAsync(endpoint, facts, pace is null ? input.Scenario.ConsolePace : OperatorConsole.ParsePace(pace));
+        }
+        catch (Exception error) when (error is IOException or System.Net.Sockets.SocketException)
+        {
+            throw new InputException($"--cim-endpoint {endpoint}: cannot listen there ({error.Message}): an address of this machine and a free port, such as 127.0.0.1:0");
         }
     }
 

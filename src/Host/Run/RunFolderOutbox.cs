@@ -4,8 +4,8 @@ using AmiSim.Kernel;
 
 namespace AmiSim.Host.Run;
 
-/// <summary>Writes every CIM message of a run to the run folder (cim/, one file per message) and optionally sends it to an external MDM (<see cref="MdmClient"/>).</summary>
-public sealed class RunFolderOutbox(string directory, MdmClient? mdm) : ICimOutbox
+/// <summary>Writes every CIM message of a run to the run folder (cim/, one file per message) and optionally sends it to an external MDM (<see cref="CimServiceClient"/>).</summary>
+public sealed class RunFolderOutbox(string directory, CimServiceClient? mdm) : ICimOutbox
 {
     public int Written { get; private set; }
 

@@ -102,7 +102,7 @@ public sealed class ScenarioRun(ScenarioSettings scenario, string runDirectory, 
         Log.Information("Step 1.1: vendor tool {Built}", built);
         Log.Information("Step 1.2: head-end loaded {Program} {Version}: signature trusted, content matches", manifest.ProgramId, manifest.Version);
 
-        await using var mdmClient = scenario.MdmEndpoint.Length == 0 ? null : new MdmClient(new Uri(scenario.MdmEndpoint), Path.Combine(runDirectory, RunFolder.MdmExchangesFile));
+        await using var mdmClient = scenario.MdmEndpoint.Length == 0 ? null : new CimServiceClient(new Uri(scenario.MdmEndpoint), Path.Combine(runDirectory, RunFolder.MdmExchangesFile));
         var system = node?.System ?? ActorSystem.Create("amisim", akka.WithFallback(journal ?? JournalConfig.Sqlite(Path.Combine(runDirectory, "headend.db"))));
         Simulation? simulation = null;
         RunProbe? probe = null;

@@ -44,7 +44,8 @@ public sealed class ConsoleState(double? pace, bool waitsForStart = false)
     /// was canceled) is refused, judged by the status last <see cref="Observe"/>d with the actions taken
     /// and queued since.
     /// </summary>
-    public string? Ask(OperatorAction action, string by)
+    /// <param name="meters">for a start: the only meters it programs (a CIM request's); null for all.</param>
+    public string? Ask(OperatorAction action, string by, IReadOnlyList<long>? meters = null)
     {
         if (Ended) return "the run has ended; the console shows its final state";
         var startAsked = !WaitingForStart || _pending.Any(a => a.Action == OperatorAction.Start);
@@ -58,7 +59,7 @@ public sealed class ConsoleState(double? pace, bool waitsForStart = false)
             return $"the campaign is {expected.Value.Name()}: there is nothing to {action.Name()}";
         if (action == OperatorAction.Pause && expected == CampaignStatus.Paused) return "the campaign is paused already";
         if (action == OperatorAction.Resume && expected == CampaignStatus.Running) return "the campaign is running: there is nothing to resume";
-        _pending.Enqueue(new TakenAction(SimTime.Zero, action, by));
+        _pending.Enqueue(new TakenAction(SimTime.Zero, action, by, meters));
         return null;
     }
 

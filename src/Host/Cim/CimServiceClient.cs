@@ -10,19 +10,21 @@ using Serilog;
 
 namespace AmiSim.Host.Cim;
 
-/// <summary>What became of the messages sent to an external MDM (<see cref="MdmClient"/>): report.json's <c>mdmEndpoint</c>.</summary>
+/// <summary>What became of the messages sent to a CIM web service (<see cref="CimServiceClient"/>): for the MDM, report.json's <c>mdmEndpoint</c>.</summary>
 /// <param name="Undelivered">messages no answer came for before the run gave up waiting (each in the exchanges file).</param>
 public sealed record MdmDeliveryReport(string Endpoint, int Messages, int Ok, int Partial, int Failed, int Undelivered, long Attempts, string ExchangesFile);
 
 /// <summary>
-/// The head-end as a client of a real MDM (<c>amisim run --mdm-endpoint URL</c>): every CIM message
-/// of the run, as the campaign sends it, goes to the MDM as an IEC 61968-100 web-service call (SOAP
-/// 1.1, the SOAPAction of its verb and noun), and the MDM's ResponseMessage is read. A message is sent
-/// again, with backoff, until it is answered (OK, PARTIAL or FAILED), and never once it is; every
-/// attempt is a line of the exchanges file (JSON lines). Runs on wall time beside the simulation: the
-/// run's results are its own MDM's and do not wait for this one, which gets the same messages.
+/// The head-end as a client of a CIM web service: of a real MDM (<c>amisim run --mdm-endpoint URL</c>),
+/// which gets every CIM message of the run as the campaign sends it, and of a request's ReplyAddress
+/// (<see cref="HeadEndEndpoint"/>), which gets its asynchronous result. Each message goes as an IEC
+/// 61968-100 web-service call (SOAP 1.1, the SOAPAction of its verb and noun) and the ResponseMessage
+/// is read. A message is sent again, with backoff, until it is answered (OK, PARTIAL or FAILED), and
+/// never once it is; every attempt is a line of the exchanges file (JSON lines). Runs on wall time
+/// beside the simulation: the run's results are its own MDM's and do not wait for this one, which
+/// gets the same messages.
 /// </summary>
-public sealed class MdmClient : IAsyncDisposable
+public sealed class CimServiceClient : IAsyncDisposable
 {
     /// <summary>Calls in flight at once: the MDM is not flooded, and a message waits its turn while the MDM is down.</summary>
     public const int Senders = 4;
@@ -45,10 +47,13 @@ public sealed class MdmClient : IAsyncDisposable
     private long _attempts;
     private int _unanswered;
     private bool _warned;
+    private readonly bool _bareAcknowledges;
 
     /// <param name="exchangesFile">where every attempt is written (created).</param>
-    public MdmClient(Uri endpoint, string exchangesFile, HttpMessageHandler? handler = null)
+    /// <param name="bareAcknowledges">an HTTP 2xx with no ResponseMessage in its body counts as the answer (OK): for a ReplyAddress, whose receiver need not answer in CIM.</param>
+    public CimServiceClient(Uri endpoint, string exchangesFile, HttpMessageHandler? handler = null, bool bareAcknowledges = false)
     {
+        _bareAcknowledges = bareAcknowledges;
         _endpoint = endpoint;
         _exchangesFile = exchangesFile;
         _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(5) })
@@ -126,6 +131,12 @@ public sealed class MdmClient : IAsyncDisposable
                     Write(id, attempt, status, clock.Elapsed, reply.Reply.Result.ToString(), null, reply.Reply.Errors);
                     return;
                 }
+                if (_bareAcknowledges && response.IsSuccessStatusCode && body.Trim().Length == 0)
+                {
+                    Answered(ReplyResult.OK);
+                    Write(id, attempt, status, clock.Elapsed, "OK", "HTTP 2xx with no body, taken as the acknowledgement", null);
+                    return;
+                }
                 why = $"HTTP {status}, no ResponseMessage to {id} in the body";
             }
             catch (OperationCanceledException) when (_giveUp.IsCancellationRequested)
@@ -176,7 +187,8 @@ public sealed class MdmClient : IAsyncDisposable
     {
         try
         {
-            return CimSoap.Read(body).Message is ResponseMessage reply && (reply.Header.CorrelationId == id || reply.Header.CorrelationId is null or "?" && reply.Reply.Result == ReplyResult.FAILED) ? reply : null;
+            // The answer to this message: correlated to it, or to none (a receiver that does not echo the MessageID), or a FAILED to what it could not read.
+            return CimSoap.Read(body).Message is ResponseMessage reply && (reply.Header.CorrelationId is null || reply.Header.CorrelationId == id || reply.Header.CorrelationId == "?" && reply.Reply.Result == ReplyResult.FAILED) ? reply : null;
         }
         catch (CimFormatException)
         {
