@@ -13,6 +13,8 @@ app.Configure(config =>
         .WithDescription("A whole run of a fleet scenario: wall time, events/s, peak memory, bytes per meter, journal writes/s, digest.");
     config.AddCommand<MeterMemoryBenchmark>("meter-memory")
         .WithDescription("Heap bytes per meter (NIC + board), idle and mid-transfer.");
+    config.AddCommand<CimBenchmark>("cim")
+        .WithDescription("CIM messages per second from the head-end's client to an MDM web service (amisim mdm).");
     config.AddCommand<PositionsBenchmark>("positions")
         .WithDescription("Builds a network from positions (link budget, least-ETX routes): wall time, depths, unreachable meters.");
 });

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Xml;
+using System.Xml.Linq;
 
 namespace AmiSim.Protocol.Cim;
 
@@ -48,36 +49,29 @@ public static class CimSoap
     /// </summary>
     public static (CimMessage Message, bool Enveloped) Read(string text)
     {
+        XElement root;
         try
         {
-            using var reader = XmlReader.Create(new StringReader(text), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreComments = true, IgnoreWhitespace = true });
-            reader.MoveToContent();
-            if (reader.NodeType != XmlNodeType.Element) throw new CimFormatException("not well-formed XML: no root element");
-            if (reader.NamespaceURI == CimXml.MessageNs) return (CimXml.Read(reader), false);
-            if (reader.NamespaceURI == Soap12Ns) throw new CimFormatException("a SOAP 1.2 envelope: this endpoint speaks SOAP 1.1 (namespace " + EnvelopeNs + ")");
-            if (reader is not { LocalName: "Envelope", NamespaceURI: EnvelopeNs })
-                throw new CimFormatException($"the root element {{{reader.NamespaceURI}}}{reader.LocalName} is neither a SOAP 1.1 Envelope nor a message in {CimXml.MessageNs}");
-            reader.Read();
-            reader.MoveToContent();
-            if (reader is { LocalName: "Header", NamespaceURI: EnvelopeNs })
-            {
-                reader.Skip();
-                reader.MoveToContent();
-            }
-            if (reader is not { NodeType: XmlNodeType.Element, LocalName: "Body", NamespaceURI: EnvelopeNs }) throw new CimFormatException("the SOAP envelope has no Body");
-            if (reader.IsEmptyElement) throw new CimFormatException("the SOAP Body is empty: it holds the CIM message");
-            reader.Read();
-            reader.MoveToContent();
-            if (reader.NodeType != XmlNodeType.Element) throw new CimFormatException("the SOAP Body is empty: it holds the CIM message");
-            var message = CimXml.Read(reader); // leaves the reader on the message's end
-            reader.Read();
-            reader.MoveToContent();
-            if (reader.NodeType == XmlNodeType.Element) throw new CimFormatException($"the SOAP Body holds more than one element ({reader.LocalName} after the message)");
-            return (message, true);
+            root = CimXml.Validated(text);
         }
-        catch (XmlException error)
+        catch (CimFormatException) when (text.Contains(Soap12Ns, StringComparison.Ordinal))
         {
-            throw new CimFormatException($"not well-formed XML: {error.Message}");
+            throw new CimFormatException("a SOAP 1.2 envelope: this endpoint speaks SOAP 1.1 (namespace " + EnvelopeNs + ")");
         }
+        if (root.Name.NamespaceName == CimXml.MessageNs) return (CimXml.FromElement(root), false);
+        if (root.Name.NamespaceName == Soap12Ns) throw new CimFormatException("a SOAP 1.2 envelope: this endpoint speaks SOAP 1.1 (namespace " + EnvelopeNs + ")");
+        if (root.Name != Envelope)
+            throw new CimFormatException($"the root element {root.Name} is neither a SOAP 1.1 Envelope nor a message in {CimXml.MessageNs}");
+        var body = root.Element(Body) ?? throw new CimFormatException("the SOAP envelope has no Body");
+        var content = body.Elements().ToList();
+        return content.Count switch
+        {
+            0 => throw new CimFormatException("the SOAP Body is empty: it holds the CIM message"),
+            1 => (CimXml.FromElement(content[0]), true),
+            _ => throw new CimFormatException($"the SOAP Body holds more than one element ({content[1].Name.LocalName} after the message)"),
+        };
     }
+
+    private static readonly XName Envelope = XName.Get("Envelope", EnvelopeNs);
+    private static readonly XName Body = XName.Get("Body", EnvelopeNs);
 }

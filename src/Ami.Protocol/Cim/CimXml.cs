@@ -70,20 +70,15 @@ public static class CimXml
     }
 
     /// <summary>Validates and reads a message. <exception cref="CimFormatException">not XML, wrong namespace, or not valid against the schemas; says where.</exception></summary>
-    public static CimMessage Parse(string xml)
-    {
-        using var reader = XmlReader.Create(new StringReader(xml), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
-        return Read(reader);
-    }
+    public static CimMessage Parse(string xml) => FromElement(Validated(xml));
 
     /// <summary>
-    /// Validates and reads the message at <paramref name="source"/>'s current element (or the document's
-    /// first), so that an envelope around it (SOAP's Body) need not be read twice.
-    /// <exception cref="CimFormatException">not XML, wrong namespace, or not valid against the schemas; says where.</exception>
+    /// The document's root, read and validated against the CIM schemas (and SOAP 1.1's envelope, which
+    /// holds a message in its Body) in one pass.
+    /// <exception cref="CimFormatException">not XML, or not valid; says where.</exception>
     /// </summary>
-    public static CimMessage Read(XmlReader source)
+    public static XElement Validated(string xml)
     {
-        XElement root;
         try
         {
             var errors = new List<string>();
@@ -95,17 +90,21 @@ public static class CimXml
                 if (e.Severity == XmlSeverityType.Warning && e.Message.Contains("Could not find schema information", StringComparison.Ordinal)) return;
                 errors.Add($"line {e.Exception.LineNumber}, position {e.Exception.LinePosition}: {e.Message}");
             };
-            if (source.ReadState == ReadState.Initial) source.MoveToContent();
-            if (source.NodeType != XmlNodeType.Element) throw new CimFormatException("no message: the document has no element");
-            using var reader = XmlReader.Create(source.ReadSubtree(), settings);
-            reader.MoveToContent();
-            root = (XElement)XNode.ReadFrom(reader); // positions are reported by the validating reader, so the tree needs none
+            using var reader = XmlReader.Create(new StringReader(xml), settings);
+            if (reader.MoveToContent() != XmlNodeType.Element) throw new CimFormatException("not well-formed XML: no root element");
+            var root = (XElement)XNode.ReadFrom(reader); // positions are reported by the validating reader, so the tree needs none
             if (errors.Count > 0) throw new CimFormatException("not valid against the CIM schemas: " + string.Join("; ", errors.Take(5)));
+            return root;
         }
         catch (XmlException error)
         {
             throw new CimFormatException($"not well-formed XML: {error.Message}");
         }
+    }
+
+    /// <summary>The message an element holds, already validated (<see cref="Validated"/>). <exception cref="CimFormatException">it is not a message in the CIM namespace, or one AmiSim reads.</exception></summary>
+    public static CimMessage FromElement(XElement root)
+    {
         if (root.Name.Namespace != Msg) throw new CimFormatException($"the root element {root.Name} is not in {MessageNs}");
         var header = ReadHeader(root.Element(Msg + "Header")!);
         var payload = root.Element(Msg + "Payload") is { } body ? ReadPayload(body) : null;
@@ -310,7 +309,7 @@ public static class CimXml
     }
 
     /// <summary>The schemas' file names, as <see cref="SchemaText"/> takes them.</summary>
-    public static IReadOnlyList<string> SchemaNames { get; } = ["Message.xsd", "EndDeviceEvents.xsd", "MeterConfig.xsd", "EndDeviceControls.xsd"];
+    public static IReadOnlyList<string> SchemaNames { get; } = ["Message.xsd", "EndDeviceEvents.xsd", "MeterConfig.xsd", "EndDeviceControls.xsd", "SoapEnvelope.xsd"];
 
     /// <summary>A schema's text (to serve with a WSDL); null for a name not in <see cref="SchemaNames"/>.</summary>
     public static string? SchemaText(string name)

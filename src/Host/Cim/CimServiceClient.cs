@@ -26,8 +26,8 @@ public sealed record MdmDeliveryReport(string Endpoint, int Messages, int Ok, in
 /// </summary>
 public sealed class CimServiceClient : IAsyncDisposable
 {
-    /// <summary>Calls in flight at once: the MDM is not flooded, and a message waits its turn while the MDM is down.</summary>
-    public const int Senders = 4;
+    /// <summary>Calls in flight at once, by default: enough for an MDM that writes its journal in batches to take them together; a message waits its turn while the MDM is down.</summary>
+    public const int DefaultSenders = 16;
 
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan LongestBackoff = TimeSpan.FromSeconds(10);
@@ -51,7 +51,8 @@ public sealed class CimServiceClient : IAsyncDisposable
 
     /// <param name="exchangesFile">where every attempt is written (created).</param>
     /// <param name="bareAcknowledges">an HTTP 2xx with no ResponseMessage in its body counts as the answer (OK): for a ReplyAddress, whose receiver need not answer in CIM.</param>
-    public CimServiceClient(Uri endpoint, string exchangesFile, HttpMessageHandler? handler = null, bool bareAcknowledges = false)
+    /// <param name="senders">calls in flight at once (<see cref="DefaultSenders"/>).</param>
+    public CimServiceClient(Uri endpoint, string exchangesFile, HttpMessageHandler? handler = null, bool bareAcknowledges = false, int senders = DefaultSenders)
     {
         _bareAcknowledges = bareAcknowledges;
         _endpoint = endpoint;
@@ -62,7 +63,7 @@ public sealed class CimServiceClient : IAsyncDisposable
             MaxResponseContentBufferSize = 4 << 20,
         };
         _exchanges = new StreamWriter(new FileStream(exchangesFile, FileMode.Create, FileAccess.Write, FileShare.Read), new UTF8Encoding(false)) { AutoFlush = true }; // a line is on disk as soon as it is written: the file tells a run in progress too
-        _senders = Enumerable.Range(0, Senders).Select(_ => Task.Run(SendAllAsync)).ToArray();
+        _senders = Enumerable.Range(0, senders).Select(_ => Task.Run(SendAllAsync)).ToArray();
     }
 
     /// <summary>Queues a message (in the campaign's order); it is sent as soon as a sender is free.</summary>
