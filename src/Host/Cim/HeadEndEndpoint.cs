@@ -231,6 +231,7 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
 
     // ---- the run ---------------------------------------------------------------------------
 
+    /// <summary>The endpoint reads no meter's tables: what it answers comes from the campaign's outcomes (<see cref="ShowAsync"/>).</summary>
     public void Attach(RunProbe probe)
     {
     }
