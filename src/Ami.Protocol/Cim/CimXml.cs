@@ -96,6 +96,10 @@ public static class CimXml
             if (errors.Count > 0) throw new CimFormatException("not valid against the CIM schemas: " + string.Join("; ", errors.Take(5)));
             return root;
         }
+        catch (XmlException error) when (error.Message.Contains("DTD", StringComparison.Ordinal))
+        {
+            throw new CimFormatException($"a DTD (<!DOCTYPE ...>, line {error.LineNumber}): a CIM message has none, and none is read");
+        }
         catch (XmlException error)
         {
             throw new CimFormatException($"not well-formed XML: {error.Message}");

@@ -68,6 +68,7 @@ public sealed class MdmCommand : AsyncCommand<MdmCommand.Settings>
         var fleet = input.Topology.Meters.Select(m => (m.Meter.Identification, m.Firmware.ToString())).ToList();
         Logging.StartNode(LogEventLevel.Information);
         using var signals = new SignalCancellation(cancellation);
+        var created = !File.Exists(settings.Db);
         Config journal;
         try
         {
@@ -97,6 +98,9 @@ public sealed class MdmCommand : AsyncCommand<MdmCommand.Settings>
             }
             catch (Exception error) when (error is IOException or System.Net.Sockets.SocketException)
             {
+                await system.Terminate();
+                // A refused start leaves nothing behind: a journal it made is removed.
+                if (created) foreach (var file in new[] { "", "-wal", "-shm" }.Select(s => settings.Db + s).Where(File.Exists)) File.Delete(file);
                 return ErrorLine.Exit(ExitCode.BadInput, $"--listen {settings.Listen} --port {settings.Port}: cannot listen there ({error.Message})");
             }
             var output = ConsoleOutput.Create();
@@ -112,7 +116,7 @@ public sealed class MdmCommand : AsyncCommand<MdmCommand.Settings>
             if (failed.Task.IsCompleted)
                 return ErrorLine.Exit(ExitCode.RunFailed, $"the MDM's journal failed: {failed.Task.Result.Message}");
             var end = await service.Ask<MdmService.Totals>(MdmService.GetTotals.Instance, TimeSpan.FromSeconds(30));
-            output.MarkupLineInterpolated($"MDM stopped: {end.Messages:N0} messages and {end.Events:N0} events recorded; {end.Answered - totals.Answered:N0} answered, {server.Refusals:N0} refused since it started");
+            output.MarkupLineInterpolated($"MDM stopped: {end.Messages:N0} messages and {end.Events:N0} events recorded; since it started, {server.Requests:N0} requests answered, {server.Refusals:N0} of them FAILED");
             return ExitCode.Completed;
         }
         finally

@@ -107,6 +107,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public override ValidationResult Validate() =>
             Pace is not null && Console is not { IsSet: true } && CimEndpoint is not { IsSet: true } ? ValidationResult.Error("--pace needs --console or --cim-endpoint (what the run waits on as it goes)")
             : Console is { IsSet: true } && CimEndpoint is { IsSet: true } ? ValidationResult.Error("--console and --cim-endpoint: one of them steers a run; give one (the console's page, or the head-end's web service)")
+            : CimEndpoint is { IsSet: true, Value: { Length: > 0 } url } && url.Contains("://", StringComparison.Ordinal) ? ValidationResult.Error($"--cim-endpoint {url}: takes ADDRESS:PORT to listen on, such as 127.0.0.1:8062, not a URL (the endpoint is then at http://ADDRESS:PORT/cim)")
             : CimEndpoint is { IsSet: true, Value: { Length: > 0 } cim } && !Try(() => OperatorConsole.ParseEndpoint(cim), out var badCim) ? ValidationResult.Error($"--cim-endpoint {cim}: {badCim}")
             : Pace is not null && !Try(() => OperatorConsole.ParsePace(Pace), out var why) ? ValidationResult.Error($"--pace {Pace}: {why}")
             : Console is { IsSet: true, Value: { Length: > 0 } address } && !Try(() => OperatorConsole.ParseEndpoint(address), out var bad) ? ValidationResult.Error($"--console {address}: {bad}")
@@ -207,6 +208,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 output.MarkupLineInterpolated($"head-end CIM endpoint: {cimEndpoint.Address.ToString()} (WSDL {cimEndpoint.Address.ToString()}?wsdl)");
                 Log.Information("Head-end CIM endpoint at {Url}", cimEndpoint.Address);
                 if (scenario.WaitsForOperator) output.MarkupLine("the campaign waits for a create EndDeviceControls request naming the meters to program");
+                else output.MarkupLine("[yellow]the campaign starts at once (campaign.start is not operator):[/] the endpoint answers get and cancel but takes no create; --set amisim.scenario.campaign.start=operator makes it wait for one");
             }
             var progress = new ProgressView(output, SimTime.From(scenario.Until));
             // The report, written while the simulation is still up: the console reads the meters of the finished run until it is closed.
@@ -288,7 +290,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
 
     /// <summary>Why a campaign that waits for the operator's start cannot run without the console.</summary>
     public const string WaitsForOperator =
-        "campaign.start = operator: the campaign waits for the operator's start, and nothing here can give it: run with --console and start it from the page, or script it ({ at = 0s, action = start } in operator-actions)";
+        "campaign.start = operator: the campaign waits for the operator's start, and nothing here can give it: run with --console and start it from the page, or with --cim-endpoint and send it a create EndDeviceControls (docs/CIM.md), or script it ({ at = 0s, action = start } in operator-actions)";
 
     /// <summary>What the run is about, as the console and the run folder's run.json say it.</summary>
     private static ConsoleFacts Facts(RunInput input) =>

@@ -45,6 +45,7 @@ public sealed class MdmEndpoint : IAsyncDisposable
 
     private async Task<IResult> TakeAsync(HttpContext http, IActorRef service)
     {
+        Interlocked.Increment(ref _requests);
         var incoming = await CimHttp.ReadAsync(http.Request, http.RequestAborted);
         if (incoming.Error is { } unread)
         {
@@ -75,8 +76,13 @@ public sealed class MdmEndpoint : IAsyncDisposable
             error?.Reason ?? "?", error?.Details is { } details ? ": " + OutsideText.Clean(details, 300) : "", _refusals == LoggedRefusals ? " (later refusals are counted, not told)" : "");
     }
 
-    /// <summary>Messages refused so far.</summary>
+    /// <summary>Messages answered FAILED so far.</summary>
     public int Refusals => Volatile.Read(ref _refusals);
+
+    /// <summary>Requests posted so far, whatever their answer.</summary>
+    public int Requests => Volatile.Read(ref _requests);
+
+    private int _requests;
 
     public async ValueTask DisposeAsync()
     {
