@@ -66,6 +66,18 @@ public sealed class BadInputTests : IDisposable
     public async Task A_start_naming_meters_wrongly_or_a_bad_patience_is_refused_with_why(string set, string why) =>
         AssertRefused(await CommandLine.RunAsync("check", "--scenario", Small, "--set", "amisim.scenario.campaign.start=operator", "--set", set), why);
 
+    [Theory]
+    [InlineData(new[] { "--cim-endpoint", "http://127.0.0.1:8062/cim" }, "not a URL")]
+    [InlineData(new[] { "--cim-endpoint", "127.0.0.1:99999" }, "--cim-endpoint")]
+    [InlineData(new[] { "--cim-endpoint", "127.0.0.1:0", "--console" }, "one of them")]
+    [InlineData(new[] { "--mdm-endpoint", "ftp://mdm/cim" }, "--mdm-endpoint ftp://mdm/cim")]
+    public async Task A_bad_cim_or_mdm_endpoint_option_is_refused_before_anything_is_written(string[] options, string why)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"amisim-cim-bad-{Guid.NewGuid():N}");
+        AssertRefused(await CommandLine.RunAsync(["run", "--scenario", Small, "--out", folder, .. options]), why);
+        Assert.False(Directory.Exists(folder));
+    }
+
     [Theory] // case 5: a list or an object where a plain value belongs, and the other way round
     [InlineData("amisim.scenario.campaign.activate-at=[]", "campaign.activate-at")]
     [InlineData("amisim.scenario.campaign.transfer-window=[]", "campaign.transfer-window")]
