@@ -59,7 +59,7 @@ public sealed class MdmProcessTests : IDisposable
 
         await run.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(4));
         Assert.True(run.ExitCode == ExitCode.Completed, await stdout + await stderr);
-        Assert.Matches(@"journal .*, [1-9][0-9]* messages and [1-9][0-9]* events recorded", restarted); // it went on from what it had recorded
+        Assert.Matches(@"journal .*, [1-9][0-9]* messages and [0-9]+ events recorded", restarted); // it went on from what it had recorded (the first answered may be MeterConfig, which records no event)
 
         var report = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(runDir, "report.json")))!;
         var delivery = report["mdmEndpoint"]!;
