@@ -53,6 +53,8 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
     private readonly WebApplication _app;
     private readonly HeadEndFacts _facts;
     private readonly Dictionary<string, MeterId> _fleet;
+    /// <summary>Each meter's firmware as the fleet was set up: what a get answers before the campaign has an outcome for it.</summary>
+    private readonly Dictionary<long, string> _firmware;
     private readonly Lock _lock = new();
     private readonly ConsoleState _state;
     private readonly Stopwatch _wall = Stopwatch.StartNew();
@@ -60,9 +62,7 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _folder;
-    private CampaignSummary? _summary;
     private IReadOnlyList<MeterOutcome> _outcomes = [];
-    private bool _ended;
     /// <summary>The programming request taken: its MessageID, where its result goes, and its meters.</summary>
     private (string MessageId, Uri? ReplyTo, HashSet<long> Meters)? _request;
     private bool _resultSent;
@@ -72,6 +72,7 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
     {
         (_app, Address, _facts) = (app, address, facts);
         _fleet = facts.Topology.Meters.ToDictionary(m => m.Meter.Identification, m => m.Meter, StringComparer.Ordinal);
+        _firmware = facts.Topology.Meters.ToDictionary(m => m.Meter.Value, m => m.Firmware.ToString());
         _state = new ConsoleState(pace, facts.WaitsForStart);
     }
 
@@ -156,7 +157,7 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
                 else errors.Add(new CimError("2.4", "WARNING", "unknown group (the head-end knows all and collector-N): not programmed", OutsideText.Clean(group, 60)));
         }
         if (meters.Count == 0) return No("2.4", "none of the meters named is known: nothing to program", errors.Count > 0 ? string.Join(", ", errors.Take(5).Select(e => e.Details)) : "no EndDevices or EndDeviceGroups");
-        if (_ended) return No("3.1", "the run has ended: its campaign takes no request now");
+        if (_state.Ended) return No("3.1", "the run has ended: its campaign takes no request now");
         if (_request is { } taken) return No("3.2", $"this run has taken its programming request already ({taken.MessageId}): one campaign per run");
         if (!_facts.WaitsForStart)
             return No("3.2", "the campaign started at once (campaign.start = at-once): run with --set amisim.scenario.campaign.start=operator for the head-end to wait for a request");
@@ -186,7 +187,7 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
     private ResponseMessage Cancel(RequestMessage request)
     {
         var id = request.Header.MessageId;
-        if (_ended) return Failed("EndDeviceControls", id, "3.1", "the run has ended: there is nothing to cancel", null);
+        if (_state.Ended) return Failed("EndDeviceControls", id, "3.1", "the run has ended: there is nothing to cancel", null);
         if (_state.Ask(OperatorAction.Cancel, $"CIM {id} from {OutsideText.Clean(request.Header.Source, 60)}") is { } refused)
             return Failed("EndDeviceControls", id, "3.2", refused, null);
         return new ResponseMessage(Header("EndDeviceControls", id), new CimReply(ReplyResult.OK, [new CimError("0.0", "INFORM", "accepted: the campaign is canceled at the run's next step", null)]));
@@ -200,7 +201,6 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
         if (wanted.Count > HeadEnd.Mdm.MdmState.MostMetersPerQuery)
             return Failed(header.Noun, header.MessageId, "1.6", $"a get answers at most {HeadEnd.Mdm.MdmState.MostMetersPerQuery:N0} meters: name them in Request/ID", $"{wanted.Count:N0} asked");
         var outcomes = _outcomes.ToDictionary(o => o.Meter);
-        var firmware = _facts.Topology.Meters.ToDictionary(m => m.Meter.Value, m => m.Firmware.ToString());
         var known = wanted.Where(_fleet.ContainsKey).Select(m => _fleet[m]).ToList();
         var errors = wanted.Where(m => !_fleet.ContainsKey(m)).Select(m => new CimError("2.4", "WARNING", "unknown meter", OutsideText.Clean(m, 60))).ToList();
         var manifest = _facts.Manifest;
@@ -211,8 +211,8 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
                 var outcome = outcomes.GetValueOrDefault(m.Value);
                 var done = outcome?.Phase == MeterPhase.Succeeded;
                 return manifest.Kind == ProgramKind.Firmware
-                    ? new MeterConfigEntry(m.Identification, outcome?.FirmwareAfter ?? firmware[m.Value], null, done ? manifest.ProgramId : null)
-                    : new MeterConfigEntry(m.Identification, outcome?.FirmwareAfter ?? firmware[m.Value], done ? $"{manifest.ProgramId} {manifest.Version}" : null, done ? manifest.ProgramId : null);
+                    ? new MeterConfigEntry(m.Identification, outcome?.FirmwareAfter ?? _firmware[m.Value], null, done ? manifest.ProgramId : null)
+                    : new MeterConfigEntry(m.Identification, outcome?.FirmwareAfter ?? _firmware[m.Value], done ? $"{manifest.ProgramId} {manifest.Version}" : null, done ? manifest.ProgramId : null);
             }).ToList());
         else
             payload = new EndDeviceEvents(known.Select(m => outcomes.GetValueOrDefault(m.Value)).OfType<MeterOutcome>()
@@ -272,8 +272,7 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
         {
             _state.Ended = ended;
             _state.Observe(summary.Status);
-            if (summary.Status != CampaignStatus.Down) (_summary, _outcomes) = (summary, outcomes);
-            _ended = ended;
+            if (summary.Status != CampaignStatus.Down) _outcomes = outcomes;
             folder = _folder;
             if (_request is { ReplyTo: { } to } request && !_resultSent && summary.Status != CampaignStatus.Down)
             {
