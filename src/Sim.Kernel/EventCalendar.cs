@@ -6,7 +6,7 @@ namespace AmiSim.Kernel;
 /// A partition's pending events, in buckets one lookahead wide (a calendar queue). Adding an event
 /// is an append. A window [t, t + L) that starts at the earliest event t takes all of t's bucket and
 /// the early part of the next one, so at most two buckets are touched; events are not sorted here:
-/// the partition sorts each window's events (<see cref="KernelPartition.SortWindow"/>).
+/// the partition sorts each window's events (<see cref="WindowOrder"/>).
 /// </summary>
 /// <remarks>
 /// Most buckets are sparse: timers and timeouts hours ahead put a few events each into tens of

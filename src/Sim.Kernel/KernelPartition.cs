@@ -37,6 +37,9 @@ public sealed class KernelPartition : UntypedActor
     private long _epochHandled;
     private SimEvent[] _windowEvents = new SimEvent[1024];
     private int _windowCount;
+    /// <summary>A large window's events grouped by LP (<see cref="WindowOrder.TryGroup"/>), and the keys they were grouped by.</summary>
+    private SimEvent[] _groupedEvents = [];
+    private ulong[] _windowKeys = [];
     private bool _executing;
     private readonly ReceivedCounts _received;
     /// <summary>An epoch to run once the events it awaits from the previous one have arrived.</summary>
@@ -192,50 +195,40 @@ public sealed class KernelPartition : UntypedActor
         }
     }
 
-    /// <summary>Takes the events due before <paramref name="end"/>, sorts them by LP and order, and gives each LP its run of them.</summary>
+    /// <summary>Takes the events due before <paramref name="end"/> and gives each LP its run of them, in <see cref="WindowOrder"/>.</summary>
     private void Release(SimTime end)
     {
-        // The previous window's LPs have all finished, so its array can be reused.
+        // The previous window's LPs have all finished, so its arrays can be reused.
         _windowCount = 0;
         _calendar.TakeBefore(end, this, static (self, evt) => self.Append(evt));
         if (_windowCount == 0) return;
-        SortWindow(_windowEvents.AsSpan(0, _windowCount));
+        var events = _windowEvents;
+        if (_windowCount > WindowOrder.SortWholeUpTo)
+        {
+            if (_windowKeys.Length < _windowCount)
+            {
+                _windowKeys = new ulong[_windowEvents.Length];
+                _groupedEvents = new SimEvent[_windowEvents.Length];
+            }
+            if (WindowOrder.TryGroup(_windowEvents.AsSpan(0, _windowCount), _windowKeys, _groupedEvents))
+            {
+                Array.Clear(_windowEvents, 0, _windowCount); // the grouped copy holds the payloads now
+                events = _groupedEvents;
+            }
+            else WindowOrder.Sort(_windowEvents.AsSpan(0, _windowCount));
+        }
+        else WindowOrder.Sort(_windowEvents.AsSpan(0, _windowCount));
+
         var from = 0;
         while (from < _windowCount)
         {
-            var target = _windowEvents[from].Target;
+            var target = events[from].Target;
             var to = from + 1;
-            while (to < _windowCount && _windowEvents[to].Target == target) to++;
+            while (to < _windowCount && events[to].Target == target) to++;
             var slot = SlotOf(target);
-            slot.Release(_windowEvents, from, to, end);
+            slot.Release(events, from, to, end);
             _released.Add(slot);
             from = to;
-        }
-    }
-
-    /// <summary>
-    /// Sorts a window's events by <see cref="ByTargetThenOrder"/>. Most windows hold a handful of events:
-    /// those are sorted by insertion, in place; Span.Sort would box the comparer and make a delegate each time.
-    /// </summary>
-    internal static void SortWindow(Span<SimEvent> events)
-    {
-        const int InsertionLimit = 24;
-        if (events.Length > InsertionLimit)
-        {
-            events.Sort(new ByTargetThenOrder());
-            return;
-        }
-        var order = new ByTargetThenOrder();
-        for (var i = 1; i < events.Length; i++)
-        {
-            var evt = events[i];
-            var at = i;
-            while (at > 0 && order.Compare(events[at - 1], evt) > 0)
-            {
-                events[at] = events[at - 1];
-                at--;
-            }
-            events[at] = evt;
         }
     }
 
@@ -468,16 +461,4 @@ internal sealed class ReceivedCounts(int partitions)
     public int[] Of(long epoch) => SlotOf(epoch) is var slot and >= 0 ? _counts[slot].ToArray() : new int[_counts[0].Length];
 
     private int SlotOf(long epoch) => _epochs[0] == epoch ? 0 : _epochs[1] == epoch ? 1 : -1;
-}
-
-/// <summary>Orders a window's events by target LP, then by the kernel's (time, source, sequence) order.</summary>
-internal readonly struct ByTargetThenOrder : IComparer<SimEvent>
-{
-    public int Compare(SimEvent x, SimEvent y)
-    {
-        if (x.Target.Value != y.Target.Value) return x.Target.Value < y.Target.Value ? -1 : 1;
-        if (x.Time.Micros != y.Time.Micros) return x.Time.Micros < y.Time.Micros ? -1 : 1;
-        if (x.Source.Value != y.Source.Value) return x.Source.Value < y.Source.Value ? -1 : 1;
-        return x.Sequence.CompareTo(y.Sequence); // the same order as SimEvent.Precedes
-    }
 }
