@@ -53,7 +53,9 @@ public sealed class SimulationModel : ILpFactory, IPlacement
 {
     private readonly ModelSetup _setup;
     private readonly long _seed;
-    private readonly Dictionary<long, int> _collectorOf;
+    /// <summary>Each reachable meter's collector, by meter number: an array when the numbers are dense, as they are in generated fleets.</summary>
+    private readonly int[]? _collectorByNumber;
+    private readonly Dictionary<long, int>? _collectorOf;
     private readonly Dictionary<int, StationSetup> _stations;
     private readonly Props _campaign;
     private readonly Props _mdm;
@@ -64,7 +66,14 @@ public sealed class SimulationModel : ILpFactory, IPlacement
         _setup = setup;
         _seed = seed;
         var topology = setup.Topology;
-        _collectorOf = topology.Meters.ToDictionary(m => m.Meter.Value, m => m.Collector);
+        var highest = topology.Meters.Count == 0 ? 0 : topology.Meters.Max(m => m.Meter.Value);
+        if (highest < 2L * topology.Meters.Count + 1024 && topology.Meters.All(m => m.Meter.Value >= 0))
+        {
+            _collectorByNumber = new int[highest + 1];
+            Array.Fill(_collectorByNumber, -1);
+            foreach (var m in topology.Meters) _collectorByNumber[m.Meter.Value] = m.Collector;
+        }
+        else _collectorOf = topology.Meters.ToDictionary(m => m.Meter.Value, m => m.Collector);
         var fleet = topology.Meters.Select(m => new FleetMeter(m.Meter, m.Collector, m.Model, m.Firmware, Credentials.For(seed, m.Meter))).ToList();
         // Meters no route reaches belong to the fleet (the head-end and the MDM know them) under no collector, and are skipped.
         var unreachable = topology.Unreachable.ToDictionary(m => m.Meter, m => m.Reason);
@@ -103,7 +112,7 @@ public sealed class SimulationModel : ILpFactory, IPlacement
     /// </summary>
     public int PartitionOf(LpId id, int partitionCount) => id.Kind switch
     {
-        AmiLps.Meter => CollectorPartition(_collectorOf[id.Number], partitionCount),
+        AmiLps.Meter => CollectorPartition(CollectorOf(id.Number), partitionCount),
         AmiLps.Collector or AmiLps.Station => CollectorPartition(id.Number, partitionCount),
         _ => 0,
     };
@@ -121,6 +130,11 @@ public sealed class SimulationModel : ILpFactory, IPlacement
     /// </summary>
     public IReadOnlyList<LpId>? SendersAcross(int partition, int partitionCount) =>
         partition == 0 ? [CampaignSetup.Lp] : _stations.Keys.Where(c => CollectorPartition(c, partitionCount) == partition).Order().Select(StationSetup.LpOf).ToList();
+
+    private int CollectorOf(long meter) =>
+        _collectorByNumber is { } dense
+            ? meter < dense.Length && dense[meter] >= 0 ? dense[meter] : throw new KeyNotFoundException($"meter {meter} is in no collector's cell")
+            : _collectorOf![meter];
 
     private static int CollectorPartition(long collector, int partitionCount) =>
         partitionCount == 1 ? 0 : 1 + (int)(collector % (partitionCount - 1));

@@ -94,6 +94,57 @@ public sealed class HeadEndProcessTests : IDisposable
         Assert.Equal(report["resultDigest"]!.GetValue<string>(), JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(again, "report.json")))!["resultDigest"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task With_the_console_too_a_request_and_the_page_steer_one_run_and_its_start_is_taken_once()
+    {
+        var (consolePort, cimPort) = (AmiSim.HeadEnd.Tests.LoopbackPort.Free(), AmiSim.HeadEnd.Tests.LoopbackPort.Free());
+        var runDir = Path.Combine(_dir, "both");
+        var run = _processes.Start("run", "--scenario", Small, "--out", runDir, "--set", "amisim.scenario.campaign.start=operator",
+            "--console", $"127.0.0.1:{consolePort}", "--cim-endpoint", $"127.0.0.1:{cimPort}");
+        string? token = null;
+        var endpointUp = false;
+        while ((token is null || !endpointUp) && await run.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)) is { } line)
+        {
+            if (System.Text.RegularExpressions.Regex.Match(line, @"actions need the token ([0-9a-f]+)") is { Success: true } match) token = match.Groups[1].Value;
+            endpointUp |= line.Contains("head-end CIM endpoint");
+        }
+        Assert.True(token is not null && endpointUp, "the run names both its console and its endpoint");
+        var stdout = run.StandardOutput.ReadToEndAsync();
+        var console = new Uri($"http://127.0.0.1:{consolePort}/");
+        using var http = new HttpClient();
+        Assert.True(JsonNode.Parse(await http.GetStringAsync(new Uri(console, "/api/state")))!["waitingForStart"]!.GetValue<bool>());
+
+        var request = $"""
+            <RequestMessage xmlns="{CimXml.MessageNs}"><Header><Verb>create</Verb><Noun>EndDeviceControls</Noun><Source>TestMDM</Source><MessageID>REQ-7</MessageID></Header>
+              <Payload><EndDeviceControls xmlns="{CimXml.EndDeviceControlsNs}"><EndDeviceControl><EndDeviceControlType ref="3.11.83.54"/>
+                <EndDevices><mRID>MTR0000000003</mRID></EndDevices><EndDevices><mRID>MTR0000000004</mRID></EndDevices>
+              </EndDeviceControl></EndDeviceControls></Payload></RequestMessage>
+            """;
+        var (status, ack) = await Curl.PostAsync(new Uri($"http://127.0.0.1:{cimPort}/cim"), request);
+        Assert.Equal((200, ReplyResult.OK), (status, Assert.IsType<ResponseMessage>(CimSoap.Read(ack).Message).Reply.Result));
+
+        // The page's start comes after the web service's: one campaign, started once.
+        using var start = new HttpRequestMessage(HttpMethod.Post, new Uri(console, "/api/actions")) { Content = new StringContent("""{"action":"start"}""", System.Text.Encoding.UTF8, "application/json") };
+        start.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var refused = await http.SendAsync(start);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("started already", await refused.Content.ReadAsStringAsync());
+
+        await WaitForAsync(() => File.Exists(Path.Combine(runDir, "report.json")));
+        var taken = JsonNode.Parse(await http.GetStringAsync(new Uri(console, "/api/state")))!["actions"]!.AsArray();
+        Assert.Contains("CIM REQ-7", Assert.Single(taken)!["by"]!.GetValue<string>());
+        var actions = await File.ReadAllLinesAsync(Path.Combine(runDir, "operator-actions.jsonl"));
+        Assert.Contains("\"meters\":[3,4]", Assert.Single(actions));
+        var meters = File.ReadAllLines(Path.Combine(runDir, "meters.csv")).Skip(1).Select(l => l.Split(',')).ToDictionary(m => long.Parse(m[0]), m => m[6]);
+        Assert.Equal([3, 4], meters.Where(m => m.Value == "Succeeded").Select(m => m.Key).Order());
+        Process("kill", "-TERM", run.Id.ToString());
+        await run.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        var said = await stdout;
+        Assert.True(run.ExitCode == ExitCode.Completed, said);
+        Assert.Contains("the console shows its final state", said);
+        Assert.Contains("CIM endpoint answers get", said);
+    }
+
     private static void Process(string file, params string[] arguments) => System.Diagnostics.Process.Start(file, arguments)!.WaitForExit();
 
     private static async Task WaitForAsync(Func<bool> condition)

@@ -55,12 +55,12 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
     private readonly Dictionary<string, MeterId> _fleet;
     /// <summary>Each meter's firmware as the fleet was set up: what a get answers before the campaign has an outcome for it.</summary>
     private readonly Dictionary<long, string> _firmware;
-    private readonly Lock _lock = new();
+    /// <summary>The run's steps, shared with the operator console when the run has both; its lock guards this endpoint's state too.</summary>
+    private readonly RunSteps _steps;
+    private readonly Lock _lock;
     private readonly ConsoleState _state;
-    private readonly Stopwatch _wall = Stopwatch.StartNew();
     private readonly CimReplayGuard _replays = new();
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
-    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _folder;
     private IReadOnlyList<MeterOutcome> _outcomes = [];
     /// <summary>The programming request taken: its MessageID, where its result goes, and its meters.</summary>
@@ -68,19 +68,20 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
     private bool _resultSent;
     private CimServiceClient? _replies;
 
-    private HeadEndEndpoint(WebApplication app, Uri address, HeadEndFacts facts, double? pace)
+    private HeadEndEndpoint(WebApplication app, Uri address, HeadEndFacts facts, RunSteps steps)
     {
         (_app, Address, _facts) = (app, address, facts);
         _fleet = facts.Topology.Meters.ToDictionary(m => m.Meter.Identification, m => m.Meter, StringComparer.Ordinal);
         _firmware = facts.Topology.Meters.ToDictionary(m => m.Meter.Value, m => m.Firmware.ToString());
-        _state = new ConsoleState(pace, facts.WaitsForStart);
+        (_steps, _lock, _state) = (steps, steps.Lock, steps.State);
     }
 
     /// <summary>Where requests are posted (http://ADDRESS:PORT/cim).</summary>
     public Uri Address { get; private set; }
 
     /// <summary>Starts serving on <paramref name="endpoint"/>. <exception cref="IOException">the address cannot be bound.</exception></summary>
-    public static async Task<HeadEndEndpoint> StartAsync(IPEndPoint endpoint, HeadEndFacts facts, double? pace)
+    /// <param name="steps">the run's steps when another side steers it too (the operator console); <paramref name="pace"/> is then theirs.</param>
+    public static async Task<HeadEndEndpoint> StartAsync(IPEndPoint endpoint, HeadEndFacts facts, double? pace, RunSteps? steps = null)
     {
         HeadEndEndpoint? self = null;
         var (app, address) = await CimHttp.StartAsync(endpoint, app =>
@@ -88,7 +89,7 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
             app.MapPost(CimHttp.Path, (Func<HttpContext, Task<IResult>>)(http => self!.TakeAsync(http)));
             CimHttp.MapDescription(app, CimWsdl.HeadEnd, () => self!.Address);
         });
-        self = new HeadEndEndpoint(app, address, facts, pace);
+        self = new HeadEndEndpoint(app, address, facts, steps ?? new RunSteps(pace, facts.WaitsForStart));
         return self;
     }
 
@@ -96,6 +97,7 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
     public void RecordTo(string runFolder)
     {
         lock (_lock) _folder = runFolder;
+        _steps.RecordActionsTo(Path.Combine(runFolder, RunFolder.ActionsFile));
     }
 
     private async Task<IResult> TakeAsync(HttpContext http)
@@ -108,7 +110,7 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
         else
         {
             lock (_lock) reply = Decide(incoming.Message!, DateTime.UtcNow);
-            _wake.TrySetResult();
+            _steps.Wake();
         }
         Record(incoming.Message, reply, http.Connection.RemoteIpAddress);
         return CimHttp.Answer(reply, incoming.Enveloped, status);
@@ -236,33 +238,9 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
     {
     }
 
-    public TimeSpan NextStep(TimeSpan longest)
-    {
-        lock (_lock) return _state.NextStep(longest);
-    }
+    public TimeSpan NextStep(TimeSpan longest) => _steps.NextStep(longest);
 
-    public async Task<IReadOnlyList<TakenAction>> BetweenStepsAsync(SimTime now, CancellationToken cancellation)
-    {
-        while (true)
-        {
-            Task wake;
-            StepDecision decision;
-            string? folder;
-            lock (_lock)
-            {
-                if (_wake.Task.IsCompleted) _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                (wake, decision, folder) = (_wake.Task, _state.Decide(now, _wall.Elapsed), _folder);
-            }
-            if (decision.Take.Count > 0 || decision.Wait == TimeSpan.Zero)
-            {
-                if (decision.Take.Count > 0 && folder is not null)
-                    await File.AppendAllLinesAsync(Path.Combine(folder, RunFolder.ActionsFile), decision.Take.Select(a => RunReport.TakenJson(a).ToJsonString()), CancellationToken.None);
-                return decision.Take;
-            }
-            await Task.WhenAny(wake, Task.Delay(decision.Wait, cancellation)); // woken early by a request
-            cancellation.ThrowIfCancellationRequested();
-        }
-    }
+    public Task<IReadOnlyList<TakenAction>> BetweenStepsAsync(SimTime now, CancellationToken cancellation) => _steps.BetweenStepsAsync(now, cancellation);
 
     public Task ShowAsync(SimTime now, CampaignSummary summary, IReadOnlyList<MeterOutcome> outcomes, bool ended)
     {

@@ -106,7 +106,6 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
 
         public override ValidationResult Validate() =>
             Pace is not null && Console is not { IsSet: true } && CimEndpoint is not { IsSet: true } ? ValidationResult.Error("--pace needs --console or --cim-endpoint (what the run waits on as it goes)")
-            : Console is { IsSet: true } && CimEndpoint is { IsSet: true } ? ValidationResult.Error("--console and --cim-endpoint: one of them steers a run; give one (the console's page, or the head-end's web service)")
             : CimEndpoint is { IsSet: true, Value: { Length: > 0 } url } && url.Contains("://", StringComparison.Ordinal) ? ValidationResult.Error($"--cim-endpoint {url}: takes ADDRESS:PORT to listen on, such as 127.0.0.1:8062, not a URL (the endpoint is then at http://ADDRESS:PORT/cim)")
             : CimEndpoint is { IsSet: true, Value: { Length: > 0 } cim } && !Try(() => OperatorConsole.ParseEndpoint(cim), out var badCim) ? ValidationResult.Error($"--cim-endpoint {cim}: {badCim}")
             : Pace is not null && !Try(() => OperatorConsole.ParsePace(Pace), out var why) ? ValidationResult.Error($"--pace {Pace}: {why}")
@@ -142,6 +141,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         var emptied = 0;
         OperatorConsole? operatorConsole = null;
         HeadEndEndpoint? cimEndpoint = null;
+        IRunSupervisor? supervisor = null;
         ClusterTls? tls = null;
         try
         {
@@ -150,8 +150,11 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             if (input.Scenario.WaitsForOperator && settings.Console is not { IsSet: true } && settings.CimEndpoint is not { IsSet: true }) throw new InputException(WaitsForOperator);
             tls = ClusterTls.For(settings.Cluster, settings.Hostname, settings.Tls);
             // The console's address is taken before anything is written, so that one in use leaves no run folder behind.
-            if (settings.Console is { IsSet: true } wanted) operatorConsole = await StartConsole(wanted.Value, settings.Pace, input);
-            if (settings.CimEndpoint is { IsSet: true } cim) cimEndpoint = await StartCimEndpoint(cim.Value, settings.Pace, input);
+            // With both, the page and the web service steer the run together: one pace, one clock, one list of actions.
+            var steps = settings.Console is { IsSet: true } && settings.CimEndpoint is { IsSet: true } ? new RunSteps(Pace(settings.Pace, input), input.Scenario.WaitsForOperator) : null;
+            if (settings.Console is { IsSet: true } wanted) operatorConsole = await StartConsole(wanted.Value, settings.Pace, input, steps);
+            if (settings.CimEndpoint is { IsSet: true } cim) cimEndpoint = await StartCimEndpoint(cim.Value, settings.Pace, input, steps);
+            supervisor = steps is not null ? new SupervisorPair(steps, operatorConsole!, cimEndpoint!) : (IRunSupervisor?)operatorConsole ?? cimEndpoint;
             runDir = RunFolder.Prepare(settings.Out, input.Scenario, DateTime.UtcNow, settings.Force, _ => emptied++);
         }
         catch (InputException error)
@@ -242,8 +245,8 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                     // The page keeps the final state until the operator is done with it; the endpoint answers gets.
                     if (operatorConsole is not null)
                         output.MarkupLineInterpolated($"the run is over; the console shows its final state at {operatorConsole.Url.GetLeftPart(UriPartial.Path)} until Ctrl+C");
-                    else
-                        output.MarkupLineInterpolated($"the run is over; the head-end's CIM endpoint answers get EndDeviceEvents and MeterConfig at {cimEndpoint!.Address.ToString()} until Ctrl+C");
+                    if (cimEndpoint is not null)
+                        output.MarkupLineInterpolated($"the run is over; the head-end's CIM endpoint answers get EndDeviceEvents and MeterConfig at {cimEndpoint.Address.ToString()} until Ctrl+C");
                     try
                     {
                         await Task.Delay(Timeout.Infinite, cancellation);
@@ -255,7 +258,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 }
             }
             var result = await new ScenarioRun(scenario, runDir, cluster, journal, input.Topology, input.Program).RunAsync(akka,
-                (system, run) => progress.ShowAsync(system, run), progress.Step, cancellation, (IRunSupervisor?)operatorConsole ?? cimEndpoint, Finished);
+                (system, run) => progress.ShowAsync(system, run), progress.Step, cancellation, supervisor, Finished);
             return Verdict(result, settings.FailAbove, output);
         }
         catch (Exception error) when (error is PackageRejectedException or ScenarioException or TopologyException)
@@ -297,13 +300,16 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         new(input.Scenario.Name, input.Scenario.Seed, $"{input.Manifest.Kind} {input.Manifest.ProgramId} {input.Manifest.Version}",
             input.Topology.Meters.Count, input.Topology.Collectors.Count, input.Scenario.Campaign.Distribution.ToString().ToLowerInvariant(), input.Scenario.WaitsForOperator);
 
+    /// <summary>The pace a steered run starts at: --pace's, else the scenario's console.pace.</summary>
+    private static double? Pace(string? pace, RunInput input) => pace is null ? input.Scenario.ConsolePace : OperatorConsole.ParsePace(pace);
+
     /// <summary>Serves the console at <paramref name="address"/> (empty: loopback, a free port) at <paramref name="pace"/> (null: the scenario's). <exception cref="InputException">the address cannot be listened on.</exception></summary>
-    private static async Task<OperatorConsole> StartConsole(string? address, string? pace, RunInput input)
+    private static async Task<OperatorConsole> StartConsole(string? address, string? pace, RunInput input, RunSteps? steps)
     {
         var endpoint = OperatorConsole.ParseEndpoint(address is { Length: > 0 } ? address : "127.0.0.1:0");
         try
         {
-            return await OperatorConsole.StartAsync(endpoint, Facts(input), pace is null ? input.Scenario.ConsolePace : OperatorConsole.ParsePace(pace));
+            return await OperatorConsole.StartAsync(endpoint, Facts(input), Pace(pace, input), steps: steps);
         }
         catch (Exception error) when (error is IOException or System.Net.Sockets.SocketException)
         {
@@ -312,13 +318,13 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
     }
 
     /// <summary>Serves the head-end's CIM endpoint at <paramref name="address"/> (empty: loopback, a free port). <exception cref="InputException">the address cannot be listened on.</exception></summary>
-    private static async Task<HeadEndEndpoint> StartCimEndpoint(string? address, string? pace, RunInput input)
+    private static async Task<HeadEndEndpoint> StartCimEndpoint(string? address, string? pace, RunInput input, RunSteps? steps)
     {
         var endpoint = OperatorConsole.ParseEndpoint(address is { Length: > 0 } ? address : "127.0.0.1:0");
         var facts = new HeadEndFacts("C1", input.Manifest, input.Topology, input.Scenario.OriginUtc, input.Scenario.StartByOperator, input.Scenario.MdmEndpointPatience);
         try
         {
-            return await HeadEndEndpoint.StartAsync(endpoint, facts, pace is null ? input.Scenario.ConsolePace : OperatorConsole.ParsePace(pace));
+            return await HeadEndEndpoint.StartAsync(endpoint, facts, Pace(pace, input), steps);
         }
         catch (Exception error) when (error is IOException or System.Net.Sockets.SocketException)
         {

@@ -44,11 +44,11 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConsoleFacts _facts;
     private readonly bool _loopback;
-    private readonly Lock _lock = new();
+    /// <summary>The run's steps, shared with the head-end's CIM endpoint when the run has both; its lock guards this console's state too.</summary>
+    private readonly RunSteps _steps;
+    private readonly Lock _lock;
     private readonly ConsoleState _state;
     private readonly List<JsonObject> _curve = [];
-    private readonly Stopwatch _wall = Stopwatch.StartNew();
-    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string _snapshot = "{}";
     private RunProbe? _probe;
@@ -60,9 +60,10 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
     /// <summary>The run's report.html once it is written; the page links to it.</summary>
     private string? _report;
 
-    private OperatorConsole(WebApplication app, ConsoleFacts facts, bool loopback, string token, double? pace, bool readOnly)
+    private OperatorConsole(WebApplication app, ConsoleFacts facts, bool loopback, string token, RunSteps steps, bool readOnly)
     {
-        (_app, _facts, _loopback, Token, _state, _readOnly) = (app, facts, loopback, token, new ConsoleState(pace, facts.WaitsForStart), readOnly);
+        (_app, _facts, _loopback, Token, _steps, _readOnly) = (app, facts, loopback, token, steps, readOnly);
+        (_lock, _state) = (steps.Lock, steps.State);
         _snapshot = Snapshot(SimTime.Zero, null, [], ended: false);
     }
 
@@ -99,7 +100,8 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
 
     /// <summary>Starts serving on <paramref name="endpoint"/>. <exception cref="IOException">the address cannot be bound.</exception></summary>
     /// <param name="readOnly">a run folder's final state (<see cref="ShowFinal"/>), not a run: actions and the clock are refused.</param>
-    public static async Task<OperatorConsole> StartAsync(IPEndPoint endpoint, ConsoleFacts facts, double? pace, string? token = null, bool readOnly = false)
+    /// <param name="steps">the run's steps when another side steers it too (the head-end's CIM endpoint); <paramref name="pace"/> is then theirs.</param>
+    public static async Task<OperatorConsole> StartAsync(IPEndPoint endpoint, ConsoleFacts facts, double? pace, string? token = null, bool readOnly = false, RunSteps? steps = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -112,7 +114,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
             kestrel.AddServerHeader = false;
         });
         var app = builder.Build();
-        var console = new OperatorConsole(app, facts, IPAddress.IsLoopback(endpoint.Address), token ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), pace, readOnly);
+        var console = new OperatorConsole(app, facts, IPAddress.IsLoopback(endpoint.Address), token ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), steps ?? new RunSteps(pace, facts.WaitsForStart), readOnly);
         console.Map(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -156,12 +158,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
 
     /// <summary>The run's report.html is written: the page links to it.</summary>
     /// <summary>From now on, each action the run takes is appended to <paramref name="file"/> (<see cref="RunFolder.ActionsFile"/>) as it is taken.</summary>
-    public void RecordActionsTo(string file)
-    {
-        lock (_lock) _actionsFile = file;
-    }
-
-    private string? _actionsFile;
+    public void RecordActionsTo(string file) => _steps.RecordActionsTo(file);
 
     public void ReportWritten(string file)
     {
@@ -415,36 +412,11 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
         }
     }
 
-    private void Wake()
-    {
-        TaskCompletionSource wake;
-        lock (_lock) (wake, _wake) = (_wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        wake.TrySetResult();
-    }
+    private void Wake() => _steps.Wake();
 
-    public TimeSpan NextStep(TimeSpan longest)
-    {
-        lock (_lock) return _state.NextStep(longest);
-    }
+    public TimeSpan NextStep(TimeSpan longest) => _steps.NextStep(longest);
 
-    public async Task<IReadOnlyList<TakenAction>> BetweenStepsAsync(SimTime now, CancellationToken cancellation)
-    {
-        while (true)
-        {
-            Task wake;
-            StepDecision decision;
-            lock (_lock) (wake, decision) = (_wake.Task, _state.Decide(now, _wall.Elapsed));
-            if (decision.Take.Count > 0 || decision.Wait == TimeSpan.Zero)
-            {
-                if (decision.Take.Count > 0 && _actionsFile is { } file)
-                    await File.AppendAllLinesAsync(file, decision.Take.Select(a => RunReport.TakenJson(a).ToJsonString()), CancellationToken.None);
-                return decision.Take;
-            }
-            // Woken early by an action, a new pace or a released clock.
-            await Task.WhenAny(wake, Task.Delay(decision.Wait, cancellation));
-            cancellation.ThrowIfCancellationRequested();
-        }
-    }
+    public Task<IReadOnlyList<TakenAction>> BetweenStepsAsync(SimTime now, CancellationToken cancellation) => _steps.BetweenStepsAsync(now, cancellation);
 
     public Task ShowAsync(SimTime now, CampaignSummary summary, IReadOnlyList<MeterOutcome> outcomes, bool ended)
     {
