@@ -1,6 +1,5 @@
 using System.Text;
 using System.Xml;
-using System.Xml.Linq;
 
 namespace AmiSim.Protocol.Cim;
 
@@ -49,29 +48,40 @@ public static class CimSoap
     /// </summary>
     public static (CimMessage Message, bool Enveloped) Read(string text)
     {
-        XElement root;
         try
         {
-            root = CimXml.Validated(text);
+            return CimReader.Validated(text, ReadRoot);
         }
         catch (CimFormatException) when (text.Contains(Soap12Ns, StringComparison.Ordinal))
         {
             throw new CimFormatException("a SOAP 1.2 envelope: this endpoint speaks SOAP 1.1 (namespace " + EnvelopeNs + ")");
         }
-        if (root.Name.NamespaceName == CimXml.MessageNs) return (CimXml.FromElement(root), false);
-        if (root.Name.NamespaceName == Soap12Ns) throw new CimFormatException("a SOAP 1.2 envelope: this endpoint speaks SOAP 1.1 (namespace " + EnvelopeNs + ")");
-        if (root.Name != Envelope)
-            throw new CimFormatException($"the root element {root.Name} is neither a SOAP 1.1 Envelope nor a message in {CimXml.MessageNs}");
-        var body = root.Element(Body) ?? throw new CimFormatException("the SOAP envelope has no Body");
-        var content = body.Elements().ToList();
-        return content.Count switch
-        {
-            0 => throw new CimFormatException("the SOAP Body is empty: it holds the CIM message"),
-            1 => (CimXml.FromElement(content[0]), true),
-            _ => throw new CimFormatException($"the SOAP Body holds more than one element ({content[1].Name.LocalName} after the message)"),
-        };
     }
 
-    private static readonly XName Envelope = XName.Get("Envelope", EnvelopeNs);
-    private static readonly XName Body = XName.Get("Body", EnvelopeNs);
+    private static (CimMessage, bool) ReadRoot(XmlReader reader)
+    {
+        if (reader.NamespaceURI == CimXml.MessageNs) return (CimReader.Message(reader), false);
+        if (reader.LocalName != "Envelope" || reader.NamespaceURI != EnvelopeNs)
+            throw new CimFormatException($"the root element {CimReader.NameOf(reader)} is neither a SOAP 1.1 Envelope nor a message in {CimXml.MessageNs}");
+        CimMessage? message = null;
+        var body = false;
+        if (CimReader.Enter(reader))
+            while (CimReader.NextChild(reader))
+            {
+                if (body || reader.LocalName != "Body" || reader.NamespaceURI != EnvelopeNs)
+                {
+                    CimReader.Pass(reader); // the SOAP Header, which AmiSim does not act on
+                    continue;
+                }
+                body = true;
+                if (CimReader.Enter(reader))
+                    while (CimReader.NextChild(reader))
+                    {
+                        if (message is not null) throw new CimFormatException($"the SOAP Body holds more than one element ({reader.LocalName} after the message)");
+                        message = CimReader.Message(reader);
+                    }
+            }
+        if (!body) throw new CimFormatException("the SOAP envelope has no Body");
+        return (message ?? throw new CimFormatException("the SOAP Body is empty: it holds the CIM message"), true);
+    }
 }

@@ -2,14 +2,13 @@ using System.Globalization;
 using System.Reflection;
 using System.Text;
 using System.Xml;
-using System.Xml.Linq;
 using System.Xml.Schema;
 
 namespace AmiSim.Protocol.Cim;
 
 /// <summary>
 /// Writes and reads AmiSim's CIM messages as XML, element order as the schemas (Cim/Schemas) define,
-/// and validates what it reads against them with System.Xml.Schema.
+/// and validates what it reads against them with System.Xml.Schema while reading it (<see cref="CimReader"/>).
 /// </summary>
 public static class CimXml
 {
@@ -18,10 +17,6 @@ public static class CimXml
     public const string MeterConfigNs = "http://iec.ch/TC57/2011/MeterConfig#";
     public const string EndDeviceControlsNs = "http://iec.ch/TC57/2011/EndDeviceControls#";
 
-    private static readonly XNamespace Msg = MessageNs;
-    private static readonly XNamespace Ede = EndDeviceEventsNs;
-    private static readonly XNamespace Mc = MeterConfigNs;
-    private static readonly XNamespace Edc = EndDeviceControlsNs;
     private static readonly Lazy<XmlSchemaSet> SchemaSet = new(LoadSchemas);
 
     /// <summary>The schemas of every message AmiSim writes and reads.</summary>
@@ -69,57 +64,8 @@ public static class CimXml
         writer.WriteEndElement();
     }
 
-    /// <summary>Validates and reads a message. <exception cref="CimFormatException">not XML, wrong namespace, or not valid against the schemas; says where.</exception></summary>
-    public static CimMessage Parse(string xml) => FromElement(Validated(xml));
-
-    /// <summary>
-    /// The document's root, read and validated against the CIM schemas (and SOAP 1.1's envelope, which
-    /// holds a message in its Body) in one pass.
-    /// <exception cref="CimFormatException">not XML, or not valid; says where.</exception>
-    /// </summary>
-    public static XElement Validated(string xml)
-    {
-        try
-        {
-            var errors = new List<string>();
-            var settings = new XmlReaderSettings { ValidationType = ValidationType.Schema, Schemas = Schemas, DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreWhitespace = true, IgnoreComments = true };
-            settings.ValidationFlags |= XmlSchemaValidationFlags.ReportValidationWarnings;
-            settings.ValidationEventHandler += (_, e) =>
-            {
-                // Lax extension points report what they do not know as warnings: that is what lax means.
-                if (e.Severity == XmlSeverityType.Warning && e.Message.Contains("Could not find schema information", StringComparison.Ordinal)) return;
-                errors.Add($"line {e.Exception.LineNumber}, position {e.Exception.LinePosition}: {e.Message}");
-            };
-            using var reader = XmlReader.Create(new StringReader(xml), settings);
-            if (reader.MoveToContent() != XmlNodeType.Element) throw new CimFormatException("not well-formed XML: no root element");
-            var root = (XElement)XNode.ReadFrom(reader); // positions are reported by the validating reader, so the tree needs none
-            if (errors.Count > 0) throw new CimFormatException("not valid against the CIM schemas: " + string.Join("; ", errors.Take(5)));
-            return root;
-        }
-        catch (XmlException error) when (error.Message.Contains("DTD", StringComparison.Ordinal))
-        {
-            throw new CimFormatException($"a DTD (<!DOCTYPE ...>, line {error.LineNumber}): a CIM message has none, and none is read");
-        }
-        catch (XmlException error)
-        {
-            throw new CimFormatException($"not well-formed XML: {error.Message}");
-        }
-    }
-
-    /// <summary>The message an element holds, already validated (<see cref="Validated"/>). <exception cref="CimFormatException">it is not a message in the CIM namespace, or one AmiSim reads.</exception></summary>
-    public static CimMessage FromElement(XElement root)
-    {
-        if (root.Name.Namespace != Msg) throw new CimFormatException($"the root element {root.Name} is not in {MessageNs}");
-        var header = ReadHeader(root.Element(Msg + "Header")!);
-        var payload = root.Element(Msg + "Payload") is { } body ? ReadPayload(body) : null;
-        return root.Name.LocalName switch
-        {
-            "EventMessage" => new EventMessage(header, payload),
-            "RequestMessage" => new RequestMessage(header, payload, root.Element(Msg + "Request") is { } request ? ReadRequest(request) : null),
-            "ResponseMessage" => new ResponseMessage(header, ReadReply(root.Element(Msg + "Reply")!), payload),
-            var name => throw new CimFormatException($"{name} is not a message AmiSim reads"),
-        };
-    }
+    /// <summary>Validates and reads a message (bare: see <see cref="CimSoap.Read"/> for one in an envelope). <exception cref="CimFormatException">not XML, wrong namespace, or not valid against the schemas; says where.</exception></summary>
+    public static CimMessage Parse(string xml) => CimReader.Validated(xml, CimReader.Message);
 
     public static string Timestamp(DateTime utc) => utc.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
@@ -247,69 +193,6 @@ public static class CimXml
             default:
                 throw new ArgumentException($"unknown payload {payload.GetType().Name}", nameof(payload));
         }
-    }
-
-    private static CimHeader ReadHeader(XElement header)
-    {
-        string? Text(string name) => header.Element(Msg + name)?.Value;
-        return new CimHeader(
-            Text("Verb")!,
-            Text("Noun")!,
-            Text("Timestamp") is { } ts ? XmlConvert.ToDateTime(ts, XmlDateTimeSerializationMode.Utc) : default,
-            Text("Source") ?? "",
-            Text("MessageID") ?? "",
-            Text("CorrelationID"),
-            Text("AckRequired") is { } ack ? XmlConvert.ToBoolean(ack) : null,
-            Text("Revision") ?? "",
-            Text("ReplyAddress"),
-            Text("AsyncReplyFlag") is { } async ? XmlConvert.ToBoolean(async) : null,
-            header.Element(Msg + "ReplayDetection") is { } replay
-                ? new ReplayDetection(XmlConvert.ToDateTime(replay.Element(Msg + "Timestamp")!.Value, XmlDateTimeSerializationMode.Utc), replay.Element(Msg + "Nonce")!.Value)
-                : null);
-    }
-
-    private static CimRequest ReadRequest(XElement request) =>
-        new(request.Elements(Msg + "ID").Select(id => id.Value.Trim()).ToList(),
-            request.Elements(Msg + "Option").Select(o => new EventDetail(o.Element(Msg + "name")!.Value, o.Element(Msg + "value")?.Value)).ToList());
-
-    private static CimReply ReadReply(XElement reply) =>
-        new(Enum.Parse<ReplyResult>(reply.Element(Msg + "Result")!.Value),
-            reply.Elements(Msg + "Error").Select(e => new CimError(
-                e.Element(Msg + "code")!.Value,
-                e.Element(Msg + "level")?.Value ?? "",
-                e.Element(Msg + "reason")?.Value ?? "",
-                e.Element(Msg + "details")?.Value)).ToList());
-
-    /// <summary>The noun's root element in Payload; null when the payload holds none (OperationSet, Compressed).</summary>
-    private static ICimPayload? ReadPayload(XElement body)
-    {
-        var element = body.Elements().FirstOrDefault(e => e.Name.Namespace != Msg);
-        if (element is null)
-            return body.Elements().FirstOrDefault() is { } other ? throw new CimFormatException($"Payload/{other.Name.LocalName} is not a payload AmiSim reads (it reads the noun's element itself)") : null;
-        if (element.Name == Ede + "EndDeviceEvents")
-            return new EndDeviceEvents(element.Elements(Ede + "EndDeviceEvent").Select(e => new EndDeviceEvent(
-                e.Element(Ede + "mRID")?.Value,
-                XmlConvert.ToDateTime(e.Element(Ede + "createdDateTime")!.Value, XmlDateTimeSerializationMode.Utc),
-                e.Element(Ede + "Assets")?.Element(Ede + "mRID")?.Value,
-                e.Element(Ede + "EndDeviceEventType")!.Attribute("ref")!.Value,
-                e.Element(Ede + "reason")?.Value,
-                e.Elements(Ede + "EndDeviceEventDetails").Select(d => new EventDetail(d.Element(Ede + "name")!.Value, d.Element(Ede + "value")?.Value)).ToList())).ToList());
-        if (element.Name == Mc + "MeterConfig")
-            return new MeterConfig(element.Elements(Mc + "Meter").Select(m =>
-            {
-                // A meter may have several functions: its identities are the first each one gives.
-                var functions = m.Elements(Mc + "SimpleEndDeviceFunction").ToList();
-                string? First(string name) => functions.Select(f => f.Element(Mc + name)?.Value).FirstOrDefault(v => v is not null);
-                return new MeterConfigEntry(m.Element(Mc + "mRID")?.Value, First("firmwareID"), First("configID"), First("programID"));
-            }).ToList());
-        if (element.Name == Edc + "EndDeviceControls")
-            return new EndDeviceControls(element.Elements(Edc + "EndDeviceControl").Select(c => new EndDeviceControl(
-                c.Element(Edc + "mRID")?.Value,
-                c.Element(Edc + "EndDeviceControlType")!.Attribute("ref")!.Value,
-                c.Elements(Edc + "EndDevices").Select(d => d.Element(Edc + "mRID")?.Value).OfType<string>().ToList(),
-                c.Elements(Edc + "EndDeviceGroups").Select(g => g.Element(Edc + "mRID")?.Value).OfType<string>().ToList(),
-                c.Element(Edc + "reason")?.Value)).ToList());
-        throw new CimFormatException($"payload {element.Name} is not a noun AmiSim reads");
     }
 
     /// <summary>The schemas' file names, as <see cref="SchemaText"/> takes them.</summary>
