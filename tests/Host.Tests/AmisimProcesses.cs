@@ -8,12 +8,17 @@ internal sealed class AmisimProcesses : IDisposable
     private readonly List<Process> _processes = [];
 
     /// <summary>Starts <c>amisim ARGUMENTS</c> with standard output and error redirected.</summary>
-    public Process Start(params string[] arguments)
+    public Process Start(params string[] arguments) => StartWith(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts <c>amisim ARGUMENTS</c> with <paramref name="environment"/> added to this process's.</summary>
+    public Process StartWith(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var process = Process.Start(new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "amisim.dll"), .. arguments])
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "amisim.dll"), .. arguments])
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
-        })!;
+        };
+        foreach (var (name, value) in environment) start.Environment[name] = value;
+        var process = Process.Start(start)!;
         _processes.Add(process);
         return process;
     }

@@ -147,6 +147,8 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         {
             input = RunInput.Read(settings.Scenario, settings.Set, settings.Seed, settings.Package, settings.Trust, settings.MdmEndpoint);
             if (settings.JournalPostgres is { Length: 0 }) throw new InputException("--journal-postgres: empty connection string");
+            // Across nodes each holds its own partitions' meters; alone, the whole fleet must fit in this process.
+            if (!settings.Cluster && HeapBudget.TooLarge(input.Akka, input.Topology.Meters.Count + input.Topology.Unreachable.Count) is { } tooLarge) throw new InputException(tooLarge);
             if (input.Scenario.WaitsForOperator && settings.Console is not { IsSet: true } && settings.CimEndpoint is not { IsSet: true }) throw new InputException(WaitsForOperator);
             tls = ClusterTls.For(settings.Cluster, settings.Hostname, settings.Tls);
             // The console's address is taken before anything is written, so that one in use leaves no run folder behind.

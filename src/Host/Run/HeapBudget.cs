@@ -56,6 +56,22 @@ public static class HeapBudget
         return $"heap limit: {limit >> 20:N0} MiB ({Key} = {setting}, {meters:N0} meters)";
     }
 
+    /// <summary>
+    /// Why a fleet of <paramref name="meters"/> cannot run in this process with the limit "auto" gives
+    /// (<see cref="Auto"/> more than the memory the runtime may use: the machine's, or a limit the process
+    /// was started with); null when it fits, or when <see cref="Key"/> is set to off or a size (the user's call).
+    /// </summary>
+    public static string? TooLarge(Config config, int meters)
+    {
+        if (!config.GetString(Key, "auto").Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)) return null;
+        var needed = Auto(meters);
+        var available = (ulong)GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (needed <= available) return null;
+        return $"a fleet of {meters:N0} meters needs about {needed / (double)(1UL << 30):0.0} GiB of heap ({PerMeter >> 10} KiB a meter, docs/PERFORMANCE.md), " +
+               $"more than the {available / (double)(1UL << 30):0.0} GiB this process may use: run it across nodes (--cluster), " +
+               $"or set {Key} to a size (or off) to try it anyway";
+    }
+
     /// <summary>Checks <see cref="Key"/> without applying it. <exception cref="ConfigurationException">neither auto, off nor a size.</exception></summary>
     public static void Check(Config config)
     {
