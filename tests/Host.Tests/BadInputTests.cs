@@ -70,6 +70,7 @@ public sealed class BadInputTests : IDisposable
     [InlineData(new[] { "--cim-endpoint", "http://127.0.0.1:8062/cim" }, "not a URL")]
     [InlineData(new[] { "--cim-endpoint", "127.0.0.1:99999" }, "--cim-endpoint")]
     [InlineData(new[] { "--cim-endpoint", "127.0.0.1:0", "--console", "127.0.0.1" }, "--console 127.0.0.1: no port")]
+    [InlineData(new[] { "--cim-endpoint", "127.0.0.1:47188", "--console", "127.0.0.1:47188" }, "both on port 47188")]
     [InlineData(new[] { "--mdm-endpoint", "ftp://mdm/cim" }, "--mdm-endpoint ftp://mdm/cim")]
     public async Task A_bad_cim_or_mdm_endpoint_option_is_refused_before_anything_is_written(string[] options, string why)
     {

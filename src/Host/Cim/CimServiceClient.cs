@@ -48,12 +48,15 @@ public sealed class CimServiceClient : IAsyncDisposable
     private int _unanswered;
     private bool _warned;
     private readonly bool _bareAcknowledges;
+    private readonly string _receiver;
 
     /// <param name="exchangesFile">where every attempt is written (created).</param>
     /// <param name="bareAcknowledges">an HTTP 2xx with no ResponseMessage in its body counts as the answer (OK): for a ReplyAddress, whose receiver need not answer in CIM.</param>
     /// <param name="senders">calls in flight at once (<see cref="DefaultSenders"/>).</param>
-    public CimServiceClient(Uri endpoint, string exchangesFile, HttpMessageHandler? handler = null, bool bareAcknowledges = false, int senders = DefaultSenders)
+    /// <param name="receiver">what the endpoint is, as warnings name it ("MDM endpoint", "ReplyAddress").</param>
+    public CimServiceClient(Uri endpoint, string exchangesFile, HttpMessageHandler? handler = null, bool bareAcknowledges = false, int senders = DefaultSenders, string receiver = "MDM endpoint")
     {
+        _receiver = receiver;
         _bareAcknowledges = bareAcknowledges;
         _endpoint = endpoint;
         _exchangesFile = exchangesFile;
@@ -87,7 +90,7 @@ public sealed class CimServiceClient : IAsyncDisposable
         lock (_lock) _exchanges.Flush();
         var report = new MdmDeliveryReport(_endpoint.ToString(), _messages, _ok, _partial, _failed, Volatile.Read(ref _unanswered), Interlocked.Read(ref _attempts), Path.GetFileName(_exchangesFile));
         if (report.Undelivered > 0)
-            Log.Warning("MDM endpoint {Endpoint}: {Undelivered} of {Messages} CIM messages were not answered within {Patience} after the run (listed in {File})", _endpoint, report.Undelivered, report.Messages, patience, report.ExchangesFile);
+            Log.Warning("{Receiver} {Endpoint}: {Undelivered} of {Messages} CIM messages were not answered within {Patience} after the run (listed in {File})", _receiver, _endpoint, report.Undelivered, report.Messages, patience, report.ExchangesFile);
         return report;
     }
 
@@ -157,7 +160,7 @@ public sealed class CimServiceClient : IAsyncDisposable
             if (!_warned)
             {
                 _warned = true;
-                Log.Warning("MDM endpoint {Endpoint}: no answer to {Message} ({Why}); sending again with backoff until it answers (every attempt in the exchanges file)", _endpoint, id, why);
+                Log.Warning("{Receiver} {Endpoint}: no answer to {Message} ({Why}); sending again with backoff until it answers (every attempt in {File})", _receiver, _endpoint, id, why, Path.GetFileName(_exchangesFile));
             }
             try
             {

@@ -264,7 +264,7 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
         }
         if (due is { } send)
         {
-            _replies ??= new CimServiceClient(send.To, Path.Combine(folder ?? Path.GetTempPath(), RepliesFile), bareAcknowledges: true);
+            _replies ??= new CimServiceClient(send.To, Path.Combine(folder ?? Path.GetTempPath(), RepliesFile), bareAcknowledges: true, receiver: "ReplyAddress");
             _replies.Send(send.Result.Header.MessageId, CimXml.Write(send.Result));
             Log.Information("CIM result of {Request} sent to {ReplyAddress}: {Result}", send.Result.Header.CorrelationId, send.To, send.Result.Reply.Result.ToString());
         }

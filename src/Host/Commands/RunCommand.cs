@@ -106,6 +106,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
 
         public override ValidationResult Validate() =>
             Pace is not null && Console is not { IsSet: true } && CimEndpoint is not { IsSet: true } ? ValidationResult.Error("--pace needs --console or --cim-endpoint (what the run waits on as it goes)")
+            : SamePort(Console, CimEndpoint) is { } port ? ValidationResult.Error($"--console and --cim-endpoint both on port {port}: each listens on a port of its own (give one of them another, or 0 for any free one)")
             : CimEndpoint is { IsSet: true, Value: { Length: > 0 } url } && url.Contains("://", StringComparison.Ordinal) ? ValidationResult.Error($"--cim-endpoint {url}: takes ADDRESS:PORT to listen on, such as 127.0.0.1:8062, not a URL (the endpoint is then at http://ADDRESS:PORT/cim)")
             : CimEndpoint is { IsSet: true, Value: { Length: > 0 } cim } && !Try(() => OperatorConsole.ParseEndpoint(cim), out var badCim) ? ValidationResult.Error($"--cim-endpoint {cim}: {badCim}")
             : Pace is not null && !Try(() => OperatorConsole.ParsePace(Pace), out var why) ? ValidationResult.Error($"--pace {Pace}: {why}")
@@ -117,6 +118,24 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             : Hostname.Trim().Length == 0 ? ValidationResult.Error("--hostname: empty")
             : Force && Out is null ? ValidationResult.Error("--force needs --out (the folder to empty)")
             : ValidationResult.Success();
+
+        /// <summary>The port the console and the CIM endpoint were both given, if they were (0, any free one, is no clash).</summary>
+        private static int? SamePort(FlagValue<string>? console, FlagValue<string>? cim)
+        {
+            static int? PortOf(FlagValue<string>? option)
+            {
+                if (option is not { IsSet: true, Value: { Length: > 0 } text }) return null;
+                try
+                {
+                    return OperatorConsole.ParseEndpoint(text).Port is > 0 and var port ? port : null;
+                }
+                catch (FormatException)
+                {
+                    return null; // said on its own
+                }
+            }
+            return PortOf(console) is { } port && PortOf(cim) == port ? port : null;
+        }
 
         private static bool Try(Action read, out string why)
         {
