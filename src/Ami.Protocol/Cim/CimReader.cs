@@ -299,17 +299,7 @@ internal static class CimReader
         return payload ?? (other is not null ? throw new CimFormatException($"Payload/{other} is not a payload AmiSim reads (it reads the noun's element itself)") : null);
     }
 
-    private static EndDeviceEvents Events(XmlReader reader)
-    {
-        var events = new List<EndDeviceEvent>();
-        if (Enter(reader))
-            while (NextChild(reader))
-            {
-                if (Is(reader, Ede, "EndDeviceEvent")) events.Add(Event(reader));
-                else Pass(reader);
-            }
-        return new EndDeviceEvents(events);
-    }
+    private static EndDeviceEvents Events(XmlReader reader) => new(Each(reader, Ede, "EndDeviceEvent", Event));
 
     private static EndDeviceEvent Event(XmlReader reader)
     {
@@ -338,6 +328,19 @@ internal static class CimReader
             type ?? throw new CimFormatException("an EndDeviceEvent has no EndDeviceEventType ref"), reason, details);
     }
 
+    /// <summary>Each child <paramref name="name"/> of the element the reader is on, read by <paramref name="read"/>; other children are passed over.</summary>
+    private static List<T> Each<T>(XmlReader reader, string ns, string name, Func<XmlReader, T> read)
+    {
+        var items = new List<T>();
+        if (Enter(reader))
+            while (NextChild(reader))
+            {
+                if (Is(reader, ns, name)) items.Add(read(reader));
+                else Pass(reader);
+            }
+        return items;
+    }
+
     /// <summary>The mRID of the element the reader is on (Assets, EndDevices, EndDeviceGroups); null when it has none.</summary>
     private static string? FirstMrid(XmlReader reader, string ns)
     {
@@ -351,17 +354,7 @@ internal static class CimReader
         return mrid;
     }
 
-    private static MeterConfig Config(XmlReader reader)
-    {
-        var meters = new List<MeterConfigEntry>();
-        if (Enter(reader))
-            while (NextChild(reader))
-            {
-                if (Is(reader, Mc, "Meter")) meters.Add(ConfigMeter(reader));
-                else Pass(reader);
-            }
-        return new MeterConfig(meters);
-    }
+    private static MeterConfig Config(XmlReader reader) => new(Each(reader, Mc, "Meter", ConfigMeter));
 
     /// <summary>A meter may have several functions: its identities are the first each one gives.</summary>
     private static MeterConfigEntry ConfigMeter(XmlReader reader)
@@ -384,17 +377,7 @@ internal static class CimReader
         return new MeterConfigEntry(mrid, firmware, config, program);
     }
 
-    private static EndDeviceControls Controls(XmlReader reader)
-    {
-        var controls = new List<EndDeviceControl>();
-        if (Enter(reader))
-            while (NextChild(reader))
-            {
-                if (Is(reader, Edc, "EndDeviceControl")) controls.Add(Control(reader));
-                else Pass(reader);
-            }
-        return new EndDeviceControls(controls);
-    }
+    private static EndDeviceControls Controls(XmlReader reader) => new(Each(reader, Edc, "EndDeviceControl", Control));
 
     private static EndDeviceControl Control(XmlReader reader)
     {

@@ -248,8 +248,7 @@ public sealed class HeadEndEndpoint : IRunSupervisor, IAsyncDisposable
         string? folder;
         lock (_lock)
         {
-            _state.Ended = ended;
-            _state.Observe(summary.Status);
+            _steps.Observe(summary.Status, ended);
             if (summary.Status != CampaignStatus.Down) _outcomes = outcomes;
             folder = _folder;
             if (_request is { ReplyTo: { } to } request && !_resultSent && summary.Status != CampaignStatus.Down)

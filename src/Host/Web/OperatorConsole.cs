@@ -422,8 +422,7 @@ public sealed class OperatorConsole : IRunSupervisor, IAsyncDisposable
     {
         lock (_lock)
         {
-            _state.Ended = ended;
-            _state.Observe(summary.Status);
+            _steps.Observe(summary.Status, ended);
             // A head-end that is down knows nothing until it restarts: the page keeps what it showed last, saying why.
             if (summary.Status == CampaignStatus.Down && _shown.Summary is { } before)
                 (summary, outcomes) = (before with { Status = CampaignStatus.Down, PauseReason = "the head-end is down (a crash): it restarts from its journal, and takes no action until then" }, _shown.Outcomes);
